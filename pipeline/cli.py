@@ -1,0 +1,142 @@
+"""The `khuyencong` command: template, demo, ingest, run, export.
+
+Prefect is imported only by the commands that run flows, after PREFECT_HOME is pointed at the working
+folder, so Prefect's database and logs stay in the project rather than in the user's home.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.paths import Workspace
+from pipeline.periods import PeriodError, parse_period
+from pipeline.programme import ProgrammeError, load_programmes, programme_for_year
+from pipeline.units import load_units
+
+app = typer.Typer(help="Consolidated reporting for the Bình Phước industrial-promotion programme.",
+                  no_args_is_help=True, add_completion=False)
+
+InputsOpt = Annotated[Path | None, typer.Option(help="Folder of district workbooks [default: ./inputs]")]
+OutputsOpt = Annotated[Path | None, typer.Option(help="Folder for reports and receipts [default: ./outputs]")]
+LedgerOpt = Annotated[Path | None, typer.Option(help="SQLite ledger file [default: ./khuyencong.sqlite]")]
+
+
+def _ws(inputs: Path | None, outputs: Path | None, ledger: Path | None) -> Workspace:
+    d = Workspace.default()
+    return Workspace(inputs or d.inputs, outputs or d.outputs, ledger or d.ledger)
+
+
+def _prefect_env(workdir: Path) -> None:
+    os.environ.setdefault("PREFECT_HOME", str((workdir / ".prefect").resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def template(
+    unit: Annotated[str, typer.Option(help='Reporting unit, e.g. "Bù Đăng"')],
+    period: Annotated[str, typer.Option(help="Period code, e.g. 2012-03, 2012-Q3")],
+    out: Annotated[Path | None, typer.Option(help="Output file [default: ./bao-cao-<unit>-<period>.xlsx]")] = None,
+) -> None:
+    """Write the blank official workbook for one unit and period."""
+    from pipeline.workbook import template_name, write_template
+
+    try:
+        p = parse_period(period)
+        programme = programme_for_year(load_programmes(), p.first[0])
+    except (PeriodError, ProgrammeError) as exc:
+        _fail(str(exc))
+    found = load_units().find(unit)
+    if found is None:
+        _fail(f"unknown unit: {unit}")
+    if not found.exists_throughout(p):
+        _fail(f"{found.name} did not exist throughout {p.code} (valid from {found.valid_from})")
+    path = write_template(programme, found, p, out or Path(template_name(found, p)))
+    typer.echo(str(path))
+
+
+@app.command()
+def demo(inputs: InputsOpt = None, seed: int = 20111220) -> None:
+    """Fill plausible workbooks for every unit over the whole programme (deterministic)."""
+    from pipeline.demo import generate
+
+    folder = inputs or Workspace.default().inputs
+    files = generate(folder, load_programmes()[0], load_units(), seed=seed)
+    typer.echo(f"{len(files)} demo workbooks written under {folder}")
+
+
+@app.command()
+def ingest(inputs: InputsOpt = None, outputs: OutputsOpt = None, ledger: LedgerOpt = None) -> None:
+    """Read new or changed workbooks into the ledger and write their receipts."""
+    ws = _ws(inputs, outputs, ledger)
+    _prefect_env(Path.cwd())
+    import flows
+
+    summary = flows.ingest_inputs(str(ws.inputs), str(ws.outputs), str(ws.ledger))
+    typer.echo(f"{summary.new} new files: {summary.accepted} accepted, {summary.rejected} rejected; "
+               f"receipts in {ws.receipts}")
+
+
+@app.command()
+def run(
+    period: Annotated[list[str], typer.Option(help="Period code(s), e.g. 2012-Q3; repeat for several")],
+    inputs: InputsOpt = None,
+    outputs: OutputsOpt = None,
+    ledger: LedgerOpt = None,
+) -> None:
+    """Run the report flow matching each period (monthly, quarterly, annual, programme)."""
+    ws = _ws(inputs, outputs, ledger)
+    try:
+        periods = [parse_period(p) for p in period]
+    except PeriodError as exc:
+        _fail(str(exc))
+    _prefect_env(Path.cwd())
+    import flows
+
+    for p in periods:
+        paths = flows.FLOW_FOR_KIND[p.kind](p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger))
+        typer.echo(f"{p.code}: reports in {ws.reports / p.code}")
+        for path in paths:
+            typer.echo(f"  {path}")
+
+
+@app.command("export")
+def export_cmd(
+    period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],
+    outputs: OutputsOpt = None,
+    ledger: LedgerOpt = None,
+) -> None:
+    """Write the values behind a period's figures (with file and cell) and the figures, as CSV."""
+    from pipeline import aggregating, export
+    from pipeline import ledger as ledger_mod
+    from pipeline.paths import CONFIG_DIR
+
+    ws = _ws(None, outputs, ledger)
+    try:
+        p = parse_period(period)
+        programme = programme_for_year(load_programmes(), p.last[0])
+    except (PeriodError, ProgrammeError) as exc:
+        _fail(str(exc))
+    if not ws.ledger.exists():
+        _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
+    with ledger_mod.open_ledger(ws.ledger) as conn:
+        subs, vals = ledger_mod.submissions_frame(conn), ledger_mod.values_frame(conn)
+    report = aggregating.aggregate(subs, vals, programme, load_units(), p, aggregating.load_deadline_days(CONFIG_DIR))
+    folder = ws.outputs / "export"
+    a = export.write_csv(export.provenance(subs, vals, programme, p, report.cumulative_period),
+                         folder / f"{p.code}-gia-tri.csv")
+    b = export.write_csv(export.figures(report), folder / f"{p.code}-so-lieu.csv")
+    typer.echo(f"{a}\n{b}")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

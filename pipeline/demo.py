@@ -1,0 +1,143 @@
+"""Demo data: plausible filled workbooks for every unit over the whole programme, deterministic (seeded).
+
+Monthly reports, with some quarters sent as one quarterly report and some quarters revised by a quarterly
+report after their months; a few months missing, a few reports late, two bad files (one later corrected).
+Totals land in the same order of magnitude as the programme's targets and budgets.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.periods import Period, month, quarter
+from pipeline.programme import Programme
+from pipeline.units import Unit, UnitRegistry
+from pipeline.workbook import Filling, template_name, write_template
+
+SEED = 20111220  # the decision's date
+PREPARERS = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em",
+             "Vũ Thị Hạnh", "Đặng Văn Hùng", "Bùi Thị Lan", "Đỗ Văn Minh", "Ngô Thị Nga", "Dương Văn Phúc",
+             "Lý Thị Quyên"]
+NOTES = [
+    "Kinh phí khuyến công địa phương phân bổ chậm, ảnh hưởng tiến độ tổ chức lớp đào tạo nghề.",
+    "Các cơ sở công nghiệp nông thôn còn ít quan tâm đăng ký tham gia đề án khuyến công.",
+    "Đề nghị Sở Công Thương hỗ trợ thêm kinh phí cho cơ sở tham gia hội chợ triển lãm ngoài tỉnh.",
+    "Cán bộ làm công tác khuyến công cấp huyện còn kiêm nhiệm, thiếu kinh nghiệm.",
+    "Đề nghị tổ chức tập huấn hướng dẫn lập hồ sơ đề án khuyến công cho cán bộ cấp huyện.",
+    "Thủ tục thanh quyết toán kinh phí đề án còn phức tạp, kéo dài thời gian thực hiện.",
+]
+
+
+_BAD = {("bu-dop", "2012-05"), ("loc-ninh", "2012-08")}  # written by _bad_files instead
+
+
+@dataclass(frozen=True)
+class DemoFile:
+    path: Path
+    unit: str
+    period: str
+    received: date
+
+
+def _received(rng: np.random.Generator, period: Period, late: bool) -> date:
+    days = int(rng.integers(15, 45)) if late else int(rng.integers(1, 9))
+    return period.end + timedelta(days=days)
+
+
+def _fill(rng: np.random.Generator, programme: Programme, unit: Unit, n_months: int, n_units: int,
+          received: date) -> Filling:
+    results: dict[str, object] = {}
+    for code, ind in programme.indicators.items():
+        province_only = ind.level == "province"
+        if province_only != (unit.level == "province"):
+            continue
+        share = 1 if province_only else n_units
+        lam = float(ind.target) * 1.02 / (60 * share) * n_months
+        value = int(rng.poisson(lam))
+        if value:
+            results[code] = value
+    spending: dict[str, dict[str, object]] = {}
+    for sp in programme.subprogrammes:
+        for src, budget in sp.budget.by_source.items():
+            if budget == 0 or rng.random() < 0.45:
+                continue
+            mean = float(budget) / (60 * (n_units + 1)) * n_months / 0.55
+            amount = Decimal(str(round(float(rng.gamma(2.0, mean / 2.0)), 1)))
+            if amount > 0:
+                spending.setdefault(sp.code, {})[src] = amount
+    notes = NOTES[int(rng.integers(len(NOTES)))] if rng.random() < 0.25 else ""
+    return Filling(results=results, spending=spending, report_date=received - timedelta(days=int(rng.integers(0, 3))),
+                   preparer=PREPARERS[int(rng.integers(len(PREPARERS)))],
+                   phone=f"0271 38{int(rng.integers(10000, 99999))}", notes=notes)
+
+
+def _write(folder: Path, programme: Programme, unit: Unit, period: Period, filling: Filling, received: date,
+           suffix: str = "") -> DemoFile:
+    name = template_name(unit, period).replace(".xlsx", f"{suffix}.xlsx")
+    path = write_template(programme, unit, period, folder / str(period.first[0]) / unit.code / name, filling)
+    stamp = datetime.combine(received, time(9, 0)).timestamp()
+    os.utime(path, (stamp, stamp))  # the day it was "dropped": drives late/on-time and supersession
+    return DemoFile(path, unit.code, period.code, received)
+
+
+def generate(folder: Path, programme: Programme, units: UnitRegistry, seed: int = SEED,
+             years: tuple[int, ...] | None = None) -> list[DemoFile]:
+    """Write the demo workbooks under `folder`; return what was written."""
+    rng = np.random.default_rng(seed)
+    years = years or tuple(range(programme.first_year, programme.last_year + 1))
+    out: list[DemoFile] = []
+    for y in years:
+        for q in range(1, 5):
+            qp = quarter(y, q)
+            reporters = [u for u in units.units if u.exists_throughout(qp)]
+            n_districts = sum(1 for u in reporters if u.level != "province")
+            for unit in reporters:
+                style = rng.random()
+                if style < 0.08:  # this quarter sent as one quarterly report
+                    late = rng.random() < 0.06
+                    rec = _received(rng, qp, late)
+                    out.append(_write(folder, programme, unit, qp, _fill(rng, programme, unit, 3, n_districts, rec),
+                                      rec))
+                    continue
+                for m in range(3 * q - 2, 3 * q + 1):
+                    mp = month(y, m)
+                    if rng.random() < 0.03 or (unit.code, mp.code) in _BAD:  # missing month
+                        continue
+                    late = rng.random() < 0.06
+                    rec = _received(rng, mp, late)
+                    out.append(_write(folder, programme, unit, mp, _fill(rng, programme, unit, 1, n_districts, rec),
+                                      rec))
+                if style > 0.95:  # a quarterly report revising the months
+                    rec = _received(rng, qp, False) + timedelta(days=5)
+                    out.append(_write(folder, programme, unit, qp, _fill(rng, programme, unit, 3, n_districts, rec),
+                                      rec))
+    out += _bad_files(folder, programme, units, rng, years)
+    return out
+
+
+def _bad_files(folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator,
+               years: tuple[int, ...]) -> list[DemoFile]:
+    """Two bad submissions, as officers make them: one corrected later, one never corrected."""
+    if 2012 not in years:
+        return []
+    out = []
+    bu_dop, loc_ninh = units.by_code["bu-dop"], units.by_code["loc-ninh"]
+    p = month(2012, 5)
+    rec = _received(rng, p, False)
+    bad = _fill(rng, programme, bu_dop, 1, 10, rec)
+    bad.results = {**bad.results, "P1.2": -4}
+    out.append(_write(folder, programme, bu_dop, p, bad, rec, "-loi-so-am"))
+    bad.results = {**bad.results, "P1.2": 4}
+    out.append(_write(folder, programme, bu_dop, p, bad, rec + timedelta(days=2), "-da-sua"))
+    p = month(2012, 8)
+    rec = _received(rng, p, False)
+    bad = _fill(rng, programme, loc_ninh, 1, 10, rec)
+    bad.results = {**bad.results, "P4.3": "khoảng 3 cơ sở"}
+    out.append(_write(folder, programme, loc_ninh, p, bad, rec, "-loi-chu"))
+    return out

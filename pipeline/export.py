@@ -1,0 +1,69 @@
+"""Export: every value behind a period's figures, in long form, and the figures themselves, as CSV.
+
+So anyone can check a report against its sources: each value carries its file, sheet!cell and whether
+this version counts (in the period, and cumulatively).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.aggregating import Consolidated, current_versions, select_counted
+from pipeline.ledger import from_milli
+from pipeline.periods import Period
+from pipeline.programme import Programme
+
+
+def provenance(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, period: Period,
+               cumulative_period: Period) -> pd.DataFrame:
+    """Accepted values of every report inside the cumulative window, superseded versions included."""
+    ok = subs[(subs["status"] != "rejected") & (subs["programme"] == programme.code)]
+    lo = f"{cumulative_period.first[0]}-{cumulative_period.first[1]:02d}"
+    hi = f"{cumulative_period.last[0]}-{cumulative_period.last[1]:02d}"
+    ok = ok[(ok["period_first"] >= lo) & (ok["period_last"] <= hi)]
+    current = current_versions(subs[subs["programme"] == programme.code])
+    in_period = set(select_counted(current, period)["id"])
+    cumulative = set(select_counted(current, cumulative_period)["id"])
+    frame = vals.merge(ok, left_on="submission_id", right_on="id")
+    out = pd.DataFrame({
+        "unit": frame["unit_code"],
+        "period_reported": frame["period_code"],
+        "kind": frame["kind"],
+        "code": frame["code"],
+        "source": frame["source"],
+        "value": [str(from_milli(m)) for m in frame["milli"]],
+        "file": frame["file_name"],
+        "sha256": frame["sha256"],
+        "cell": frame["cell"],
+        "received_at": frame["received_at"],
+        "counts_in_period": frame["submission_id"].isin(in_period),
+        "counts_cumulative": frame["submission_id"].isin(cumulative),
+    })
+    return out.sort_values(["unit", "period_reported", "file", "kind", "code", "source"]).reset_index(drop=True)
+
+
+def figures(report: Consolidated) -> pd.DataFrame:
+    """The aggregated figures of a consolidated report, one row per figure."""
+    rows = []
+    for i in report.indicators:
+        rows.append({"kind": "indicator", "code": i.code, "source": "", "in_period": str(i.in_period),
+                     "cumulative": str(i.cumulative), "target": str(i.target)})
+    for b in report.budget:
+        for src in report.programme.source_codes:
+            rows.append({"kind": "budget", "code": b.subprogramme, "source": src, "in_period": str(b.in_period[src]),
+                         "cumulative": str(b.cumulative[src]), "target": str(b.budget[src])})
+    return pd.DataFrame(rows)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Atomic CSV write, UTF-8 with BOM so Excel shows Vietnamese correctly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".csv")
+    os.close(fd)
+    frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,56 @@
+"""Intake: find new or changed workbooks in the inputs folder and read + validate them.
+
+Unchanged files (same path, size and mtime) are not even hashed again; files whose bytes are already in
+the ledger (same sha256) are not parsed again. Input files are only ever read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import ledger
+from pipeline.programme import Programme
+from pipeline.reading import FileInfo, file_info, list_inputs, read_report
+from pipeline.units import UnitRegistry
+from pipeline.validating import ValidationReport, validate
+
+
+@dataclass(frozen=True)
+class Pending:
+    new: list[FileInfo]  # bytes never seen before: to be read
+    known: list[FileInfo]  # bytes already in the ledger under another path or mtime
+    unchanged: int  # skipped without hashing
+
+
+def find_pending(inputs: Path, conn: sqlite3.Connection) -> Pending:
+    seen = ledger.seen_unchanged(conn)
+    known_hashes = ledger.known_sha256(conn)
+    new, known, unchanged = [], [], 0
+    batch_hashes: set[str] = set()
+    for path in list_inputs(inputs):
+        st = path.stat()
+        if seen.get(str(path.resolve())) == (st.st_size, st.st_mtime_ns):
+            unchanged += 1
+            continue
+        info = file_info(path, inputs)
+        if info.sha256 in known_hashes or info.sha256 in batch_hashes:
+            known.append(info)
+        else:
+            batch_hashes.add(info.sha256)
+            new.append(info)
+    return Pending(new, known, unchanged)
+
+
+def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry) -> list[ValidationReport]:
+    """Read and validate each file; a bad file yields a report with problems, never an exception."""
+    return [validate(read_report(info, programmes), units) for info in files]
+
+
+def remember(conn: sqlite3.Connection, files: list[FileInfo]) -> None:
+    rows = []
+    for f in files:
+        st = f.path.stat()
+        rows.append((str(f.path.resolve()), st.st_size, st.st_mtime_ns, f.sha256))
+    ledger.remember_files(conn, rows)

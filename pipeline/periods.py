@@ -1,0 +1,193 @@
+"""Reporting periods: month, quarter, half-year, nine months, year, and a whole programme span.
+
+Codes: ``2012-03``, ``2012-Q3``, ``2012-H1``, ``2012-9M``, ``2012``, ``2011-2015``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+class Kind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF = "half"
+    NINE_MONTHS = "nine_months"
+    YEAR = "year"
+    SPAN = "span"
+
+
+class PeriodError(ValueError):
+    """A period code that cannot be understood."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A run of whole months, [first, last], identified by kind and start."""
+
+    first: tuple[int, int]  # (year, month)
+    last: tuple[int, int]
+    kind: Kind
+
+    @property
+    def code(self) -> str:
+        (y, m), (y2, m2) = self.first, self.last
+        match self.kind:
+            case Kind.MONTH:
+                return f"{y}-{m:02d}"
+            case Kind.QUARTER:
+                return f"{y}-Q{(m - 1) // 3 + 1}"
+            case Kind.HALF:
+                return f"{y}-H{(m - 1) // 6 + 1}"
+            case Kind.NINE_MONTHS:
+                return f"{y}-9M"
+            case Kind.YEAR:
+                return f"{y}"
+            case _ if (m, m2) == (1, 12):
+                return f"{y}-{y2}"
+            case _:
+                return f"{y}-{m:02d}..{y2}-{m2:02d}"
+
+    @property
+    def title(self) -> str:
+        """Vietnamese title as used in administrative reports."""
+        (y, m), (y2, _) = self.first, self.last
+        match self.kind:
+            case Kind.MONTH:
+                return f"tháng {m} năm {y}"
+            case Kind.QUARTER:
+                return f"quý {ROMAN[(m - 1) // 3 + 1]} năm {y}"
+            case Kind.HALF:
+                return f"6 tháng đầu năm {y}" if m == 1 else f"6 tháng cuối năm {y}"
+            case Kind.NINE_MONTHS:
+                return f"9 tháng năm {y}"
+            case Kind.YEAR:
+                return f"năm {y}"
+            case _ if (m, self.last[1]) == (1, 12):
+                return f"giai đoạn {y}-{y2}"
+            case _:
+                return f"từ tháng {m} năm {y} đến hết tháng {self.last[1]} năm {y2}"
+
+    @property
+    def start(self) -> date:
+        return date(self.first[0], self.first[1], 1)
+
+    @property
+    def end(self) -> date:
+        y, m = self.last
+        return date(y, m, calendar.monthrange(y, m)[1])
+
+    def months(self) -> list[tuple[int, int]]:
+        (y, m), out = self.first, []
+        while (y, m) <= self.last:
+            out.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.months())
+
+    def contains(self, other: Period) -> bool:
+        return self.first <= other.first and other.last <= self.last
+
+    def overlaps(self, other: Period) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def month(year: int, m: int) -> Period:
+    return Period((year, m), (year, m), Kind.MONTH)
+
+
+def quarter(year: int, q: int) -> Period:
+    return Period((year, 3 * q - 2), (year, 3 * q), Kind.QUARTER)
+
+
+def year(y: int) -> Period:
+    return Period((y, 1), (y, 12), Kind.YEAR)
+
+
+def span(first_year: int, last_year: int) -> Period:
+    return Period((first_year, 1), (last_year, 12), Kind.SPAN)
+
+
+def through(first_year: int, period: Period) -> Period:
+    """From January of `first_year` to the end of `period` (the cumulative window)."""
+    return Period((first_year, 1), period.last, Kind.SPAN)
+
+
+_PATTERNS: list[tuple[re.Pattern[str], object]] = [
+    (re.compile(r"^(\d{4})-(\d{2})$"), lambda y, m: month(y, m) if 1 <= m <= 12 else None),
+    (re.compile(r"^(\d{4})-Q([1-4])$", re.I), quarter),
+    (re.compile(r"^(\d{4})-H([12])$", re.I), lambda y, h: Period((y, 6 * h - 5), (y, 6 * h), Kind.HALF)),
+    (re.compile(r"^(\d{4})-9M$", re.I), lambda y: Period((y, 1), (y, 9), Kind.NINE_MONTHS)),
+    (re.compile(r"^(\d{4})$"), year),
+    (re.compile(r"^(\d{4})-(\d{4})$"), lambda a, b: span(a, b) if a <= b else None),
+]
+
+
+def parse_period(code: str) -> Period:
+    """Parse a period code such as ``2012-Q3``; raise PeriodError if it is not one."""
+    text = str(code).strip()
+    for pattern, make in _PATTERNS:
+        if found := pattern.match(text):
+            period = make(*(int(g) for g in found.groups()))  # type: ignore[operator]
+            if period is not None:
+                return period
+    raise PeriodError(
+        f"'{code}' is not a period code (expected e.g. 2012-03, 2012-Q3, 2012-H1, 2012-9M, 2012, 2011-2015)"
+    )
+
+
+def last_completed(kind: Kind, today: date) -> Period:
+    """The latest period of this kind that has ended before `today`."""
+    y, m = today.year, today.month
+    prev_y, prev_m = (y - 1, 12) if m == 1 else (y, m - 1)
+    match kind:
+        case Kind.MONTH:
+            return month(prev_y, prev_m)
+        case Kind.QUARTER:
+            q = (m - 1) // 3  # quarters completed this year
+            return quarter(y, q) if q else quarter(y - 1, 4)
+        case Kind.YEAR:
+            return year(y - 1)
+    raise PeriodError(f"no 'last completed' rule for {kind}")
+
+
+_ROMAN_TO_INT = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_Q = r"(i{1,3}|iv|[1-4])"
+_TITLE_PATTERNS: list[tuple[re.Pattern[str], object]] = [
+    (re.compile(r"^thang 0?(\d{1,2})\s*(?:nam|/)\s*(\d{4})$"), lambda m, y: month(int(y), int(m))),
+    (re.compile(rf"^quy {_Q}\s*(?:nam|/)\s*(\d{{4}})$"),
+     lambda q, y: quarter(int(y), _ROMAN_TO_INT.get(q) or int(q))),
+    (re.compile(r"^6 thang dau nam (\d{4})$"), lambda y: parse_period(f"{y}-H1")),
+    (re.compile(r"^6 thang cuoi nam (\d{4})$"), lambda y: parse_period(f"{y}-H2")),
+    (re.compile(r"^9 thang (?:dau )?nam (\d{4})$"), lambda y: parse_period(f"{y}-9M")),
+    (re.compile(r"^nam (\d{4})$"), lambda y: year(int(y))),
+    (re.compile(r"^giai doan (\d{4})\s*-\s*(\d{4})$"), lambda a, b: span(int(a), int(b))),
+]
+
+
+def parse_period_text(text: str) -> Period:
+    """Parse a period as officers write it ("tháng 3 năm 2012", "Quý III/2012", "2012-Q3" …)."""
+    from pipeline.text import fold
+
+    key = fold(text)
+    for pattern, make in _TITLE_PATTERNS:
+        if found := pattern.match(key):
+            try:
+                return make(*found.groups())  # type: ignore[operator]
+            except (ValueError, TypeError):
+                break
+    try:
+        return parse_period(str(text))
+    except PeriodError:
+        raise PeriodError(f"'{text}' is not a period") from None

@@ -1,0 +1,168 @@
+"""The programme as data: sub-programmes, indicators, targets and budgets, checked on load."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipeline.paths import CONFIG_DIR
+from pipeline.text import nfc
+
+
+class ProgrammeError(ValueError):
+    """A programme file that cannot be used (its figures do not add up, or it is malformed)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(_Model):
+    code: str
+    name: str
+
+
+class Budget(_Model):
+    """Budget by funding source plus the stated total, in the programme's money unit."""
+
+    by_source: dict[str, Decimal]
+    total: Decimal
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: object) -> object:
+        if isinstance(data, dict) and "by_source" not in data:
+            data = dict(data)
+            total = data.pop("total")
+            return {"by_source": data, "total": total}
+        return data
+
+
+class Indicator(_Model):
+    code: str
+    name: str
+    unit: str
+    target: Decimal
+    level: str = "all"  # "province": normally carried out by the provincial centre only
+
+
+class SubProgramme(_Model):
+    code: str
+    name: str
+    budget: Budget
+    indicators: tuple[Indicator, ...]
+
+
+class Programme(_Model):
+    code: str
+    name: str
+    decision: str
+    province: str
+    first_year: int
+    last_year: int
+    money_unit: str
+    sources: tuple[Source, ...]
+    budget: Budget
+    average_per_year: Decimal | None = None
+    subprogrammes: tuple[SubProgramme, ...] = Field(min_length=1)
+
+    @cached_property
+    def indicators(self) -> dict[str, Indicator]:
+        return {i.code: i for s in self.subprogrammes for i in s.indicators}
+
+    @cached_property
+    def source_codes(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.sources)
+
+    def subprogramme_of(self, indicator_code: str) -> SubProgramme:
+        return next(s for s in self.subprogrammes if any(i.code == indicator_code for i in s.indicators))
+
+    @property
+    def years(self) -> int:
+        return self.last_year - self.first_year + 1
+
+    @model_validator(mode="after")
+    def _check(self) -> Programme:
+        _check_programme(self)
+        return self
+
+
+def _fmt(x: Decimal) -> str:
+    return f"{x:,}".replace(",", ".")
+
+
+def _check_budget(owner: str, budget: Budget, sources: tuple[str, ...]) -> None:
+    unknown = set(budget.by_source) - set(sources)
+    missing = set(sources) - set(budget.by_source)
+    if unknown or missing:
+        raise ProgrammeError(
+            f"{owner}: budget sources {sorted(budget.by_source)} do not match the programme's {list(sources)}"
+        )
+    parts = sum(budget.by_source.values(), Decimal(0))
+    if parts != budget.total:
+        detail = " + ".join(f"{k} {_fmt(v)}" for k, v in budget.by_source.items())
+        raise ProgrammeError(
+            f"{owner}: sources add up to {_fmt(parts)} ({detail}) but the stated total is {_fmt(budget.total)}"
+        )
+
+
+def _check_programme(p: Programme) -> None:
+    sources = p.source_codes
+    if p.last_year < p.first_year:
+        raise ProgrammeError(f"programme {p.code}: last_year {p.last_year} is before first_year {p.first_year}")
+    _check_budget(f"programme {p.code}", p.budget, sources)
+    codes: set[str] = set()
+    for sp in p.subprogrammes:
+        _check_budget(f"sub-programme {sp.code} ({sp.name})", sp.budget, sources)
+        for code in [sp.code, *(i.code for i in sp.indicators)]:
+            if code in codes:
+                raise ProgrammeError(f"programme {p.code}: code {code} is used twice")
+            codes.add(code)
+    for src in sources:
+        summed = sum((sp.budget.by_source[src] for sp in p.subprogrammes), Decimal(0))
+        if summed != p.budget.by_source[src]:
+            raise ProgrammeError(
+                f"programme {p.code}: the sub-programmes' {src} budgets add up to {_fmt(summed)} "
+                f"but the programme's {src} budget is {_fmt(p.budget.by_source[src])}"
+            )
+    if p.average_per_year is not None and p.budget.total / p.years != p.average_per_year:
+        raise ProgrammeError(
+            f"programme {p.code}: total {_fmt(p.budget.total)} over {p.years} years is "
+            f"{_fmt(p.budget.total / p.years)} a year, not the stated {_fmt(p.average_per_year)}"
+        )
+
+
+def load_programme(path: Path) -> Programme:
+    """Load and check one programme file; raise ProgrammeError naming what does not add up."""
+    try:
+        data = yaml.safe_load(nfc(path.read_text(encoding="utf-8")))
+        return Programme.model_validate(data)
+    except ProgrammeError:
+        raise
+    except ValueError as exc:  # pydantic's ValidationError wraps our ProgrammeError too
+        cause = exc.__cause__ or exc
+        errors = getattr(exc, "errors", None)
+        if errors:
+            for err in errors():
+                ctx_err = (err.get("ctx") or {}).get("error")
+                if isinstance(ctx_err, ProgrammeError):
+                    raise ProgrammeError(f"{path.name}: {ctx_err}") from None
+        raise ProgrammeError(f"{path.name}: {cause}") from None
+
+
+def load_programmes(config_dir: Path = CONFIG_DIR) -> list[Programme]:
+    """Every programme file under config/programmes, oldest first."""
+    files = sorted((config_dir / "programmes").glob("*.yaml"))
+    return sorted((load_programme(f) for f in files), key=lambda p: p.first_year)
+
+
+def programme_for_year(programmes: list[Programme], year: int) -> Programme:
+    for p in programmes:
+        if p.first_year <= year <= p.last_year:
+            return p
+    spans = ", ".join(p.code for p in programmes)
+    raise ProgrammeError(f"no programme covers the year {year} (programmes: {spans})")

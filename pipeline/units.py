@@ -1,0 +1,123 @@
+"""Reporting units as data: districts and towns with validity dates, aliases and priority status."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from pipeline.paths import CONFIG_DIR
+from pipeline.periods import Period
+from pipeline.text import fold, nfc
+
+# Prefixes officers put before a unit's name; removed before matching.
+_PREFIXES = ("ubnd ", "uy ban nhan dan ", "huyen ", "h. ", "h ", "thi xa ", "tx. ", "tx ", "thanh pho ",
+             "tp. ", "tp ", "phong kinh te va ha tang ", "phong kinh te ")
+
+
+class UnitError(ValueError):
+    """The unit list is malformed."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Title(_Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    since: date
+    type: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from(cls, data: object) -> object:
+        if isinstance(data, dict) and "from" in data:
+            data = {("since" if k == "from" else k): v for k, v in data.items()}
+        return data
+
+
+class Unit(_Model):
+    code: str
+    name: str
+    titles: tuple[Title, ...]
+    valid_from: date
+    valid_to: date | None = None
+    priority: bool = False
+    priority_note: str | None = None
+    level: str = "district"  # or "province" (the provincial Trung tâm Khuyến công)
+    split_from: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    def type_on(self, day: date) -> str:
+        current = self.titles[0].type
+        for t in self.titles:
+            if t.since <= day:
+                current = t.type
+        return current
+
+    def full_name(self, day: date) -> str:
+        """E.g. "huyện Bù Đăng" as it was called on `day`."""
+        kind = self.type_on(day)
+        return self.name if kind == "trung tâm" else f"{kind} {self.name}"
+
+    def exists_during(self, period: Period) -> bool:
+        """True if the unit existed for at least part of the period."""
+        return self.valid_from <= period.end and (self.valid_to is None or self.valid_to >= period.start)
+
+    def exists_throughout(self, period: Period) -> bool:
+        return self.valid_from <= period.start and (self.valid_to is None or self.valid_to >= period.end)
+
+
+class UnitRegistry(_Model):
+    province: str
+    units: tuple[Unit, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> UnitRegistry:
+        seen: dict[str, str] = {}
+        for u in self.units:
+            for key in {fold(u.name), fold(u.code), *(fold(a) for a in u.aliases)}:
+                if seen.get(key, u.code) != u.code:
+                    raise UnitError(f"name or alias '{key}' belongs to both {seen[key]} and {u.code}")
+                seen[key] = u.code
+        return self
+
+    @cached_property
+    def by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def _keys(self) -> dict[str, Unit]:
+        keys: dict[str, Unit] = {}
+        for u in self.units:
+            for name in (u.name, u.code, *u.aliases):
+                keys[fold(name)] = u
+                keys[_strip_prefix(fold(name))] = u
+        return keys
+
+    def find(self, text: str) -> Unit | None:
+        """The unit an officer meant by `text` ("UBND huyện Bù Đăng", "Bu Dang" …), or None."""
+        key = fold(text)
+        return self._keys.get(key) or self._keys.get(_strip_prefix(key))
+
+    def expected(self, period: Period) -> list[Unit]:
+        """Units that existed during the period, in the registry's order."""
+        return [u for u in self.units if u.exists_during(period)]
+
+
+def _strip_prefix(key: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for p in _PREFIXES:
+            if key.startswith(p):
+                key, changed = key[len(p):], True
+    return key
+
+
+def load_units(config_dir: Path = CONFIG_DIR) -> UnitRegistry:
+    data = yaml.safe_load(nfc((config_dir / "units.yaml").read_text(encoding="utf-8")))
+    return UnitRegistry.model_validate(data)

@@ -1,0 +1,263 @@
+"""Validation: a RawReport -> typed values plus every problem found, collected rather than raised.
+
+One `ValidationReport` per file feeds the receipt, the ledger, the tests and the consolidated report.
+Every problem names the file, the sheet!cell, what was found, what was expected and what to do (Vietnamese).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from pipeline.periods import Period, PeriodError, parse_period_text
+from pipeline.programme import Programme
+from pipeline.reading import Cell, FileInfo, RawReport
+from pipeline.text import nfc
+from pipeline.units import Unit, UnitRegistry
+
+MAX_DECIMALS = 3  # values are stored exactly in thousandths (nghìn đồng for money)
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the file is rejected
+    WARNING = "warning"  # the file is accepted; the officer should look
+
+
+class Status(StrEnum):
+    ACCEPTED = "accepted"
+    WARNINGS = "accepted_with_warnings"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"accepted": "Đã tiếp nhận", "accepted_with_warnings": "Đã tiếp nhận, có lưu ý",
+                "rejected": "Bị từ chối"}[self.value]
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    severity: Severity
+    file: str
+    cell: str  # "BaoCao!E12", or "BaoCao" / "" when no single cell is at fault
+    found: str
+    expected: str
+    message: str  # what is wrong and how to fix it, in Vietnamese
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: str  # "indicator" or "budget"
+    code: str  # indicator code, or sub-programme code for budget lines
+    source: str  # funding source for budget lines, "" for indicators
+    amount: Decimal
+    cell: str  # "BaoCao!E17"
+
+
+@dataclass
+class ValidationReport:
+    file: FileInfo
+    programme: Programme | None = None
+    unit: Unit | None = None
+    period: Period | None = None
+    report_date: date | None = None
+    preparer: str = ""
+    phone: str = ""
+    notes: str = ""
+    values: list[Value] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        if any(p.severity is Severity.ERROR for p in self.problems):
+            return Status.REJECTED
+        return Status.WARNINGS if self.problems else Status.ACCEPTED
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+def _shown(value: object) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "(ô trống)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return f"«{value}»" if isinstance(value, str) else str(value)
+
+
+class _Collector:
+    def __init__(self, report: ValidationReport):
+        self.report = report
+
+    def add(self, code: str, where: Cell | str, found: object, expected: str, message: str,
+            severity: Severity = Severity.ERROR) -> None:
+        ref = where.ref if isinstance(where, Cell) else where
+        self.report.problems.append(Problem(code, severity, self.report.file.name, ref,
+                                            _shown(found), expected, message))
+
+
+def parse_amount(value: object) -> Decimal | None:
+    """A cell's number as an exact Decimal; None for a blank cell. Raises ValueError for anything else.
+
+    Floats are read back through their shortest repr (12.5, not 12.4999…), so what Excel shows is what
+    is stored. Text is not interpreted here.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("not a number")
+    try:
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError("not a number") from exc
+    if not amount.is_finite():
+        raise ValueError("not a number")
+    return amount
+
+
+def validate(raw: RawReport, units: UnitRegistry) -> ValidationReport:
+    """Check everything in a RawReport; never raises for bad content."""
+    report = ValidationReport(file=raw.file, programme=raw.programme)
+    bag = _Collector(report)
+    if raw.unreadable:
+        bag.add("FILE_UNREADABLE", "", raw.file.name, "một tệp Excel (.xlsx, .xlsm, .xls, .ods) mở được",
+                "Không mở được tệp. Hãy lưu lại tệp bằng Excel theo mẫu báo cáo rồi gửi lại.")
+        return report
+    _check_missing(raw, bag)
+    assert raw.programme is not None
+    _check_unit_and_period(raw, raw.programme, units, report, bag)
+    _check_header(raw, report, bag)
+    _check_values(raw, report, bag)
+    return report
+
+
+_PART_NAMES = {
+    "unit": ("ô «Đơn vị báo cáo:»", "HEADER_MISSING"),
+    "period": ("ô «Kỳ báo cáo:»", "HEADER_MISSING"),
+    "table_a": ("bảng «A. KẾT QUẢ THỰC HIỆN TRONG KỲ» có cột «Mã số» và «Thực hiện trong kỳ»", "TABLE_MISSING"),
+    "table_b": ("bảng «B. KINH PHÍ THỰC HIỆN TRONG KỲ» có cột «Mã số»", "TABLE_MISSING"),
+}
+
+
+def _check_missing(raw: RawReport, bag: _Collector) -> None:
+    for m in raw.missing:
+        where = m.cell or m.sheet
+        if m.part in _PART_NAMES:
+            what, code = _PART_NAMES[m.part]
+            bag.add(code, where, "không có", what,
+                    f"Không tìm thấy {what} trên sheet «{m.sheet}». Hãy dùng mẫu báo cáo và giữ nguyên tiêu đề.")
+        elif m.part.startswith("source:"):
+            src = m.part.split(":", 1)[1]
+            bag.add("COLUMN_MISSING", where, "không có", f"cột «{src}» trong bảng B",
+                    f"Bảng B thiếu cột nguồn kinh phí «{src}». Hãy dùng mẫu báo cáo và giữ nguyên các cột.")
+        elif m.part.startswith("row:"):
+            code = m.part.split(":", 1)[1]
+            bag.add("ROW_MISSING", where, "không có", f"dòng có mã số {code}",
+                    f"Không tìm thấy dòng mã số {code}; chỉ tiêu này được coi là chưa báo cáo. "
+                    "Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
+
+
+def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegistry,
+                           report: ValidationReport, bag: _Collector) -> None:
+    if (cell := raw.fields.get("unit")) is not None:
+        unit = None if cell.blank else units.find(nfc(str(cell.value)))
+        if unit is None:
+            bag.add("UNIT_UNKNOWN", cell, cell.value, "tên một huyện, thị xã của tỉnh hoặc Trung tâm Khuyến công",
+                    "Không xác định được đơn vị báo cáo. Hãy ghi tên đơn vị, ví dụ «huyện Bù Đăng».")
+        report.unit = unit
+    if (cell := raw.fields.get("period")) is not None:
+        try:
+            period = parse_period_text(nfc(str(cell.value)))
+        except PeriodError:
+            bag.add("PERIOD_UNKNOWN", cell, cell.value, "một kỳ báo cáo, ví dụ «tháng 3 năm 2012», «quý III năm 2012»",
+                    "Không hiểu kỳ báo cáo. Hãy ghi kỳ theo mẫu, ví dụ «tháng 3 năm 2012».")
+            period = None
+        if period is not None and not (programme.first_year <= period.first[0]
+                                       and period.last[0] <= programme.last_year):
+            bag.add("PERIOD_OUTSIDE_PROGRAMME", cell, cell.value,
+                    f"một kỳ trong giai đoạn {programme.first_year}-{programme.last_year}",
+                    f"Kỳ báo cáo nằm ngoài giai đoạn {programme.first_year}-{programme.last_year} của Chương trình.")
+            period = None
+        title = raw.title_period
+        if period is not None and title is not None:
+            title_period = parse_period_text(nfc(str(title.value)))
+            if title_period != period:
+                bag.add("PERIOD_MISMATCH", title, title.value, f"cùng kỳ với ô {cell.ref} («{period.title}»)",
+                        f"Kỳ ghi dưới tiêu đề («{title_period.title}») khác kỳ ở ô {cell.ref} "
+                        f"(«{period.title}»). Hãy sửa cho hai ô cùng một kỳ.")
+                period = None
+        report.period = period
+    if report.unit is not None and report.period is not None and not report.unit.exists_throughout(report.period):
+        cell = raw.fields["unit"]
+        bag.add("UNIT_NOT_IN_PERIOD", cell, cell.value, f"một đơn vị đã tồn tại trong {report.period.title}",
+                f"{report.unit.full_name(report.unit.valid_from)} được thành lập từ ngày "
+                f"{report.unit.valid_from:%d/%m/%Y}, chưa tồn tại trong {report.period.title}. "
+                "Hãy kiểm tra lại đơn vị hoặc kỳ báo cáo.")
+
+
+def _check_header(raw: RawReport, report: ValidationReport, bag: _Collector) -> None:
+    if (cell := raw.fields.get("date")) is not None and not cell.blank:
+        value = cell.value
+        if isinstance(value, datetime):
+            report.report_date = value.date()
+        elif isinstance(value, date):
+            report.report_date = value
+        else:
+            try:
+                report.report_date = datetime.strptime(str(value).strip(), "%d/%m/%Y").date()
+            except ValueError:
+                bag.add("DATE_INVALID", cell, value, "một ngày, ví dụ 05/04/2012",
+                        "Ngày báo cáo không đọc được; hãy ghi theo dạng ngày/tháng/năm.", Severity.WARNING)
+    for key in ("preparer", "phone"):
+        if (cell := raw.fields.get(key)) is not None and not cell.blank:
+            value = cell.value
+            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            setattr(report, key, nfc(text.strip()))
+    if raw.notes is not None:
+        report.notes = nfc(str(raw.notes.value).strip())
+
+
+def _check_number(cell: Cell, bag: _Collector, what: str) -> Decimal | None:
+    try:
+        amount = parse_amount(cell.value)
+    except ValueError:
+        bag.add("NOT_A_NUMBER", cell, cell.value, "một số không âm, ví dụ 12 hoặc 12,5",
+                f"Ô {cell.ref} ({what}) phải là một số. Hãy xóa chữ và nhập số (để trống nếu không có).")
+        return None
+    if amount is None:
+        return None
+    if amount < 0:
+        bag.add("NEGATIVE", cell, cell.value, "một số không âm (>= 0)",
+                f"Ô {cell.ref} ({what}) có số âm. Hãy nhập số không âm; nếu cần điều chỉnh kỳ trước, "
+                "hãy gửi lại báo cáo kỳ đó.")
+        return None
+    if amount != amount.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
+        bag.add("TOO_PRECISE", cell, cell.value, f"tối đa {MAX_DECIMALS} chữ số thập phân",
+                f"Ô {cell.ref} ({what}) có quá {MAX_DECIMALS} chữ số thập phân; hãy làm tròn rồi gửi lại.")
+        return None
+    return amount
+
+
+def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> None:
+    for code, cell in raw.results.items():
+        amount = _check_number(cell, bag, f"chỉ tiêu {code}")
+        if amount is not None:
+            report.values.append(Value("indicator", code, "", amount, cell.ref))
+    sums: dict[str, Decimal] = {}
+    for (sp, src), cell in raw.spending.items():
+        amount = _check_number(cell, bag, f"kinh phí {sp}, nguồn {src}")
+        if amount is not None:
+            report.values.append(Value("budget", sp, src, amount, cell.ref))
+            sums[sp] = sums.get(sp, Decimal(0)) + amount
+    for sp, cell in raw.row_totals.items():
+        try:
+            stated = parse_amount(cell.value)
+        except ValueError:
+            continue  # a total we cannot read is not used: totals are always recomputed
+        if stated is not None and stated != sums.get(sp, Decimal(0)):
+            bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng các nguồn = {sums.get(sp, Decimal(0))}",
+                    f"Cột «Tổng cộng» của {sp} không bằng tổng các nguồn; hệ thống dùng tổng các nguồn. "
+                    "Hãy kiểm tra lại các số.", Severity.WARNING)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install everything khuyencong needs on a fresh Debian/Ubuntu machine:
+#   system packages: fonts-liberation2 (Times New Roman metrics, full Vietnamese coverage), poppler-utils
+#   (pdftotext/pdftoppm for checking PDFs), then a virtualenv in .venv with the project and its dev tools.
+# Idempotent: re-running only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+fc-list 2>/dev/null | grep -q "LiberationSerif-Regular.ttf" || need+=(fonts-liberation2)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -q "${need[@]}" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "${need[@]}" >/dev/null; }
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+  rm -f .venv/.installed-* && touch "$stamp"
+fi
