@@ -145,7 +145,8 @@ def _run_name(kind: str):
 
 
 @flow(name="ingest_inputs", flow_run_name="ingest")
-def ingest_inputs(inputs: str | None = None, outputs: str | None = None, ledger_file: str | None = None) -> IngestSummary:
+def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
+                  ledger_file: str | None = None) -> IngestSummary:
     """Read every new or changed workbook, store it in the ledger and write its receipt."""
     return _ingest(_workspace(inputs, outputs, ledger_file))
 

@@ -80,7 +80,10 @@ def _fill(rng: np.random.Generator, programme: Programme, unit: Unit, n_months: 
 def _write(folder: Path, programme: Programme, unit: Unit, period: Period, filling: Filling, received: date,
            suffix: str = "") -> DemoFile:
     name = template_name(unit, period).replace(".xlsx", f"{suffix}.xlsx")
-    path = write_template(programme, unit, period, folder / str(period.first[0]) / unit.code / name, filling)
+    path = folder / str(period.first[0]) / unit.code / name
+    if path.exists():  # re-running the demo keeps what is there: the ledger sees no new submission
+        return DemoFile(path, unit.code, period.code, received)
+    write_template(programme, unit, period, path, filling)
     stamp = datetime.combine(received, time(9, 0)).timestamp()
     os.utime(path, (stamp, stamp))  # the day it was "dropped": drives late/on-time and supersession
     return DemoFile(path, unit.code, period.code, received)

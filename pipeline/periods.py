@@ -104,6 +104,8 @@ class Period:
 
 
 def month(year: int, m: int) -> Period:
+    if not 1 <= m <= 12:
+        raise PeriodError(f"{m} is not a month (1-12)")
     return Period((year, m), (year, m), Kind.MONTH)
 
 

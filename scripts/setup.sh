@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything khuyencong needs on a fresh Debian/Ubuntu machine:
-#   system packages: fonts-liberation2 (Times New Roman metrics, full Vietnamese coverage), poppler-utils
+#   system packages: fonts-liberation2 (Times New Roman metrics, full Vietnamese coverage), libharfbuzz-subset0
+#   (font subsetting for WeasyPrint), poppler-utils
 #   (pdftotext/pdftoppm for checking PDFs), then a virtualenv in .venv with the project and its dev tools.
 # Idempotent: re-running only installs what is missing.
 set -euo pipefail
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 fc-list 2>/dev/null | grep -q "LiberationSerif-Regular.ttf" || need+=(fonts-liberation2)
+ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" || need+=(libharfbuzz-subset0)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
@@ -25,6 +27,6 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+  .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]" 2> >(grep -v "is ignored: it is neither" >&2)
   rm -f .venv/.installed-* && touch "$stamp"
 fi

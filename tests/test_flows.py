@@ -1,0 +1,168 @@
+"""End to end through real Prefect runs: template-made workbooks in, PDF/Excel/CSV reports out."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from prefect.testing.utilities import prefect_test_harness
+from pypdf import PdfReader
+
+import flows
+from pipeline import ledger
+from pipeline.formatting import number, percent
+from pipeline.periods import month, parse_period, quarter
+from pipeline.programme import load_programmes
+from pipeline.units import load_units
+from pipeline.workbook import Filling, write_template
+
+PROGRAMME = load_programmes()[0]
+UNITS = load_units()
+
+# (unit, period) -> what the officer typed. Đồng Xoài sends July and then the whole quarter (which counts).
+SUBMISSIONS = {
+    ("bu-dang", month(2012, 3)): Filling(results={"P1.2": 3, "P2.1": 1}, spending={"P1": {"KCQG": Decimal("2.5")}}),
+    ("bu-dang", month(2012, 7)): Filling(results={"P1.2": 5, "P4.3": 2}, spending={"P1": {"KCQG": Decimal("12.5")}}),
+    ("bu-dang", month(2012, 8)): Filling(results={"P1.2": 6}, spending={"P1": {"KCQG": Decimal("0.3"),
+                                                                                 "KCĐP": Decimal("1.1")}}),
+    ("bu-dang", month(2012, 9)): Filling(results={"P1.2": 7, "P4.3": 1}, spending={"P1": {"KCQG": Decimal("7.25")}},
+                                         notes="Đề nghị hỗ trợ thêm kinh phí đào tạo nghề."),
+    ("dong-xoai", month(2012, 7)): Filling(results={"P1.2": 4}, spending={"P1": {"KCQG": Decimal("9")}}),
+    ("dong-xoai", quarter(2012, 3)): Filling(results={"P1.2": 10, "P4.3": 3},
+                                             spending={"P1": {"KCQG": Decimal("20.1")}, "P4": {"Khác": 15}}),
+}
+Q3 = parse_period("2012-Q3")
+
+
+def _expected(kind: str, code: str, source: str, window) -> Decimal:
+    """Independent roll-up for this test's data: a unit's quarter replaces its months."""
+    total = Decimal(0)
+    for (unit, period), filling in SUBMISSIONS.items():
+        if not window.contains(period):
+            continue
+        if period.kind == "month" and any(u == unit and p.kind == "quarter" and p.contains(period)
+                                          and window.contains(p) for u, p in SUBMISSIONS):
+            continue
+        given = filling.results.get(code) if kind == "indicator" else filling.spending.get(code, {}).get(source)
+        total += Decimal(str(given or 0))
+    return total
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness():
+        yield
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, harness):
+    root = tmp_path_factory.mktemp("e2e")
+    inputs = root / "inputs"
+    for (unit_code, period), filling in SUBMISSIONS.items():
+        write_template(PROGRAMME, UNITS.by_code[unit_code], period,
+                       inputs / f"{unit_code}-{period.code}.xlsx", filling)
+    # Bad files: they are rejected, and the others still reach the report.
+    write_template(PROGRAMME, UNITS.by_code["loc-ninh"], month(2012, 8), inputs / "loc-ninh-am.xlsx",
+                   Filling(results={"P1.2": -2}))
+    write_template(PROGRAMME, UNITS.by_code["bu-dop"], month(2012, 8), inputs / "la.xlsx",
+                   Filling(results={"P1.2": 50}, unit_text="Huyện Không Tồn Tại"))
+    (inputs / "hong.xlsx").write_bytes(b"not a workbook at all")
+    before = {p: p.read_bytes() for p in inputs.iterdir()}
+    paths = flows.quarterly_report(period="2012-Q3", inputs=str(inputs), outputs=str(root / "outputs"),
+                                   ledger_file=str(root / "ledger.sqlite"))
+    return root, paths, before
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_reports_written_for_both_recipients(run):
+    root, paths, _ = run
+    names = sorted(p.name for p in paths)
+    for recipient in ("ubnd-tinh", "bo-cong-thuong"):
+        for ext in ("pdf", "xlsx", "html"):
+            assert f"bao-cao-2012-Q3-{recipient}.{ext}" in names
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+
+
+def test_excel_figures_equal_independent_totals(run):
+    root, _, _ = run
+    wb = load_workbook(root / "outputs/reports/2012-Q3/bao-cao-2012-Q3-ubnd-tinh.xlsx")
+    ws = wb["ChiTieu"]
+    header = [c.value for c in ws[3]]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    col_period = header.index("Thực hiện trong kỳ")
+    col_cum = next(i for i, h in enumerate(header) if h.startswith("Lũy kế từ đầu chương trình"))
+    for code in ("P1.2", "P2.1", "P4.3"):
+        assert Decimal(str(rows[code][col_period] or 0)) == _expected("indicator", code, "", Q3)
+        cum = _expected("indicator", code, "", Q3) + _expected("indicator", code, "", month(2012, 3))
+        assert Decimal(str(rows[code][col_cum] or 0)) == cum
+    assert _expected("indicator", "P1.2", "", Q3) == 5 + 6 + 7 + 10  # the quarter replaces Đồng Xoài's July
+
+    ws = wb["KinhPhi"]
+    header = [c.value for c in ws[3]]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    kcqg = header.index("Trong kỳ: KCQG")
+    assert Decimal(str(rows["P1"][kcqg])) == _expected("budget", "P1", "KCQG", Q3) == Decimal("40.15")
+
+
+def test_pdf_text_shows_the_same_figures(run):
+    root, _, _ = run
+    text = _pdf_text(root / "outputs/reports/2012-Q3/bao-cao-2012-Q3-ubnd-tinh.pdf")
+    assert "quý III năm 2012" in text
+    line = next(ln for ln in text.splitlines() if ln.startswith("P1.2"))
+    p12 = _expected("indicator", "P1.2", "", Q3)
+    cum = p12 + _expected("indicator", "P1.2", "", month(2012, 3))
+    assert re.search(rf"\b{p12}\b.*\b{cum}\b.*\b300\b", line), line
+    assert percent(cum / 300) in line  # "10,3 %"
+    assert number(_expected("budget", "P1", "KCQG", Q3)) in text  # "40,15"
+    assert "Đề nghị hỗ trợ thêm kinh phí đào tạo nghề." in text
+    bct = _pdf_text(root / "outputs/reports/2012-Q3/bao-cao-2012-Q3-bo-cong-thuong.pdf")
+    assert "Bộ Công Thương" in bct and number(_expected("budget", "P1", "KCQG", Q3)) in bct
+
+
+def test_bad_files_rejected_with_cells_and_receipts(run):
+    root, _, _ = run
+    with ledger.open_ledger(root / "ledger.sqlite") as conn:
+        subs = ledger.submissions_frame(conn).set_index("file_name")
+        probs = ledger.problems_frame(conn)
+    assert subs.loc["loc-ninh-am.xlsx", "status"] == "rejected"
+    assert subs.loc["la.xlsx", "status"] == "rejected"
+    assert subs.loc["hong.xlsx", "status"] == "rejected"
+    bad = probs[probs["submission_id"] == subs.loc["loc-ninh-am.xlsx", "id"]].iloc[0]
+    ws = load_workbook(root / "inputs/loc-ninh-am.xlsx")["BaoCao"]
+    row = next(c.row for c in ws["B"] if c.value == "P1.2")
+    assert ws[f"E{row}"].value == -2
+    assert (bad["code"], bad["cell"], bad["found"]) == ("NEGATIVE", f"BaoCao!E{row}", "-2")
+    receipt = (root / "outputs/receipts/loc-ninh-am.xlsx.txt").read_text(encoding="utf-8")
+    assert "BỊ TỪ CHỐI" in receipt and f"BaoCao!E{row}" in receipt
+    assert (root / "outputs/receipts/bu-dang-2012-07.xlsx.txt").read_text(encoding="utf-8").count("ĐÃ TIẾP NHẬN")
+
+
+def test_inputs_untouched_and_second_run_parses_nothing(run):
+    root, _, before = run
+    inputs = root / "inputs"
+    assert {p: p.read_bytes() for p in inputs.iterdir()} == before
+    summary = flows.ingest_inputs(inputs=str(inputs), outputs=str(root / "outputs"),
+                                  ledger_file=str(root / "ledger.sqlite"))
+    assert (summary.new, summary.unchanged) == (0, len(before))
+
+
+def test_export_lists_every_value_with_its_cell(run):
+    root, _, _ = run
+    import pandas as pd
+
+    values = pd.read_csv(root / "outputs/export/2012-Q3-gia-tri.csv", encoding="utf-8-sig", dtype=str)
+    july = values[(values["unit"] == "dong-xoai") & (values["period_reported"] == "2012-07")]
+    assert set(july["counts_in_period"]) == {"False"}  # replaced by the quarter
+    row = values[(values["unit"] == "bu-dang") & (values["period_reported"] == "2012-08")
+                 & (values["code"] == "P1") & (values["source"] == "KCĐP")].iloc[0]
+    ws = load_workbook(root / "inputs/bu-dang-2012-08.xlsx")["BaoCao"]
+    p1_rows = [c.row for c in ws["B"] if c.value == "P1"]  # table A's heading row, then table B's row
+    kcdp_col = next(c.column_letter for c in ws[p1_rows[1] - 1] if c.value == "KCĐP")
+    assert ws[f"{kcdp_col}{p1_rows[1]}"].value == 1.1
+    assert (row["value"], row["cell"], row["counts_in_period"]) == ("1.1", f"BaoCao!{kcdp_col}{p1_rows[1]}", "True")
