@@ -38,8 +38,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.aggregating import Consolidated
+from pipeline.files import atomic_output
 from pipeline.recipients import Issuer, Recipient
-from pipeline.rendering import atomic_output, by_unit_totals, indicator_groups
+from pipeline.rendering import by_unit_totals, indicator_groups
 from pipeline.text import nfc
 
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4

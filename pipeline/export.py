@@ -6,13 +6,12 @@ this version counts (in the period, and cumulatively).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.aggregating import Consolidated, current_versions, select_counted
+from pipeline.files import atomic_output
 from pipeline.ledger import from_milli
 from pipeline.periods import Period
 from pipeline.programme import Programme
@@ -61,9 +60,6 @@ def figures(report: Consolidated) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Atomic CSV write, UTF-8 with BOM so Excel shows Vietnamese correctly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".csv")
-    os.close(fd)
-    frame.to_csv(tmp, index=False, encoding="utf-8-sig")
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
     return path

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from pipeline.files import atomic_output
 from pipeline.formatting import short_date
+from pipeline.text import nfc
 from pipeline.validating import Severity, ValidationReport
 
 
@@ -39,14 +39,11 @@ def receipt_text(r: ValidationReport) -> str:
                 lines.append(f"   {p.message}")
     if r.status.value == "rejected":
         lines += ["", "Báo cáo này CHƯA được tổng hợp. Hãy sửa các lỗi trên và gửi lại tệp."]
-    return "\n".join(lines) + "\n"
+    return nfc("\n".join(lines) + "\n")  # file names and cell text may come in NFD
 
 
 def write_receipt(receipts: Path, r: ValidationReport) -> Path:
     path = receipt_path(receipts, r.file.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(receipt_text(r))
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(receipt_text(r), encoding="utf-8")
     return path

@@ -8,10 +8,7 @@ stands alone. Everything that came from inputs is escaped (autoescape on), and W
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +22,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pipeline.aggregating import ZERO, Consolidated, IndicatorRow, UnitRow
+from pipeline.files import atomic_output
 from pipeline.formatting import long_date, number, percent, short_date
 from pipeline.paths import TEMPLATES_DIR
 from pipeline.recipients import Issuer, Recipient
@@ -160,20 +158,6 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer) -> s
         **by_unit_totals(report),
     }
     return nfc(_environment().get_template(TEMPLATE).render(context))
-
-
-@contextmanager
-def atomic_output(out_path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `out_path`; move it into place only if the block succeeds."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def render_pdf(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path) -> Path:

@@ -13,8 +13,6 @@ Layout of sheet "BaoCao" (the reader finds everything by its labels, not by thes
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pipeline.files import atomic_output
 from pipeline.periods import Period
 from pipeline.programme import Programme
 from pipeline.units import Unit
@@ -219,15 +218,8 @@ def _table_b(ws, row: int, programme: Programme, f: Filling) -> int:
 
 def save_atomic(wb: Workbook, path: Path) -> Path:
     """Write a workbook to a temporary file beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

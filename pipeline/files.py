@@ -1,0 +1,23 @@
+"""Atomic file output: write to a temporary file beside the target, then rename it into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_output(out_path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `out_path`; move it into place only if the block succeeds."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
