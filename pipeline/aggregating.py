@@ -212,13 +212,13 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
     statuses, rows = [], []
     for unit in expected:
         mine = in_period[in_period["unit_code"] == unit.code]
-        months_expected = sum(1 for y, m in period.months()
-                              if unit.valid_from <= date(y, m, 28) and (unit.valid_to is None
-                                                                         or unit.valid_to >= date(y, m, 1)))
+        existed = {y * 12 + m - 1 for y, m in period.months()
+                   if unit.valid_from <= date(y, m, 28) and (unit.valid_to is None or unit.valid_to >= date(y, m, 1))}
+        covered = {i for r in mine.itertuples() for i in range(r.m0, r.m1 + 1)} & existed
         late = [r.file_name for r in mine.itertuples() if _is_late(r, deadline_days)]
         received = [datetime.fromisoformat(x) for x in mine["received_at"]]
-        statuses.append(UnitStatus(unit.code, unit.full_name(period.end), unit.priority, months_expected,
-                                   int(mine["n"].sum()) if len(mine) else 0, tuple(mine["file_name"]),
+        statuses.append(UnitStatus(unit.code, unit.full_name(period.end), unit.priority, len(existed),
+                                   len(covered), tuple(mine["file_name"]),
                                    max(received) if received else None, tuple(late)))
         sums = _sums(vals, mine["id"])
         rows.append(UnitRow(unit.code, unit.full_name(period.end),

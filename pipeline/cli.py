@@ -58,8 +58,8 @@ def template(
     found = load_units().find(unit)
     if found is None:
         _fail(f"unknown unit: {unit}")
-    if not found.exists_throughout(p):
-        _fail(f"{found.name} did not exist throughout {p.code} (valid from {found.valid_from})")
+    if not found.exists_during(p):
+        _fail(f"{found.name} did not exist during {p.code} (valid from {found.valid_from})")
     path = write_template(programme, found, p, out or Path(template_name(found, p)))
     typer.echo(str(path))
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,6 +109,7 @@ class Grid:
     def __init__(self, name: str, rows: list[list[object]]):
         self.name = name
         self.rows = rows
+        self._texts: list[tuple[int, int, str]] | None = None
 
     def cell(self, row: int, col: int) -> Cell:
         try:
@@ -118,12 +118,12 @@ class Grid:
             value = None
         return Cell(self.name, row, col, value)
 
-    def texts(self) -> Iterator[tuple[int, int, str]]:
-        """(row, col, folded text) of every non-blank text cell."""
-        for r, values in enumerate(self.rows, start=1):
-            for c, v in enumerate(values, start=1):
-                if isinstance(v, str) and v.strip():
-                    yield r, c, fold(v)
+    def texts(self) -> list[tuple[int, int, str]]:
+        """(row, col, folded text) of every non-blank text cell, computed once per sheet."""
+        if self._texts is None:
+            self._texts = [(r, c, fold(v)) for r, values in enumerate(self.rows, start=1)
+                           for c, v in enumerate(values, start=1) if isinstance(v, str) and v.strip()]
+        return self._texts
 
     def find(self, predicate, start_row: int = 1) -> tuple[int, int] | None:
         for r, c, text in self.texts():

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=8192)  # workbooks repeat the same labels: fold each once
 def fold(text: str) -> str:
     """A matching key: lower case, no diacritics (đ -> d), single spaces, no punctuation at the ends."""
     decomposed = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))

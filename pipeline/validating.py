@@ -190,7 +190,7 @@ def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegi
                         f"(«{period.title}»). Hãy sửa cho hai ô cùng một kỳ.")
                 period = None
         report.period = period
-    if report.unit is not None and report.period is not None and not report.unit.exists_throughout(report.period):
+    if report.unit is not None and report.period is not None and not report.unit.exists_during(report.period):
         cell = raw.fields["unit"]
         bag.add("UNIT_NOT_IN_PERIOD", cell, cell.value, f"một đơn vị đã tồn tại trong {report.period.title}",
                 f"{report.unit.full_name(report.unit.valid_from)} được thành lập từ ngày "

@@ -166,3 +166,21 @@ def test_export_lists_every_value_with_its_cell(run):
     kcdp_col = next(c.column_letter for c in ws[p1_rows[1] - 1] if c.value == "KCĐP")
     assert ws[f"{kcdp_col}{p1_rows[1]}"].value == 1.1
     assert (row["value"], row["cell"], row["counts_in_period"]) == ("1.1", f"BaoCao!{kcdp_col}{p1_rows[1]}", "True")
+
+
+@pytest.mark.parametrize(("kind", "today", "expected"), [
+    ("month", "2013-02-10", "2013-01"),
+    ("quarter", "2013-02-10", "2012-Q4"),
+    ("year", "2013-02-10", "2012"),
+    ("month", "2026-11-29", "2015-12"),  # after the programme: its last period
+    ("quarter", "2026-11-29", "2015-Q4"),
+    ("span", "2026-11-29", "2011-2015"),
+])
+def test_default_period_is_last_completed(kind, today, expected):
+    from datetime import date
+
+    from pipeline.paths import CONFIG_DIR
+    from pipeline.periods import Kind
+
+    assert flows.resolve_period(None, Kind(kind), CONFIG_DIR, date.fromisoformat(today)).code == expected
+    assert flows.resolve_period("2012-H1", Kind(kind), CONFIG_DIR).code == "2012-H1"

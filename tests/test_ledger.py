@@ -1,0 +1,160 @@
+"""The SQLite ledger: idempotent storage, exact amounts, stored problems, and intake that never touches inputs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import count_rows, frames, stamp
+
+from pipeline import intake, ledger, receipts
+from pipeline.periods import month
+from pipeline.reading import file_info, read_report
+from pipeline.validating import Status, validate
+from pipeline.workbook import Filling
+
+
+def _validated(path: Path, programmes, units):
+    return validate(read_report(file_info(path, path.parent), programmes), units)
+
+
+def test_store_is_idempotent_on_sha256(tmp_path, make_workbook, programmes, units) -> None:
+    path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3, "P4.3": 1}))
+    db = tmp_path / "ledger.sqlite"
+    report = _validated(path, programmes, units)
+    with ledger.open_ledger(db) as conn:
+        first = ledger.store(conn, [report])
+        again = ledger.store(conn, [report, _validated(path, programmes, units)])
+        assert ledger.known_sha256(conn) == {report.file.sha256}
+    assert len(first) == 1 and again == []
+    assert count_rows(db, "submissions") == 1
+    assert count_rows(db, "submission_values") == len(report.values) == 2
+    with ledger.open_ledger(db) as conn:  # a new connection to the same file sees the same
+        assert ledger.store(conn, [report]) == []
+        [row] = ledger.submissions_frame(conn).to_dict("records")
+    assert (row["sha256"], row["file_name"], row["status"], row["unit_code"], row["period_code"],
+            row["period_first"], row["period_last"], row["programme"]) == (
+        report.file.sha256, path.name, "accepted", "bu-dang", "2012-03", "2012-03", "2012-03", "2011-2015")
+    assert row["size"] == path.stat().st_size
+
+
+def test_values_round_trip_exactly(tmp_path, make_workbook, programmes, units) -> None:
+    written = {"P1.2": Decimal("0.1"), "P1.3": Decimal("0.2"), "P1.4": Decimal("1234.567"), "P2.1": Decimal("12.5"),
+               "P2.2": Decimal("0"), "P2.4": Decimal("1000000")}
+    spending = {"P1": {"KCQG": Decimal("0.001"), "KCĐP": Decimal("20.56")}}
+    path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results=written, spending=spending))
+    db = tmp_path / "ledger.sqlite"
+    report = _validated(path, programmes, units)
+    with ledger.open_ledger(db) as conn:
+        ledger.store(conn, [report])
+    _, vals, _ = frames(db)
+    back = {(r.kind, r.code, r.source): ledger.from_milli(r.milli) for r in vals.itertuples()}
+    expected = {("indicator", k, ""): v for k, v in written.items()}
+    expected |= {("budget", sp, src): v for sp, d in spending.items() for src, v in d.items()}
+    assert back == expected
+    assert {(r.code, r.cell) for r in vals.itertuples()} == {(v.code, v.cell) for v in report.values}
+    # sums of stored amounts are exact where floats are not
+    assert 0.1 + 0.2 != 0.3
+    assert back[("indicator", "P1.2", "")] + back[("indicator", "P1.3", "")] == Decimal("0.3")
+    with ledger.open_ledger(db) as conn:
+        total = conn.execute("SELECT SUM(milli) FROM submission_values WHERE code IN ('P1.2', 'P1.3')").fetchone()[0]
+    assert ledger.from_milli(total) == Decimal("0.3") and str(ledger.from_milli(total)) == "0.3"
+
+
+def test_milli_conversion() -> None:
+    for text in ("0", "0.001", "0.1", "12.5", "1260", "20560", "4112.125"):
+        amount = Decimal(text)
+        assert ledger.to_milli(amount) == int(Decimal(text) * 1000)
+        assert ledger.from_milli(ledger.to_milli(amount)) == amount
+        assert str(ledger.from_milli(ledger.to_milli(amount))) == text  # no exponent, no trailing zeros
+
+
+def test_problems_are_stored(tmp_path, make_workbook, programmes, units) -> None:
+    path = make_workbook(tmp_path, "bu-dang", month(2012, 3),
+                         Filling(results={"P1.2": -4, "P4.3": "khoảng 3 cơ sở", "P1.3": 2}))
+    report = _validated(path, programmes, units)
+    assert report.status is Status.REJECTED and len(report.problems) == 2
+    db = tmp_path / "ledger.sqlite"
+    with ledger.open_ledger(db) as conn:
+        [sid] = ledger.store(conn, [report])
+    subs, _, probs = frames(db)
+    assert subs.loc[subs["id"] == sid, "status"].item() == "rejected"
+    stored = [(r.submission_id, r.seq, r.code, r.severity, r.cell, r.found, r.expected, r.message)
+              for r in probs.itertuples()]
+    assert stored == [(sid, i, p.code, p.severity.value, p.cell, p.found, p.expected, p.message)
+                      for i, p in enumerate(report.problems)]
+
+
+def test_unreadable_file_is_stored_as_rejected(tmp_path, programmes, units) -> None:
+    path = tmp_path / "hong.xlsx"
+    path.write_bytes(b"not a workbook")
+    db = tmp_path / "ledger.sqlite"
+    with ledger.open_ledger(db) as conn:
+        ledger.store(conn, [_validated(path, programmes, units)])
+    subs, vals, probs = frames(db)
+    assert subs["status"].tolist() == ["rejected"]
+    assert subs["unit_code"].isna().all() and subs["period_code"].isna().all()
+    assert len(vals) == 0 and probs["code"].tolist() == ["FILE_UNREADABLE"]
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, make_workbook, programmes, units, ingest) -> None:
+    inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
+    a = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
+    make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 5}), received=date(2012, 4, 3))
+    (inputs / "~$bao-cao-bu-dang-2012-03.xlsx").write_bytes(b"Excel lock file")  # skipped
+    (inputs / "ghi-chu.txt").write_text("không phải báo cáo", encoding="utf-8")  # skipped
+    assert len(ingest(inputs, db)) == 2
+
+    with ledger.open_ledger(db) as conn:
+        pending = intake.find_pending(inputs, conn)
+    assert (pending.new, pending.known, pending.unchanged) == ([], [], 2)
+
+    copy = inputs / "gui-lai" / "ban-sao.xlsx"  # same bytes under a new name: known, not new
+    copy.parent.mkdir()
+    shutil.copy(a, copy)
+    os.utime(a, (stamp(date(2012, 4, 9)),) * 2)  # touched: hashed again, found known
+    changed = make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 6}),
+                            received=date(2012, 4, 10))  # rewritten in place with other bytes: new
+    with ledger.open_ledger(db) as conn:
+        pending = intake.find_pending(inputs, conn)
+    assert [f.name for f in pending.known] == [a.name, "gui-lai/ban-sao.xlsx"]
+    assert [f.path for f in pending.new] == [changed]
+    assert pending.unchanged == 0
+
+    reports = ingest(inputs, db)
+    assert [r.file.name for r in reports] == [changed.name]
+    assert count_rows(db, "submissions") == 3
+    with ledger.open_ledger(db) as conn:
+        pending = intake.find_pending(inputs, conn)
+    assert (pending.new, pending.known, pending.unchanged) == ([], [], 3)
+
+
+def test_two_identical_new_files_are_read_once(tmp_path, make_workbook, ingest) -> None:
+    inputs = tmp_path / "inputs"
+    a = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}))
+    shutil.copy(a, inputs / "ban-sao.xlsx")
+    with ledger.open_ledger(tmp_path / "ledger.sqlite") as conn:
+        pending = intake.find_pending(inputs, conn)
+    assert len(pending.new) == 1 and len(pending.known) == 1
+
+
+def test_inputs_are_never_modified(tmp_path, make_workbook, ingest) -> None:
+    inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
+    make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
+    make_workbook(tmp_path, "bu-dop", month(2012, 3), Filling(results={"P1.2": -1}), received=date(2012, 4, 2))
+    (inputs / "hong.xlsx").write_bytes(os.urandom(2000))
+    before = _snapshot(inputs)
+    reports = ingest(inputs, db)
+    for r in reports:
+        receipts.write_receipt(tmp_path / "outputs" / "receipts", r)
+    ingest(inputs, db)
+    assert _snapshot(inputs) == before
+    assert {r.status for r in reports} == {Status.ACCEPTED, Status.REJECTED}
