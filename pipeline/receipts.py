@@ -34,7 +34,7 @@ def receipt_text(r: ValidationReport) -> str:
         if items:
             lines += ["", f"{title}:"]
             for n, p in enumerate(items, start=1):
-                where = f"ô {p.cell}" if "!" in p.cell else (p.cell or "tệp")
+                where = f"ô {p.cell}" if "!" in p.cell else (f"sheet «{p.cell}»" if p.cell else "tệp")
                 lines.append(f"{n}. {where}: có {p.found}; cần {p.expected}.")
                 lines.append(f"   {p.message}")
     if r.status.value == "rejected":

@@ -80,7 +80,12 @@ class ValidationReport:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
 
+_ABSENT = object()  # "found" for a part of the report that is not there at all
+
+
 def _shown(value: object) -> str:
+    if value is _ABSENT:
+        return "(không tìm thấy)"
     if value is None or (isinstance(value, str) and not value.strip()):
         return "(ô trống)"
     if isinstance(value, float) and value.is_integer():
@@ -147,15 +152,15 @@ def _check_missing(raw: RawReport, bag: _Collector) -> None:
         where = m.cell or m.sheet
         if m.part in _PART_NAMES:
             what, code = _PART_NAMES[m.part]
-            bag.add(code, where, "không có", what,
+            bag.add(code, where, _ABSENT, what,
                     f"Không tìm thấy {what} trên sheet «{m.sheet}». Hãy dùng mẫu báo cáo và giữ nguyên tiêu đề.")
         elif m.part.startswith("source:"):
             src = m.part.split(":", 1)[1]
-            bag.add("COLUMN_MISSING", where, "không có", f"cột «{src}» trong bảng B",
+            bag.add("COLUMN_MISSING", where, _ABSENT, f"cột «{src}» trong bảng B",
                     f"Bảng B thiếu cột nguồn kinh phí «{src}». Hãy dùng mẫu báo cáo và giữ nguyên các cột.")
         elif m.part.startswith("row:"):
             code = m.part.split(":", 1)[1]
-            bag.add("ROW_MISSING", where, "không có", f"dòng có mã số {code}",
+            bag.add("ROW_MISSING", where, _ABSENT, f"dòng có mã số {code}",
                     f"Không tìm thấy dòng mã số {code}; chỉ tiêu này được coi là chưa báo cáo. "
                     "Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
 

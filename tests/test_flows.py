@@ -36,6 +36,31 @@ SUBMISSIONS = {
 }
 Q3 = parse_period("2012-Q3")
 
+# file -> (unit, period, filling): one of each kind of bad file (plus hong.xlsx, random bytes, and
+# khong-bang-b.xlsx, whose table B is deleted after writing).
+BAD_FILES = {
+    "la.xlsx": ("bu-dop", month(2012, 8), Filling(results={"P1.2": 50}, unit_text="Huyện Không Tồn Tại")),
+    "ky-la.xlsx": ("bu-dop", month(2012, 7), Filling(results={"P1.2": 50}, period_text="Tháng ba/2012")),
+    "ky-lech.xlsx": ("bu-dop", month(2012, 9), Filling(results={"P1.2": 50}, title_period_text="Quý II năm 2012")),
+    "ngoai-ct.xlsx": ("bu-dop", month(2016, 1), Filling(results={"P1.2": 50})),
+    "phu-rieng-2012.xlsx": ("phu-rieng", month(2012, 8), Filling(results={"P1.2": 50})),
+    "chu.xlsx": ("hon-quan", month(2012, 8), Filling(results={"P1.2": 5, "P4.3": "12 người"})),
+    "loc-ninh-am.xlsx": ("loc-ninh", month(2012, 8), Filling(results={"P1.2": -2})),
+    "khong-bang-b.xlsx": ("chon-thanh", month(2012, 8), Filling(results={"P1.2": 50})),
+}
+# file -> (problem code, how to find the cell at fault in the file independently of the reader)
+EXPECTED_REJECTIONS = {
+    "la.xlsx": ("UNIT_UNKNOWN", "Huyện Không Tồn Tại"),
+    "ky-la.xlsx": ("PERIOD_UNKNOWN", "Tháng ba/2012"),
+    "ky-lech.xlsx": ("PERIOD_MISMATCH", "Quý II năm 2012"),
+    "ngoai-ct.xlsx": ("PERIOD_OUTSIDE_PROGRAMME", "tháng 1 năm 2016"),
+    "phu-rieng-2012.xlsx": ("UNIT_NOT_IN_PERIOD", "huyện Phú Riềng"),
+    "chu.xlsx": ("NOT_A_NUMBER", "12 người"),
+    "loc-ninh-am.xlsx": ("NEGATIVE", -2),
+    "khong-bang-b.xlsx": ("TABLE_MISSING", None),
+    "hong.xlsx": ("FILE_UNREADABLE", None),
+}
+
 
 def _expected(kind: str, code: str, source: str, window) -> Decimal:
     """Independent roll-up for this test's data: a unit's quarter replaces its months."""
@@ -64,11 +89,16 @@ def run(tmp_path_factory, harness):
     for (unit_code, period), filling in SUBMISSIONS.items():
         write_template(PROGRAMME, UNITS.by_code[unit_code], period,
                        inputs / f"{unit_code}-{period.code}.xlsx", filling)
-    # Bad files: they are rejected, and the others still reach the report.
-    write_template(PROGRAMME, UNITS.by_code["loc-ninh"], month(2012, 8), inputs / "loc-ninh-am.xlsx",
-                   Filling(results={"P1.2": -2}))
-    write_template(PROGRAMME, UNITS.by_code["bu-dop"], month(2012, 8), inputs / "la.xlsx",
-                   Filling(results={"P1.2": 50}, unit_text="Huyện Không Tồn Tại"))
+    # Bad files, one of each kind: they are rejected, and the others still reach the report.
+    for name, (unit_code, period, filling) in BAD_FILES.items():
+        write_template(PROGRAMME, UNITS.by_code[unit_code], period, inputs / name, filling)
+    wb = load_workbook(inputs / "khong-bang-b.xlsx")
+    ws = wb["BaoCao"]
+    head_b = next(c.row for c in ws["A"] if c.value and str(c.value).startswith("B. KINH PHÍ"))
+    for merged in [m for m in ws.merged_cells.ranges if m.min_row >= head_b]:
+        ws.unmerge_cells(str(merged))
+    ws.delete_rows(head_b, ws.max_row - head_b + 1)
+    wb.save(inputs / "khong-bang-b.xlsx")
     (inputs / "hong.xlsx").write_bytes(b"not a workbook at all")
     before = {p: p.read_bytes() for p in inputs.iterdir()}
     paths = flows.quarterly_report(period="2012-Q3", inputs=str(inputs), outputs=str(root / "outputs"),
@@ -125,22 +155,29 @@ def test_pdf_text_shows_the_same_figures(run):
     assert "Bộ Công Thương" in bct and number(_expected("budget", "P1", "KCQG", Q3)) in bct
 
 
-def test_bad_files_rejected_with_cells_and_receipts(run):
+@pytest.mark.parametrize("name", sorted(EXPECTED_REJECTIONS))
+def test_each_bad_file_is_rejected_with_its_cell_and_receipt(run, name):
     root, _, _ = run
+    code, marker = EXPECTED_REJECTIONS[name]
     with ledger.open_ledger(root / "ledger.sqlite") as conn:
         subs = ledger.submissions_frame(conn).set_index("file_name")
         probs = ledger.problems_frame(conn)
-    assert subs.loc["loc-ninh-am.xlsx", "status"] == "rejected"
-    assert subs.loc["la.xlsx", "status"] == "rejected"
-    assert subs.loc["hong.xlsx", "status"] == "rejected"
-    bad = probs[probs["submission_id"] == subs.loc["loc-ninh-am.xlsx", "id"]].iloc[0]
-    ws = load_workbook(root / "inputs/loc-ninh-am.xlsx")["BaoCao"]
-    row = next(c.row for c in ws["B"] if c.value == "P1.2")
-    assert ws[f"E{row}"].value == -2
-    assert (bad["code"], bad["cell"], bad["found"]) == ("NEGATIVE", f"BaoCao!E{row}", "-2")
-    receipt = (root / "outputs/receipts/loc-ninh-am.xlsx.txt").read_text(encoding="utf-8")
-    assert "BỊ TỪ CHỐI" in receipt and f"BaoCao!E{row}" in receipt
-    assert (root / "outputs/receipts/bu-dang-2012-07.xlsx.txt").read_text(encoding="utf-8").count("ĐÃ TIẾP NHẬN")
+    assert subs.loc[name, "status"] == "rejected"
+    errors = probs[(probs["submission_id"] == subs.loc[name, "id"]) & (probs["severity"] == "error")]
+    assert list(errors["code"]) == [code]
+    if marker is not None:  # the cell is where the offending value really is
+        ws = load_workbook(root / "inputs" / name)["BaoCao"]
+        where = [c.coordinate for row in ws.iter_rows() for c in row if c.value == marker]
+        assert errors.iloc[0]["cell"] == f"BaoCao!{where[0]}"
+    receipt = (root / "outputs/receipts" / f"{name}.txt").read_text(encoding="utf-8")
+    assert "BỊ TỪ CHỐI" in receipt and errors.iloc[0]["cell"] in receipt and errors.iloc[0]["message"] in receipt
+
+
+def test_good_files_accepted_with_receipts(run):
+    root, _, _ = run
+    for unit_code, period in SUBMISSIONS:
+        receipt = (root / "outputs/receipts" / f"{unit_code}-{period.code}.xlsx.txt").read_text(encoding="utf-8")
+        assert "ĐÃ TIẾP NHẬN" in receipt
 
 
 def test_inputs_untouched_and_second_run_parses_nothing(run):

@@ -243,7 +243,7 @@ def test_table_missing(tmp_path, make_workbook, check) -> None:
     report = check(path)
     problem = only_error(report, "TABLE_MISSING")
     assert problem.cell == wbk.SHEET  # no single cell is at fault: the whole sheet lacks the table
-    assert problem.found == "«không có»"
+    assert problem.found == "(không tìm thấy)"
     assert "B. KINH PHÍ" in problem.message
     assert [v.code for v in report.values] == ["P1.2"]
 
