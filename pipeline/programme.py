@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -47,12 +48,23 @@ class Indicator(_Model):
     name: str
     unit: str
     target: Decimal
-    level: str = "all"  # "province": normally carried out by the provincial centre only
+    level: Literal["all", "province"] = "all"  # "province": carried out by the provincial centre only
+    whole: bool = True  # a count: whole numbers only
+    synonyms: tuple[str, ...] = ()  # other names officers use for it (free-layout reports)
+
+
+class Check(_Model):
+    """A cross-check applied to every report (like a DHIS2 validation rule)."""
+
+    rule: Literal["row_total", "whole_number", "above_target", "province_only"]
+    severity: Literal["error", "warning"]
+    multiple: Decimal | None = None  # above_target: a single report above `multiple` x the 5-year target
 
 
 class SubProgramme(_Model):
     code: str
     name: str
+    synonyms: tuple[str, ...] = ()
     budget: Budget
     indicators: tuple[Indicator, ...]
 
@@ -69,6 +81,10 @@ class Programme(_Model):
     budget: Budget
     average_per_year: Decimal | None = None
     subprogrammes: tuple[SubProgramme, ...] = Field(min_length=1)
+    checks: tuple[Check, ...] = ()
+
+    def check(self, rule: str) -> Check | None:
+        return next((c for c in self.checks if c.rule == rule), None)
 
     @cached_property
     def indicators(self) -> dict[str, Indicator]:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
+from pipeline.formatting import number
+from pipeline.numbers import NotANumber, read_number
 from pipeline.periods import Period, PeriodError, parse_period_text
-from pipeline.programme import Programme
+from pipeline.programme import Check, Programme
 from pipeline.reading import Cell, FileInfo, RawReport
-from pipeline.text import nfc
+from pipeline.text import fold, nfc
 from pipeline.units import Unit, UnitRegistry
 
 MAX_DECIMALS = 3  # values are stored exactly in thousandths (nghìn đồng for money)
@@ -102,25 +104,6 @@ class _Collector:
         ref = where.ref if isinstance(where, Cell) else where
         self.report.problems.append(Problem(code, severity, self.report.file.name, ref,
                                             _shown(found), expected, message))
-
-
-def parse_amount(value: object) -> Decimal | None:
-    """A cell's number as an exact Decimal; None for a blank cell. Raises ValueError for anything else.
-
-    Floats are read back through their shortest repr (12.5, not 12.4999…), so what Excel shows is what
-    is stored. Text is not interpreted here.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("not a number")
-    try:
-        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except InvalidOperation as exc:
-        raise ValueError("not a number") from exc
-    if not amount.is_finite():
-        raise ValueError("not a number")
-    return amount
 
 
 def validate(raw: RawReport, units: UnitRegistry) -> ValidationReport:
@@ -225,15 +208,25 @@ def _check_header(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
         report.notes = nfc(str(raw.notes.value).strip())
 
 
-def _check_number(cell: Cell, bag: _Collector, what: str) -> Decimal | None:
+def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "") -> Decimal | None:
+    """Read one number cell by the rules of pipeline.numbers; record what is wrong or ambiguous."""
     try:
-        amount = parse_amount(cell.value)
-    except ValueError:
+        reading = read_number(cell.value)
+    except NotANumber:
         bag.add("NOT_A_NUMBER", cell, cell.value, "một số không âm, ví dụ 12 hoặc 12,5",
                 f"Ô {cell.ref} ({what}) phải là một số. Hãy xóa chữ và nhập số (để trống nếu không có).")
         return None
+    amount = reading.amount
     if amount is None:
         return None
+    if reading.ambiguous:
+        bag.add("AMBIGUOUS_NUMBER", cell, cell.value, "một số không thể hiểu theo hai cách",
+                f"Ô {cell.ref} ({what}): {reading.ambiguous}. Nếu không đúng, hãy nhập số trực tiếp "
+                "(không dùng dấu phân cách) rồi gửi lại.", Severity.WARNING)
+    if reading.unit_text and unit and fold(reading.unit_text) not in (fold(unit), fold(unit).replace(" ", "")):
+        bag.add("UNIT_TEXT_MISMATCH", cell, cell.value, f"số {unit}",
+                f"Ô {cell.ref} ({what}) ghi đơn vị «{reading.unit_text}», khác đơn vị tính «{unit}». "
+                "Hệ thống đọc phần số; hãy kiểm tra lại.", Severity.WARNING)
     if amount < 0:
         bag.add("NEGATIVE", cell, cell.value, "một số không âm (>= 0)",
                 f"Ô {cell.ref} ({what}) có số âm. Hãy nhập số không âm; nếu cần điều chỉnh kỳ trước, "
@@ -243,26 +236,60 @@ def _check_number(cell: Cell, bag: _Collector, what: str) -> Decimal | None:
         bag.add("TOO_PRECISE", cell, cell.value, f"tối đa {MAX_DECIMALS} chữ số thập phân",
                 f"Ô {cell.ref} ({what}) có quá {MAX_DECIMALS} chữ số thập phân; hãy làm tròn rồi gửi lại.")
         return None
-    return amount
+    return amount.normalize() + 0
+
+
+def _severity(check: Check) -> Severity:
+    return Severity(check.severity)
 
 
 def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> None:
+    programme = raw.programme
+    assert programme is not None
+    whole, above = programme.check("whole_number"), programme.check("above_target")
+    province_only = programme.check("province_only")
     for code, cell in raw.results.items():
-        amount = _check_number(cell, bag, f"chỉ tiêu {code}")
-        if amount is not None:
-            report.values.append(Value("indicator", code, "", amount, cell.ref))
+        indicator = programme.indicators[code]
+        amount = _check_number(cell, bag, f"chỉ tiêu {code}", indicator.unit)
+        if amount is None:
+            continue
+        if whole and indicator.whole and amount != amount.to_integral_value():
+            bag.add("NOT_WHOLE", cell, cell.value, f"một số nguyên ({indicator.unit})",
+                    f"Ô {cell.ref} (chỉ tiêu {code}) là số đếm ({indicator.unit}), phải là số nguyên.",
+                    _severity(whole))
+            if whole.severity == "error":
+                continue
+        if above and above.multiple is not None and amount > above.multiple * indicator.target:
+            bag.add("ABOVE_TARGET", cell, cell.value,
+                    f"không quá {number(above.multiple * indicator.target)} {indicator.unit} trong một báo cáo",
+                    f"Ô {cell.ref} (chỉ tiêu {code}): {number(amount)} {indicator.unit} vượt "
+                    f"{number(above.multiple)} lần mục tiêu cả giai đoạn ({number(indicator.target)}). "
+                    "Hãy kiểm tra lại số liệu.", _severity(above))
+            if above.severity == "error":
+                continue
+        if (province_only and indicator.level == "province" and report.unit is not None
+                and report.unit.level != "province" and amount > 0):
+            bag.add("PROVINCE_ONLY", cell, cell.value, "để trống (hoạt động do Trung tâm Khuyến công tỉnh thực hiện)",
+                    f"Ô {cell.ref}: chỉ tiêu {code} ({indicator.name}) do Trung tâm Khuyến công tỉnh thực hiện; "
+                    "đơn vị cấp huyện thường không báo cáo chỉ tiêu này. Hãy kiểm tra lại.", _severity(province_only))
+            if province_only.severity == "error":
+                continue
+        report.values.append(Value("indicator", code, "", amount, cell.ref))
     sums: dict[str, Decimal] = {}
     for (sp, src), cell in raw.spending.items():
         amount = _check_number(cell, bag, f"kinh phí {sp}, nguồn {src}")
         if amount is not None:
             report.values.append(Value("budget", sp, src, amount, cell.ref))
             sums[sp] = sums.get(sp, Decimal(0)) + amount
+    row_total = programme.check("row_total")
+    if row_total is None:
+        return
     for sp, cell in raw.row_totals.items():
         try:
-            stated = parse_amount(cell.value)
-        except ValueError:
+            stated = read_number(cell.value).amount
+        except NotANumber:
             continue  # a total we cannot read is not used: totals are always recomputed
         if stated is not None and stated != sums.get(sp, Decimal(0)):
-            bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng các nguồn = {sums.get(sp, Decimal(0))}",
+            bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng các nguồn = {number(sums.get(sp, Decimal(0)))}",
                     f"Cột «Tổng cộng» của {sp} không bằng tổng các nguồn; hệ thống dùng tổng các nguồn. "
-                    "Hãy kiểm tra lại các số.", Severity.WARNING)
+                    "Hãy kiểm tra lại các số.", _severity(row_total))

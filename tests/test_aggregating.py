@@ -20,7 +20,7 @@ Q1 = quarter(2012, 1)
 def filling(k: int) -> Filling:
     """A distinct, varied filling (k = 1, 2, …) with a few indicators and two funding sources."""
     return Filling(
-        results={"P1.2": k, "P4.3": Decimal(k) / 4, "P5.1": 10 * k + 1},
+        results={"P1.2": k, "P4.3": k + 2, "P5.1": 10 * k + 1},
         spending={"P1": {"KCQG": Decimal(k) + Decimal("0.1"), "KCĐP": Decimal("2.25")},
                   "P4": {"Khác": Decimal(k) * Decimal("1.5")}},
     )
@@ -216,7 +216,7 @@ def test_rejected_file_does_not_count_until_corrected(book: Ledger) -> None:
     bad_path = book.add("bu-dang", month(2012, 1), bad, received=date(2012, 2, 2), name="bc-loi.xlsx")
     good = filling(2)
     book.add("loc-ninh", month(2012, 1), good)
-    other = book.add("bu-dop", month(2012, 5), Filling(results={"P1.2": "x"}))  # rejected, another period
+    other = book.add("bu-dop", month(2012, 5), Filling(results={"P1.2": "khoảng 3"}))  # rejected
     c = book.aggregate(Q1)
     assert_figures(c, [good])  # nothing of the rejected file counts, not even its valid cells
     assert [r.file_name for r in c.rejected] == [bad_path.name]

@@ -20,7 +20,7 @@ Q1 = quarter(2012, 1)
 
 
 def filling(k: int) -> Filling:
-    return Filling(results={"P1.2": k, "P4.3": Decimal(k) / 8},
+    return Filling(results={"P1.2": k, "P4.3": 2 * k + 1},
                    spending={"P1": {"KCQG": Decimal(k) + Decimal("0.25")}, "P5": {"KCĐP": 3 * k, "Khác": 1}})
 
 

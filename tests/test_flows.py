@@ -44,7 +44,7 @@ BAD_FILES = {
     "ky-lech.xlsx": ("bu-dop", month(2012, 9), Filling(results={"P1.2": 50}, title_period_text="Quý II năm 2012")),
     "ngoai-ct.xlsx": ("bu-dop", month(2016, 1), Filling(results={"P1.2": 50})),
     "phu-rieng-2012.xlsx": ("phu-rieng", month(2012, 8), Filling(results={"P1.2": 50})),
-    "chu.xlsx": ("hon-quan", month(2012, 8), Filling(results={"P1.2": 5, "P4.3": "12 người"})),
+    "chu.xlsx": ("hon-quan", month(2012, 8), Filling(results={"P1.2": 5, "P4.3": "khoảng 12 người"})),
     "loc-ninh-am.xlsx": ("loc-ninh", month(2012, 8), Filling(results={"P1.2": -2})),
     "khong-bang-b.xlsx": ("chon-thanh", month(2012, 8), Filling(results={"P1.2": 50})),
 }
@@ -55,7 +55,7 @@ EXPECTED_REJECTIONS = {
     "ky-lech.xlsx": ("PERIOD_MISMATCH", "Quý II năm 2012"),
     "ngoai-ct.xlsx": ("PERIOD_OUTSIDE_PROGRAMME", "tháng 1 năm 2016"),
     "phu-rieng-2012.xlsx": ("UNIT_NOT_IN_PERIOD", "huyện Phú Riềng"),
-    "chu.xlsx": ("NOT_A_NUMBER", "12 người"),
+    "chu.xlsx": ("NOT_A_NUMBER", "khoảng 12 người"),
     "loc-ninh-am.xlsx": ("NEGATIVE", -2),
     "khong-bang-b.xlsx": ("TABLE_MISSING", None),
     "hong.xlsx": ("FILE_UNREADABLE", None),

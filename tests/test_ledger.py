@@ -42,9 +42,9 @@ def test_store_is_idempotent_on_sha256(tmp_path, make_workbook, programmes, unit
 
 
 def test_values_round_trip_exactly(tmp_path, make_workbook, programmes, units) -> None:
-    written = {"P1.2": Decimal("0.1"), "P1.3": Decimal("0.2"), "P1.4": Decimal("1234.567"), "P2.1": Decimal("12.5"),
-               "P2.2": Decimal("0"), "P2.4": Decimal("1000000")}
-    spending = {"P1": {"KCQG": Decimal("0.001"), "KCĐP": Decimal("20.56")}}
+    written = {"P1.3": Decimal("3"), "P2.2": Decimal("0"), "P2.4": Decimal("1000000")}  # counts: whole numbers
+    spending = {"P1": {"KCQG": Decimal("0.1"), "KCĐP": Decimal("0.2"), "Khác": Decimal("0.001")},
+                "P2": {"KCĐP": Decimal("1234.567"), "Khác": Decimal("12.5")}, "P3": {"KCQG": Decimal("20.56")}}
     path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results=written, spending=spending))
     db = tmp_path / "ledger.sqlite"
     report = _validated(path, programmes, units)
@@ -58,9 +58,10 @@ def test_values_round_trip_exactly(tmp_path, make_workbook, programmes, units) -
     assert {(r.code, r.cell) for r in vals.itertuples()} == {(v.code, v.cell) for v in report.values}
     # sums of stored amounts are exact where floats are not
     assert 0.1 + 0.2 != 0.3
-    assert back[("indicator", "P1.2", "")] + back[("indicator", "P1.3", "")] == Decimal("0.3")
+    assert back[("budget", "P1", "KCQG")] + back[("budget", "P1", "KCĐP")] == Decimal("0.3")
     with ledger.open_ledger(db) as conn:
-        total = conn.execute("SELECT SUM(milli) FROM submission_values WHERE code IN ('P1.2', 'P1.3')").fetchone()[0]
+        total = conn.execute("SELECT SUM(milli) FROM submission_values WHERE code = 'P1' AND source IN ('KCQG', 'KCĐP')"
+                             ).fetchone()[0]
     assert ledger.from_milli(total) == Decimal("0.3") and str(ledger.from_milli(total)) == "0.3"
 
 

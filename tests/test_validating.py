@@ -14,9 +14,10 @@ from conftest import budget_ref, has_vietnamese, ref_of, result_ref
 from openpyxl import load_workbook
 
 from pipeline import workbook as wbk
+from pipeline.formatting import number
 from pipeline.periods import month, parse_period
 from pipeline.reading import RawReport, file_info, read_report
-from pipeline.validating import Problem, Severity, Status, ValidationReport, parse_amount, validate
+from pipeline.validating import Problem, Severity, Status, ValidationReport, validate
 from pipeline.workbook import Filling
 
 MARCH = month(2012, 3)
@@ -45,7 +46,7 @@ def only_error(report: ValidationReport, code: str) -> Problem:
 
 def clean_filling() -> Filling:
     return Filling(
-        results={"P1.2": 12.5, "P1.3": 3, "P2.1": 0, "P4.3": Decimal("0.1"), "P5.1": 1234.567},
+        results={"P1.2": 12, "P1.3": 3, "P2.1": 0, "P4.3": 1, "P5.1": 34},
         spending={"P1": {"KCQG": Decimal("10.1"), "KCĐP": 2}, "P4": {"Khác": 0.2, "KCĐP": 1260}},
         report_date=date(2012, 4, 3), preparer="Nguyễn Văn An", phone="0271 3812345",
         notes="Kinh phí phân bổ chậm.",
@@ -73,8 +74,9 @@ def test_clean_file_is_accepted_and_every_value_traced(tmp_path, make_workbook, 
     assert got == expected
     assert len(report.values) == len(expected)  # blanks are not values; one value per written cell
     by_code = {v.code: v.amount for v in report.values if v.kind == "indicator"}
-    assert str(by_code["P1.2"].normalize()) == "12.5"
-    assert by_code["P5.1"] == Decimal("1234.567")
+    assert str(by_code["P1.2"]) == "12" and by_code["P5.1"] == 34
+    money = {(v.code, v.source): v.amount for v in report.values if v.kind == "budget"}
+    assert str(money["P1", "KCQG"]) == "10.1" and str(money["P4", "Khác"]) == "0.2"  # not 0.2000000000000000111
     assert by_code["P2.1"] == 0  # a written zero is a value
 
 
@@ -123,7 +125,7 @@ def test_row_total_disagreeing_with_sources_is_a_warning(tmp_path, make_workbook
     [problem] = report.problems
     assert (problem.code, problem.severity, problem.cell, problem.found) == (
         "TOTAL_MISMATCH", Severity.WARNING, f"{wbk.SHEET}!{total_ref}", "99")
-    assert str(sum(spent.values())) in problem.expected
+    assert number(sum(spent.values())) in problem.expected  # "12,5"
     assert has_vietnamese(problem.message)
     # the sources are still used
     assert {(v.source, v.amount) for v in report.values} == {(k, Decimal(v)) for k, v in spent.items()}
@@ -189,18 +191,18 @@ def test_unit_not_existing_in_the_period(tmp_path, make_workbook, check) -> None
 @pytest.mark.parametrize("where", ["result", "budget"])
 def test_text_in_a_number_cell(tmp_path, make_workbook, check, where: str) -> None:
     if where == "result":
-        filling = Filling(results={"P1.2": 4, "P4.3": "12 người"})
+        filling = Filling(results={"P1.2": 4, "P4.3": "khoảng 12 người"})
     else:
-        filling = Filling(results={"P1.2": 4}, spending={"P3": {"KCĐP": "1.260,5"}})
+        filling = Filling(results={"P1.2": 4}, spending={"P3": {"KCĐP": "khoảng 1.260"}})
     path = make_workbook(tmp_path, "bu-dang", MARCH, filling)
     report = check(path)
     problem = only_error(report, "NOT_A_NUMBER")
     if where == "result":
         assert problem.cell == result_ref(path, "P4.3")
-        assert problem.found == "«12 người»"
+        assert problem.found == "«khoảng 12 người»"
     else:
         assert problem.cell == budget_ref(path, "P3", "KCĐP")
-        assert problem.found == "«1.260,5»"
+        assert problem.found == "«khoảng 1.260»"
     assert problem.cell in problem.message
 
 
@@ -300,10 +302,3 @@ def test_zip_bomb(tmp_path, programmes, check, size: int) -> None:
     assert (problem.cell, problem.found) == ("", "«bom.xlsx»")
 
 
-def test_parse_amount() -> None:
-    assert parse_amount(12.5) == Decimal("12.5")
-    assert parse_amount(0.1) == Decimal("0.1")  # not 0.1000000000000000055…
-    assert parse_amount(3) == 3 and parse_amount(None) is None and parse_amount("  ") is None
-    for bad in ("12", True, float("nan"), float("inf")):
-        with pytest.raises(ValueError):
-            parse_amount(bad)
