@@ -109,6 +109,32 @@ def run(
             typer.echo(f"  {path}")
 
 
+@app.command()
+def history(
+    unit: Annotated[str, typer.Option(help='Reporting unit, e.g. "Bù Đăng"')],
+    period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],
+    ledger: LedgerOpt = None,
+) -> None:
+    """Show every version a unit sent for a period, which one counts and why."""
+    from pipeline import history as hist
+    from pipeline import ledger as ledger_mod
+
+    ws = _ws(None, None, ledger)
+    try:
+        p = parse_period(period)
+    except PeriodError as exc:
+        _fail(str(exc))
+    found = load_units().find(unit)
+    if found is None:
+        _fail(f"unknown unit: {unit}")
+    if not ws.ledger.exists():
+        _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
+    with ledger_mod.open_ledger(ws.ledger) as conn:
+        subs, seen, probs = (ledger_mod.submissions_frame(conn), ledger_mod.sightings_frame(conn),
+                             ledger_mod.problems_frame(conn))
+    typer.echo(hist.history_text(found.full_name(p.end), p, hist.history(subs, seen, probs, found.code, p)))
+
+
 @app.command("export")
 def export_cmd(
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],

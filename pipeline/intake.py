@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import ledger
+from pipeline import archive, ledger
 from pipeline.programme import Programme
 from pipeline.reading import FileInfo, file_info, list_inputs, read_report
 from pipeline.units import UnitRegistry
@@ -49,8 +49,15 @@ def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegis
 
 
 def remember(conn: sqlite3.Connection, files: list[FileInfo]) -> None:
+    """Record that these files were seen (history) and need not be hashed again while unchanged."""
     rows = []
     for f in files:
         st = f.path.stat()
         rows.append((str(f.path.resolve()), st.st_size, st.st_mtime_ns, f.sha256))
     ledger.remember_files(conn, rows)
+    ledger.record_sightings(conn, [(f.sha256, f.name, f.modified.isoformat(timespec="seconds")) for f in files])
+
+
+def keep_copies(archive_dir: Path, files: list[FileInfo]) -> list[Path]:
+    """Archive every file before it is read (see pipeline.archive)."""
+    return [archive.keep(archive_dir, f) for f in files]

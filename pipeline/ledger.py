@@ -62,6 +62,13 @@ CREATE TABLE IF NOT EXISTS seen_files (   -- lets a run skip unchanged files wit
     mtime_ns      INTEGER NOT NULL,
     sha256        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sightings (    -- every path under which each file's bytes were seen
+    sha256        TEXT NOT NULL,
+    path          TEXT NOT NULL,          -- as shown to people: relative to the inputs folder
+    received_at   TEXT NOT NULL,
+    first_seen    TEXT NOT NULL,
+    PRIMARY KEY (sha256, path, received_at)
+);
 CREATE INDEX IF NOT EXISTS submissions_unit_period ON submissions(unit_code, period_code);
 """
 
@@ -98,6 +105,18 @@ def seen_unchanged(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
 def remember_files(conn: sqlite3.Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
     with conn:
         conn.executemany("INSERT OR REPLACE INTO seen_files(path, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)", rows)
+
+
+def record_sightings(conn: sqlite3.Connection, files: Iterable[tuple[str, str, str]]) -> None:
+    """Record (sha256, name, received_at) of every file seen, new or already known."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with conn:
+        conn.executemany("INSERT OR IGNORE INTO sightings(sha256, path, received_at, first_seen) VALUES (?, ?, ?, ?)",
+                         [(sha, name, received, now) for sha, name, received in files])
+
+
+def sightings_frame(conn: sqlite3.Connection) -> pd.DataFrame:
+    return pd.read_sql_query("SELECT * FROM sightings ORDER BY sha256, received_at, path", conn)
 
 
 def store(conn: sqlite3.Connection, reports: Iterable[ValidationReport]) -> list[int]:

@@ -18,11 +18,16 @@ class Workspace:
     outputs: Path
     ledger: Path
     config: Path = CONFIG_DIR
+    archive_dir: Path | None = None  # default: "archive" beside the ledger
 
     @classmethod
     def default(cls, root: Path | None = None) -> Workspace:
         root = root or Path.cwd()
         return cls(inputs=root / "inputs", outputs=root / "outputs", ledger=root / "khuyencong.sqlite")
+
+    @property
+    def archive(self) -> Path:
+        return self.archive_dir or self.ledger.parent / "archive"
 
     @property
     def reports(self) -> Path:

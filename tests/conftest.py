@@ -68,11 +68,12 @@ def make_workbook(programmes: list[Programme], units: UnitRegistry) -> Callable[
 
 @pytest.fixture
 def ingest(programmes: list[Programme], units: UnitRegistry) -> Callable[[Path, Path], list[ValidationReport]]:
-    """ingest(inputs, ledger_path): one intake run (find new files, read, validate, store, remember)."""
+    """ingest(inputs, ledger_path): one intake run (find new files, archive, read, validate, store, remember)."""
 
     def run(inputs: Path, ledger_path: Path) -> list[ValidationReport]:
         with ledger.open_ledger(ledger_path) as conn:
             pending = intake.find_pending(inputs, conn)
+            intake.keep_copies(ledger_path.parent / "archive", pending.new + pending.known)
             reports = intake.process(pending.new, programmes, units)
             ledger.store(conn, reports)
             intake.remember(conn, pending.new + pending.known)
