@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import archive, ledger
+from pipeline.layout import read_report
 from pipeline.programme import Programme
-from pipeline.reading import FileInfo, file_info, list_inputs, read_report
+from pipeline.reading import FileInfo, file_info, list_inputs
 from pipeline.units import UnitRegistry
 from pipeline.validating import ValidationReport, validate
 

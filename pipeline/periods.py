@@ -165,17 +165,26 @@ def last_completed(kind: Kind, today: date) -> Period:
 
 
 _ROMAN_TO_INT = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_Q = r"(i{1,3}|iv|[1-4])"
-_TITLE_PATTERNS: list[tuple[re.Pattern[str], object]] = [
-    (re.compile(r"^thang 0?(\d{1,2})\s*(?:nam|/)\s*(\d{4})$"), lambda m, y: month(int(y), int(m))),
-    (re.compile(rf"^quy {_Q}\s*(?:nam|/)\s*(\d{{4}})$"),
-     lambda q, y: quarter(int(y), _ROMAN_TO_INT.get(q) or int(q))),
-    (re.compile(r"^6 thang dau nam (\d{4})$"), lambda y: parse_period(f"{y}-H1")),
-    (re.compile(r"^6 thang cuoi nam (\d{4})$"), lambda y: parse_period(f"{y}-H2")),
-    (re.compile(r"^9 thang (?:dau )?nam (\d{4})$"), lambda y: parse_period(f"{y}-9M")),
-    (re.compile(r"^nam (\d{4})$"), lambda y: year(int(y))),
-    (re.compile(r"^giai doan (\d{4})\s*-\s*(\d{4})$"), lambda a, b: span(int(a), int(b))),
+_SEP = r"\s*(?:nam|/|-)\s*"
+# Period phrases as officers write them (on accent-free, lower-case text), most specific first.
+_PHRASES: list[tuple[str, object]] = [
+    (rf"thang 0?(\d{{1,2}}){_SEP}(\d{{4}})", lambda m, y: month(int(y), int(m))),
+    (rf"quy (iv|i{{1,3}}|[1-4]){_SEP}(\d{{4}})", lambda q, y: quarter(int(y), _ROMAN_TO_INT.get(q) or int(q))),
+    (r"6 thang dau nam (\d{4})", lambda y: parse_period(f"{y}-H1")),
+    (r"6 thang cuoi nam (\d{4})", lambda y: parse_period(f"{y}-H2")),
+    (r"9 thang (?:dau )?nam (\d{4})", lambda y: parse_period(f"{y}-9M")),
+    (r"giai doan (\d{4})\s*-\s*(\d{4})", lambda a, b: span(int(a), int(b))),
+    (r"nam (\d{4})", lambda y: year(int(y))),
 ]
+_FULL = [(re.compile(f"^{p}$"), make) for p, make in _PHRASES]
+_SEARCH = [(re.compile(rf"(?<![\w/]){p}(?![\w/])"), make) for p, make in _PHRASES]
+
+
+def _make(make, groups) -> Period | None:
+    try:
+        return make(*groups)  # type: ignore[operator]
+    except (ValueError, TypeError):
+        return None
 
 
 def parse_period_text(text: str) -> Period:
@@ -183,13 +192,24 @@ def parse_period_text(text: str) -> Period:
     from pipeline.text import fold
 
     key = fold(text)
-    for pattern, make in _TITLE_PATTERNS:
+    for pattern, make in _FULL:
         if found := pattern.match(key):
-            try:
-                return make(*found.groups())  # type: ignore[operator]
-            except (ValueError, TypeError):
-                break
+            if (period := _make(make, found.groups())) is not None:
+                return period
+            break
     try:
         return parse_period(str(text))
     except PeriodError:
         raise PeriodError(f"'{text}' is not a period") from None
+
+
+def find_period_in_text(text: str) -> tuple[Period, str] | None:
+    """The first period phrase inside a longer text ("BÁO CÁO … QUÝ III NĂM 2012"), with the phrase found."""
+    from pipeline.text import fold
+
+    key = fold(text)
+    for pattern, make in _SEARCH:
+        if found := pattern.search(key):
+            period = _make(make, found.groups())
+            return (period, found.group(0)) if period is not None else None  # "tháng 13 …" is no period
+    return None

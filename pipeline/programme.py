@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.paths import CONFIG_DIR
-from pipeline.text import nfc
+from pipeline.text import match_key, nfc
 
 
 class ProgrammeError(ValueError):
@@ -25,6 +25,7 @@ class _Model(BaseModel):
 class Source(_Model):
     code: str
     name: str
+    synonyms: tuple[str, ...] = ()  # column headers officers use for it
 
 
 class Budget(_Model):
@@ -145,6 +146,15 @@ def _check_programme(p: Programme) -> None:
                 f"programme {p.code}: the sub-programmes' {src} budgets add up to {_fmt(summed)} "
                 f"but the programme's {src} budget is {_fmt(p.budget.by_source[src])}"
             )
+    names: dict[str, str] = {}
+    for sp in p.subprogrammes:
+        for code, texts in [(sp.code, (sp.name, *sp.synonyms)),
+                            *((i.code, (i.name, *i.synonyms)) for i in sp.indicators)]:
+            for text in texts:
+                key = match_key(text)
+                if names.setdefault(key, code) != code:
+                    raise ProgrammeError(f"programme {p.code}: the name or synonym '{text}' of {code} "
+                                         f"also matches {names[key]}")
     if p.average_per_year is not None and p.budget.total / p.years != p.average_per_year:
         raise ProgrammeError(
             f"programme {p.code}: total {_fmt(p.budget.total)} over {p.years} years is "

@@ -1,28 +1,29 @@
-"""Reading: a workbook file -> its cells (python-calamine), then the report's parts found by their labels.
+"""Reading: a workbook file -> its sheets' cells, as Excel shows them (python-calamine, one reader for
+.xlsx, .xlsm, .xls and .ods; formulas read from their cached values; macros never run).
 
-Nothing here judges values: `RawReport` holds the cells exactly as read, each with its address, and
-lists what could not be found. Validation (pipeline.validating) turns it into typed values and problems.
+Before any reader touches a file, pipeline.guards checks it within bounded time and memory. Text is
+normalised to NFC; text typed in legacy TCVN3/VNI fonts is converted to Unicode (pipeline.encodings),
+each conversion recorded. Finding the report's parts in the cells is pipeline.layout's job.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 from openpyxl.utils import get_column_letter
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from pipeline import workbook as wbk
-from pipeline.periods import PeriodError, parse_period_text
-from pipeline.programme import Programme
-from pipeline.text import fold
+from pipeline import encodings, guards
+from pipeline.text import fold, nfc
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a district workbook unpacks to well under 1 MB
-MAX_RATIO = 200  # zip compression ratio above which a file is treated as a zip bomb
 
 
 @dataclass(frozen=True)
@@ -43,80 +44,61 @@ class Cell:
 
     @property
     def ref(self) -> str:
-        return f"{self.sheet}!{get_column_letter(self.col)}{self.row}"
+        """As Excel shows it: BaoCao!E12, or 'Báo cáo Q1'!E12 when the sheet name needs quoting."""
+        return f"{sheet_ref(self.sheet)}!{get_column_letter(self.col)}{self.row}"
 
     @property
     def blank(self) -> bool:
         return self.value is None or (isinstance(self.value, str) and not self.value.strip())
 
 
-@dataclass(frozen=True)
-class Missing:
-    """A part of the report that was not found: what it is, and where it was looked for."""
-
-    part: str  # "unit", "period", "table_a", "table_b", "row:P1.2", "source:KCQG" …
-    sheet: str
-    cell: str  # where it was expected, "" if nowhere in particular
-
-
-@dataclass
-class RawReport:
-    file: FileInfo
-    sheet: str = ""
-    fields: dict[str, Cell] = field(default_factory=dict)  # unit, period, date, preparer, phone
-    title_period: Cell | None = None
-    results: dict[str, Cell] = field(default_factory=dict)  # indicator code -> cell
-    spending: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (sub-programme, source) -> cell
-    row_totals: dict[str, Cell] = field(default_factory=dict)  # sub-programme -> "Tổng cộng" cell
-    notes: Cell | None = None
-    missing: list[Missing] = field(default_factory=list)
-    unreadable: str | None = None  # why the file could not be opened at all
-    programme: Programme | None = None  # the programme the tables were read against
-
-
-def file_info(path: Path, inputs: Path) -> FileInfo:
-    data = path.read_bytes()
-    stat = path.stat()
-    try:
-        name = path.relative_to(inputs).as_posix()
-    except ValueError:
-        name = path.name
-    return FileInfo(path=path, name=name, sha256=hashlib.sha256(data).hexdigest(), size=stat.st_size,
-                    modified=datetime.fromtimestamp(stat.st_mtime, UTC))
-
-
-def list_inputs(inputs: Path) -> list[Path]:
-    """Workbooks under the inputs folder (recursively), skipping temporary and hidden files."""
-    return sorted(p for p in inputs.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                  and not p.name.startswith((".", "~$")))
-
-
-def _zip_guard(path: Path) -> str | None:
-    if not zipfile.is_zipfile(path):
-        return None
-    with zipfile.ZipFile(path) as z:
-        infos = z.infolist()
-    unpacked = sum(i.file_size for i in infos)
-    packed = max(1, sum(i.compress_size for i in infos))
-    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
-        return f"unpacks to {unpacked} bytes (ratio {unpacked // packed}:1)"
-    return None
+def sheet_ref(name: str) -> str:
+    return name if re.fullmatch(r"[^\W\d]\w*", name) else "'" + name.replace("'", "''") + "'"
 
 
 class Grid:
     """One sheet's values, addressable as Excel shows them (1-based rows and columns)."""
 
-    def __init__(self, name: str, rows: list[list[object]]):
+    def __init__(self, name: str, rows: list[list[object]], merged: Iterable[tuple[int, int, int, int]] = (),
+                 hidden: bool = False):
         self.name = name
         self.rows = rows
+        self.hidden = hidden
+        self.height = len(rows)
+        self.width = max((len(r) for r in rows), default=0)
         self._texts: list[tuple[int, int, str]] | None = None
+        self._merged_parent: dict[tuple[int, int], tuple[int, int]] = {}
+        for r0, c0, r1, c1 in merged:  # 1-based, inclusive
+            if (r1 - r0 + 1) * (c1 - c0 + 1) <= 10_000:
+                for r in range(r0, r1 + 1):
+                    for c in range(c0, c1 + 1):
+                        if (r, c) != (r0, c0):
+                            self._merged_parent[r, c] = (r0, c0)
 
     def cell(self, row: int, col: int) -> Cell:
         try:
-            value = self.rows[row - 1][col - 1]
+            value = self.rows[row - 1][col - 1] if row >= 1 and col >= 1 else None
         except IndexError:
             value = None
         return Cell(self.name, row, col, value)
+
+    def text(self, row: int, col: int) -> str:
+        """The cell's text, folded (lower case, no diacritics); "" for numbers and blanks."""
+        value = self.cell(row, col).value
+        return fold(value) if isinstance(value, str) and value.strip() else ""
+
+    def number(self, row: int, col: int) -> float | None:
+        value = self.cell(row, col).value
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def merged_text(self, row: int, col: int) -> str:
+        """The folded text of the merged range this cell belongs to ("" if none)."""
+        parent = self._merged_parent.get((row, col))
+        return self.text(*parent) if parent else ""
+
+    def row_text(self, row: int) -> str:
+        """The first text of a row, folded."""
+        return next((t for c in range(1, self.width + 1) if (t := self.text(row, c))), "")
 
     def texts(self) -> list[tuple[int, int, str]]:
         """(row, col, folded text) of every non-blank text cell, computed once per sheet."""
@@ -125,176 +107,205 @@ class Grid:
                            for c, v in enumerate(values, start=1) if isinstance(v, str) and v.strip()]
         return self._texts
 
-    def find(self, predicate, start_row: int = 1) -> tuple[int, int] | None:
+    def find(self, predicate: Callable[[str], bool], start_row: int = 1) -> tuple[int, int] | None:
         for r, c, text in self.texts():
             if r >= start_row and predicate(text):
                 return r, c
         return None
 
     def right_of(self, row: int, col: int, span: int = 6) -> Cell:
-        """The first non-blank cell right of (row, col), or the blank cell just right of it."""
+        """The first non-blank cell right of (row, col), or the blank cell just right of it.
+
+        A label that carries its value ("Đơn vị báo cáo: huyện Bù Đăng") is its own value cell.
+        """
+        value = self.cell(row, col).value
+        if isinstance(value, str) and ":" in value and value.split(":", 1)[1].strip():
+            return Cell(self.name, row, col, value.split(":", 1)[1].strip())
         for c in range(col + 1, col + 1 + span):
+            if self._merged_parent.get((row, c)) == (row, col):
+                continue  # still inside the label's own merged cell
             cell = self.cell(row, c)
             if not cell.blank:
                 return cell
         return self.cell(row, col + 2)
 
 
-def load_grids(path: Path) -> list[Grid]:
-    wb = CalamineWorkbook.from_path(str(path))
-    return [Grid(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in wb.sheet_names]
+@dataclass
+class Workbook:
+    """A file's sheets, plus what reading had to do to them."""
+
+    path: Path
+    kind: str  # "xlsx", "xls" or "ods"
+    grids: list[Grid]
+    converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
+
+    def uncached_formulas(self, sheet: str, blanks: list[Cell]) -> set[str]:
+        """Which of these blank cells are formulas with no cached value (xlsx/xlsm only)."""
+        if not blanks or self.kind != "xlsx":
+            return set()
+        formulas = _xlsx_uncached_formulas(self.path, sheet)
+        return {c.ref for c in blanks if (c.row, c.col) in formulas}
 
 
-_FIELDS = {
-    "unit": wbk.LABEL_UNIT,
-    "period": wbk.LABEL_PERIOD,
-    "date": wbk.LABEL_DATE,
-    "preparer": wbk.LABEL_PREPARER,
-    "phone": wbk.LABEL_PHONE,
-}
+class Unreadable(Exception):
+    """The file cannot be read; `code` and `detail` (Vietnamese) say why."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
 
 
-def _starts(prefix: str):
-    key = fold(prefix)
-    return lambda text: text.startswith(key)
-
-
-def read_report(info: FileInfo, programmes: list[Programme]) -> RawReport:
-    """Open the file and find the report's parts by their labels.
-
-    The tables are read against the programme whose years contain the report's period (the latest
-    programme when the period cannot be read).
-    """
-    raw = RawReport(file=info, programme=programmes[-1])
+def file_info(path: Path, inputs: Path) -> FileInfo:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    stat = path.stat()
     try:
-        if reason := _zip_guard(info.path):
-            raw.unreadable = f"zip bomb: {reason}"
-            return raw
-        grids = load_grids(info.path)
-    except (CalamineError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        raw.unreadable = f"{type(exc).__name__}: {exc}"
-        return raw
-    grid = _report_sheet(grids)
-    raw.sheet = grid.name
-    _read_fields(grid, raw)
-    programme = raw.programme = _programme_of(raw, programmes)
-    _read_table_a(grid, raw, programme)
-    _read_table_b(grid, raw, programme)
-    _read_notes(grid, raw)
-    return raw
+        name = nfc(path.relative_to(inputs).as_posix())
+    except ValueError:
+        name = nfc(path.name)
+    return FileInfo(path=path, name=name, sha256=digest.hexdigest(), size=stat.st_size,
+                    modified=datetime.fromtimestamp(stat.st_mtime, UTC))
 
 
-def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:
-    cell = raw.fields.get("period")
+def list_inputs(inputs: Path) -> list[Path]:
+    """Workbooks under the inputs folder (recursively), skipping temporary and hidden files and links."""
+    return sorted(p for p in inputs.rglob("*") if p.is_file() and not p.is_symlink()
+                  and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$")))
+
+
+def load_workbook(path: Path) -> Workbook:
+    """Check the file, then read every worksheet; raise Unreadable with a reason an officer can act on."""
+    refusal = guards.inspect_file(path)
+    if refusal is not None:
+        raise Unreadable(refusal.code, refusal.detail)
+    kind = _kind(path)
     try:
-        year = parse_period_text(str(cell.value)).first[0] if cell is not None else None
-    except PeriodError:
-        year = None
-    for p in programmes:
-        if year is not None and p.first_year <= year <= p.last_year:
-            return p
-    return programmes[-1]
+        wb = CalamineWorkbook.from_path(str(path))
+        grids = []
+        for meta in wb.sheets_metadata:
+            if str(meta.typ).split(".")[-1] != "WorkSheet":
+                continue
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=guards.MAX_ROWS)
+            merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+            grids.append(Grid(meta.name, [[nfc(v) if isinstance(v, str) else v for v in row] for row in rows],
+                              merged, hidden=str(meta.visible).split(".")[-1] != "Visible"))
+    except PasswordError:
+        raise Unreadable("PASSWORD_PROTECTED",
+                         "Tệp có mật khẩu nên không đọc được. Hãy gỡ mật khẩu rồi gửi lại.") from None
+    except (CalamineError, zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
+        raise Unreadable("FILE_UNREADABLE", f"Không mở được tệp ({type(exc).__name__}). "
+                         "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.") from None
+    book = Workbook(path, kind, grids)
+    _convert_legacy_text(book)
+    return book
 
 
-def _report_sheet(grids: list[Grid]) -> Grid:
-    """The sheet holding the report: the template's name, else the first with the unit label."""
-    for g in grids:
-        if g.name == wbk.SHEET:
-            return g
-    for g in grids:
-        if g.find(_starts(wbk.LABEL_UNIT)):
-            return g
-    return grids[0] if grids else Grid(wbk.SHEET, [])
+def _kind(path: Path) -> str:
+    """"xlsx" (also .xlsm), "xls" or "ods", from the file's content (guards has already checked it)."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK"):
+        with zipfile.ZipFile(path) as z:
+            return "ods" if "content.xml" in z.namelist() else "xlsx"
+    return "xls"
 
 
-def _read_fields(grid: Grid, raw: RawReport) -> None:
-    first_label_row = None
-    for key, label in _FIELDS.items():
-        pos = grid.find(_starts(label))
-        if pos is None:
-            raw.missing.append(Missing(key, grid.name, ""))
-            continue
-        raw.fields[key] = grid.right_of(*pos)
-        first_label_row = min(first_label_row or pos[0], pos[0])
-    # The period under the title, above the header fields, is checked against the "Kỳ báo cáo" field.
-    for r, c, _text in grid.texts():
-        if first_label_row is not None and r >= first_label_row:
-            break
+# --- legacy fonts (TCVN3, VNI) ----------------------------------------------------------------------------
+
+_LEGACY_FONT = re.compile(rb"\.vn|vni[- ]", re.IGNORECASE)
+
+
+def _convert_legacy_text(book: Workbook) -> None:
+    """Convert text typed in legacy fonts to Unicode, in place, recording each change."""
+    fonts = _cell_fonts(book)
+    for grid in book.grids:
+        for r, row in enumerate(grid.rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if not isinstance(value, str) or value.isascii():
+                    continue
+                font = fonts.get((grid.name, r, c)) if fonts is not None else None
+                if fonts is not None:
+                    after, used = encodings.to_unicode(value, font)
+                else:  # no font information (.ods): only text that clearly looks legacy
+                    used = encodings.looks_legacy(value)
+                    after = encodings.to_unicode(value, ".VnTime" if used == "tcvn3" else "VNI-Times")[0] \
+                        if used else value
+                if used and after != value:
+                    row[c - 1] = after
+                    book.converted.append((Cell(grid.name, r, c, value).ref, value, after, used))
+        grid._texts = None
+
+
+def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
+    """Legacy font names of text cells, by (sheet, row, col); {} if none is used; None if unknown (.ods)."""
+    if book.kind == "xlsx":
+        with zipfile.ZipFile(book.path) as z:
+            styles = z.read("xl/styles.xml") if "xl/styles.xml" in z.namelist() else b""
+        if not _LEGACY_FONT.search(styles):
+            return {}
+        import openpyxl  # a full style read only for the rare file that uses a legacy font
+
+        wb = openpyxl.load_workbook(book.path, read_only=True, data_only=True)
         try:
-            parse_period_text(str(grid.cell(r, c).value))
-        except PeriodError:
-            continue
-        raw.title_period = grid.cell(r, c)
-        break
+            return {(ws.title, cell.row, cell.column): cell.font.name
+                    for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+                    if isinstance(cell.value, str) and cell.font is not None
+                    and encodings.encoding_for_font(cell.font.name)}
+        finally:
+            wb.close()
+    if book.kind == "xls":
+        import xlrd
+
+        wb = xlrd.open_workbook(str(book.path), formatting_info=True, on_demand=True)
+        fonts = {}
+        for sheet in wb.sheets():
+            for r in range(min(sheet.nrows, guards.MAX_ROWS)):
+                for c in range(sheet.ncols):
+                    cell = sheet.cell(r, c)
+                    if cell.ctype == xlrd.XL_CELL_TEXT:
+                        name = wb.font_list[wb.xf_list[cell.xf_index].font_index].name
+                        if encodings.encoding_for_font(name):
+                            fonts[sheet.name, r + 1, c + 1] = name
+        wb.release_resources()
+        return fonts
+    return None
 
 
-def _header_columns(grid: Grid, row: int) -> dict[str, int]:
-    values = enumerate(grid.rows[row - 1], start=1)
-    return {fold(str(v)): c for c, v in values if isinstance(v, str) and v.strip()}
+# --- formulas without a cached value (xlsx/xlsm) ----------------------------------------------------------
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def _read_table_a(grid: Grid, raw: RawReport, programme: Programme) -> None:
-    head = grid.find(_starts(wbk.HEAD_A[:10]))
-    if head is None:
-        raw.missing.append(Missing("table_a", grid.name, ""))
-        return
-    header = grid.find(lambda t: t == fold(wbk.COL_CODE), start_row=head[0])
-    cols = _header_columns(grid, header[0]) if header else {}
-    value_col = cols.get(fold(wbk.COL_RESULT))
-    if header is None or value_col is None:
-        raw.missing.append(Missing("table_a", grid.name, f"{grid.name}!A{head[0] + 1}"))
-        return
-    end = grid.find(_starts(wbk.HEAD_B[:10]), start_row=header[0]) or (len(grid.rows) + 1, 0)
-    code_col = header[1]
-    for r in range(header[0] + 1, end[0]):
-        code = str(grid.cell(r, code_col).value or "").strip()
-        if code in programme.indicators:
-            raw.results.setdefault(code, grid.cell(r, value_col))
-    for code in programme.indicators:
-        if code not in raw.results:
-            raw.missing.append(Missing(f"row:{code}", grid.name, ""))
+def _xlsx_uncached_formulas(path: Path, sheet: str) -> set[tuple[int, int]]:
+    from openpyxl.utils import column_index_from_string
+
+    with zipfile.ZipFile(path) as z:
+        part = _sheet_part(z, sheet)
+        if part is None:
+            return set()
+        out = set()
+        with z.open(part) as fh:
+            for _event, el in ElementTree.iterparse(fh):
+                if el.tag == f"{{{_NS['m']}}}c":
+                    f, v = el.find("m:f", _NS), el.find("m:v", _NS)
+                    uncached = f is not None and (v is None or not (v.text or "").strip())
+                    if uncached and (m := _REF.fullmatch(el.get("r", ""))):
+                        out.add((int(m[2]), column_index_from_string(m[1])))
+                    el.clear()
+        return out
 
 
-def _read_table_b(grid: Grid, raw: RawReport, programme: Programme) -> None:
-    head = grid.find(_starts(wbk.HEAD_B[:10]))
-    if head is None:
-        raw.missing.append(Missing("table_b", grid.name, ""))
-        return
-    header = grid.find(lambda t: t == fold(wbk.COL_CODE), start_row=head[0])
-    if header is None:
-        raw.missing.append(Missing("table_b", grid.name, f"{grid.name}!A{head[0] + 1}"))
-        return
-    cols = _header_columns(grid, header[0])
-    src_cols: dict[str, int] = {}
-    for src in programme.source_codes:
-        if (c := cols.get(fold(src))) is None:
-            raw.missing.append(Missing(f"source:{src}", grid.name, f"{grid.name}!{header[0]}:{header[0]}"))
-        else:
-            src_cols[src] = c
-    total_col = cols.get(fold(wbk.COL_TOTAL))
-    end = grid.find(_starts(wbk.HEAD_C[:10]), start_row=header[0]) or (len(grid.rows) + 1, 0)
-    subprogrammes = {sp.code for sp in programme.subprogrammes}
-    for r in range(header[0] + 1, end[0]):
-        code = str(grid.cell(r, header[1]).value or "").strip()
-        if code not in subprogrammes:
-            continue
-        for src, c in src_cols.items():
-            raw.spending.setdefault((code, src), grid.cell(r, c))
-        if total_col:
-            raw.row_totals.setdefault(code, grid.cell(r, total_col))
-    for sp in subprogrammes:
-        if src_cols and (sp, next(iter(src_cols))) not in raw.spending:
-            raw.missing.append(Missing(f"row:{sp}", grid.name, ""))
-
-
-def _read_notes(grid: Grid, raw: RawReport) -> None:
-    head = grid.find(_starts(wbk.HEAD_C[:10]))
-    if head is None:
-        return
-    for r in range(head[0] + 1, min(head[0] + 6, len(grid.rows) + 1)):
-        for c in range(1, len(grid.rows[r - 1]) + 1):
-            cell = grid.cell(r, c)
-            if not cell.blank:
-                raw.notes = cell
-                return
+def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
+    wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    for s in wb.iterfind("m:sheets/m:sheet", _NS):
+        if nfc(s.get("name", "")) == sheet:
+            target = targets.get(s.get(f"{{{_NS['r']}}}id"), "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None

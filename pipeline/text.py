@@ -17,3 +17,18 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return re.sub(r"\s+", " ", stripped).strip(" .:;,-").lower()
+
+
+_NUMBERING = re.compile(r"^(?:(?:[ivxlc]+|[a-z])[.)/]\s*|\d+(?:\.\d+)*(?:[.)/]\s*|\s+)|[-+*•–]\s*)+")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+_COUNT_WORDS = re.compile(r"^(?:so luong|so luot|so)\s+")
+
+
+def match_key(text: str) -> str:
+    """Key for matching activity names: no numbering ("1.", "a)", "-"), no trailing "(người)", no leading
+    "Số"/"Số lượng", no case, diacritics, spaces or punctuation."""
+    key = fold(text)
+    key = _NUMBERING.sub("", key)
+    key = _TRAILING_NOTE.sub("", key)
+    key = _COUNT_WORDS.sub("", key)
+    return re.sub(r"[^0-9a-z]", "", key)

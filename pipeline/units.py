@@ -98,6 +98,12 @@ class UnitRegistry(_Model):
                 keys[_strip_prefix(fold(name))] = u
         return keys
 
+    @cached_property
+    def search_keys(self) -> list[tuple[str, Unit]]:
+        """Names and aliases (accent-free, without "huyện"/"UBND" …) to look for inside longer texts."""
+        keys = {_strip_prefix(fold(n)): u for u in self.units for n in (u.name, *u.aliases)}
+        return [(k, u) for k, u in keys.items() if len(k) >= 4]
+
     def find(self, text: str) -> Unit | None:
         """The unit an officer meant by `text` ("UBND huyện Bù Đăng", "Bu Dang" …), or None."""
         key = fold(text)
@@ -121,3 +127,13 @@ def _strip_prefix(key: str) -> str:
 def load_units(config_dir: Path = CONFIG_DIR) -> UnitRegistry:
     data = yaml.safe_load(nfc((config_dir / "units.yaml").read_text(encoding="utf-8")))
     return UnitRegistry.model_validate(data)
+
+
+def find_unit_in_text(registry: UnitRegistry, text: str) -> Unit | None:
+    """A unit named inside a longer text ("PHÒNG KINH TẾ VÀ HẠ TẦNG HUYỆN BÙ ĐĂNG"): the longest name found."""
+    key = f" {fold(text)} "
+    best: tuple[int, Unit] | None = None
+    for name, unit in registry.search_keys:
+        if f" {name} " in key and (best is None or len(name) > best[0]):
+            best = (len(name), unit)
+    return best[1] if best else None

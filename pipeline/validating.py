@@ -12,12 +12,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pipeline.formatting import number
+from pipeline.layout import RawReport
 from pipeline.numbers import NotANumber, read_number
-from pipeline.periods import Period, PeriodError, parse_period_text
+from pipeline.periods import Period, PeriodError, find_period_in_text, parse_period_text
 from pipeline.programme import Check, Programme
-from pipeline.reading import Cell, FileInfo, RawReport
+from pipeline.reading import Cell, FileInfo
 from pipeline.text import fold, nfc
-from pipeline.units import Unit, UnitRegistry
+from pipeline.units import Unit, UnitRegistry, find_unit_in_text
 
 MAX_DECIMALS = 3  # values are stored exactly in thousandths (nghìn đồng for money)
 
@@ -111,29 +112,68 @@ def validate(raw: RawReport, units: UnitRegistry) -> ValidationReport:
     report = ValidationReport(file=raw.file, programme=raw.programme)
     bag = _Collector(report)
     if raw.unreadable:
-        bag.add("FILE_UNREADABLE", "", raw.file.name, "một tệp Excel (.xlsx, .xlsm, .xls, .ods) mở được",
-                "Không mở được tệp. Hãy lưu lại tệp bằng Excel theo mẫu báo cáo rồi gửi lại.")
+        bag.add(raw.refusal_code or "FILE_UNREADABLE", "", raw.file.name,
+                "một tệp Excel (.xlsx, .xlsm, .xls, .ods) đọc được", raw.unreadable)
         return report
     _check_missing(raw, bag)
     assert raw.programme is not None
     _check_unit_and_period(raw, raw.programme, units, report, bag)
     _check_header(raw, report, bag)
+    _check_layout(raw, bag)
     _check_values(raw, report, bag)
     return report
+
+
+def _check_layout(raw: RawReport, bag: _Collector) -> None:
+    """What reading found odd: converted legacy text, rows matching nothing, duplicates, guessed columns."""
+    if raw.converted:
+        ref, before, after, encoding = raw.converted[0]
+        name = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows"}.get(encoding, encoding)
+        bag.add("LEGACY_TEXT", ref, before, "chữ Unicode",
+                f"Đã chuyển {len(raw.converted)} ô từ mã {name} sang Unicode, ví dụ «{before}» thành «{after}». "
+                "Hãy kiểm tra lại và dùng phông chữ Unicode (Times New Roman) cho các báo cáo sau.", Severity.WARNING)
+    for u in raw.unmatched:
+        value = f" (giá trị {_shown(u.value.value)} ở ô {u.value.ref})" if u.value is not None else ""
+        bag.add("UNMATCHED_ROW", u.name, u.name.value, "tên một chỉ tiêu của Chương trình",
+                f"Dòng «{u.name.value or ''}»{value} không khớp với chỉ tiêu nào nên không được tổng hợp. "
+                "Nếu đây là một chỉ tiêu của Chương trình, hãy ghi đúng tên chỉ tiêu (hoặc dùng mẫu báo cáo).",
+                Severity.WARNING)
+    for cell, code in raw.unknown_codes:
+        bag.add("CODE_UNKNOWN", cell, cell.value, f"mã số {code}",
+                f"Mã số «{cell.value}» không có trong Chương trình; theo tên chỉ tiêu, dòng này được đọc là {code}. "
+                f"Hãy sửa mã số thành {code}.", Severity.WARNING)
+    for code, first, second in raw.duplicates:
+        bag.add("DUPLICATE_ROW", second, second.value, f"chỉ tiêu {code} chỉ xuất hiện một lần",
+                f"Chỉ tiêu {code} có ở cả hai ô {first.ref} và {second.ref}; không biết dùng số nào. "
+                "Hãy giữ một dòng cho mỗi chỉ tiêu.")
+    if raw.column_choice is not None:
+        cell, label = raw.column_choice
+        bag.add("AMBIGUOUS_COLUMN", cell, cell.value, "một cột «Thực hiện trong kỳ»",
+                f"Có nhiều cột có thể là kết quả trong kỳ; hệ thống dùng cột «{cell.value}». "
+                "Nếu không đúng, hãy đặt tên cột kết quả là «Thực hiện trong kỳ».", Severity.WARNING)
 
 
 _PART_NAMES = {
     "unit": ("ô «Đơn vị báo cáo:»", "HEADER_MISSING"),
     "period": ("ô «Kỳ báo cáo:»", "HEADER_MISSING"),
-    "table_a": ("bảng «A. KẾT QUẢ THỰC HIỆN TRONG KỲ» có cột «Mã số» và «Thực hiện trong kỳ»", "TABLE_MISSING"),
-    "table_b": ("bảng «B. KINH PHÍ THỰC HIỆN TRONG KỲ» có cột «Mã số»", "TABLE_MISSING"),
+    "table_a": ("bảng «A. KẾT QUẢ THỰC HIỆN TRONG KỲ» có cột «Chỉ tiêu» (hoặc «Nội dung») và «Thực hiện trong kỳ»",
+                "TABLE_MISSING"),
+    "table_b": ("bảng «B. KINH PHÍ THỰC HIỆN TRONG KỲ» có cột «Chương trình» và các cột nguồn KCQG, KCĐP, Khác",
+                "TABLE_MISSING"),
 }
 
 
 def _check_missing(raw: RawReport, bag: _Collector) -> None:
     for m in raw.missing:
         where = m.cell or m.sheet
-        if m.part in _PART_NAMES:
+        if m.part == "table_b" and raw.layout == "free":
+            bag.add("TABLE_MISSING", where, _ABSENT, _PART_NAMES["table_b"][0],
+                    "Báo cáo không có bảng kinh phí; kinh phí kỳ này được coi là chưa báo cáo. "
+                    "Hãy dùng mẫu báo cáo (có bảng B) cho các kỳ sau.", Severity.WARNING)
+        elif m.part == "result_column":
+            bag.add("COLUMN_MISSING", where, _ABSENT, "cột «Thực hiện trong kỳ»",
+                    "Không xác định được cột chứa kết quả trong kỳ. Hãy đặt tên cột là «Thực hiện trong kỳ».")
+        elif m.part in _PART_NAMES:
             what, code = _PART_NAMES[m.part]
             bag.add(code, where, _ABSENT, what,
                     f"Không tìm thấy {what} trên sheet «{m.sheet}». Hãy dùng mẫu báo cáo và giữ nguyên tiêu đề.")
@@ -148,17 +188,29 @@ def _check_missing(raw: RawReport, bag: _Collector) -> None:
                     "Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
 
 
+def _period_of(cell: Cell) -> Period:
+    """The period in a cell: the whole text ("Quý III/2012") or a phrase within it ("BÁO CÁO … QUÝ III NĂM 2012")."""
+    text = nfc(str(cell.value))
+    try:
+        return parse_period_text(text)
+    except PeriodError:
+        if found := find_period_in_text(text):
+            return found[0]
+        raise
+
+
 def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegistry,
                            report: ValidationReport, bag: _Collector) -> None:
     if (cell := raw.fields.get("unit")) is not None:
-        unit = None if cell.blank else units.find(nfc(str(cell.value)))
+        text = nfc(str(cell.value))
+        unit = None if cell.blank else (units.find(text) or find_unit_in_text(units, text))
         if unit is None:
             bag.add("UNIT_UNKNOWN", cell, cell.value, "tên một huyện, thị xã của tỉnh hoặc Trung tâm Khuyến công",
                     "Không xác định được đơn vị báo cáo. Hãy ghi tên đơn vị, ví dụ «huyện Bù Đăng».")
         report.unit = unit
     if (cell := raw.fields.get("period")) is not None:
         try:
-            period = parse_period_text(nfc(str(cell.value)))
+            period = _period_of(cell)
         except PeriodError:
             bag.add("PERIOD_UNKNOWN", cell, cell.value, "một kỳ báo cáo, ví dụ «tháng 3 năm 2012», «quý III năm 2012»",
                     "Không hiểu kỳ báo cáo. Hãy ghi kỳ theo mẫu, ví dụ «tháng 3 năm 2012».")
@@ -171,7 +223,7 @@ def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegi
             period = None
         title = raw.title_period
         if period is not None and title is not None:
-            title_period = parse_period_text(nfc(str(title.value)))
+            title_period = _period_of(title)
             if title_period != period:
                 bag.add("PERIOD_MISMATCH", title, title.value, f"cùng kỳ với ô {cell.ref} («{period.title}»)",
                         f"Kỳ ghi dưới tiêu đề («{title_period.title}») khác kỳ ở ô {cell.ref} "
@@ -204,12 +256,17 @@ def _check_header(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
             value = cell.value
             text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
             setattr(report, key, nfc(text.strip()))
-    if raw.notes is not None:
-        report.notes = nfc(str(raw.notes.value).strip())
+    report.notes = "\n".join(nfc(str(c.value).strip()) for c in raw.notes)
 
 
-def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "") -> Decimal | None:
+def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "", uncached: set[str] | None = None
+                  ) -> Decimal | None:
     """Read one number cell by the rules of pipeline.numbers; record what is wrong or ambiguous."""
+    if uncached and cell.ref in uncached:
+        bag.add("FORMULA_NO_VALUE", cell, "công thức chưa có giá trị", "một số (công thức đã được tính)",
+                f"Ô {cell.ref} ({what}) là công thức nhưng tệp chưa lưu kết quả tính. Hãy mở tệp bằng Excel, "
+                "lưu lại rồi gửi lại (hoặc nhập số trực tiếp).")
+        return None
     try:
         reading = read_number(cell.value)
     except NotANumber:
@@ -250,7 +307,7 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
     province_only = programme.check("province_only")
     for code, cell in raw.results.items():
         indicator = programme.indicators[code]
-        amount = _check_number(cell, bag, f"chỉ tiêu {code}", indicator.unit)
+        amount = _check_number(cell, bag, f"chỉ tiêu {code}", indicator.unit, raw.uncached)
         if amount is None:
             continue
         if whole and indicator.whole and amount != amount.to_integral_value():
@@ -275,12 +332,14 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
             if province_only.severity == "error":
                 continue
         report.values.append(Value("indicator", code, "", amount, cell.ref))
-    sums: dict[str, Decimal] = {}
+    sums: dict[str, Decimal] = {}  # by sub-programme (row totals)
+    by_source: dict[str, Decimal] = {}  # by source (the "Tổng cộng" row)
     for (sp, src), cell in raw.spending.items():
-        amount = _check_number(cell, bag, f"kinh phí {sp}, nguồn {src}")
+        amount = _check_number(cell, bag, f"kinh phí {sp}, nguồn {src}", uncached=raw.uncached)
         if amount is not None:
             report.values.append(Value("budget", sp, src, amount, cell.ref))
             sums[sp] = sums.get(sp, Decimal(0)) + amount
+            by_source[src] = by_source.get(src, Decimal(0)) + amount
     row_total = programme.check("row_total")
     if row_total is None:
         return
@@ -293,3 +352,12 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
             bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng các nguồn = {number(sums.get(sp, Decimal(0)))}",
                     f"Cột «Tổng cộng» của {sp} không bằng tổng các nguồn; hệ thống dùng tổng các nguồn. "
                     "Hãy kiểm tra lại các số.", _severity(row_total))
+    for src, cell in raw.column_totals.items():
+        try:
+            stated = read_number(cell.value).amount
+        except NotANumber:
+            continue
+        if stated is not None and stated != by_source.get(src, Decimal(0)):
+            bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng cột {src} = {number(by_source.get(src, Decimal(0)))}",
+                    f"Dòng «Tổng cộng» của nguồn {src} không bằng tổng các dòng; hệ thống dùng tổng các dòng, "
+                    "không cộng dòng tổng. Hãy kiểm tra lại các số.", _severity(row_total))

@@ -6,8 +6,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.layout import read_report
 from pipeline.programme import load_programmes
-from pipeline.reading import file_info, read_report
+from pipeline.reading import file_info
 from pipeline.units import load_units
 from pipeline.validating import Status, validate
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from conftest import result_ref
 
+from pipeline.layout import read_report
 from pipeline.paths import CONFIG_DIR
 from pipeline.periods import month
 from pipeline.programme import load_programmes
-from pipeline.reading import file_info, read_report
+from pipeline.reading import file_info
 from pipeline.validating import Severity, Status, validate
 from pipeline.workbook import Filling
 

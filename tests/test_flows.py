@@ -58,7 +58,7 @@ EXPECTED_REJECTIONS = {
     "chu.xlsx": ("NOT_A_NUMBER", "khoảng 12 người"),
     "loc-ninh-am.xlsx": ("NEGATIVE", -2),
     "khong-bang-b.xlsx": ("TABLE_MISSING", None),
-    "hong.xlsx": ("FILE_UNREADABLE", None),
+    "hong.xlsx": ("NOT_A_WORKBOOK", None),
 }
 
 

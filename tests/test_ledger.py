@@ -11,8 +11,9 @@ from pathlib import Path
 from conftest import count_rows, frames, stamp
 
 from pipeline import intake, ledger, receipts
+from pipeline.layout import read_report
 from pipeline.periods import month
-from pipeline.reading import file_info, read_report
+from pipeline.reading import file_info
 from pipeline.validating import Status, validate
 from pipeline.workbook import Filling
 
@@ -98,7 +99,7 @@ def test_unreadable_file_is_stored_as_rejected(tmp_path, programmes, units) -> N
     subs, vals, probs = frames(db)
     assert subs["status"].tolist() == ["rejected"]
     assert subs["unit_code"].isna().all() and subs["period_code"].isna().all()
-    assert len(vals) == 0 and probs["code"].tolist() == ["FILE_UNREADABLE"]
+    assert len(vals) == 0 and probs["code"].tolist() == ["NOT_A_WORKBOOK"]
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.layout import read_report
 from pipeline.paths import CONFIG_DIR
 from pipeline.periods import month
 from pipeline.programme import Programme, ProgrammeError, load_programme, load_programmes, programme_for_year
-from pipeline.reading import file_info, read_report
+from pipeline.reading import file_info
 from pipeline.validating import Status, validate
 from pipeline.workbook import Filling
 

@@ -10,8 +10,9 @@ import pytest
 from conftest import has_vietnamese, result_ref
 from openpyxl import load_workbook
 
+from pipeline.layout import read_report
 from pipeline.periods import month
-from pipeline.reading import file_info, read_report
+from pipeline.reading import file_info
 from pipeline.receipts import receipt_path, receipt_text, write_receipt
 from pipeline.validating import Status, ValidationReport, validate
 from pipeline.workbook import Filling

@@ -15,8 +15,9 @@ from openpyxl import load_workbook
 
 from pipeline import workbook as wbk
 from pipeline.formatting import number
+from pipeline.layout import RawReport, read_report
 from pipeline.periods import month, parse_period
-from pipeline.reading import RawReport, file_info, read_report
+from pipeline.reading import file_info
 from pipeline.validating import Problem, Severity, Status, ValidationReport, validate
 from pipeline.workbook import Filling
 
@@ -269,17 +270,33 @@ def test_missing_rows_are_warnings(tmp_path, make_workbook, check) -> None:
     row = int(result_ref(path, "P7.2").split("!E")[1])
     ws.cell(row, 2).value = "P7.9"  # the code column was edited
     wb.save(path)
+    ws.cell(row, 3).value = "Một hoạt động khác"  # … and so was the name: the row matches nothing
+    wb.save(path)
     report = check(path)
     assert report.status is Status.WARNINGS
-    assert [(p.code, p.severity) for p in report.problems] == [("ROW_MISSING", Severity.WARNING)]
+    assert [(p.code, p.severity) for p in report.problems] == [("ROW_MISSING", Severity.WARNING),
+                                                               ("UNMATCHED_ROW", Severity.WARNING)]
     assert "P7.2" in report.problems[0].expected
+    assert report.problems[1].cell == f"{wbk.SHEET}!C{row}"
+
+
+def test_wrong_code_but_known_name_is_read_by_name(tmp_path, make_workbook, check) -> None:
+    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P7.2": 1}))
+    wb = load_workbook(path)
+    ws = wb[wbk.SHEET]
+    row = int(result_ref(path, "P7.2").split("!E")[1])
+    ws.cell(row, 2).value = "P7.9"
+    wb.save(path)
+    report = check(path)
+    assert [(p.code, p.cell) for p in report.problems] == [("CODE_UNKNOWN", f"{wbk.SHEET}!B{row}")]
+    assert [(v.code, v.amount) for v in report.values] == [("P7.2", 1)]
 
 
 def test_unreadable_file(tmp_path, check) -> None:
     path = tmp_path / "bao-cao-bu-dang-2012-03.xlsx"
     path.write_bytes(os.urandom(4096))
     report = check(path)
-    problem = only_error(report, "FILE_UNREADABLE")
+    problem = only_error(report, "NOT_A_WORKBOOK")
     assert problem.cell == ""  # not even a sheet could be opened
     assert problem.found == f"«{path.name}»"
     assert report.values == [] and report.unit is None and report.period is None
@@ -288,6 +305,7 @@ def test_unreadable_file(tmp_path, check) -> None:
 def _bomb(path: Path, size: int) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
         z.writestr("xl/worksheets/sheet1.xml", bytes(size))
     return path
 
@@ -297,8 +315,8 @@ def test_zip_bomb(tmp_path, programmes, check, size: int) -> None:
     path = _bomb(tmp_path / "bom.xlsx", size)
     assert path.stat().st_size < size / 200
     raw: RawReport = read_report(file_info(path, tmp_path), programmes)
-    assert raw.unreadable is not None and raw.unreadable.startswith("zip bomb")
-    problem = only_error(check(path), "FILE_UNREADABLE")
+    assert raw.unreadable is not None and raw.refusal_code == "ZIP_BOMB"
+    problem = only_error(check(path), "ZIP_BOMB")
     assert (problem.cell, problem.found) == ("", "«bom.xlsx»")
 
 

@@ -1,0 +1,395 @@
+"""Finding a report's parts in its sheets by their labels, never by fixed cells.
+
+Works for the official template, templates officers changed (rows or columns inserted, header moved, sheet
+renamed, extra sheets, merged or hidden rows, totals rows) and the province's traditional free layout: a
+table with a "Nội dung" column of activity names and number columns ("Kế hoạch", "Thực hiện", "Lũy kế" …),
+matched to indicators by name and synonyms (programme file). Nothing is judged here: `RawReport` holds the
+cells as read, and lists what was not found or not understood.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pipeline import workbook as wbk
+from pipeline.periods import PeriodError, find_period_in_text, parse_period_text
+from pipeline.programme import Programme
+from pipeline.reading import Cell, FileInfo, Grid, Unreadable, Workbook, load_workbook, sheet_ref
+from pipeline.text import fold, match_key
+from pipeline.units import UnitRegistry, find_unit_in_text, load_units
+
+NAME_HEADERS = ("chi tieu", "noi dung", "ten chi tieu", "hoat dong", "chuong trinh", "noi dung hoat dong",
+                "noi dung chuong trinh", "ten hoat dong", "danh muc")
+CODE_HEADERS = ("ma so", "ma", "ma chi tieu", "ma so chi tieu")
+RESULT_EXACT = fold(wbk.COL_RESULT)
+RESULT_WORDS = ("thuc hien", "ket qua", "so luong", "trong ky")
+NOT_RESULT = ("luy ke", "ke hoach", "ty le", "%", "so sanh", "cung ky", "nam truoc", "uoc", "muc tieu", "ghi chu",
+              "don vi", "dvt", "kinh phi", "so voi")
+TOTAL_WORDS = ("tong cong", "cong", "tong so", "tong")
+NOTES_WORDS = ("kho khan", "de xuat", "kien nghi", "vuong mac")
+STOP_WORDS = ("noi nhan", "nguoi lap", "thu truong", "chu tich", "giam doc", "truong phong", "ky ten")
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A part of the report that was not found: what it is, and where it was looked for."""
+
+    part: str  # "unit", "period", "table_a", "table_b", "row:P1.2", "source:KCQG", "result_column" …
+    sheet: str
+    cell: str  # where it was expected, "" if nowhere in particular
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A row whose activity name matches no indicator: listed on the receipt, never silently dropped."""
+
+    name: Cell
+    value: Cell | None
+
+
+@dataclass
+class RawReport:
+    file: FileInfo
+    sheet: str = ""
+    layout: str = "template"  # or "free": the province's traditional layout
+    fields: dict[str, Cell] = field(default_factory=dict)  # unit, period, date, preparer, phone
+    title_period: Cell | None = None
+    results: dict[str, Cell] = field(default_factory=dict)  # indicator code -> cell
+    spending: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (sub-programme, source) -> cell
+    row_totals: dict[str, Cell] = field(default_factory=dict)  # sub-programme -> its "Tổng cộng" cell
+    column_totals: dict[str, Cell] = field(default_factory=dict)  # source -> the "Tổng cộng" row's cell
+    notes: list[Cell] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    unknown_codes: list[tuple[Cell, str]] = field(default_factory=list)  # code cell, indicator read by name
+    duplicates: list[tuple[str, Cell, Cell]] = field(default_factory=list)  # code, first, second
+    column_choice: tuple[Cell, str] | None = None  # the result column, when several could be
+    missing: list[Missing] = field(default_factory=list)
+    uncached: set[str] = field(default_factory=set)  # formula cells with no cached value
+    converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
+    unreadable: str | None = None  # why the file could not be opened at all
+    refusal_code: str = ""
+    programme: Programme | None = None  # the programme the tables were read against
+
+
+# --- matching names --------------------------------------------------------------------------------------
+
+_INDEX: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+def name_index(programme: Programme) -> dict[str, tuple[str, str]]:
+    """match key -> ("indicator" | "subprogramme", code), from names and synonyms."""
+    if programme.code not in _INDEX:
+        index: dict[str, tuple[str, str]] = {}
+        for sp in programme.subprogrammes:
+            for text in (sp.code, sp.name, *sp.synonyms):
+                index[match_key(text)] = ("subprogramme", sp.code)
+            for i in sp.indicators:
+                for text in (i.code, i.name, *i.synonyms):
+                    index[match_key(text)] = ("indicator", i.code)
+        _INDEX[programme.code] = index
+    return _INDEX[programme.code]
+
+
+def _source_keys(programme: Programme) -> dict[str, str]:
+    return {fold(t): s.code for s in programme.sources for t in (s.code, s.name, *s.synonyms)}
+
+
+# --- the header band of a table ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Header:
+    row: int  # first header row
+    last: int  # last header row (sub-headers)
+    name_col: int
+    code_col: int | None
+    labels: dict[int, str]  # column -> folded label (parent and sub-header joined)
+
+
+def _starts(text: str, words: tuple[str, ...]) -> bool:
+    """`text` begins with one of `words`, as whole words ("kho khan, vuong mac" begins with "kho khan")."""
+    return any(text.startswith(w) and (len(text) == len(w) or not text[len(w)].isalnum()) for w in words)
+
+
+def _header_at(grid: Grid, row: int, name_col: int) -> Header:
+    last = row
+    nxt = row + 1
+    below = [grid.text(nxt, c) for c in range(1, grid.width + 1)]
+    if any(below) and all(grid.number(nxt, c) is None for c in range(1, grid.width + 1)) \
+            and not grid.text(nxt, name_col):
+        last = nxt  # a sub-header row ("Tháng 3 | Lũy kế" under a merged "Thực hiện")
+    labels: dict[int, str] = {}
+    for c in range(1, grid.width + 1):
+        parts: list[str] = []
+        for r in range(row, last + 1):
+            text = grid.text(r, c) or grid.merged_text(r, c)
+            if text and text not in parts:
+                parts.append(text)
+        if parts:
+            labels[c] = " ".join(parts)
+    code_col = next((c for c, t in labels.items() if t in CODE_HEADERS), None)
+    return Header(row, last, name_col, code_col, labels)
+
+
+def _headers(grid: Grid) -> list[Header]:
+    seen_rows: set[int] = set()
+    out = []
+    for r, c, text in grid.texts():
+        if r in seen_rows or not _starts(text, NAME_HEADERS):
+            continue
+        seen_rows.add(r)
+        out.append(_header_at(grid, r, c))
+    return out
+
+
+def _result_column(header: Header) -> tuple[int | None, bool]:
+    """The column holding the period's result, and whether the choice was ambiguous."""
+    exact = [c for c, t in header.labels.items() if t == RESULT_EXACT or t.startswith(RESULT_EXACT)]
+    if exact:
+        return exact[0], False
+    candidates = [c for c, t in header.labels.items()
+                  if c != header.name_col and any(w in t for w in RESULT_WORDS)
+                  and not any(w in t for w in NOT_RESULT)]
+    if len(candidates) > 1:
+        precise = [c for c in candidates if any(w in header.labels[c] for w in ("trong ky", "thang", "quy"))]
+        if len(precise) == 1:
+            return precise[0], False
+    return (candidates[0], len(candidates) > 1) if candidates else (None, False)
+
+
+def _source_columns(header: Header, programme: Programme) -> dict[str, int]:
+    keys = _source_keys(programme)
+    found: dict[str, int] = {}
+    for c, label in header.labels.items():
+        for key, code in keys.items():
+            if (label == key or label.endswith(" " + key)) and code not in found:
+                found[code] = c
+    return found
+
+
+# --- reading a report --------------------------------------------------------------------------------------
+
+def read_report(info: FileInfo, programmes: list[Programme]) -> RawReport:
+    """Read a file (pipeline.reading) and find its report; an unreadable file yields a RawReport saying why."""
+    try:
+        book = load_workbook(info.path)
+    except Unreadable as exc:
+        return RawReport(file=info, programme=programmes[-1], unreadable=exc.detail, refusal_code=exc.code)
+    return find_report(book, info, programmes)
+
+
+def find_report(book: Workbook, info: FileInfo, programmes: list[Programme]) -> RawReport:
+    """Find the report in a workbook read by pipeline.reading."""
+    raw = RawReport(file=info, programme=programmes[-1], converted=list(book.converted))
+    grid = _report_sheet(book.grids, programmes[-1])
+    raw.sheet = grid.name
+    headers = _headers(grid)
+    first_table_row = min((h.row for h in headers), default=grid.height + 1)
+    raw.layout = "template" if grid.find(lambda t: t.startswith(fold(wbk.HEAD_A[:18]))) else "free"
+    _read_fields(grid, raw, first_table_row)
+    programme = raw.programme = _programme_of(raw, programmes)
+    table_a = next((h for h in headers if _result_column(h)[0] is not None
+                    and len(_source_columns(h, programme)) < 2), None)
+    table_b = next((h for h in headers if len(_source_columns(h, programme)) >= 2), None)
+    stops = sorted({h.row for h in headers} | set(_heading_rows(grid)))
+    if table_a is None:
+        raw.missing.append(Missing("table_a", grid.name, _below_heading(grid, wbk.HEAD_A)))
+    else:
+        _read_results(grid, raw, programme, table_a, _end(table_a, stops, grid))
+    if table_b is None:
+        raw.missing.append(Missing("table_b", grid.name, _below_heading(grid, wbk.HEAD_B)))
+    else:
+        _read_spending(grid, raw, programme, table_b, _end(table_b, stops, grid))
+    _read_notes(grid, raw)
+    raw.uncached = book.uncached_formulas(grid.name, [c for c in (*raw.results.values(), *raw.spending.values())
+                                                      if c.blank])
+    return raw
+
+
+def _below_heading(grid: Grid, heading: str) -> str:
+    """Where a table's header was expected: the row under its heading, if the heading is there."""
+    pos = grid.find(lambda t: t.startswith(fold(heading[:16])))
+    return f"{sheet_ref(grid.name)}!A{pos[0] + 1}" if pos else ""
+
+
+def _report_sheet(grids: list[Grid], programme: Programme) -> Grid:
+    """The sheet holding the report: the most report-like one (labels, tables), first on ties."""
+    def score(g: Grid) -> int:
+        s = 3 if g.name == wbk.SHEET else 0
+        s += 2 * bool(g.find(lambda t: t.startswith(fold(wbk.LABEL_UNIT))))
+        s += 2 * len(_headers(g)[:2])
+        return s + (0 if g.hidden else 1)
+    return max(grids, key=score) if grids else Grid(wbk.SHEET, [])
+
+
+_FIELDS = {"unit": wbk.LABEL_UNIT, "period": wbk.LABEL_PERIOD, "date": wbk.LABEL_DATE,
+           "preparer": wbk.LABEL_PREPARER, "phone": wbk.LABEL_PHONE}
+_FIELD_SYNONYMS = {"unit": ("don vi bao cao", "don vi"), "period": ("ky bao cao",),
+                   "date": ("ngay bao cao", "ngay lap"), "preparer": ("nguoi lap bieu", "nguoi lap", "can bo lap"),
+                   "phone": ("dien thoai", "so dien thoai", "dt")}
+
+
+def _read_fields(grid: Grid, raw: RawReport, first_table_row: int) -> None:
+    label_rows = []
+    for key in _FIELDS:
+        words = _FIELD_SYNONYMS[key]
+        pos = grid.find(lambda t, w=words: any(t == x or t.startswith(x + ":") or t == x + ":" for x in w))
+        if pos is not None:
+            raw.fields[key] = grid.right_of(*pos)
+            label_rows.append(pos[0])
+    top = min([first_table_row, *label_rows])
+    # Title lines above the tables: a period phrase (checked against "Kỳ báo cáo"), the unit if not labelled.
+    for r, c, text in grid.texts():
+        if r >= top:
+            break
+        if raw.title_period is None and find_period_in_text(text) is not None:
+            raw.title_period = grid.cell(r, c)
+    if "unit" not in raw.fields:
+        units = _units()
+        for r, c, text in grid.texts():
+            if r >= top:
+                break
+            if find_unit_in_text(units, text) is not None:
+                raw.fields["unit"] = grid.cell(r, c)
+                break
+    if "period" not in raw.fields and raw.title_period is not None:
+        raw.fields["period"], raw.title_period = raw.title_period, None
+    for key in ("unit", "period"):
+        if key not in raw.fields:
+            raw.missing.append(Missing(key, grid.name, ""))
+
+
+@lru_cache(maxsize=1)
+def _units() -> UnitRegistry:
+    return load_units()
+
+
+def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:
+    cell = raw.fields.get("period")
+    year = None
+    if cell is not None and not cell.blank:
+        try:
+            year = parse_period_text(str(cell.value)).first[0]
+        except PeriodError:
+            found = find_period_in_text(str(cell.value))
+            year = found[0].first[0] if found else None
+    for p in programmes:
+        if year is not None and p.first_year <= year <= p.last_year:
+            return p
+    return programmes[-1]
+
+
+def _heading_rows(grid: Grid) -> list[int]:
+    """Rows that end a table: section headings (B., C., difficulties) and the signature block."""
+    rows = []
+    for r, _c, text in grid.texts():
+        if re.match(r"^[b-e]\.\s", text) or _starts(text, NOTES_WORDS) or re.match(r"^[b-e]\.\s*kho khan", text) \
+                or _starts(text, STOP_WORDS):
+            rows.append(r)
+    return rows
+
+
+def _end(header: Header, stops: list[int], grid: Grid) -> int:
+    """Last row of the table that starts under `header`."""
+    later = [r for r in stops if r > header.last]
+    end = (min(later) - 1) if later else grid.height
+    # a heading line just above the next table's header ("B. KINH PHÍ …") is not part of this table
+    while end > header.last and re.match(r"^[a-e]\.\s", grid.row_text(end)):
+        end -= 1
+    return end
+
+
+def _is_total(text: str) -> bool:
+    return _starts(text, TOTAL_WORDS)
+
+
+def _classify(grid: Grid, r: int, header: Header, programme: Programme) -> tuple[str, str, Cell | None]:
+    """("indicator" | "subprogramme" | "total" | "blank" | "unmatched", code, name cell) of a body row."""
+    index = name_index(programme)
+    name = grid.cell(r, header.name_col)
+    if header.code_col is not None:
+        code = str(grid.cell(r, header.code_col).value or "").strip()
+        if code in programme.indicators:
+            return "indicator", code, name
+        if any(sp.code == code for sp in programme.subprogrammes):
+            return "subprogramme", code, name
+    text = grid.text(r, header.name_col)
+    if not text:
+        return "blank", "", None
+    if _is_total(text):
+        return "total", "", name
+    kind, code = index.get(match_key(text), ("unmatched", ""))
+    return kind, code, name
+
+
+def _unknown_code(grid: Grid, r: int, header: Header) -> Cell | None:
+    """The code cell of a row whose code is not a programme code (the row was then matched by its name)."""
+    if header.code_col is None:
+        return None
+    cell = grid.cell(r, header.code_col)
+    return None if cell.blank or isinstance(cell.value, int | float) else cell
+
+
+def _read_results(grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int) -> None:
+    col, ambiguous = _result_column(header)
+    if col is None:
+        raw.missing.append(Missing("result_column", grid.name, f"{sheet_ref(grid.name)}!{header.row}:{header.last}"))
+        return
+    if ambiguous:
+        raw.column_choice = (grid.cell(header.row, col), header.labels[col])
+    for r in range(header.last + 1, end + 1):
+        kind, code, name = _classify(grid, r, header, programme)
+        value = grid.cell(r, col)
+        if kind == "indicator":
+            if (odd := _unknown_code(grid, r, header)) is not None and str(odd.value).strip() != code:
+                raw.unknown_codes.append((odd, code))
+            if code in raw.results:
+                raw.duplicates.append((code, raw.results[code], value))
+            else:
+                raw.results[code] = value
+        elif kind == "unmatched" or (kind == "blank" and not value.blank):
+            raw.unmatched.append(Unmatched(name or grid.cell(r, header.name_col), None if value.blank else value))
+    if raw.layout == "template":
+        for code in programme.indicators:
+            if code not in raw.results:
+                raw.missing.append(Missing(f"row:{code}", grid.name, ""))
+
+
+def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int) -> None:
+    src_cols = _source_columns(header, programme)
+    for src in programme.source_codes:
+        if src not in src_cols:
+            where = f"{sheet_ref(grid.name)}!{header.row}:{header.last}"
+            raw.missing.append(Missing(f"source:{src}", grid.name, where))
+    total_col = next((c for c, t in header.labels.items() if _is_total(t) and c not in src_cols.values()), None)
+    for r in range(header.last + 1, end + 1):
+        kind, code, name = _classify(grid, r, header, programme)
+        if kind == "subprogramme":
+            for src, c in src_cols.items():
+                raw.spending.setdefault((code, src), grid.cell(r, c))
+            if total_col:
+                raw.row_totals.setdefault(code, grid.cell(r, total_col))
+        elif kind == "total":
+            for src, c in src_cols.items():
+                raw.column_totals.setdefault(src, grid.cell(r, c))
+        elif kind in ("unmatched", "indicator") or (kind == "blank" and any(
+                not grid.cell(r, c).blank for c in src_cols.values())):
+            values = [grid.cell(r, c) for c in src_cols.values() if not grid.cell(r, c).blank]
+            raw.unmatched.append(Unmatched(name or grid.cell(r, header.name_col), values[0] if values else None))
+    if raw.layout == "template" and src_cols:
+        for sp in programme.subprogrammes:
+            if (sp.code, next(iter(src_cols))) not in raw.spending:
+                raw.missing.append(Missing(f"row:{sp.code}", grid.name, ""))
+
+
+def _read_notes(grid: Grid, raw: RawReport) -> None:
+    """Section C: the text under the "difficulties and proposals" heading, up to the signature block."""
+    head = grid.find(lambda t: re.match(r"^c\.\s", t) is not None or _starts(t, NOTES_WORDS))
+    if head is None:
+        return
+    for r in range(head[0] + 1, min(head[0] + 12, grid.height + 1)):
+        if _starts(grid.row_text(r), STOP_WORDS) or re.match(r"^[d-e]\.\s", grid.row_text(r)):
+            return
+        raw.notes += [grid.cell(r, c) for c in range(1, grid.width + 1)
+                      if isinstance(grid.cell(r, c).value, str) and not grid.cell(r, c).blank]
