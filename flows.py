@@ -61,8 +61,10 @@ def store_reports(ws: Workspace, reports: list[ValidationReport], seen: list[Fil
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_receipts(ws: Workspace, reports: list[ValidationReport]) -> list[Path]:
-    return [receipts.write_receipt(ws.receipts, r) for r in reports]
+def write_receipts(ws: Workspace, reports: list[ValidationReport], known: list[FileInfo]) -> list[Path]:
+    with ledger.open_ledger(ws.ledger) as conn:
+        duplicates = intake.duplicate_receipts(conn, ws.receipts, known)
+    return [receipts.write_receipt(ws.receipts, r) for r in reports] + duplicates
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -104,7 +106,7 @@ def _ingest(ws: Workspace) -> IngestSummary:
     batches = [pending.new[i:i + BATCH] for i in range(0, len(pending.new), BATCH)]
     reports = [r for batch in read_and_validate.map(batches, ws.config).result() for r in batch] if batches else []
     store_reports(ws, reports, pending.new + pending.known)
-    write_receipts(ws, reports)
+    write_receipts(ws, reports, pending.known)
     rejected = [r for r in reports if r.status.value == "rejected"]
     for r in rejected:
         logger.warning("rejected %s: %s", r.file.name, "; ".join(f"{p.code} at {p.cell}" for p in r.errors))

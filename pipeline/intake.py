@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from pipeline import archive, ledger
+from pipeline import archive, ledger, receipts
 from pipeline.layout import read_report
 from pipeline.programme import Programme
 from pipeline.reading import FileInfo, file_info, list_inputs
@@ -62,3 +63,16 @@ def remember(conn: sqlite3.Connection, files: list[FileInfo]) -> None:
 def keep_copies(archive_dir: Path, files: list[FileInfo]) -> list[Path]:
     """Archive every file before it is read (see pipeline.archive)."""
     return [archive.keep(archive_dir, f) for f in files]
+
+
+def duplicate_receipts(conn: sqlite3.Connection, receipts_dir: Path, files: list[FileInfo]) -> list[Path]:
+    """A receipt for each file whose bytes were already received under another name or time."""
+    out = []
+    for f in files:
+        first = ledger.first_submission(conn, f.sha256)
+        if first is not None and first[0] != f.name:
+            name, received_at, status = first
+            received = datetime.fromisoformat(received_at).strftime("%d/%m/%Y")
+            text = receipts.duplicate_text(f.name, f.sha256, name, received, status)
+            out.append(receipts.write_text(receipts_dir, f.name, text))
+    return out

@@ -153,6 +153,12 @@ def store(conn: sqlite3.Connection, reports: Iterable[ValidationReport]) -> list
     return ids
 
 
+def first_submission(conn: sqlite3.Connection, sha256: str) -> tuple[str, str, str] | None:
+    """(file name, received_at, status) of the submission holding these bytes."""
+    row = conn.execute("SELECT file_name, received_at, status FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
+    return tuple(row) if row else None
+
+
 def submissions_frame(conn: sqlite3.Connection) -> pd.DataFrame:
     return pd.read_sql_query("SELECT * FROM submissions ORDER BY id", conn)
 

@@ -9,8 +9,12 @@ from pipeline.formatting import short_date
 from pipeline.text import nfc
 from pipeline.validating import Severity, ValidationReport
 
+_LAYOUTS = {"template": "mẫu báo cáo chính thức",
+            "free": "báo cáo theo cách trình bày truyền thống (đọc theo tên chỉ tiêu)"}
+
 
 def receipt_path(receipts: Path, file_name: str) -> Path:
+    """outputs/receipts/<file name, folders joined by "__">.txt"""
     return receipts / (file_name.replace("/", "__") + ".txt")
 
 
@@ -28,6 +32,8 @@ def receipt_text(r: ValidationReport) -> str:
         f"Kỳ báo cáo: {r.period.title if r.period else '(không xác định)'}",
         f"Số giá trị đã đọc: {len(r.values)}",
     ]
+    if r.layout:
+        lines.insert(5, f"Đã đọc: sheet «{r.sheet}», {_LAYOUTS.get(r.layout, r.layout)}")
     errors = [p for p in r.problems if p.severity is Severity.ERROR]
     warnings = [p for p in r.problems if p.severity is Severity.WARNING]
     for title, items in (("LỖI (phải sửa rồi gửi lại)", errors), ("LƯU Ý", warnings)):
@@ -42,8 +48,26 @@ def receipt_text(r: ValidationReport) -> str:
     return nfc("\n".join(lines) + "\n")  # file names and cell text may come in NFD
 
 
-def write_receipt(receipts: Path, r: ValidationReport) -> Path:
-    path = receipt_path(receipts, r.file.name)
+def duplicate_text(name: str, sha256: str, original: str, received: str, status: str) -> str:
+    """Receipt for a file whose exact bytes were already received: one submission, not two."""
+    label = {"accepted": "đã tiếp nhận", "accepted_with_warnings": "đã tiếp nhận, có lưu ý",
+             "rejected": "bị từ chối"}.get(status, status)
+    return nfc("\n".join([
+        "BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG",
+        f"Tệp: {name}",
+        f"Mã kiểm tra (sha256): {sha256}",
+        "Kết quả: TRÙNG TỆP ĐÃ NHẬN",
+        f"Nội dung tệp này giống hệt tệp «{original}» nhận ngày {received}, {label}.",
+        "Tệp không được tính thêm lần nữa; xem biên nhận của tệp đã nhận. Không cần làm gì thêm.",
+    ]) + "\n")
+
+
+def write_text(receipts: Path, file_name: str, text: str) -> Path:
+    path = receipt_path(receipts, file_name)
     with atomic_output(path) as tmp:
-        tmp.write_text(receipt_text(r), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
     return path
+
+
+def write_receipt(receipts: Path, r: ValidationReport) -> Path:
+    return write_text(receipts, r.file.name, receipt_text(r))

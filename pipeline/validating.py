@@ -63,6 +63,8 @@ class Value:
 class ValidationReport:
     file: FileInfo
     programme: Programme | None = None
+    sheet: str = ""  # the sheet the report was read from
+    layout: str = ""  # "template" or "free" (the province's traditional layout)
     unit: Unit | None = None
     period: Period | None = None
     report_date: date | None = None
@@ -109,7 +111,8 @@ class _Collector:
 
 def validate(raw: RawReport, units: UnitRegistry) -> ValidationReport:
     """Check everything in a RawReport; never raises for bad content."""
-    report = ValidationReport(file=raw.file, programme=raw.programme)
+    report = ValidationReport(file=raw.file, programme=raw.programme, sheet=raw.sheet,
+                              layout="" if raw.unreadable else raw.layout)
     bag = _Collector(report)
     if raw.unreadable:
         bag.add(raw.refusal_code or "FILE_UNREADABLE", "", raw.file.name,

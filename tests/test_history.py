@@ -82,3 +82,20 @@ def test_inputs_unchanged_and_all_archived(tmp_path, make_workbook, ingest) -> N
         sha = hashlib.sha256(data).hexdigest()
         copy = archive / sha[:2] / f"{sha}.xlsx"
         assert copy.read_bytes() == data, path
+
+
+def test_duplicate_gets_its_own_receipt(tmp_path, make_workbook, ingest) -> None:
+    from pipeline import intake
+
+    inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
+    first = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 4}), name="a.xlsx",
+                          received=date(2012, 4, 2))
+    ingest(inputs, db)
+    shutil.copyfile(first, inputs / "b.xlsx")
+    with ledger.open_ledger(db) as conn:
+        pending = intake.find_pending(inputs, conn)
+        assert [f.name for f in pending.new] == [] and [f.name for f in pending.known] == ["b.xlsx"]
+        [path] = intake.duplicate_receipts(conn, tmp_path / "receipts", pending.known)
+    text = path.read_text(encoding="utf-8")
+    assert path.name == "b.xlsx.txt"
+    assert "TRÙNG TỆP ĐÃ NHẬN" in text and "«a.xlsx» nhận ngày 02/04/2012, đã tiếp nhận" in text
