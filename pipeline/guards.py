@@ -7,7 +7,8 @@ first refusal. `safe_name(name)` turns a dropped file's relative path into one s
 
 Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
 - MAX_FILE_BYTES = 20 MiB on disk.
-- MAX_ZIP_ENTRIES = 2 000 members in a zip-based workbook (xlsx, xlsm, ods).
+- MAX_ZIP_ENTRIES = 2 000 members in a zip-based workbook (xlsx, xlsm, ods), and MAX_DIRECTORY_BYTES = 1 MiB
+  of central directory, both read from the zip's end record before zipfile lists the members.
 - MAX_UNPACKED_BYTES = 50 MiB in total once unpacked, counted by actually inflating every member (sizes
   declared in the zip are checked first, then verified: a member that inflates to more or less than it
   declares, or fails its CRC, is refused).
@@ -30,18 +31,21 @@ Refusal codes and how each is detected:
 - EXTENSION_MISMATCH: only with `allow_renamed=False`. By default a real workbook under the wrong suffix
   (an .xls or .ods named .xlsx) is accepted, and checked as what it really is: read such files with
   `CalamineWorkbook.from_filelike` (sniffs the content); `from_path` goes by the suffix and fails on them.
-  `detect_format(path)` says what a file really is.
+  `detect_format(path)` says which container a file really is ("zip" or "ole2").
 - ZIP_DAMAGED: zipfile cannot open it (truncated, no central directory), a member's local header is bad,
   its data is cut short, inflates to a size other than declared, fails its CRC, uses a compression other
-  than stored/deflate, or an XML part is malformed where the guard must parse it (ods content.xml).
-- ZIP_BOMB: too many members, too large once unpacked, or too high a ratio.
+  than stored/deflate, or an XML part is malformed where the guard must parse it (ods content.xml). A member
+  whose content is refused is still inflated to its end (no more scanning) so that damage is reported first.
+- ZIP_BOMB: too many members (or too large a central directory), too large once unpacked (declared, or
+  inflating to more than declared), or too high a ratio.
 - PASSWORD_PROTECTED: an OLE2 file with an "EncryptionInfo"/"EncryptedPackage" stream (encrypted xlsx);
   an .xls whose Workbook stream has a FILEPASS record (0x002F); an ods whose manifest has
   `encryption-data`; a zip member with the encryption flag set. (calamine would also raise
   `python_calamine.PasswordError` for a protected .xls.)
 - XLS_DAMAGED: an OLE2 file whose sectors, directory or Workbook stream cannot be followed.
-- XML_ENTITIES: `<!DOCTYPE` or `<!ENTITY` (any case, UTF-8 or UTF-16) anywhere in any XML part, scanned
-  in chunks while inflating.
+- XML_ENTITIES: `<!DOCTYPE` or `<!ENTITY` (any case, UTF-8 or UTF-16) anywhere in any member (XML parts,
+  and any other member that is not a recognisable binary: OLE2, zip, PNG, JPEG, GIF, EMF, WMF), scanned in
+  chunks while inflating.
 - TOO_MANY_ROWS / TOO_MANY_CELLS: over MAX_ROWS / MAX_CELLS as counted above (also when a cell reference
   is written so that it cannot be read, e.g. with character references).
 
@@ -123,11 +127,12 @@ def inspect_file(path: Path, *, allow_renamed: bool = True) -> Refusal | None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        return _refuse("NOT_A_WORKBOOK", f"Không mở được tệp ({exc.strerror}). Hãy gửi lại tệp báo cáo.")
+        return _refuse("NOT_A_WORKBOOK", f"Không mở được tệp (lỗi hệ thống {exc.errno}). Hãy gửi lại tệp báo cáo.")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return _refuse("NOT_A_WORKBOOK", "Đây không phải là một tệp thông thường. Hãy gửi tệp báo cáo Excel.")
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            return _refuse("NOT_A_WORKBOOK", "Đây không phải là một tệp thông thường. Hãy gửi tệp báo cáo Excel.")
         if st.st_size == 0:
             return _refuse("FILE_EMPTY", "Tệp rỗng (0 byte). Hãy lưu lại báo cáo bằng Excel rồi gửi lại.")
         if st.st_size > MAX_FILE_BYTES:
@@ -143,9 +148,15 @@ def inspect_file(path: Path, *, allow_renamed: bool = True) -> Refusal | None:
 
 
 def detect_format(path: Path) -> str | None:
-    """What the file really is by its first bytes: "zip" (xlsx/xlsm/ods), "ole2" (xls, encrypted xlsx), or None."""
-    with open(path, "rb") as f:
-        head = f.read(8)
+    """The container by its first bytes: "zip" (xlsx/xlsm/ods), "ole2" (xls, encrypted xlsx), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None
+    try:
+        head = os.read(fd, 8) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    finally:
+        os.close(fd)
     return "zip" if head.startswith(ZIP_MAGIC) else "ole2" if head.startswith(OLE_MAGIC) else None
 
 
@@ -222,10 +233,42 @@ def _zip_bomb(what: str) -> _Refused:
                             "toàn. " + RESAVE))
 
 
+_EOCD = struct.Struct("<4s4H2LH")
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+MAX_DIRECTORY_BYTES = 1024 * 1024  # the zip's central directory: ~100 bytes per member of a real workbook
+
+
+def _directory_size(f: BinaryIO, size: int) -> tuple[int, int]:
+    """(members, central-directory bytes) from the end records, read before zipfile lists the members."""
+    tail_at = max(0, size - (_EOCD.size + 65535))
+    f.seek(tail_at)
+    tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _EOCD.size > len(tail):
+        raise _zip_damaged("không tìm thấy mục lục của tệp nén")
+    _, _, _, _, count, cd_size, _, _ = _EOCD.unpack_from(tail, at)
+    if count == 0xFFFF or cd_size == 0xFFFFFFFF:  # zip64: the real numbers are in the zip64 end record
+        loc = tail_at + at - _ZIP64_LOCATOR.size
+        f.seek(max(0, loc))
+        locator = f.read(_ZIP64_LOCATOR.size)
+        if len(locator) == _ZIP64_LOCATOR.size and locator[:4] == b"PK\x06\x07":
+            f.seek(_ZIP64_LOCATOR.unpack(locator)[2])
+            record = f.read(_ZIP64_EOCD.size)
+            if len(record) == _ZIP64_EOCD.size and record[:4] == b"PK\x06\x06":
+                _, _, _, _, _, _, _, count, cd_size, _ = _ZIP64_EOCD.unpack(record)
+    return count, cd_size
+
+
 def _check_zip(f: BinaryIO, size: int) -> str:
+    count, cd_size = _directory_size(f, size)
+    if count > MAX_ZIP_ENTRIES:
+        raise _zip_bomb(f"{_num(count)} thành phần bên trong, tối đa {_num(MAX_ZIP_ENTRIES)}")
+    if cd_size > MAX_DIRECTORY_BYTES:
+        raise _zip_bomb(f"mục lục tệp nén {_mb(cd_size)}, tối đa {_mb(MAX_DIRECTORY_BYTES)}")
     try:
         z = zipfile.ZipFile(f)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever zipfile trips on, the file is damaged
         raise _zip_damaged("không đọc được mục lục của tệp nén") from exc
     with z:
         infos = z.infolist()
@@ -243,7 +286,6 @@ def _check_zip(f: BinaryIO, size: int) -> str:
         scan = _ZipScan(kind)
         for info in infos:
             scan.member(f, info, size)
-        scan.finish()
     return kind
 
 
@@ -286,14 +328,14 @@ _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^<]*?\bref\s*=\s*[\"']\$?([
                         rb"(?::\$?([A-Za-z]{0,3})\$?([0-9]{0,9}))?[\"']")
 _ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
 _CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
-_REF = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]{0,3})([0-9]{1,9})[\"']")
-_ODD_REF = re.compile(rb"\br\s*=\s*(?:\"[^\"<]*[^\"<A-Za-z0-9][^\"<]*\"|'[^'<]*[^'<A-Za-z0-9][^'<]*')")
+_REF = re.compile(rb"[\s\"']r\s*=\s*[\"']([A-Za-z]*)([0-9]+)[\"']")  # r="XFD20000" (row: r="20000")
+_ODD_REF = re.compile(rb"[\s\"']r\s*=\s*(?:\"[A-Za-z0-9]*[^\"<A-Za-z0-9]|'[A-Za-z0-9]*[^'<A-Za-z0-9])")
 _MAX_CARRY = 64 * 1024
 
 
 def _col_number(letters: bytes) -> int:
     n = 0
-    for ch in letters.upper():
+    for ch in letters.upper()[:8]:
         n = n * 26 + ch - 64
     return n
 
@@ -318,8 +360,8 @@ class _ZipScan:
         f.seek(start)
         inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
         sink: _Sink | None = None
+        pending: _Refused | None = None  # a content refusal waits for the CRC: damage is reported first
         left, total, crc = info.compress_size, 0, 0
-        budget = min(MAX_UNPACKED_BYTES - self.unpacked, max(info.file_size, 0)) + 1
         try:
             while left > 0 or (inflater is not None and inflater.unconsumed_tail):
                 if inflater is not None and inflater.unconsumed_tail:
@@ -335,31 +377,33 @@ class _ZipScan:
                         break
                     continue
                 total += len(data)
-                if total >= budget:
+                if total > info.file_size:  # declared sizes were checked against the bounds: hold it to them
                     raise _zip_bomb(f"thành phần {info.filename!r} giải nén ra nhiều hơn khai báo")
                 crc = zlib.crc32(data, crc)
-                if sink is None:
-                    sink = _sink_for(info.filename, data, self)
-                if sink is not None:
-                    sink.feed(data)
+                if pending is None:
+                    try:
+                        sink = sink or _sink_for(info.filename, data, self)
+                        if sink is not None:
+                            sink.feed(data)
+                    except _Refused as refused:
+                        pending, sink = refused, None  # stop scanning; inflate the rest only to check it
         except zlib.error as exc:
             raise _zip_damaged(f"dữ liệu nén của {info.filename!r} sai") from exc
         if inflater is not None and not inflater.eof:
             raise _zip_damaged(f"thành phần {info.filename!r} bị cắt cụt")
         if total != info.file_size or crc != info.CRC:
             raise _zip_damaged(f"thành phần {info.filename!r} sai kích thước hoặc mã kiểm tra CRC")
+        if pending is not None:
+            raise pending
         if sink is not None:
             sink.close()
         self.unpacked += total
 
-    def finish(self) -> None:
-        pass
-
     def add_sheet(self, name: str, rows: int, cols: int) -> None:
         if rows > MAX_ROWS:
-            shown = "rất nhiều" if rows >= EXCEL_MAX_ROWS else _num(rows)
-            raise _Refused(_refuse("TOO_MANY_ROWS", f"Trang tính ({name}) có {shown} dòng, tối đa "
-                                   f"{_num(MAX_ROWS)} dòng. Hãy xoá các dòng thừa (kể cả dòng trống đã định dạng) "
+            where = f"Trang tính “{name}”" if name else "Một trang tính"
+            raise _Refused(_refuse("TOO_MANY_ROWS", f"{where} có hơn {_num(MAX_ROWS)} dòng, vượt giới hạn cho "
+                                   "phép. Hãy xoá các dòng thừa (kể cả dòng trống đã định dạng) "
                                    "rồi lưu lại và gửi lại."))
         self.cells += rows * cols
         if self.cells > MAX_CELLS:
@@ -380,12 +424,11 @@ class _Sink:
         if self.decoder is not None:
             data = self.decoder.decode(data, final).encode("utf-8")
         buf = self.carry + data
-        if final:
-            cut = len(buf)
-        else:
-            cut = buf.rfind(b"<")  # '<' never occurs inside a tag: process whole tags only
+        cut = len(buf) if final else buf.rfind(b"<")  # '<' never occurs inside a tag: hand on whole tags
+        if cut < 0 or len(buf) - cut > _MAX_CARRY:  # long text (or a giant tag): cut after a tag's end
+            cut = buf.rfind(b">") + 1
             if cut <= 0 or len(buf) - cut > _MAX_CARRY:
-                cut = max(0, len(buf) - 64) if len(buf) - max(cut, 0) > _MAX_CARRY else (cut if cut > 0 else 0)
+                cut = len(buf) - 64
         part, self.carry = buf[:cut], buf[cut:]
         if part or final:
             for h in self.handlers:
@@ -395,8 +438,14 @@ class _Sink:
         self.feed(b"", final=True)
 
 
+_BINARY = (OLE_MAGIC, ZIP_MAGIC, b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x01\x00\x00\x00", b"\xd7\xcd\xc6\x9a")
+
+
 def _sink_for(name: str, first: bytes, scan: _ZipScan) -> _Sink | None:
-    """A sink for XML parts (by name or by content); None for binary members (images, vbaProject.bin …)."""
+    """A sink for every member but recognisable binaries (OLE2 such as vbaProject.bin, zip, PNG, JPEG, GIF,
+    EMF, WMF): all are scanned for DOCTYPE/ENTITY; XML parts that may be sheets are also measured."""
+    if first.startswith(_BINARY):
+        return None
     utf16 = None
     if first.startswith(b"\xff\xfe") or first.startswith(b"<\x00"):
         utf16 = "utf-16-le" if not first.startswith(b"\xff\xfe") else "utf-16"
@@ -404,18 +453,16 @@ def _sink_for(name: str, first: bytes, scan: _ZipScan) -> _Sink | None:
         utf16 = "utf-16-be" if not first.startswith(b"\xfe\xff") else "utf-16"
     probe = first[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     is_xml = name.lower().endswith((".xml", ".rels", ".vml")) or utf16 is not None or probe.startswith(b"<")
-    if not is_xml:
-        return None
     handlers: list[Callable[[bytes, bool], None]] = [_EntityScan(name).feed]
     lowered = name.lower()
     if scan.kind == "ods" and lowered == "meta-inf/manifest.xml":
         handlers.append(_ManifestScan().feed)
     elif scan.kind == "ods" and lowered == "content.xml":
         handlers.append(_OdsSheets(scan).feed)
-    elif scan.kind == "xlsx":
+    elif scan.kind == "xlsx" and is_xml:
         text = first.decode(utf16, "replace").encode("utf-8") if utf16 else first
-        root = _ROOT.search(text[:4096])
-        is_sheet = root is not None and root.group(2).lower() in (b"worksheet", b"dialogsheet", b"macrosheet")
+        root = _ROOT.search(text)  # no root in the first chunk (padded prolog): measure it as a sheet
+        is_sheet = root is None or root.group(2).lower() in (b"worksheet", b"dialogsheet", b"macrosheet")
         if is_sheet or _SHEET_PATH.search(name):
             handlers.append(_XlsxSheet(name, scan).feed)
     return _Sink(name, utf16, handlers)
@@ -432,9 +479,6 @@ class _EntityScan:
 
 
 class _ManifestScan:
-    def __init__(self) -> None:
-        self.seen = 0
-
     def feed(self, part: bytes, final: bool) -> None:
         if b"encryption-data" in part:
             raise _Refused(_refuse("PASSWORD_PROTECTED", "Tệp bảng tính được đặt mật khẩu. Hãy gỡ mật khẩu, lưu "
@@ -449,7 +493,7 @@ class _XlsxSheet:
         self.dim_rows = self.dim_cols = 0
         self.seen_dimension = False
         self.rows = self.max_row = self.max_col = 0
-        self.cell_tags = self.cell_refs = 0
+        self.widest = self.current = 0  # most <c> in one row, counted once cells without r= appear
 
     def feed(self, part: bytes, final: bool) -> None:
         if not self.seen_dimension and (m := _DIMENSION.search(part)):
@@ -458,30 +502,39 @@ class _XlsxSheet:
             self.dim_rows = max(int(r1 or 0), int(r2 or 0))
             self.dim_cols = max(_col_number(c1 or b""), _col_number(c2 or b""))
         self.rows += len(_ROW_TAG.findall(part))
-        self.cell_tags += len(_CELL_TAG.findall(part))
         refs = _REF.findall(part)
+        cells_with_ref = 0
         if refs:
-            self.max_row = max(self.max_row, max(int(r) for _, r in refs))
+            self.max_row = max(self.max_row, max(int(r) if len(r) < 16 else EXCEL_MAX_ROWS for _, r in refs))
             letters = {c for c, _ in refs if c}
-            self.cell_refs += sum(1 for c, _ in refs if c)
+            cells_with_ref = sum(1 for c, _ in refs if c)
             if letters:
                 self.max_col = max(self.max_col, max(_col_number(c) for c in letters))
         if _ODD_REF.search(part):  # e.g. r="&#88;FD1": cannot be bounded without a full parser
             self.max_row, self.max_col = EXCEL_MAX_ROWS, EXCEL_MAX_COLS
         rows = max(self.dim_rows, self.rows, self.max_row)
         if rows > MAX_ROWS:
-            self.scan.add_sheet(self.name, rows, 0)
-        if final:
-            cols = max(self.dim_cols, self.max_col, self.cell_tags - self.cell_refs, 1 if rows else 0)
-            self.scan.add_sheet(self.name, rows, cols)
+            self.scan.add_sheet("", rows, 0)
+        if len(_CELL_TAG.findall(part)) > cells_with_ref:
+            # calamine places a cell without r= right after the previous one: bound a row's width by its
+            # cell count (on top of the highest referenced column)
+            counts = [len(_CELL_TAG.findall(seg)) for seg in _ROW_TAG.split(part)]
+            if len(counts) == 1:
+                self.current += counts[0]
+            else:
+                self.widest = max(self.widest, self.current + counts[0], *counts[1:-1])
+                self.current = counts[-1]
+        cols = max(self.dim_cols, self.max_col + max(self.widest, self.current), 1 if rows else 0)
+        if final or self.scan.cells + rows * cols > MAX_CELLS:
+            self.scan.add_sheet("", rows, cols)
 
 
 class _OdsSheets:
     """Parses content.xml with expat (no DTD: the entity scan runs first) and expands row/column repeats
     up to each table's last non-empty cell, as calamine does."""
 
-    T = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-    O = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
     def __init__(self, scan: _ZipScan):
         self.scan = scan
@@ -507,18 +560,18 @@ class _OdsSheets:
             self.cell_has_value = True  # any content (text:p …) makes the cell non-empty
             return
         ns, _, local = name.rpartition(" ")
-        if ns != self.T:
+        if ns != self.TABLE:
             return
         if local == "table":
-            self.table = attrs.get(f"{self.T} name", "?")
+            self.table = attrs.get(f"{self.TABLE} name", "?")
             self.row = self.last_row = self.last_col = 0
         elif local == "table-row":
-            self.row_rep = self._repeat(attrs, f"{self.T} number-rows-repeated")
+            self.row_rep = self._repeat(attrs, f"{self.TABLE} number-rows-repeated")
             self.col = self.row_last_col = 0
         elif local in ("table-cell", "covered-table-cell"):
-            self.col += self._repeat(attrs, f"{self.T} number-columns-repeated")
+            self.col += self._repeat(attrs, f"{self.TABLE} number-columns-repeated")
             self.cell_depth = 1
-            self.cell_has_value = f"{self.O} value-type" in attrs or f"{self.T} formula" in attrs
+            self.cell_has_value = f"{self.OFFICE} value-type" in attrs or f"{self.TABLE} formula" in attrs
 
     def end(self, name: str) -> None:
         if self.cell_depth:
@@ -529,7 +582,7 @@ class _OdsSheets:
                 self.row_last_col = self.col
             return
         ns, _, local = name.rpartition(" ")
-        if ns != self.T:
+        if ns != self.TABLE:
             return
         if local == "table-row":
             self.row += self.row_rep
@@ -641,11 +694,14 @@ class _Cfb:
 def _check_ole(f: BinaryIO, size: int) -> str:
     f.seek(0)
     data = f.read(MAX_FILE_BYTES + 1)
-    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-        raise _password()
     try:
         cfb = _Cfb(data)
-    except struct.error as exc:
+    except (struct.error, _Refused) as exc:
+        # Unreadable directory: an encrypted OOXML still shows its stream names (UTF-16LE) somewhere.
+        if any(n.encode("utf-16-le") in data for n in ("EncryptedPackage", "EncryptionInfo")):
+            raise _password() from exc
+        if isinstance(exc, _Refused):
+            raise
         raise _ole_damaged("cấu trúc sai") from exc
     names = {n.lower() for n in cfb.entries}
     if "encryptedpackage" in names or "encryptioninfo" in names:
@@ -664,8 +720,7 @@ def _check_ole(f: BinaryIO, size: int) -> str:
     return "xls"
 
 
-_BIFF_CELLS = {0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0001, 0x0002, 0x0003, 0x0004,
-               0x0005}
+_BIFF_CELLS = {0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6}  # FORMULA … RSTRING: row, col
 _BIFF_MULTI = {0x00BD, 0x00BE}
 
 
@@ -677,8 +732,8 @@ def _check_biff(stream: bytes) -> None:
     def close_sheet() -> None:
         nonlocal cells
         if rows > MAX_ROWS:
-            raise _Refused(_refuse("TOO_MANY_ROWS", f"Trang tính thứ {sheet} có {_num(rows)} dòng, tối đa "
-                                   f"{_num(MAX_ROWS)} dòng. Hãy xoá các dòng thừa (kể cả dòng trống đã định dạng) "
+            raise _Refused(_refuse("TOO_MANY_ROWS", f"Trang tính thứ {sheet - 1} có hơn {_num(MAX_ROWS)} dòng, "
+                                   "vượt giới hạn cho phép. Hãy xoá các dòng thừa (kể cả dòng trống đã định dạng) "
                                    "rồi lưu lại và gửi lại."))
         cells += rows * cols
         if cells > MAX_CELLS:
@@ -707,7 +762,7 @@ def _check_biff(stream: bytes) -> None:
             r = struct.unpack_from("<H", body)[0]
             c = struct.unpack_from("<H", body, len(body) - 2)[0]
             rows, cols = max(rows, r + 1), max(cols, c + 1)
-        if rows > MAX_ROWS:
+        if rows > MAX_ROWS or cells + rows * cols > MAX_CELLS:
             close_sheet()
     close_sheet()
 

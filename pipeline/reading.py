@@ -182,7 +182,8 @@ def load_workbook(path: Path) -> Workbook:
         raise Unreadable(refusal.code, refusal.detail)
     kind = _kind(path)
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as fh:  # by content, not by extension: an .xls renamed .xlsx is still read
+            wb = CalamineWorkbook.from_filelike(fh)
         grids = []
         for meta in wb.sheets_metadata:
             if str(meta.typ).split(".")[-1] != "WorkSheet":
@@ -248,18 +249,19 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
             return {}
         import openpyxl  # a full style read only for the rare file that uses a legacy font
 
-        wb = openpyxl.load_workbook(book.path, read_only=True, data_only=True)
-        try:
-            return {(ws.title, cell.row, cell.column): cell.font.name
-                    for ws in wb.worksheets for row in ws.iter_rows() for cell in row
-                    if isinstance(cell.value, str) and cell.font is not None
-                    and encodings.encoding_for_font(cell.font.name)}
-        finally:
-            wb.close()
+        with book.path.open("rb") as fh:
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                return {(ws.title, cell.row, cell.column): cell.font.name
+                        for ws in wb.worksheets for row in ws.iter_rows(max_row=guards.MAX_ROWS) for cell in row
+                        if isinstance(cell.value, str) and cell.font is not None
+                        and encodings.encoding_for_font(cell.font.name)}
+            finally:
+                wb.close()
     if book.kind == "xls":
         import xlrd
 
-        wb = xlrd.open_workbook(str(book.path), formatting_info=True, on_demand=True)
+        wb = xlrd.open_workbook(file_contents=book.path.read_bytes(), formatting_info=True, on_demand=True)
         fonts = {}
         for sheet in wb.sheets():
             for r in range(min(sheet.nrows, guards.MAX_ROWS)):

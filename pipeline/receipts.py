@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pipeline.files import atomic_output
 from pipeline.formatting import short_date
+from pipeline.guards import safe_name
 from pipeline.text import nfc
 from pipeline.validating import Severity, ValidationReport
 
@@ -14,8 +15,8 @@ _LAYOUTS = {"template": "mẫu báo cáo chính thức",
 
 
 def receipt_path(receipts: Path, file_name: str) -> Path:
-    """outputs/receipts/<file name, folders joined by "__">.txt"""
-    return receipts / (file_name.replace("/", "__") + ".txt")
+    """outputs/receipts/<the file's name made safe (folders joined by "_")>.txt"""
+    return receipts / (safe_name(file_name) + ".txt")
 
 
 def receipt_text(r: ValidationReport) -> str:

@@ -99,7 +99,7 @@ def test_write_receipt(tmp_path, make_workbook, check) -> None:
     assert report.file.name == "2012/bu-dang/bc.xlsx"
     out = tmp_path / "receipts"
     written = write_receipt(out, report)
-    assert written == receipt_path(out, report.file.name) == out / "2012__bu-dang__bc.xlsx.txt"
+    assert written == receipt_path(out, report.file.name) == out / "2012_bu-dang_bc.xlsx.txt"
     assert written.read_text(encoding="utf-8") == receipt_text(report)
     assert [p.name for p in out.iterdir()] == [written.name]  # no temporary file left behind
     write_receipt(out, report)  # written again: replaced, not duplicated
