@@ -107,9 +107,14 @@ class Header:
     labels: dict[int, str]  # column -> folded label (parent and sub-header joined)
 
 
+@lru_cache(maxsize=32)
+def _starter(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"^(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)")
+
+
 def _starts(text: str, words: tuple[str, ...]) -> bool:
     """`text` begins with one of `words`, as whole words ("kho khan, vuong mac" begins with "kho khan")."""
-    return any(text.startswith(w) and (len(text) == len(w) or not text[len(w)].isalnum()) for w in words)
+    return _starter(words).match(text) is not None
 
 
 def _header_at(grid: Grid, row: int, name_col: int) -> Header:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -180,10 +181,13 @@ def test_good_files_accepted_with_receipts(run):
         assert "ĐÃ TIẾP NHẬN" in receipt
 
 
-def test_inputs_untouched_and_second_run_parses_nothing(run):
+def test_inputs_untouched_archived_and_second_run_parses_nothing(run):
     root, _, before = run
     inputs = root / "inputs"
     assert {p: p.read_bytes() for p in inputs.iterdir()} == before
+    for data in before.values():  # every file, good or bad, has its archive copy
+        sha = hashlib.sha256(data).hexdigest()
+        assert (root / "archive" / sha[:2] / f"{sha}.xlsx").read_bytes() == data
     summary = flows.ingest_inputs(inputs=str(inputs), outputs=str(root / "outputs"),
                                   ledger_file=str(root / "ledger.sqlite"))
     assert (summary.new, summary.unchanged) == (0, len(before))
