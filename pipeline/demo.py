@@ -14,11 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
+from pipeline.encodings import unicode_to_tcvn3
 from pipeline.periods import Period, month, quarter
 from pipeline.programme import Programme
 from pipeline.units import Unit, UnitRegistry
-from pipeline.workbook import Filling, template_name, write_template
+from pipeline.workbook import SHEET, Filling, build_workbook, save_atomic, template_name, write_template
 
 SEED = 20111220  # the decision's date
 PREPARERS = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em",
@@ -34,7 +37,8 @@ NOTES = [
 ]
 
 
-_BAD = {("bu-dop", "2012-05"), ("loc-ninh", "2012-08")}  # written by _bad_files instead
+# written by _bad_files / _officer_variants instead of the usual template
+_BAD = {("bu-dop", "2012-05"), ("loc-ninh", "2012-08"), ("loc-ninh", "2013-04"), ("chon-thanh", "2013-05")}
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,7 @@ def _write(folder: Path, programme: Programme, unit: Unit, period: Period, filli
     if path.exists():  # re-running the demo keeps what is there: the ledger sees no new submission
         return DemoFile(path, unit.code, period.code, received)
     write_template(programme, unit, period, path, filling)
-    stamp = datetime.combine(received, time(9, 0)).timestamp()
-    os.utime(path, (stamp, stamp))  # the day it was "dropped": drives late/on-time and supersession
+    _stamp(path, received)  # the day it was "dropped": drives late/on-time and supersession
     return DemoFile(path, unit.code, period.code, received)
 
 
@@ -121,7 +124,72 @@ def generate(folder: Path, programme: Programme, units: UnitRegistry, seed: int 
                     out.append(_write(folder, programme, unit, qp, _fill(rng, programme, unit, 3, n_districts, rec),
                                       rec))
     out += _bad_files(folder, programme, units, rng, years)
+    out += _officer_variants(folder, programme, units, rng, years)
     return out
+
+
+def _officer_variants(folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator,
+                      years: tuple[int, ...]) -> list[DemoFile]:
+    """Files as some officers really send them: the traditional free layout, and labels typed in TCVN3."""
+    if 2013 not in years:
+        return []
+    out = []
+    loc_ninh, chon_thanh = units.by_code["loc-ninh"], units.by_code["chon-thanh"]
+    p = month(2013, 4)
+    rec = _received(rng, p, False)
+    f = _fill(rng, programme, loc_ninh, 1, 10, rec)
+    path = folder / "2013" / loc_ninh.code / "Bao cao khuyen cong thang 4-2013 (Loc Ninh).xlsx"
+    if not path.exists():
+        _free_layout(programme, loc_ninh, p, f).save(path)
+        _stamp(path, rec)
+    out.append(DemoFile(path, loc_ninh.code, p.code, rec))
+    p = month(2013, 5)
+    rec = _received(rng, p, False)
+    f = _fill(rng, programme, chon_thanh, 1, 10, rec)
+    path = folder / "2013" / chon_thanh.code / template_name(chon_thanh, p).replace(".xlsx", "-vntime.xlsx")
+    if not path.exists():
+        wb = build_workbook(programme, chon_thanh, p, f)
+        ws = wb[SHEET]
+        for row in ws.iter_rows(max_row=12):  # the header typed with an old TCVN3 font
+            for cell in row:
+                if isinstance(cell.value, str):
+                    capitals = cell.value.isupper()  # capitals need the ".VnTimeH" font
+                    cell.value = unicode_to_tcvn3(cell.value.lower() if capitals else cell.value)
+                    cell.font = Font(name=".VnTimeH" if capitals else ".VnTime", bold=cell.font.bold, size=12)
+        save_atomic(wb, path)
+        _stamp(path, rec)
+    out.append(DemoFile(path, chon_thanh.code, p.code, rec))
+    return out
+
+
+def _stamp(path: Path, received: date) -> None:
+    stamp = datetime.combine(received, time(9, 0)).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _free_layout(programme: Programme, unit: Unit, period: Period, f: Filling) -> Workbook:
+    """The province's traditional report: title lines, then "Nội dung | ĐVT | Kế hoạch | Thực hiện | Lũy kế"."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["A1"] = f"UBND {unit.full_name(period.start).upper()}"
+    ws["A2"] = "PHÒNG KINH TẾ VÀ HẠ TẦNG"
+    ws["A4"] = f"BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC KHUYẾN CÔNG {period.title.upper()}"
+    ws.append([])
+    ws.append(["STT", "Nội dung", "ĐVT", f"Kế hoạch năm {period.first[0]}", f"Thực hiện {period.title}", "Lũy kế"])
+    roman = ["I", "II", "III", "IV", "V", "VI", "VII"]
+    for n, sp in enumerate(programme.subprogrammes):
+        ws.append([roman[n], sp.name])
+        for k, ind in enumerate(sp.indicators, start=1):
+            if ind.code in f.results:
+                name = ind.synonyms[0] if ind.synonyms else ind.name
+                ws.append([k, name, ind.unit, None, f.results[ind.code], None])
+    ws.append([])
+    ws.append(["", "Khó khăn, vướng mắc và đề xuất:"])
+    ws.append(["", f.notes or "Không có."])
+    ws.append([])
+    ws.append(["", "Người lập biểu", "", "", "TRƯỞNG PHÒNG"])
+    return wb
 
 
 def _bad_files(folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator,

@@ -257,3 +257,18 @@ def looks_legacy(text: str) -> str | None:
         if any(strong for _, strong in found) and sum(hit for hit, _ in found) >= _MIN_SHARE * len(words):
             return encoding
     return None
+
+
+def unicode_to_tcvn3(text: str) -> str:
+    """The inverse of tcvn3_to_unicode (as Excel would show the legacy bytes); for capitals fonts pass
+    lower-case text. Raises ValueError for a letter TCVN3 cannot hold (an accented capital)."""
+    reverse = {letter: _byte_char(b) for b, letter in TCVN3_TABLE.items()}
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch in reverse:
+            out.append(reverse[ch])
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            raise ValueError(f"TCVN3 has no code for {ch!r}")
+    return "".join(out)
