@@ -177,6 +177,7 @@ _PHRASES: list[tuple[str, object]] = [
     (r"nam (\d{4})", lambda y: year(int(y))),
 ]
 _FULL = [(re.compile(f"^{p}$"), make) for p, make in _PHRASES]
+_DATE = re.compile(r"ngay \d{1,2}\s*(?:thang|/)\s*\d{1,2}\s*(?:nam|/)\s*\d{4}")
 _SEARCH = [(re.compile(rf"(?<![\w/]){p}(?![\w/])"), make) for p, make in _PHRASES]
 
 
@@ -207,7 +208,7 @@ def find_period_in_text(text: str) -> tuple[Period, str] | None:
     """The first period phrase inside a longer text ("BÁO CÁO … QUÝ III NĂM 2012"), with the phrase found."""
     from pipeline.text import fold
 
-    key = fold(text)
+    key = _DATE.sub(" ", fold(text))  # "ngày 05 tháng 4 năm 2012" is a date, not a reporting period
     for pattern, make in _SEARCH:
         if found := pattern.search(key):
             period = _make(make, found.groups())

@@ -191,7 +191,7 @@ def load_workbook(path: Path) -> Workbook:
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=guards.MAX_ROWS)
             merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-            grids.append(Grid(meta.name, [[nfc(v) if isinstance(v, str) else v for v in row] for row in rows],
+            grids.append(Grid(nfc(meta.name), [[nfc(v) if isinstance(v, str) else v for v in row] for row in rows],
                               merged, hidden=str(meta.visible).split(".")[-1] != "Visible"))
     except PasswordError:
         raise Unreadable("PASSWORD_PROTECTED",
@@ -252,7 +252,7 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
         with book.path.open("rb") as fh:
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
             try:
-                return {(ws.title, cell.row, cell.column): cell.font.name
+                return {(nfc(ws.title), cell.row, cell.column): cell.font.name
                         for ws in wb.worksheets for row in ws.iter_rows(max_row=guards.MAX_ROWS) for cell in row
                         if isinstance(cell.value, str) and cell.font is not None
                         and encodings.encoding_for_font(cell.font.name)}
@@ -270,7 +270,7 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
                     if cell.ctype == xlrd.XL_CELL_TEXT:
                         name = wb.font_list[wb.xf_list[cell.xf_index].font_index].name
                         if encodings.encoding_for_font(name):
-                            fonts[sheet.name, r + 1, c + 1] = name
+                            fonts[nfc(sheet.name), r + 1, c + 1] = name
         wb.release_resources()
         return fonts
     return None
