@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipeline import aggregating, excel_report, export, intake, ledger, receipts, rendering
+from pipeline.completeness import load_rules
 from pipeline.paths import Workspace
 from pipeline.periods import Kind, Period, last_completed, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
@@ -72,7 +73,7 @@ def aggregate_period(ws: Workspace, programme: Programme, period: Period) -> agg
     with ledger.open_ledger(ws.ledger) as conn:
         subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
     return aggregating.aggregate(subs, vals, programme, load_units(ws.config), period,
-                                 aggregating.load_deadline_days(ws.config), problems=probs)
+                                 load_rules(ws.config), problems=probs)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

@@ -1,24 +1,23 @@
-"""Aggregate accepted submissions into the consolidated figures for a requested period.
+"""Aggregate accepted submissions into the consolidated report for a requested period.
 
-Roll-up rule (README, "How figures are added up"): for each unit, take the current version of each of
-its accepted reports whose period lies inside the window; choose reports coarsest first (a quarter before
-its months), skipping any that would count a month already counted. Months nobody reported stay missing.
+Which reports count is pipeline.rollup's rule; completeness is pipeline.completeness; pace, funding by year
+and growth are pipeline.progress. This module assembles them into one `Consolidated` record that feeds the
+PDF, Excel, HTML and CSV outputs.
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from pipeline.ledger import from_milli
-from pipeline.periods import Period, through
+from pipeline.completeness import Completeness, ReportingRules, UnitStatus, completeness
+from pipeline.periods import Kind, Period, through
 from pipeline.programme import Programme
+from pipeline.progress import Funding, FundingYear, GrowthYear, Pace, pace
+from pipeline.rollup import Reconciliation, contributors, current_versions, figures, reconciliations, select_counted
 from pipeline.units import UnitRegistry
 
 ZERO = Decimal(0)
@@ -33,6 +32,7 @@ class IndicatorRow:
     in_period: Decimal
     cumulative: Decimal
     target: Decimal
+    reports: tuple[int, ...] = ()  # ledger ids of the counted reports behind the period's figure
 
     @property
     def share(self) -> Decimal | None:
@@ -66,22 +66,6 @@ class BudgetRow:
 
 
 @dataclass(frozen=True)
-class UnitStatus:
-    unit_code: str
-    unit_name: str
-    priority: bool
-    months_expected: int
-    months_covered: int
-    files: tuple[str, ...]
-    last_received: datetime | None
-    late_files: tuple[str, ...] = ()
-
-    @property
-    def reported(self) -> bool:
-        return self.months_covered > 0
-
-
-@dataclass(frozen=True)
 class UnitRow:
     """One unit's results in the period (by indicator) and its spending in the period (by source)."""
 
@@ -105,6 +89,19 @@ class Note:
 
 
 @dataclass(frozen=True)
+class ContextRow:
+    """A context indicator (establishments, workers, production value) for the period."""
+
+    code: str
+    name: str
+    unit: str
+    kind: str  # "flow" or "level"
+    value: Decimal | None  # None: no unit reported it
+    units_reporting: int
+    units_expected: int
+
+
+@dataclass(frozen=True)
 class RejectedFile:
     file_name: str
     problems: int
@@ -123,6 +120,26 @@ class Consolidated:
     notes: tuple[Note, ...] = ()
     rejected: tuple[RejectedFile, ...] = ()
     generated_on: date = field(default_factory=date.today)
+    completeness: Completeness | None = None
+    reconciliations: tuple[Reconciliation, ...] = ()
+    pace: tuple[Pace, ...] = ()
+    funding: Funding | None = None
+    context: tuple[ContextRow, ...] = ()
+    growth: tuple[GrowthYear, ...] = ()
+
+    @property
+    def coverage_note(self) -> str:
+        """What the figures rest on, for the line next to them ("31/33 tháng-đơn vị …")."""
+        c = self.completeness
+        if c is None or not c.expected:
+            return ""
+        text = f"Số liệu tổng hợp từ {c.received}/{c.expected} tháng-đơn vị đã báo cáo"
+        gaps = [f"{u.unit_name} ({u.coverage})" for u in c.rows if u.months_covered < u.months_expected]
+        return text + (f"; chưa đủ: {', '.join(gaps)}." if gaps else " (đủ).")
+
+    @property
+    def behind_pace(self) -> list[Pace]:
+        return [p for p in self.pace if p.behind]
 
     @property
     def budget_totals(self) -> BudgetRow:
@@ -147,58 +164,22 @@ class Consolidated:
 
 # --- computation -------------------------------------------------------------------------------------
 
-def _month_index(ym: str) -> int:
-    y, m = ym.split("-")
-    return int(y) * 12 + int(m) - 1
-
-
-def current_versions(subs: pd.DataFrame) -> pd.DataFrame:
-    """Accepted submissions, keeping for each unit and period only the latest received version."""
-    ok = subs[subs["status"] != "rejected"].copy()
-    ok = ok.sort_values(["received_at", "id"])
-    return ok.drop_duplicates(["unit_code", "period_code"], keep="last")
-
-
-def select_counted(current: pd.DataFrame, window: Period) -> pd.DataFrame:
-    """The reports that count for `window`: inside it, coarsest first, never counting a month twice."""
-    lo, hi = window.first[0] * 12 + window.first[1] - 1, window.last[0] * 12 + window.last[1] - 1
-    frame = current.assign(m0=current["period_first"].map(_month_index),
-                           m1=current["period_last"].map(_month_index))
-    frame = frame[(frame["m0"] >= lo) & (frame["m1"] <= hi)]
-    frame = frame.assign(n=frame["m1"] - frame["m0"] + 1)
-    frame = frame.sort_values(["unit_code", "n", "received_at", "id"], ascending=[True, False, False, False])
-    keep: list[int] = []
-    covered: dict[str, set[int]] = {}
-    for row in frame.itertuples():
-        months = set(range(row.m0, row.m1 + 1))
-        taken = covered.setdefault(row.unit_code, set())
-        if not months & taken:
-            taken |= months
-            keep.append(row.Index)
-    return frame.loc[keep]
-
-
-def _sums(vals: pd.DataFrame, ids: pd.Series) -> dict[tuple[str, str, str], Decimal]:
-    chosen = vals[vals["submission_id"].isin(ids)]
-    grouped = chosen.groupby(["kind", "code", "source"])["milli"].sum()
-    return {key: from_milli(total) for key, total in grouped.items()}
-
-
 def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, units: UnitRegistry,
-              period: Period, deadline_days: int = 10, today: date | None = None,
+              period: Period, rules: ReportingRules | None = None, today: date | None = None,
               problems: pd.DataFrame | None = None) -> Consolidated:
-    """The consolidated figures for `period` (and cumulatively since the programme began)."""
+    """The consolidated report for `period` (and cumulatively since the programme began)."""
+    rules = rules or ReportingRules()
     cumulative_period = through(programme.first_year, period)
-    current = current_versions(subs)
-    current = current[current["programme"] == programme.code]
+    current = current_versions(subs[subs["programme"] == programme.code])
     in_period = select_counted(current, period)
     cumulative = select_counted(current, cumulative_period)
-    now, total = _sums(vals, in_period["id"]), _sums(vals, cumulative["id"])
+    now, total = figures(vals, in_period, programme), figures(vals, cumulative, programme)
+    behind = contributors(vals, in_period)
     sources = programme.source_codes
 
     indicators = tuple(
         IndicatorRow(sp.code, i.code, i.name, i.unit, now.get(("indicator", i.code, ""), ZERO),
-                     total.get(("indicator", i.code, ""), ZERO), i.target)
+                     total.get(("indicator", i.code, ""), ZERO), i.target, behind.get(("indicator", i.code, ""), ()))
         for sp in programme.subprogrammes for i in sp.indicators
     )
     budget = tuple(
@@ -209,33 +190,87 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
         for sp in programme.subprogrammes
     )
     expected = units.expected(period)
-    statuses, rows = [], []
+    status = completeness(expected, in_period, period, rules)
+    rows = []
     for unit in expected:
-        mine = in_period[in_period["unit_code"] == unit.code]
-        existed = {y * 12 + m - 1 for y, m in period.months()
-                   if unit.valid_from <= date(y, m, 28) and (unit.valid_to is None or unit.valid_to >= date(y, m, 1))}
-        covered = {i for r in mine.itertuples() for i in range(r.m0, r.m1 + 1)} & existed
-        late = [r.file_name for r in mine.itertuples() if _is_late(r, deadline_days)]
-        received = [datetime.fromisoformat(x) for x in mine["received_at"]]
-        statuses.append(UnitStatus(unit.code, unit.full_name(period.end), unit.priority, len(existed),
-                                   len(covered), tuple(mine["file_name"]),
-                                   max(received) if received else None, tuple(late)))
-        sums = _sums(vals, mine["id"])
+        mine = figures(vals, in_period[in_period["unit_code"] == unit.code], programme)
         rows.append(UnitRow(unit.code, unit.full_name(period.end),
-                            {i: sums.get(("indicator", i, ""), ZERO) for i in programme.indicators},
-                            {s: sum((v for (k, _, src), v in sums.items() if k == "budget" and src == s), ZERO)
+                            {i: mine.get(("indicator", i, ""), ZERO) for i in programme.indicators},
+                            {s: sum((v for (k, _, src), v in mine.items() if k == "budget" and src == s), ZERO)
                              for s in sources}))
     names = {u.code: u.full_name(period.end) for u in units.units}
     notes = tuple(Note(names.get(r.unit_code, r.unit_code), r.period_code, r.notes)
                   for r in in_period.sort_values(["unit_code", "period_first"]).itertuples() if r.notes)
-    return Consolidated(programme, period, cumulative_period, indicators, budget, tuple(statuses), tuple(rows),
-                        notes, _rejected(subs, problems, period), today or date.today())
+    return Consolidated(
+        programme, period, cumulative_period, indicators, budget, status.rows, tuple(rows), notes,
+        _rejected(subs, problems, period), today or date.today(), status,
+        tuple(reconciliations(current, in_period, vals, programme)),
+        pace(programme, period, total, rules.pace_margin),
+        _funding(current, vals, programme, units, period),
+        _context(programme, units, vals, in_period, now, period),
+        _growth(current, vals, programme, units, period),
+    )
 
 
-def _is_late(row, deadline_days: int) -> bool:
-    y, m = (int(x) for x in row.period_last.split("-"))
-    period_end = date(y, m, calendar.monthrange(y, m)[1])
-    return datetime.fromisoformat(row.received_at).date() > period_end + timedelta(days=deadline_days)
+def _year_window(year: int, period: Period) -> Period:
+    """The calendar year, cut at the end of `period` when it ends within that year."""
+    return Period((year, 1), min((year, 12), period.last), Kind.SPAN)
+
+
+def _funding(current: pd.DataFrame, vals: pd.DataFrame, programme: Programme, units: UnitRegistry,
+             period: Period) -> Funding:
+    priority = {u.code for u in units.units if u.priority}
+    years = []
+    for y in range(programme.first_year, min(period.last[0], programme.last_year) + 1):
+        window = _year_window(y, period)
+        counted = select_counted(current, window)
+        spent = figures(vals, counted, programme)
+        by_source = {s: sum((v for (k, _, src), v in spent.items() if k == "budget" and src == s), ZERO)
+                     for s in programme.source_codes}
+        in_priority = figures(vals, counted[counted["unit_code"].isin(priority)], programme)
+        years.append(FundingYear(y, len(window), by_source,
+                                 sum((v for (k, _, _), v in in_priority.items() if k == "budget"), ZERO)))
+    average = programme.average_per_year or programme.budget.total / programme.years
+    return Funding(tuple(years), dict(programme.budget.by_source), average)
+
+
+def _context(programme: Programme, units: UnitRegistry, vals: pd.DataFrame, counted: pd.DataFrame,
+             now: dict[tuple[str, str, str], Decimal], period: Period) -> tuple[ContextRow, ...]:
+    if programme.context is None:
+        return ()
+    expected = [u for u in units.expected(period) if u.level != "province"]
+    out = []
+    for ind in programme.context.indicators:
+        value = now.get(("indicator", ind.code, ""))
+        reporting = _units_with(vals, counted, ind.code)
+        out.append(ContextRow(ind.code, ind.name, ind.unit, ind.kind, value, len(reporting), len(expected)))
+    return tuple(out)
+
+
+def _units_with(vals: pd.DataFrame, counted: pd.DataFrame, code: str) -> set[str]:
+    """Units whose counted reports carry a value for indicator `code`."""
+    ids = vals.loc[(vals["code"] == code) & (vals["kind"] == "indicator"), "submission_id"]
+    return set(counted.loc[counted["id"].isin(ids), "unit_code"])
+
+
+def _growth(current: pd.DataFrame, vals: pd.DataFrame, programme: Programme, units: UnitRegistry,
+            period: Period) -> tuple[GrowthYear, ...]:
+    """The growth objective's indicator (production value) per full year, and its growth on the year before."""
+    if programme.growth is None:
+        return ()
+    code = programme.growth.indicator
+    out: list[GrowthYear] = []
+    for y in range(programme.first_year, min(period.last[0], programme.last_year) + 1):
+        if (y, 12) > period.last:
+            break  # only whole years are compared
+        window = _year_window(y, period)
+        counted = select_counted(current, window)
+        value = figures(vals, counted, programme).get(("indicator", code, ""), ZERO)
+        expected = [u for u in units.expected(window) if u.level != "province"]
+        previous = out[-1].value if out else None
+        growth = value / previous - 1 if previous else None
+        out.append(GrowthYear(y, value, len(_units_with(vals, counted, code)), len(expected), growth))
+    return tuple(out)
 
 
 def _rejected(subs: pd.DataFrame, problems: pd.DataFrame | None, period: Period) -> tuple[RejectedFile, ...]:
@@ -263,8 +298,3 @@ def _rejected(subs: pd.DataFrame, problems: pd.DataFrame | None, period: Period)
 def _ym(text: str) -> tuple[int, int]:
     y, m = text.split("-")
     return int(y), int(m)
-
-
-def load_deadline_days(config_dir: Path) -> int:
-    data = yaml.safe_load((config_dir / "reporting.yaml").read_text(encoding="utf-8"))
-    return int(data["deadline_days"])

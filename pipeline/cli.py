@@ -144,6 +144,7 @@ def export_cmd(
     """Write the values behind a period's figures (with file and cell) and the figures, as CSV."""
     from pipeline import aggregating, export
     from pipeline import ledger as ledger_mod
+    from pipeline.completeness import load_rules
     from pipeline.paths import CONFIG_DIR
 
     ws = _ws(None, outputs, ledger)
@@ -156,7 +157,7 @@ def export_cmd(
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:
         subs, vals = ledger_mod.submissions_frame(conn), ledger_mod.values_frame(conn)
-    report = aggregating.aggregate(subs, vals, programme, load_units(), p, aggregating.load_deadline_days(CONFIG_DIR))
+    report = aggregating.aggregate(subs, vals, programme, load_units(), p, load_rules(CONFIG_DIR))
     folder = ws.outputs / "export"
     a = export.write_csv(export.provenance(subs, vals, programme, p, report.cumulative_period),
                          folder / f"{p.code}-gia-tri.csv")

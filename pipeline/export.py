@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.aggregating import Consolidated, current_versions, select_counted
+from pipeline.aggregating import Consolidated
 from pipeline.files import atomic_output
 from pipeline.ledger import from_milli
 from pipeline.periods import Period
 from pipeline.programme import Programme
+from pipeline.rollup import current_versions, select_counted
 
 
 def provenance(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, period: Period,
@@ -50,11 +51,15 @@ def figures(report: Consolidated) -> pd.DataFrame:
     rows = []
     for i in report.indicators:
         rows.append({"kind": "indicator", "code": i.code, "source": "", "in_period": str(i.in_period),
-                     "cumulative": str(i.cumulative), "target": str(i.target)})
+                     "cumulative": str(i.cumulative), "target": str(i.target),
+                     "reports": " ".join(str(r) for r in i.reports)})
+    for c in report.context:
+        rows.append({"kind": "context", "code": c.code, "source": "", "in_period": "" if c.value is None else
+                     str(c.value), "cumulative": "", "target": "", "reports": ""})
     for b in report.budget:
         for src in report.programme.source_codes:
             rows.append({"kind": "budget", "code": b.subprogramme, "source": src, "in_period": str(b.in_period[src]),
-                         "cumulative": str(b.cumulative[src]), "target": str(b.budget[src])})
+                         "cumulative": str(b.cumulative[src]), "target": str(b.budget[src]), "reports": ""})
     return pd.DataFrame(rows)
 
 

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pandas as pd
 
-from pipeline.aggregating import current_versions, select_counted
 from pipeline.formatting import short_date
 from pipeline.periods import Period, parse_period
+from pipeline.rollup import current_versions, month_index, select_counted
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def history(subs: pd.DataFrame, sightings: pd.DataFrame, problems: pd.DataFrame,
         elif r.id in counted_ids:
             counts, why = True, "được tính: bản mới nhất của đơn vị cho kỳ này"
         else:
-            wider = counted[(counted["m0"] <= _index(p.first)) & (counted["m1"] >= _index(p.last))]
+            wider = counted[(counted["m0"] <= month_index(p.first)) & (counted["m1"] >= month_index(p.last))]
             w = wider.iloc[0] if len(wider) else None
             counts = False
             why = (f"không tính: báo cáo {w['file_name']} ({parse_period(w['period_code']).title}) đã bao gồm "
@@ -61,10 +61,6 @@ def history(subs: pd.DataFrame, sightings: pd.DataFrame, problems: pd.DataFrame,
         out.append(Version(r.file_name, r.sha256, r.period_code, datetime.fromisoformat(r.received_at), r.status,
                            counts, why, tuple(sorted(set(seen["path"])))))
     return out
-
-
-def _index(ym: tuple[int, int]) -> int:
-    return ym[0] * 12 + ym[1] - 1
 
 
 def history_text(unit_name: str, period: Period, versions: list[Version]) -> str:

@@ -82,7 +82,7 @@ def name_index(programme: Programme) -> dict[str, tuple[str, str]]:
     """match key -> ("indicator" | "subprogramme", code), from names and synonyms."""
     if programme.code not in _INDEX:
         index: dict[str, tuple[str, str]] = {}
-        for sp in programme.subprogrammes:
+        for sp in programme.groups:
             for text in (sp.code, sp.name, *sp.synonyms):
                 index[match_key(text)] = ("subprogramme", sp.code)
             for i in sp.indicators:
@@ -137,11 +137,23 @@ def _header_at(grid: Grid, row: int, name_col: int) -> Header:
     return Header(row, last, name_col, code_col, labels)
 
 
+HEADER_MARKS = ("stt", "so tt", "dvt", "don vi tinh", "ma so", "ghi chu", "thuc hien", "ke hoach", "luy ke")
+
+
+def _is_name_header(grid: Grid, r: int, text: str) -> bool:
+    """ "Chỉ tiêu", "Nội dung" … heading a column; a longer text starting so only in a row of other headers."""
+    if re.sub(r"\s*\(.*\)$|[:.]$", "", text) in NAME_HEADERS:
+        return True
+    if not _starts(text, NAME_HEADERS):
+        return False
+    return sum(_starts(grid.text(r, c), HEADER_MARKS) for c in range(1, grid.width + 1)) >= 2
+
+
 def _headers(grid: Grid) -> list[Header]:
     seen_rows: set[int] = set()
     out = []
     for r, c, text in grid.texts():
-        if r in seen_rows or not _starts(text, NAME_HEADERS):
+        if r in seen_rows or not _is_name_header(grid, r, text):
             continue
         seen_rows.add(r)
         out.append(_header_at(grid, r, c))
@@ -317,7 +329,7 @@ def _classify(grid: Grid, r: int, header: Header, programme: Programme) -> tuple
         code = str(grid.cell(r, header.code_col).value or "").strip()
         if code in programme.indicators:
             return "indicator", code, name
-        if any(sp.code == code for sp in programme.subprogrammes):
+        if any(g.code == code for g in programme.groups):
             return "subprogramme", code, name
     text = grid.text(r, header.name_col)
     if not text:
@@ -370,6 +382,8 @@ def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Hea
     total_col = next((c for c, t in header.labels.items() if _is_total(t) and c not in src_cols.values()), None)
     for r in range(header.last + 1, end + 1):
         kind, code, name = _classify(grid, r, header, programme)
+        if kind == "subprogramme" and code not in {sp.code for sp in programme.subprogrammes}:
+            kind = "unmatched"  # a context group has no budget line
         if kind == "subprogramme":
             for src, c in src_cols.items():
                 raw.spending.setdefault((code, src), grid.cell(r, c))

@@ -48,7 +48,8 @@ class Indicator(_Model):
     code: str
     name: str
     unit: str
-    target: Decimal
+    target: Decimal | None = None  # 5-year target (required for a sub-programme's indicators)
+    kind: Literal["flow", "level"] = "flow"  # flow: counted in the period (summed); level: at the period's end
     level: Literal["all", "province"] = "all"  # "province": carried out by the provincial centre only
     whole: bool = True  # a count: whole numbers only
     synonyms: tuple[str, ...] = ()  # other names officers use for it (free-layout reports)
@@ -70,6 +71,23 @@ class SubProgramme(_Model):
     indicators: tuple[Indicator, ...]
 
 
+class Group(_Model):
+    """Context indicators outside the sub-programmes (establishments, workers, production value)."""
+
+    code: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+    indicators: tuple[Indicator, ...]
+
+
+class Growth(_Model):
+    """An objective of growth per year for one indicator (seed, Điều 2: production value +15-20 %/year)."""
+
+    indicator: str
+    low: Decimal
+    high: Decimal
+
+
 class Programme(_Model):
     code: str
     name: str
@@ -82,13 +100,27 @@ class Programme(_Model):
     budget: Budget
     average_per_year: Decimal | None = None
     subprogrammes: tuple[SubProgramme, ...] = Field(min_length=1)
+    context: Group | None = None
+    growth: Growth | None = None
+    annual_plans: dict[int, dict[str, Decimal]] = {}  # kế hoạch năm: year -> indicator or sub-programme -> plan
     checks: tuple[Check, ...] = ()
+
+    @property
+    def groups(self) -> tuple[SubProgramme | Group, ...]:
+        """The groups of rows of table A: the sub-programmes, then the context indicators."""
+        return (*self.subprogrammes, *((self.context,) if self.context else ()))
 
     def check(self, rule: str) -> Check | None:
         return next((c for c in self.checks if c.rule == rule), None)
 
     @cached_property
     def indicators(self) -> dict[str, Indicator]:
+        """Every indicator a report may carry, context indicators included."""
+        return {i.code: i for g in self.groups for i in g.indicators}
+
+    @cached_property
+    def targeted(self) -> dict[str, Indicator]:
+        """The sub-programmes' indicators (each with a 5-year target)."""
         return {i.code: i for s in self.subprogrammes for i in s.indicators}
 
     @cached_property
@@ -132,7 +164,24 @@ def _check_programme(p: Programme) -> None:
     if p.last_year < p.first_year:
         raise ProgrammeError(f"programme {p.code}: last_year {p.last_year} is before first_year {p.first_year}")
     _check_budget(f"programme {p.code}", p.budget, sources)
+    for sp in p.subprogrammes:
+        for i in sp.indicators:
+            if i.target is None:
+                raise ProgrammeError(f"programme {p.code}: indicator {i.code} of {sp.code} has no 5-year target")
+    for year, plans in p.annual_plans.items():
+        if not p.first_year <= year <= p.last_year:
+            raise ProgrammeError(f"programme {p.code}: annual plan for {year}, outside {p.first_year}-{p.last_year}")
+        unknown = set(plans) - set(p.targeted) - {sp.code for sp in p.subprogrammes}
+        if unknown:
+            raise ProgrammeError(f"programme {p.code}: annual plan {year} names unknown codes {sorted(unknown)}")
+    if p.growth is not None and p.growth.indicator not in p.indicators:
+        raise ProgrammeError(f"programme {p.code}: growth objective for unknown indicator {p.growth.indicator}")
     codes: set[str] = set()
+    if p.context is not None:
+        for code in [p.context.code, *(i.code for i in p.context.indicators)]:
+            if code in codes:
+                raise ProgrammeError(f"programme {p.code}: code {code} is used twice")
+            codes.add(code)
     for sp in p.subprogrammes:
         _check_budget(f"sub-programme {sp.code} ({sp.name})", sp.budget, sources)
         for code in [sp.code, *(i.code for i in sp.indicators)]:
@@ -147,7 +196,7 @@ def _check_programme(p: Programme) -> None:
                 f"but the programme's {src} budget is {_fmt(p.budget.by_source[src])}"
             )
     names: dict[str, str] = {}
-    for sp in p.subprogrammes:
+    for sp in p.groups:
         for code, texts in [(sp.code, (sp.name, *sp.synonyms)),
                             *((i.code, (i.name, *i.synonyms)) for i in sp.indicators)]:
             for text in texts:

@@ -319,7 +319,8 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
                     _severity(whole))
             if whole.severity == "error":
                 continue
-        if above and above.multiple is not None and amount > above.multiple * indicator.target:
+        if (above and above.multiple is not None and indicator.target is not None
+                and amount > above.multiple * indicator.target):
             bag.add("ABOVE_TARGET", cell, cell.value,
                     f"không quá {number(above.multiple * indicator.target)} {indicator.unit} trong một báo cáo",
                     f"Ô {cell.ref} (chỉ tiêu {code}): {number(amount)} {indicator.unit} vượt "

@@ -167,9 +167,10 @@ def _table_a(ws, row: int, programme: Programme, f: Filling) -> int:
     row += 1
     _header_row(ws, row, COLS_A)
     first_input = None
-    for n, sp in enumerate(programme.subprogrammes, start=1):
+    for n, sp in enumerate(programme.groups, start=1):
         row += 1
-        for col, value in enumerate((n, sp.code, sp.name), start=1):
+        label = n if sp in programme.subprogrammes else ""
+        for col, value in enumerate((label, sp.code, sp.name), start=1):
             _cell(ws, row, col, value, bold=True, box=True, wrap=True)
         for col in (4, 5, 6):
             _cell(ws, row, col, None, box=True)

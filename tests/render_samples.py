@@ -58,10 +58,10 @@ def recipient(code: str) -> Recipient:
 
 def _unit_status(code: str, name: str, priority: bool) -> UnitStatus:
     if code in MISSING:
-        return UnitStatus(code, name, priority, 3, 0, (), None)
+        return UnitStatus(code, name, priority, 3, 0, 0, ("2012-07", "2012-08", "2012-09"), (), None)
     late = (f"{code}-2012-09.xlsx",) if code == "bu-dang" else ()
     files = (f"{code}-2012-Q3.xlsx", *late)
-    return UnitStatus(code, name, priority, 3, 3, files, datetime(2012, 10, 3, 9, 30), late)
+    return UnitStatus(code, name, priority, 3, 3, 2 if late else 3, (), files, datetime(2012, 10, 3, 9, 30), late)
 
 
 def _unit_row(code: str, name: str, index: int) -> UnitRow:

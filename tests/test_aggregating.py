@@ -11,6 +11,7 @@ import pytest
 from conftest import frames
 
 from pipeline.aggregating import Consolidated, aggregate
+from pipeline.completeness import ReportingRules
 from pipeline.periods import Period, month, parse_period, quarter, through
 from pipeline.workbook import Filling
 
@@ -56,7 +57,8 @@ class Ledger:
 
     def aggregate(self, period: Period, deadline_days: int = 10) -> Consolidated:
         subs, vals, probs = frames(self.db)
-        return aggregate(subs, vals, self.programme, self.units, period, deadline_days, today=date(2013, 1, 1),
+        return aggregate(subs, vals, self.programme, self.units, period, ReportingRules(deadline_days=deadline_days),
+                         today=date(2013, 1, 1),
                          problems=probs)
 
 
@@ -70,7 +72,7 @@ def assert_figures(c: Consolidated, in_period: list[Filling], cumulative: list[F
     for which, fills in (("in_period", in_period), ("cumulative", in_period if cumulative is None else cumulative)):
         results, spending = totals(fills)
         assert {i.code: getattr(i, which) for i in c.indicators} == {
-            code: results.get(code, Decimal(0)) for code in c.programme.indicators}, which
+            code: results.get(code, Decimal(0)) for code in c.programme.targeted}, which
         assert {(b.subprogramme, s): v for b in c.budget for s, v in getattr(b, which).items()} == {
             (sp.code, s): spending.get((sp.code, s), Decimal(0))
             for sp in c.programme.subprogrammes for s in c.programme.source_codes}, which

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline import demo, intake, ledger
 from pipeline.aggregating import aggregate
+from pipeline.completeness import ReportingRules
 from pipeline.periods import Kind, parse_period, year
 from pipeline.programme import Programme
 from pipeline.units import UnitRegistry
@@ -71,7 +72,7 @@ def test_has_late_files(run, programme, units) -> None:
     files, _, (subs, vals, probs) = run
     late = [f for f in files if f.received > parse_period(f.period).end + timedelta(days=10)]
     assert late
-    c = aggregate(subs, vals, programme, units, YEAR, deadline_days=10, problems=probs)
+    c = aggregate(subs, vals, programme, units, YEAR, ReportingRules(deadline_days=10), problems=probs)
     counted_late = {name for u in c.units for name in u.late_files}
     assert counted_late and counted_late <= {str(f.path.relative_to(f.path.parents[2])) for f in late}
 

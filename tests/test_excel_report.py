@@ -132,7 +132,7 @@ INJECTIONS = ["=1+1", '=HYPERLINK("http://example.com","x")', "+1", "-2", "@SUM(
 
 
 def test_input_text_never_becomes_a_formula(tmp_path: Path) -> None:
-    units = tuple(UnitStatus(f"u{i}", text, False, 3, 3, ("a.xlsx",), None) for i, text in enumerate(INJECTIONS))
+    units = tuple(UnitStatus(f"u{i}", text, False, 3, 3, 3, (), ("a.xlsx",), None) for i, text in enumerate(INJECTIONS))
     by_unit = tuple(UnitRow(f"u{i}", text, {}, {}) for i, text in enumerate(INJECTIONS))
     notes = tuple(Note(text, "2012-Q3", text) for text in INJECTIONS)
     path = _write(tmp_path, units=units, by_unit=by_unit, notes=notes)

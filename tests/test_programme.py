@@ -104,7 +104,7 @@ def test_programme_totals_match_seed(programme: Programme) -> None:
     for src, total in SEED_TOTAL.items():
         assert sum(by_source[src] for by_source, _, _ in SEED.values()) == total
     assert sum(total for _, total, _ in SEED.values()) == SEED_GRAND_TOTAL
-    assert len(programme.indicators) == sum(len(ind) for _, _, ind in SEED.values()) == 22
+    assert len(programme.targeted) == sum(len(ind) for _, _, ind in SEED.values()) == 22
 
 
 def _changed_copy(tmp_path: Path, old: str, new: str) -> Path:

@@ -152,7 +152,7 @@ def test_zero_shows_0_and_missing_share_shows_dash() -> None:
 
 
 def test_no_notes_and_no_rejections() -> None:
-    units = (UnitStatus("bu-dang", "Bù Đăng", True, 3, 3, ("a.xlsx",), None),)
+    units = (UnitStatus("bu-dang", "Bù Đăng", True, 3, 3, 3, (), ("a.xlsx",), None),)
     report = sample_report(notes=(), rejected=(), units=units)
     html = render_html(report, recipient("bo-cong-thuong"), issuer())
     assert "Không có ý kiến." in html

@@ -1,0 +1,147 @@
+"""Reporting completeness, as DHIS2 reports it: expected, received, on time, late and missing reports.
+
+Units report monthly, so for a period each unit that existed is expected to cover each of its months.
+A month is received when a counted report (pipeline.rollup) covers it, and on time when that report
+arrived by its deadline. Deadline rules are configuration (config/reporting.yaml).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.periods import Period, month, parse_period
+from pipeline.rollup import month_index
+from pipeline.units import Unit
+
+
+class ReportingRules(BaseModel):
+    """config/reporting.yaml."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    # days_after_period_end: calendar periods, due `deadline_days` after the period's last day (2011-2015).
+    # cutoff_14th: NĐ 09/2019 - data up to the 14th of the period's last month, due `deadline_days` after it.
+    deadline_rule: Literal["days_after_period_end", "cutoff_14th"] = "days_after_period_end"
+    deadline_days: int = 10
+    pace_margin: Decimal = Decimal("0.10")  # flag a line more than 10 percentage points behind its pace
+
+
+def load_rules(config_dir: Path) -> ReportingRules:
+    return ReportingRules.model_validate(yaml.safe_load((config_dir / "reporting.yaml").read_text(encoding="utf-8")))
+
+
+def deadline(period: Period, rules: ReportingRules) -> date:
+    """The last day a report for `period` is on time."""
+    y, m = period.last
+    if rules.deadline_rule == "cutoff_14th":
+        return date(y, m, 14) + timedelta(days=rules.deadline_days)
+    return date(y, m, calendar.monthrange(y, m)[1]) + timedelta(days=rules.deadline_days)
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """How one unit reported for the period."""
+
+    unit_code: str
+    unit_name: str
+    priority: bool
+    months_expected: int  # months the unit had to report (it may have existed for part of the period only)
+    months_covered: int  # months covered by a counted report
+    months_on_time: int
+    missing_months: tuple[str, ...]  # period codes of the months nobody reported
+    files: tuple[str, ...]  # the counted reports
+    last_received: datetime | None
+    late_files: tuple[str, ...] = ()
+
+    @property
+    def reported(self) -> bool:
+        return self.months_covered > 0
+
+    @property
+    def months_late(self) -> int:
+        return self.months_covered - self.months_on_time
+
+    @property
+    def coverage(self) -> str:
+        """ "2/3 tháng" """
+        return f"{self.months_covered}/{self.months_expected} tháng"
+
+
+@dataclass(frozen=True)
+class Completeness:
+    period_code: str
+    rows: tuple[UnitStatus, ...]
+
+    @property
+    def expected(self) -> int:
+        return sum(r.months_expected for r in self.rows)
+
+    @property
+    def received(self) -> int:
+        return sum(r.months_covered for r in self.rows)
+
+    @property
+    def on_time(self) -> int:
+        return sum(r.months_on_time for r in self.rows)
+
+    @property
+    def late(self) -> int:
+        return self.received - self.on_time
+
+    @property
+    def rate(self) -> Decimal | None:
+        return Decimal(self.received) / self.expected if self.expected else None
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return Decimal(self.on_time) / self.expected if self.expected else None
+
+    @property
+    def missing_units(self) -> list[UnitStatus]:
+        """Units that sent nothing for the period."""
+        return [r for r in self.rows if r.months_expected and not r.months_covered]
+
+    @property
+    def partial_units(self) -> list[UnitStatus]:
+        return [r for r in self.rows if 0 < r.months_covered < r.months_expected]
+
+    @property
+    def late_units(self) -> list[UnitStatus]:
+        return [r for r in self.rows if r.late_files]
+
+
+def months_existed(unit: Unit, period: Period) -> list[tuple[int, int]]:
+    """The months of `period` during which the unit existed (for at least part of the month)."""
+    return [(y, m) for y, m in period.months()
+            if unit.valid_from <= month(y, m).end and (unit.valid_to is None or unit.valid_to >= date(y, m, 1))]
+
+
+def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules: ReportingRules) -> Completeness:
+    """Completeness of `period` for the expected `units`, from the reports that count for it."""
+    rows = []
+    for unit in units:
+        expected = {month_index(ym) for ym in months_existed(unit, period)}
+        received: set[int] = set()
+        on_time: set[int] = set()
+        mine = counted[counted["unit_code"] == unit.code].sort_values("m0")
+        late_files = []
+        for r in mine.itertuples():
+            months = set(range(r.m0, r.m1 + 1)) & expected
+            received |= months
+            if datetime.fromisoformat(r.received_at).date() <= deadline(parse_period(r.period_code), rules):
+                on_time |= months
+            else:
+                late_files.append(r.file_name)
+        missing = tuple(f"{i // 12}-{i % 12 + 1:02d}" for i in sorted(expected - received))
+        last = max((datetime.fromisoformat(x) for x in mine["received_at"]), default=None)
+        rows.append(UnitStatus(unit.code, unit.full_name(period.end), unit.priority, len(expected), len(received),
+                               len(on_time), missing, tuple(mine["file_name"]), last, tuple(late_files)))
+    return Completeness(period.code, tuple(rows))
