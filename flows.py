@@ -40,12 +40,7 @@ class IngestSummary:
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def scan_inputs(ws: Workspace) -> intake.Pending:
     with ledger.open_ledger(ws.ledger) as conn:
-        return intake.find_pending(ws.inputs, conn)
-
-
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def archive_files(ws: Workspace, files: list[FileInfo]) -> int:
-    return len(intake.keep_copies(ws.archive, files))
+        return intake.find_pending(ws.inputs, conn, ws.archive)
 
 
 @task(cache_policy=NO_CACHE)
@@ -103,7 +98,6 @@ def export_csv(ws: Workspace, report: aggregating.Consolidated) -> list[Path]:
 def _ingest(ws: Workspace) -> IngestSummary:
     logger = get_run_logger()
     pending = scan_inputs(ws)
-    archive_files(ws, pending.new + pending.known)
     batches = [pending.new[i:i + BATCH] for i in range(0, len(pending.new), BATCH)]
     reports = [r for batch in read_and_validate.map(batches, ws.config).result() for r in batch] if batches else []
     store_reports(ws, reports, pending.new + pending.known)

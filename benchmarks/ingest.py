@@ -35,7 +35,7 @@ def main(n_years: int) -> None:
         conn = ledger.connect(root / "ledger.sqlite")
 
         t = time.perf_counter()
-        pending = intake.find_pending(root / "inputs", conn)
+        pending = intake.find_pending(root / "inputs", conn, root / "archive")
         t_scan = time.perf_counter() - t
         t = time.perf_counter()
         reports = intake.process(pending.new, programmes, units)
@@ -46,7 +46,7 @@ def main(n_years: int) -> None:
         t_store = time.perf_counter() - t
 
         t = time.perf_counter()
-        again = intake.find_pending(root / "inputs", conn)
+        again = intake.find_pending(root / "inputs", conn, root / "archive")
         t_rescan = time.perf_counter() - t
 
         sample = [f.path for f in files[: min(100, n)]]

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline import archive, ledger, receipts
 from pipeline.layout import read_report
 from pipeline.programme import Programme
-from pipeline.reading import FileInfo, file_info, list_inputs
+from pipeline.reading import FileInfo, list_inputs
 from pipeline.units import UnitRegistry
 from pipeline.validating import ValidationReport, validate
 
@@ -26,7 +26,8 @@ class Pending:
     unchanged: int  # skipped without hashing
 
 
-def find_pending(inputs: Path, conn: sqlite3.Connection) -> Pending:
+def find_pending(inputs: Path, conn: sqlite3.Connection, archive_dir: Path) -> Pending:
+    """New and changed files, each copied into the archive (and hashed) before anything reads it."""
     seen = ledger.seen_unchanged(conn)
     known_hashes = ledger.known_sha256(conn)
     new, known, unchanged = [], [], 0
@@ -36,7 +37,7 @@ def find_pending(inputs: Path, conn: sqlite3.Connection) -> Pending:
         if seen.get(str(path.resolve())) == (st.st_size, st.st_mtime_ns):
             unchanged += 1
             continue
-        info = file_info(path, inputs)
+        info = archive.take(path, inputs, archive_dir)
         if info.sha256 in known_hashes or info.sha256 in batch_hashes:
             known.append(info)
         else:
@@ -52,17 +53,9 @@ def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegis
 
 def remember(conn: sqlite3.Connection, files: list[FileInfo]) -> None:
     """Record that these files were seen (history) and need not be hashed again while unchanged."""
-    rows = []
-    for f in files:
-        st = f.path.stat()
-        rows.append((str(f.path.resolve()), st.st_size, st.st_mtime_ns, f.sha256))
+    rows = [(str((f.source or f.path).resolve()), f.size, f.mtime_ns, f.sha256) for f in files]
     ledger.remember_files(conn, rows)
     ledger.record_sightings(conn, [(f.sha256, f.name, f.modified.isoformat(timespec="seconds")) for f in files])
-
-
-def keep_copies(archive_dir: Path, files: list[FileInfo]) -> list[Path]:
-    """Archive every file before it is read (see pipeline.archive)."""
-    return [archive.keep(archive_dir, f) for f in files]
 
 
 def duplicate_receipts(conn: sqlite3.Connection, receipts_dir: Path, files: list[FileInfo]) -> list[Path]:

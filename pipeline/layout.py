@@ -17,7 +17,7 @@ from pipeline import workbook as wbk
 from pipeline.periods import PeriodError, find_period_in_text, parse_period_text
 from pipeline.programme import Programme
 from pipeline.reading import Cell, FileInfo, Grid, Unreadable, Workbook, load_workbook, sheet_ref
-from pipeline.text import fold, match_key
+from pipeline.text import fold, match_key, nfc
 from pipeline.units import UnitRegistry, find_unit_in_text, load_units
 
 NAME_HEADERS = ("chi tieu", "noi dung", "ten chi tieu", "hoat dong", "chuong trinh", "noi dung hoat dong",
@@ -27,7 +27,6 @@ RESULT_EXACT = fold(wbk.COL_RESULT)
 RESULT_WORDS = ("thuc hien", "ket qua", "so luong", "trong ky")
 NOT_RESULT = ("luy ke", "ke hoach", "ty le", "%", "so sanh", "cung ky", "nam truoc", "uoc", "muc tieu", "ghi chu",
               "don vi", "dvt", "kinh phi", "so voi")
-TOTAL_WORDS = ("tong cong", "cong", "tong so", "tong")
 NOTES_WORDS = ("kho khan", "de xuat", "kien nghi", "vuong mac")
 STOP_WORDS = ("noi nhan", "nguoi lap", "thu truong", "chu tich", "giam doc", "truong phong", "ky ten")
 
@@ -63,10 +62,14 @@ class RawReport:
     notes: list[Cell] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
     unknown_codes: list[tuple[Cell, str]] = field(default_factory=list)  # code cell, indicator read by name
+    group_values: list[tuple[Cell, Cell]] = field(default_factory=list)  # a group or totals row with a number
+    other_sheets: list[str] = field(default_factory=list)  # other sheets that look like reports (not read)
+    title_unit: Cell | None = None  # a unit named in the title lines, checked against "Đơn vị báo cáo"
+    period_in_title: bool = False  # no "Kỳ báo cáo" label: the period is read from a title line
     duplicates: list[tuple[str, Cell, Cell]] = field(default_factory=list)  # code, first, second
     column_choice: tuple[Cell, str] | None = None  # the result column, when several could be
     missing: list[Missing] = field(default_factory=list)
-    uncached: set[str] = field(default_factory=set)  # formula cells with no cached value
+    blank_causes: dict[str, str] = field(default_factory=dict)  # ref -> "no value" (formula) or "#N/A" …
     converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
     unreadable: str | None = None  # why the file could not be opened at all
     refusal_code: str = ""
@@ -160,14 +163,24 @@ def _headers(grid: Grid) -> list[Header]:
     return out
 
 
+def _has_words(text: str, words: tuple[str, ...]) -> bool:
+    """Any of `words` in `text` as whole words ("uoc" is not in "duoc")."""
+    return _word_finder(words).search(text) is not None
+
+
+@lru_cache(maxsize=32)
+def _word_finder(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
 def _result_column(header: Header) -> tuple[int | None, bool]:
     """The column holding the period's result, and whether the choice was ambiguous."""
-    exact = [c for c, t in header.labels.items() if t == RESULT_EXACT or t.startswith(RESULT_EXACT)]
-    if exact:
+    exact = [c for c, t in header.labels.items()
+             if t == RESULT_EXACT or (t.startswith(RESULT_EXACT) and not _has_words(t, NOT_RESULT))]
+    if len(exact) == 1:
         return exact[0], False
-    candidates = [c for c, t in header.labels.items()
-                  if c != header.name_col and any(w in t for w in RESULT_WORDS)
-                  and not any(w in t for w in NOT_RESULT)]
+    candidates = exact or [c for c, t in header.labels.items()
+                           if c != header.name_col and _has_words(t, RESULT_WORDS) and not _has_words(t, NOT_RESULT)]
     if len(candidates) > 1:
         precise = [c for c in candidates if any(w in header.labels[c] for w in ("trong ky", "thang", "quy"))]
         if len(precise) == 1:
@@ -206,21 +219,25 @@ def find_report(book: Workbook, info: FileInfo, programmes: list[Programme]) -> 
     raw.layout = "template" if grid.find(lambda t: t.startswith(fold(wbk.HEAD_A[:18]))) else "free"
     _read_fields(grid, raw, first_table_row)
     programme = raw.programme = _programme_of(raw, programmes)
-    table_a = next((h for h in headers if _result_column(h)[0] is not None
-                    and len(_source_columns(h, programme)) < 2), None)
-    table_b = next((h for h in headers if len(_source_columns(h, programme)) >= 2), None)
+    # every header row starts a table (or continues one, when a long table repeats its header)
+    results = [h for h in headers if _result_column(h)[0] is not None and len(_source_columns(h, programme)) < 2]
+    spending = [h for h in headers if len(_source_columns(h, programme)) >= 2]
     stops = sorted({h.row for h in headers} | set(_heading_rows(grid)))
-    if table_a is None:
+    if not results:
         raw.missing.append(Missing("table_a", grid.name, _below_heading(grid, wbk.HEAD_A)))
-    else:
-        _read_results(grid, raw, programme, table_a, _end(table_a, stops, grid))
-    if table_b is None:
+    for h in results:
+        _read_results(grid, raw, programme, h, _end(h, stops, grid))
+    if raw.layout == "template" and results:
+        raw.missing += [Missing(f"row:{code}", grid.name, "") for code in programme.indicators
+                        if code not in raw.results]
+    if not spending:
         raw.missing.append(Missing("table_b", grid.name, _below_heading(grid, wbk.HEAD_B)))
-    else:
-        _read_spending(grid, raw, programme, table_b, _end(table_b, stops, grid))
+    for h in spending:
+        _read_spending(grid, raw, programme, h, _end(h, stops, grid))
     _read_notes(grid, raw)
-    raw.uncached = book.uncached_formulas(grid.name, [c for c in (*raw.results.values(), *raw.spending.values())
-                                                      if c.blank])
+    raw.other_sheets = [g.name for g in book.grids if g is not grid and _report_score(g) >= 4]
+    raw.blank_causes = book.blank_causes(grid.name, [c for c in (*raw.results.values(), *raw.spending.values())
+                                                     if c.blank])
     return raw
 
 
@@ -230,19 +247,21 @@ def _below_heading(grid: Grid, heading: str) -> str:
     return f"{sheet_ref(grid.name)}!A{pos[0] + 1}" if pos else ""
 
 
+def _report_score(g: Grid) -> int:
+    """How much a sheet looks like a report: the unit label, table headers (2 points each)."""
+    return 2 * bool(g.find(lambda t: t.startswith(fold(wbk.LABEL_UNIT)))) + 2 * len(_headers(g)[:2])
+
+
 def _report_sheet(grids: list[Grid], programme: Programme) -> Grid:
     """The sheet holding the report: the most report-like one (labels, tables), first on ties."""
     def score(g: Grid) -> int:
-        s = 3 if g.name == wbk.SHEET else 0
-        s += 2 * bool(g.find(lambda t: t.startswith(fold(wbk.LABEL_UNIT))))
-        s += 2 * len(_headers(g)[:2])
-        return s + (0 if g.hidden else 1)
+        return (3 if g.name == wbk.SHEET else 0) + _report_score(g) + (0 if g.hidden else 1)
     return max(grids, key=score) if grids else Grid(wbk.SHEET, [])
 
 
 _FIELDS = {"unit": wbk.LABEL_UNIT, "period": wbk.LABEL_PERIOD, "date": wbk.LABEL_DATE,
            "preparer": wbk.LABEL_PREPARER, "phone": wbk.LABEL_PHONE}
-_FIELD_SYNONYMS = {"unit": ("don vi bao cao", "don vi"), "period": ("ky bao cao",),
+_FIELD_SYNONYMS = {"unit": ("don vi bao cao",), "period": ("ky bao cao",),
                    "date": ("ngay bao cao", "ngay lap"), "preparer": ("nguoi lap bieu", "nguoi lap", "can bo lap"),
                    "phone": ("dien thoai", "so dien thoai", "dt")}
 
@@ -257,21 +276,19 @@ def _read_fields(grid: Grid, raw: RawReport, first_table_row: int) -> None:
             label_rows.append(pos[0])
     top = min([first_table_row, *label_rows])
     # Title lines above the tables: a period phrase (checked against "Kỳ báo cáo"), the unit if not labelled.
+    units = _units()
     for r, c, text in grid.texts():
         if r >= top:
             break
-        if raw.title_period is None and find_period_in_text(text) is not None:
-            raw.title_period = grid.cell(r, c)
-    if "unit" not in raw.fields:
-        units = _units()
-        for r, c, text in grid.texts():
-            if r >= top:
-                break
-            if find_unit_in_text(units, text) is not None:
-                raw.fields["unit"] = grid.cell(r, c)
-                break
+        found = find_period_in_text(text)
+        if raw.title_period is None and found is not None and found[0].kind != "span":
+            raw.title_period = grid.cell(r, c)  # "giai đoạn 2011-2015" names the programme, not the period
+        if raw.title_unit is None and find_unit_in_text(units, text) is not None:
+            raw.title_unit = grid.cell(r, c)
+    if "unit" not in raw.fields and raw.title_unit is not None:
+        raw.fields["unit"], raw.title_unit = raw.title_unit, None
     if "period" not in raw.fields and raw.title_period is not None:
-        raw.fields["period"], raw.title_period = raw.title_period, None
+        raw.fields["period"], raw.title_period, raw.period_in_title = raw.title_period, None, True
     for key in ("unit", "period"):
         if key not in raw.fields:
             raw.missing.append(Missing(key, grid.name, ""))
@@ -297,12 +314,20 @@ def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:
     return programmes[-1]
 
 
+SECTION = re.compile(r"^(?:[b-e]|[ivx]+)\.\s*(?:kinh phi|kho khan|de xuat|kien nghi|phuong huong|nhiem vu)")
+
+
+def _no_numbers(grid: Grid, r: int) -> bool:
+    return all(grid.number(r, c) is None for c in range(1, grid.width + 1))
+
+
 def _heading_rows(grid: Grid) -> list[int]:
-    """Rows that end a table: section headings (B., C., difficulties) and the signature block."""
+    """Rows that end a table: a section heading (B. KINH PHÍ, C. KHÓ KHĂN …, difficulties, the signature
+    block), never a row that carries a number (a sub-item "b. Đào tạo nâng cao tay nghề | 15" is data)."""
     rows = []
     for r, _c, text in grid.texts():
-        if re.match(r"^[b-e]\.\s", text) or _starts(text, NOTES_WORDS) or re.match(r"^[b-e]\.\s*kho khan", text) \
-                or _starts(text, STOP_WORDS):
+        heading = SECTION.match(text) or _starts(text, NOTES_WORDS) or _starts(text, STOP_WORDS)
+        if heading and _no_numbers(grid, r):
             rows.append(r)
     return rows
 
@@ -311,14 +336,13 @@ def _end(header: Header, stops: list[int], grid: Grid) -> int:
     """Last row of the table that starts under `header`."""
     later = [r for r in stops if r > header.last]
     end = (min(later) - 1) if later else grid.height
-    # a heading line just above the next table's header ("B. KINH PHÍ …") is not part of this table
-    while end > header.last and re.match(r"^[a-e]\.\s", grid.row_text(end)):
-        end -= 1
     return end
 
 
 def _is_total(text: str) -> bool:
-    return _starts(text, TOTAL_WORDS)
+    """A totals row or column: "Tổng cộng", "Cộng", "Tổng số" (on the text with its accents: "Công tác …"
+    is not a total)."""
+    return re.match(r"^(?:tổng cộng|tổng số|tổng|cộng)(?!\w)", nfc(text).strip().lower()) is not None
 
 
 def _classify(grid: Grid, r: int, header: Header, programme: Programme) -> tuple[str, str, Cell | None]:
@@ -334,7 +358,7 @@ def _classify(grid: Grid, r: int, header: Header, programme: Programme) -> tuple
     text = grid.text(r, header.name_col)
     if not text:
         return "blank", "", None
-    if _is_total(text):
+    if _is_total(str(name.value)):
         return "total", "", name
     kind, code = index.get(match_key(text), ("unmatched", ""))
     return kind, code, name
@@ -361,16 +385,14 @@ def _read_results(grid: Grid, raw: RawReport, programme: Programme, header: Head
         if kind == "indicator":
             if (odd := _unknown_code(grid, r, header)) is not None and str(odd.value).strip() != code:
                 raw.unknown_codes.append((odd, code))
-            if code in raw.results:
+            if code not in raw.results or raw.results[code].blank:
+                raw.results[code] = value  # a blank first row yields to a filled second one
+            elif not value.blank:
                 raw.duplicates.append((code, raw.results[code], value))
-            else:
-                raw.results[code] = value
         elif kind == "unmatched" or (kind == "blank" and not value.blank):
             raw.unmatched.append(Unmatched(name or grid.cell(r, header.name_col), None if value.blank else value))
-    if raw.layout == "template":
-        for code in programme.indicators:
-            if code not in raw.results:
-                raw.missing.append(Missing(f"row:{code}", grid.name, ""))
+        elif kind == "subprogramme" and not value.blank and name is not None:
+            raw.group_values.append((name, value))
 
 
 def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int) -> None:
@@ -379,14 +401,19 @@ def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Hea
         if src not in src_cols:
             where = f"{sheet_ref(grid.name)}!{header.row}:{header.last}"
             raw.missing.append(Missing(f"source:{src}", grid.name, where))
-    total_col = next((c for c, t in header.labels.items() if _is_total(t) and c not in src_cols.values()), None)
+    total_col = next((c for c, t in header.labels.items()
+                      if _starts(t, ("tong cong", "tong so", "cong")) and c not in src_cols.values()), None)
     for r in range(header.last + 1, end + 1):
         kind, code, name = _classify(grid, r, header, programme)
         if kind == "subprogramme" and code not in {sp.code for sp in programme.subprogrammes}:
             kind = "unmatched"  # a context group has no budget line
         if kind == "subprogramme":
             for src, c in src_cols.items():
-                raw.spending.setdefault((code, src), grid.cell(r, c))
+                cell = grid.cell(r, c)
+                if (code, src) not in raw.spending or raw.spending[code, src].blank:
+                    raw.spending[code, src] = cell
+                elif not cell.blank:
+                    raw.duplicates.append((f"{code} ({src})", raw.spending[code, src], cell))
             if total_col:
                 raw.row_totals.setdefault(code, grid.cell(r, total_col))
         elif kind == "total":

@@ -41,8 +41,8 @@ def read_number(value: object) -> Reading:
             raise NotANumber("a logical value")
         return Reading(None)
     if isinstance(value, int | float | Decimal):
-        try:
-            amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        try:  # 15 significant digits, as Excel shows a stored double (0.30000000000000004 -> 0.3)
+            amount = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(value)
         except InvalidOperation as exc:
             raise NotANumber(str(value)) from exc
         if not amount.is_finite():
@@ -85,7 +85,7 @@ def _digits(num: str) -> tuple[Decimal, str | None]:
     else:
         mark = marks[0]
         whole, frac = compact.split(mark)
-        if len(frac) == 3:  # "1.260" / "1,260": read the Vietnamese way, and say so
+        if len(frac) == 3 and whole != "0":  # "1.260" / "1,260": read the Vietnamese way, and say so
             if mark == ".":
                 plain = whole + frac
                 ambiguous = f"«{num}» được đọc là {whole}{frac} (dấu chấm phân cách hàng nghìn)"

@@ -28,11 +28,13 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 @dataclass(frozen=True)
 class FileInfo:
-    path: Path
+    path: Path  # what is read: the archived copy (pipeline.archive), or the file itself
     name: str  # as shown to people: relative to the inputs folder
     sha256: str
     size: int
     modified: datetime  # when it was dropped (file modification time), UTC
+    source: Path | None = None  # the file in the inputs folder
+    mtime_ns: int = 0  # its modification time when it was hashed
 
 
 @dataclass(frozen=True)
@@ -139,12 +141,16 @@ class Workbook:
     grids: list[Grid]
     converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
 
-    def uncached_formulas(self, sheet: str, blanks: list[Cell]) -> set[str]:
-        """Which of these blank cells are formulas with no cached value (xlsx/xlsm only)."""
-        if not blanks or self.kind != "xlsx":
-            return set()
+    def blank_causes(self, sheet: str, blanks: list[Cell]) -> dict[str, str]:
+        """Why these cells read as empty when they are not: a formula with no cached value ("no value") or an
+        error value ("#N/A" …), by sheet!cell reference. .xlsx/.xlsm and .xls (ods errors read as text)."""
+        if not blanks or self.kind == "ods":
+            return {}
         by_ref = {f"{get_column_letter(c.col)}{c.row}": c.ref for c in blanks}
-        return {by_ref[r] for r in _xlsx_uncached_formulas(self.path, sheet, list(by_ref))}
+        if self.kind == "xls":
+            cells = [(c.row, c.col, f"{get_column_letter(c.col)}{c.row}") for c in blanks]
+            return {by_ref[r]: v for r, v in _xls_errors(self.path, sheet, cells).items()}
+        return {by_ref[r]: v for r, v in _xlsx_flags(self.path, sheet, set(by_ref)).items()}
 
 
 class Unreadable(Exception):
@@ -166,7 +172,7 @@ def file_info(path: Path, inputs: Path) -> FileInfo:
     except ValueError:
         name = nfc(path.name)
     return FileInfo(path=path, name=name, sha256=digest.hexdigest(), size=stat.st_size,
-                    modified=datetime.fromtimestamp(stat.st_mtime, UTC))
+                    modified=datetime.fromtimestamp(stat.st_mtime, UTC), source=path, mtime_ns=stat.st_mtime_ns)
 
 
 def list_inputs(inputs: Path) -> list[Path]:
@@ -204,6 +210,15 @@ def load_workbook(path: Path) -> Workbook:
     return book
 
 
+def _fonts_or_none(book: Workbook) -> dict[tuple[str, int, int], str] | None:
+    """The legacy fonts of text cells; None when they cannot be read (a stylesheet openpyxl or xlrd refuses
+    although calamine read the cells): then only text that unmistakably looks legacy is converted."""
+    try:
+        return _cell_fonts(book)
+    except Exception:  # noqa: BLE001 - any failure of the font readers falls back to the text heuristic
+        return None
+
+
 def _kind(path: Path) -> str:
     """"xlsx" (also .xlsm), "xls" or "ods", from the file's content (guards has already checked it)."""
     with path.open("rb") as fh:
@@ -221,7 +236,7 @@ _LEGACY_FONT = re.compile(rb"\.vn|vni[- ]", re.IGNORECASE)
 
 def _convert_legacy_text(book: Workbook) -> None:
     """Convert text typed in legacy fonts to Unicode, in place, recording each change."""
-    fonts = _cell_fonts(book)
+    fonts = _fonts_or_none(book)
     for grid in book.grids:
         for r, row in enumerate(grid.rows, start=1):
             for c, value in enumerate(row, start=1):
@@ -276,33 +291,51 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
     return None
 
 
-# --- formulas without a cached value (xlsx/xlsm) ----------------------------------------------------------
+# --- formulas without a cached value, and error cells (#N/A, #DIV/0! …) ---------------------------------
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
+_ATTR = re.compile(rb"""\b(r|t)\s*=\s*["']([^"']*)["']""")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
-def _xlsx_uncached_formulas(path: Path, sheet: str, refs: list[str]) -> set[str]:
-    """Which of these cell references ("E17") hold a formula with no cached value in the sheet's XML."""
+def _xlsx_flags(path: Path, sheet: str, refs: set[str]) -> dict[str, str]:
+    """For these cell references ("E17"): "no value" for a formula with no cached value, or the error
+    shown ("#N/A", "#DIV/0!" …) for an error cell. calamine reads both as empty."""
     with zipfile.ZipFile(path) as z:
         part = _sheet_part(z, sheet)
         if part is None:
-            return set()
+            return {}
         data = z.read(part)  # bounded: pipeline.guards has checked the unpacked sizes
-    if b"<f" not in data:
-        return set()
-    out = set()
-    for ref in refs:
-        start = data.find(b'<c r="' + ref.encode() + b'"')
-        if start < 0:
+    out: dict[str, str] = {}
+    for m in _CELL.finditer(data):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        ref = attrs.get(b"r", b"").decode()
+        if ref not in refs or m.group(2):  # not wanted, or <c …/>: an empty cell
             continue
-        head_end = data.find(b">", start)
-        if data[head_end - 1:head_end] == b"/":
-            continue  # <c r="E17" s="3"/>: an empty cell
-        body = data[head_end:data.find(b"</c>", head_end)]
-        if b"<f" in body and not re.search(rb"<v>[^<]+</v>", body):
-            out.add(ref)
+        body = data[m.end():data.find(b"</c>", m.end())]
+        value = _VALUE.search(body)
+        if attrs.get(b"t") == b"e":
+            out[ref] = value.group(1).decode() if value else "#ERROR"
+        elif b"<f" in body and not (value and value.group(1).strip()):
+            out[ref] = "no value"
     return out
+
+
+def _xls_errors(path: Path, sheet: str, cells: list[tuple[int, int, str]]) -> dict[str, str]:
+    import xlrd
+
+    wb = xlrd.open_workbook(file_contents=path.read_bytes(), on_demand=True)
+    try:
+        ws = next((wb.sheet_by_name(n) for n in wb.sheet_names() if nfc(n) == sheet), None)
+        out = {}
+        for row, col, ref in cells if ws is not None else []:
+            if row <= ws.nrows and col <= ws.ncols and ws.cell_type(row - 1, col - 1) == xlrd.XL_CELL_ERROR:
+                out[ref] = xlrd.error_text_from_code.get(ws.cell_value(row - 1, col - 1), "#ERROR")
+        return out
+    finally:
+        wb.release_resources()
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:

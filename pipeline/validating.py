@@ -6,21 +6,24 @@ Every problem names the file, the sheet!cell, what was found, what was expected 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
 from pipeline.formatting import number
 from pipeline.layout import RawReport
 from pipeline.numbers import NotANumber, read_number
-from pipeline.periods import Period, PeriodError, find_period_in_text, parse_period_text
+from pipeline.periods import Period, PeriodError, find_period_in_text, month, parse_period_text
 from pipeline.programme import Check, Programme
-from pipeline.reading import Cell, FileInfo
+from pipeline.reading import Cell, FileInfo, sheet_ref
 from pipeline.text import fold, nfc
 from pipeline.units import Unit, UnitRegistry, find_unit_in_text
 
 MAX_DECIMALS = 3  # values are stored exactly in thousandths (nghìn đồng for money)
+MAX_AMOUNT = Decimal(10) ** 12  # far above any real figure; keeps every value exact in the ledger's integers
+MONEY_UNITS = {"trieu dong", "trieu", "tr.d", "trd", "tr d", "tr.dong", "trieu d"}
 
 
 class Severity(StrEnum):
@@ -137,18 +140,27 @@ def _check_layout(raw: RawReport, bag: _Collector) -> None:
                 "Hãy kiểm tra lại và dùng phông chữ Unicode (Times New Roman) cho các báo cáo sau.", Severity.WARNING)
     for u in raw.unmatched:
         value = f" (giá trị {_shown(u.value.value)} ở ô {u.value.ref})" if u.value is not None else ""
+        label = f"Dòng «{u.name.value}»" if not u.name.blank else f"Dòng {u.name.row} (không có tên chỉ tiêu)"
         bag.add("UNMATCHED_ROW", u.name, u.name.value, "tên một chỉ tiêu của Chương trình",
-                f"Dòng «{u.name.value or ''}»{value} không khớp với chỉ tiêu nào nên không được tổng hợp. "
+                f"{label}{value} không khớp với chỉ tiêu nào nên không được tổng hợp. "
                 "Nếu đây là một chỉ tiêu của Chương trình, hãy ghi đúng tên chỉ tiêu (hoặc dùng mẫu báo cáo).",
                 Severity.WARNING)
+    for name, value in raw.group_values:
+        bag.add("GROUP_ROW_VALUE", value, value.value, "để trống (số liệu ghi ở từng chỉ tiêu)",
+                f"Dòng nhóm «{name.value}» có số {_shown(value.value)}; số của dòng nhóm không được tổng hợp, chỉ "
+                "số của từng chỉ tiêu. Hãy ghi số vào đúng dòng chỉ tiêu.", Severity.WARNING)
+    for sheet in raw.other_sheets:
+        bag.add("OTHER_SHEET", sheet_ref(sheet), sheet, f"một báo cáo mỗi tệp (đã đọc sheet «{raw.sheet}»)",
+                f"Sheet «{sheet}» cũng giống một báo cáo nhưng không được đọc: mỗi tệp chỉ đọc một báo cáo. "
+                "Nếu đó là báo cáo của kỳ khác, hãy gửi thành tệp riêng.", Severity.WARNING)
     for cell, code in raw.unknown_codes:
         bag.add("CODE_UNKNOWN", cell, cell.value, f"mã số {code}",
                 f"Mã số «{cell.value}» không có trong Chương trình; theo tên chỉ tiêu, dòng này được đọc là {code}. "
                 f"Hãy sửa mã số thành {code}.", Severity.WARNING)
     for code, first, second in raw.duplicates:
-        bag.add("DUPLICATE_ROW", second, second.value, f"chỉ tiêu {code} chỉ xuất hiện một lần",
-                f"Chỉ tiêu {code} có ở cả hai ô {first.ref} và {second.ref}; không biết dùng số nào. "
-                "Hãy giữ một dòng cho mỗi chỉ tiêu.")
+        bag.add("DUPLICATE_ROW", second, second.value, f"mục {code} chỉ có số ở một dòng",
+                f"Mục {code} có số ở cả hai ô {first.ref} và {second.ref}; không biết dùng số nào. "
+                "Hãy giữ một dòng cho mỗi mục.")
     if raw.column_choice is not None:
         cell, label = raw.column_choice
         bag.add("AMBIGUOUS_COLUMN", cell, cell.value, "một cột «Thực hiện trong kỳ»",
@@ -191,13 +203,19 @@ def _check_missing(raw: RawReport, bag: _Collector) -> None:
                     "Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
 
 
-def _period_of(cell: Cell) -> Period:
-    """The period in a cell: the whole text ("Quý III/2012") or a phrase within it ("BÁO CÁO … QUÝ III NĂM 2012")."""
-    text = nfc(str(cell.value))
+def _period_of(cell: Cell, search: bool) -> Period:
+    """The period in a cell: its whole text ("Quý III/2012"), or with `search` (a title line) the first period
+    phrase within it ("BÁO CÁO … QUÝ III NĂM 2012"). A date Excel made of "3/2012" is that month."""
+    value = cell.value
+    if isinstance(value, datetime | date):
+        return month(value.year, value.month)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = nfc(str(value))
     try:
         return parse_period_text(text)
     except PeriodError:
-        if found := find_period_in_text(text):
+        if search and (found := find_period_in_text(text)):
             return found[0]
         raise
 
@@ -207,13 +225,27 @@ def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegi
     if (cell := raw.fields.get("unit")) is not None:
         text = nfc(str(cell.value))
         unit = None if cell.blank else (units.find(text) or find_unit_in_text(units, text))
+        title_unit = find_unit_in_text(units, str(raw.title_unit.value)) if raw.title_unit is not None else None
+        names_a_unit = re.match(r"^(?:ubnd |uy ban nhan dan )?(?:huyen|thi xa|thanh pho|tx|tp|h)\b", fold(text))
+        if unit is None and title_unit is not None and not names_a_unit:  # blank, or "Phòng Kinh tế …"
+            bag.add("UNIT_FROM_TITLE", cell, cell.value, "tên đơn vị, ví dụ «huyện Bù Đăng»",
+                    f"Ô {cell.ref} không ghi tên đơn vị; theo tiêu đề ({raw.title_unit.ref}), đơn vị là "
+                    f"{title_unit.full_name(title_unit.valid_from)}. Lần sau hãy ghi tên đơn vị vào ô này.",
+                    Severity.WARNING)
+            unit, cell = title_unit, raw.title_unit
         if unit is None:
             bag.add("UNIT_UNKNOWN", cell, cell.value, "tên một huyện, thị xã của tỉnh hoặc Trung tâm Khuyến công",
                     "Không xác định được đơn vị báo cáo. Hãy ghi tên đơn vị, ví dụ «huyện Bù Đăng».")
         report.unit = unit
+        if unit is not None and title_unit is not None and title_unit != unit:
+            bag.add("UNIT_MISMATCH", raw.title_unit, raw.title_unit.value,
+                    f"cùng đơn vị với ô {cell.ref} («{unit.full_name(unit.valid_from)}»)",
+                    f"Tiêu đề ghi {title_unit.full_name(title_unit.valid_from)} nhưng ô {cell.ref} ghi "
+                    f"{unit.full_name(unit.valid_from)}. Hãy sửa cho hai ô cùng một đơn vị.")
+            report.unit = None
     if (cell := raw.fields.get("period")) is not None:
         try:
-            period = _period_of(cell)
+            period = _period_of(cell, search=raw.period_in_title)
         except PeriodError:
             bag.add("PERIOD_UNKNOWN", cell, cell.value, "một kỳ báo cáo, ví dụ «tháng 3 năm 2012», «quý III năm 2012»",
                     "Không hiểu kỳ báo cáo. Hãy ghi kỳ theo mẫu, ví dụ «tháng 3 năm 2012».")
@@ -226,7 +258,7 @@ def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegi
             period = None
         title = raw.title_period
         if period is not None and title is not None:
-            title_period = _period_of(title)
+            title_period = _period_of(title, search=True)
             if title_period != period:
                 bag.add("PERIOD_MISMATCH", title, title.value, f"cùng kỳ với ô {cell.ref} («{period.title}»)",
                         f"Kỳ ghi dưới tiêu đề («{title_period.title}») khác kỳ ở ô {cell.ref} "
@@ -262,22 +294,39 @@ def _check_header(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
     report.notes = "\n".join(nfc(str(c.value).strip()) for c in raw.notes)
 
 
-def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "", uncached: set[str] | None = None
-                  ) -> Decimal | None:
+def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "", blank_causes: dict[str, str] | None = None,
+                  money: bool = False) -> Decimal | None:
     """Read one number cell by the rules of pipeline.numbers; record what is wrong or ambiguous."""
-    if uncached and cell.ref in uncached:
+    cause = (blank_causes or {}).get(cell.ref)
+    if cause == "no value":
         bag.add("FORMULA_NO_VALUE", cell, "công thức chưa có giá trị", "một số (công thức đã được tính)",
                 f"Ô {cell.ref} ({what}) là công thức nhưng tệp chưa lưu kết quả tính. Hãy mở tệp bằng Excel, "
                 "lưu lại rồi gửi lại (hoặc nhập số trực tiếp).")
         return None
+    if cause is not None:
+        bag.add("FORMULA_ERROR", cell, cause, "một số",
+                f"Ô {cell.ref} ({what}) báo lỗi {cause} của Excel. Hãy sửa công thức hoặc nhập số trực tiếp.")
+        return None
     try:
         reading = read_number(cell.value)
     except NotANumber:
+        kind = ("ngày tháng" if isinstance(cell.value, date | datetime | time)
+                else "giá trị đúng/sai" if isinstance(cell.value, bool) else "chữ")
         bag.add("NOT_A_NUMBER", cell, cell.value, "một số không âm, ví dụ 12 hoặc 12,5",
-                f"Ô {cell.ref} ({what}) phải là một số. Hãy xóa chữ và nhập số (để trống nếu không có).")
+                f"Ô {cell.ref} ({what}) phải là một số nhưng đang là {kind}. Hãy nhập số "
+                "(để trống nếu không có); nếu Excel tự đổi số thành ngày, hãy định dạng ô là Số.")
         return None
     amount = reading.amount
     if amount is None:
+        return None
+    if abs(amount) > MAX_AMOUNT:
+        bag.add("TOO_LARGE", cell, cell.value, f"một số không quá {number(MAX_AMOUNT)}",
+                f"Ô {cell.ref} ({what}) có số quá lớn ({cell.value}); hãy kiểm tra lại đơn vị tính và số liệu.")
+        return None
+    if money and reading.unit_text and fold(reading.unit_text) not in MONEY_UNITS:
+        bag.add("MONEY_UNIT", cell, cell.value, "số tiền tính bằng triệu đồng",
+                f"Ô {cell.ref} ({what}) ghi đơn vị «{reading.unit_text}»; bảng kinh phí tính bằng triệu đồng. "
+                "Hãy đổi ra triệu đồng và chỉ nhập số.")
         return None
     if reading.ambiguous:
         bag.add("AMBIGUOUS_NUMBER", cell, cell.value, "một số không thể hiểu theo hai cách",
@@ -310,7 +359,7 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
     province_only = programme.check("province_only")
     for code, cell in raw.results.items():
         indicator = programme.indicators[code]
-        amount = _check_number(cell, bag, f"chỉ tiêu {code}", indicator.unit, raw.uncached)
+        amount = _check_number(cell, bag, f"chỉ tiêu {code}", indicator.unit, raw.blank_causes)
         if amount is None:
             continue
         if whole and indicator.whole and amount != amount.to_integral_value():
@@ -339,7 +388,7 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
     sums: dict[str, Decimal] = {}  # by sub-programme (row totals)
     by_source: dict[str, Decimal] = {}  # by source (the "Tổng cộng" row)
     for (sp, src), cell in raw.spending.items():
-        amount = _check_number(cell, bag, f"kinh phí {sp}, nguồn {src}", uncached=raw.uncached)
+        amount = _check_number(cell, bag, f"kinh phí {sp}, nguồn {src}", blank_causes=raw.blank_causes, money=True)
         if amount is not None:
             report.values.append(Value("budget", sp, src, amount, cell.ref))
             sums[sp] = sums.get(sp, Decimal(0)) + amount

@@ -72,8 +72,7 @@ def ingest(programmes: list[Programme], units: UnitRegistry) -> Callable[[Path, 
 
     def run(inputs: Path, ledger_path: Path) -> list[ValidationReport]:
         with ledger.open_ledger(ledger_path) as conn:
-            pending = intake.find_pending(inputs, conn)
-            intake.keep_copies(ledger_path.parent / "archive", pending.new + pending.known)
+            pending = intake.find_pending(inputs, conn, ledger_path.parent / "archive")
             reports = intake.process(pending.new, programmes, units)
             ledger.store(conn, reports)
             intake.remember(conn, pending.new + pending.known)

@@ -23,7 +23,7 @@ def _run(folder: Path, programme: Programme, units: UnitRegistry, programmes):
     files = demo.generate(folder / "inputs", programme, units, seed=demo.SEED, years=(2012,))
     db = folder / "ledger.sqlite"
     with ledger.open_ledger(db) as conn:
-        pending = intake.find_pending(folder / "inputs", conn)
+        pending = intake.find_pending(folder / "inputs", conn, folder / "archive")
         reports = intake.process(pending.new, programmes, units)
         ledger.store(conn, reports)
         frames = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)

@@ -93,7 +93,7 @@ def test_duplicate_gets_its_own_receipt(tmp_path, make_workbook, ingest) -> None
     ingest(inputs, db)
     shutil.copyfile(first, inputs / "b.xlsx")
     with ledger.open_ledger(db) as conn:
-        pending = intake.find_pending(inputs, conn)
+        pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
         assert [f.name for f in pending.new] == [] and [f.name for f in pending.known] == ["b.xlsx"]
         [path] = intake.duplicate_receipts(conn, tmp_path / "receipts", pending.known)
     text = path.read_text(encoding="utf-8")

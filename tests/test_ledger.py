@@ -116,7 +116,7 @@ def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, make_workbook, 
     assert len(ingest(inputs, db)) == 2
 
     with ledger.open_ledger(db) as conn:
-        pending = intake.find_pending(inputs, conn)
+        pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
     assert (pending.new, pending.known, pending.unchanged) == ([], [], 2)
 
     copy = inputs / "gui-lai" / "ban-sao.xlsx"  # same bytes under a new name: known, not new
@@ -126,16 +126,16 @@ def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, make_workbook, 
     changed = make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 6}),
                             received=date(2012, 4, 10))  # rewritten in place with other bytes: new
     with ledger.open_ledger(db) as conn:
-        pending = intake.find_pending(inputs, conn)
+        pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
     assert [f.name for f in pending.known] == [a.name, "gui-lai/ban-sao.xlsx"]
-    assert [f.path for f in pending.new] == [changed]
+    assert [f.source for f in pending.new] == [changed]  # (its .path is the archived copy that is read)
     assert pending.unchanged == 0
 
     reports = ingest(inputs, db)
     assert [r.file.name for r in reports] == [changed.name]
     assert count_rows(db, "submissions") == 3
     with ledger.open_ledger(db) as conn:
-        pending = intake.find_pending(inputs, conn)
+        pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
     assert (pending.new, pending.known, pending.unchanged) == ([], [], 3)
 
 
@@ -144,7 +144,7 @@ def test_two_identical_new_files_are_read_once(tmp_path, make_workbook, ingest) 
     a = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}))
     shutil.copy(a, inputs / "ban-sao.xlsx")
     with ledger.open_ledger(tmp_path / "ledger.sqlite") as conn:
-        pending = intake.find_pending(inputs, conn)
+        pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
     assert len(pending.new) == 1 and len(pending.known) == 1
 
 

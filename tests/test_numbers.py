@@ -10,7 +10,8 @@ from pipeline.numbers import NotANumber, read_number
 
 
 @pytest.mark.parametrize(("typed", "amount", "ambiguous"), [
-    (12, "12", False), (12.0, "12.0", False), (0.1, "0.1", False), (12.5, "12.5", False),
+    (12, "12", False), (12.0, "12", False), (0.1, "0.1", False), (12.5, "12.5", False),
+    (0.30000000000000004, "0.3", False), ("0.500", "0.500", False), ("0,5", "0.5", False),
     ("12", "12", False), ("1.260", "1260", True), ("1,260", "1.260", True),
     ("1.260,5", "1260.5", False), ("1,260.5", "1260.5", False), ("1.260.000", "1260000", False),
     ("1,260,000.25", "1260000.25", False), ("12,5", "12.5", False), ("12.5", "12.5", False),

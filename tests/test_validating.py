@@ -146,10 +146,22 @@ def test_unknown_unit(tmp_path, make_workbook, check) -> None:
 
 
 def test_blank_unit(tmp_path, make_workbook, check) -> None:
+    """A blank "Đơn vị báo cáo" falls back to the unit named in the title lines, with a warning."""
     path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(unit_text=""))
-    problem = only_error(check(path), "UNIT_UNKNOWN")
+    report = check(path)
+    assert report.status is Status.WARNINGS and report.unit.code == "bu-dang"
+    [problem] = report.problems
     label = ref_of(path, wbk.LABEL_UNIT)
-    assert problem.cell == label.replace("!A", "!C")  # the input cell right of the label
+    assert (problem.code, problem.cell, problem.found) == ("UNIT_FROM_TITLE", label.replace("!A", "!C"), "(ô trống)")
+    assert ref_of(path, "UBND HUYỆN BÙ ĐĂNG") in problem.message
+
+
+def test_blank_unit_without_title(tmp_path, make_workbook, check) -> None:
+    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(unit_text=""))
+    wb = load_workbook(path)
+    wb[wbk.SHEET]["A1"] = None  # no unit in the title lines either
+    wb.save(path)
+    problem = only_error(check(path), "UNIT_UNKNOWN")
     assert problem.found == "(ô trống)"
 
 
