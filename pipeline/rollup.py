@@ -9,7 +9,9 @@ Flows are summed over the chosen reports; a level is the value of the chosen rep
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -32,21 +34,20 @@ def current_versions(subs: pd.DataFrame) -> pd.DataFrame:
     return ok.drop_duplicates(["unit_code", "period_code"], keep="last")
 
 
-def _best_cover(rows: list[tuple[int, int, int, str, int]]) -> list[int]:
-    """Rows (m0, m1, index, received_at, id) -> the indexes of the best non-overlapping choice.
+def _best_cover(rows: list[tuple[int, int, int, float, int]]) -> list[int]:
+    """Rows (m0, m1, index, received, id) -> the indexes of the best non-overlapping choice.
 
-    Weighted interval scheduling: maximise months covered, then fewest reports, then latest received."""
+    Weighted interval scheduling over months. The objective is compared in order - months covered (more),
+    reports (fewer), received time (later, summed), id (summed) - and each part adds up over disjoint
+    stretches of time, so the choice for a year is the same whether the window is that year or the programme.
+    """
     rows = sorted(rows, key=lambda r: (r[1], r[0]))
     ends = [r[1] for r in rows]
-    best: list[tuple[tuple[int, int, tuple[str, ...]], list[int]]] = [((0, 0, ()), [])]
-    for i, (m0, m1, index, received, _id) in enumerate(rows):
-        # the last earlier row ending before this one starts (rows are sorted by end)
-        j = i
-        while j > 0 and ends[j - 1] >= m0:
-            j -= 1
-        (cov, neg_count, recency), chosen = best[j]
-        take = ((cov + m1 - m0 + 1, neg_count - 1, tuple(sorted((*recency, received), reverse=True))),
-                [*chosen, index])
+    best: list[tuple[tuple[int, int, float, int], list[int]]] = [((0, 0, 0.0, 0), [])]
+    for i, (m0, m1, index, received, ident) in enumerate(rows):
+        j = bisect_left(ends, m0, hi=i)  # rows[:j] end before this one starts
+        (cov, neg_count, recency, ids), chosen = best[j]
+        take = ((cov + m1 - m0 + 1, neg_count - 1, recency + received, ids + ident), [*chosen, index])
         best.append(max(best[i], take, key=lambda b: b[0]))
     return best[-1][1]
 
@@ -59,8 +60,8 @@ def select_counted(current: pd.DataFrame, window: Period) -> pd.DataFrame:
     frame = frame.assign(n=frame["m1"] - frame["m0"] + 1)
     keep: list[int] = []
     for _unit, rows in frame.groupby("unit_code", sort=True):
-        keep += _best_cover(list(zip(rows["m0"], rows["m1"], rows.index, rows["received_at"], rows["id"],
-                                     strict=True)))
+        received = [datetime.fromisoformat(r).timestamp() for r in rows["received_at"]]
+        keep += _best_cover(list(zip(rows["m0"], rows["m1"], rows.index, received, rows["id"], strict=True)))
     return frame.loc[sorted(keep)]
 
 
