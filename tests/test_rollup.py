@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pipeline.aggregating import aggregate
 from pipeline.completeness import ReportingRules, completeness, deadline
 from pipeline.periods import Period, month, parse_period, quarter, year
-from pipeline.rollup import current_versions, figures, month_index, reconciliations, select_counted
+from pipeline.rollup import current_versions, figures, month_index, select_counted
 from pipeline.units import UnitRegistry, load_units
 
 UNITS = ["bu-dang", "loc-ninh", "dong-xoai"]
