@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline import workbook as wbk
-from pipeline.periods import PeriodError, find_period_in_text, parse_period_text
+from pipeline.periods import PeriodError, find_period_in_text, period_in_cell
 from pipeline.programme import Programme
 from pipeline.reading import Cell, FileInfo, Grid, Unreadable, Workbook, load_workbook, sheet_ref
 from pipeline.text import fold, match_key, nfc
@@ -300,14 +300,12 @@ def _units() -> UnitRegistry:
 
 
 def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:
+    """The programme whose years contain the report's period (the latest one if the period is unreadable)."""
     cell = raw.fields.get("period")
-    year = None
-    if cell is not None and not cell.blank:
-        try:
-            year = parse_period_text(str(cell.value)).first[0]
-        except PeriodError:
-            found = find_period_in_text(str(cell.value))
-            year = found[0].first[0] if found else None
+    try:
+        year = period_in_cell(cell.value, search=True).first[0] if cell is not None else None
+    except PeriodError:
+        year = None
     for p in programmes:
         if year is not None and p.first_year <= year <= p.last_year:
             return p

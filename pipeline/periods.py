@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -215,3 +215,22 @@ def find_period_in_text(text: str) -> tuple[Period, str] | None:
             period = _make(make, found.groups())
             return (period, found.group(0)) if period is not None else None  # "tháng 13 …" is no period
     return None
+
+
+def period_in_cell(value: object, search: bool = False) -> Period:
+    """The period a cell holds: its whole text ("Quý III/2012"), or with `search` (a title line) the first
+    period phrase within it ("BÁO CÁO … QUÝ III NĂM 2012"). A date Excel made of "3/2012" is that month; a
+    year typed as a number (2012) is that year. Raises PeriodError."""
+    from pipeline.text import nfc
+
+    if isinstance(value, datetime | date):
+        return month(value.year, value.month)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = nfc(str(value))
+    try:
+        return parse_period_text(text)
+    except PeriodError:
+        if search and (found := find_period_in_text(text)):
+            return found[0]
+        raise

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pipeline.formatting import number
 from pipeline.layout import RawReport
 from pipeline.numbers import NotANumber, read_number
-from pipeline.periods import Period, PeriodError, find_period_in_text, month, parse_period_text
+from pipeline.periods import Period, PeriodError, period_in_cell
 from pipeline.programme import Check, Programme
 from pipeline.reading import Cell, FileInfo, sheet_ref
 from pipeline.text import fold, nfc
@@ -203,23 +203,6 @@ def _check_missing(raw: RawReport, bag: _Collector) -> None:
                     "Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
 
 
-def _period_of(cell: Cell, search: bool) -> Period:
-    """The period in a cell: its whole text ("Quý III/2012"), or with `search` (a title line) the first period
-    phrase within it ("BÁO CÁO … QUÝ III NĂM 2012"). A date Excel made of "3/2012" is that month."""
-    value = cell.value
-    if isinstance(value, datetime | date):
-        return month(value.year, value.month)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = nfc(str(value))
-    try:
-        return parse_period_text(text)
-    except PeriodError:
-        if search and (found := find_period_in_text(text)):
-            return found[0]
-        raise
-
-
 def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegistry,
                            report: ValidationReport, bag: _Collector) -> None:
     if (cell := raw.fields.get("unit")) is not None:
@@ -245,7 +228,7 @@ def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegi
             report.unit = None
     if (cell := raw.fields.get("period")) is not None:
         try:
-            period = _period_of(cell, search=raw.period_in_title)
+            period = period_in_cell(cell.value, search=raw.period_in_title)
         except PeriodError:
             bag.add("PERIOD_UNKNOWN", cell, cell.value, "một kỳ báo cáo, ví dụ «tháng 3 năm 2012», «quý III năm 2012»",
                     "Không hiểu kỳ báo cáo. Hãy ghi kỳ theo mẫu, ví dụ «tháng 3 năm 2012».")
@@ -258,7 +241,7 @@ def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegi
             period = None
         title = raw.title_period
         if period is not None and title is not None:
-            title_period = _period_of(title, search=True)
+            title_period = period_in_cell(title.value, search=True)
             if title_period != period:
                 bag.add("PERIOD_MISMATCH", title, title.value, f"cùng kỳ với ô {cell.ref} («{period.title}»)",
                         f"Kỳ ghi dưới tiêu đề («{title_period.title}») khác kỳ ở ô {cell.ref} "
