@@ -1,0 +1,53 @@
+"""The demo's annual report for 2013 shows what issue 4 asks: completeness, reconciliation notes, pace flags.
+
+The demo data contain those cases on purpose (quarterly reports revising their months, lines behind pace);
+the demo is generated for 2011-2013 exactly as the full demo generates those years.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import demo, intake, ledger
+from pipeline.aggregating import aggregate
+from pipeline.periods import year
+
+
+@pytest.fixture(scope="module")
+def report_2013(tmp_path_factory):
+    from pipeline.programme import load_programmes
+    from pipeline.units import load_units
+
+    programmes, units = load_programmes(), load_units()
+    folder: Path = tmp_path_factory.mktemp("demo2013")
+    demo.generate(folder / "inputs", programmes[0], units, years=(2011, 2012, 2013))
+    with ledger.open_ledger(folder / "ledger.sqlite") as conn:
+        pending = intake.find_pending(folder / "inputs", conn, folder / "archive")
+        ledger.store(conn, intake.process(pending.new, programmes, units))
+        subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
+    return aggregate(subs, vals, programmes[0], units, year(2013), problems=probs)
+
+
+def test_completeness_table(report_2013) -> None:
+    c = report_2013.completeness
+    assert c.expected == 11 * 12  # ten districts and the provincial centre, twelve months each
+    assert 0 < c.on_time < c.received < c.expected  # some months late, some missing
+    assert c.late_units and c.partial_units
+
+
+def test_at_least_one_reconciliation_note(report_2013) -> None:
+    notes = [r for r in report_2013.reconciliations if r.differences]
+    assert notes
+    for r in notes:  # a quarter replacing its months, and the figure that counts is the quarter's
+        assert r.months == 3 and r.period_code.startswith("2013-Q")
+        assert all(d.change == d.coarser - d.finer_total != 0 for d in r.differences)
+
+
+def test_at_least_one_pace_flag(report_2013) -> None:
+    behind = report_2013.behind_pace
+    assert behind
+    for p in behind:
+        assert p.share is not None and p.share < p.expected_share - p.margin
+    assert any(p.kind == "budget" and p.code == "P6" for p in behind)  # the slow infrastructure programme
