@@ -159,7 +159,8 @@ class Consolidated:
 
     @property
     def missing_units(self) -> list[UnitStatus]:
-        return [u for u in self.units if not u.reported]
+        """Units that had to report and sent nothing."""
+        return [u for u in self.units if u.months_expected and not u.reported]
 
 
 # --- computation -------------------------------------------------------------------------------------

@@ -10,16 +10,37 @@ Layout (stable; tests and users rely on it). Every sheet:
 Sheets and columns:
 
 - ``ChiTieu``: Mã số | Chỉ tiêu | ĐVT | Thực hiện trong kỳ | Lũy kế từ đầu chương trình | Mục tiêu giai đoạn |
-  Tỷ lệ đạt. A sub-programme row (Mã số "P1", bold) precedes its indicators (Mã số "P1.1" …).
+  Tỷ lệ đạt. A sub-programme row (Mã số "P1", bold) precedes its indicators (Mã số "P1.1" …). Row 2 ends
+  with the coverage note (how many unit-months the figures come from).
 - ``KinhPhi``: Mã số | Nội dung | Trong kỳ: <source code> … | Trong kỳ: Cộng | Lũy kế từ đầu chương trình |
   Kế hoạch giai đoạn | Tỷ lệ đạt; one row per sub-programme, then the bold "Tổng cộng" row (Mã số empty).
+- ``TienDo``: Mã số | Loại ("Chỉ tiêu" / "Kinh phí") | Nội dung | ĐVT | Lũy kế thực hiện | Mục tiêu giai đoạn |
+  Tỷ lệ đạt | Tiến độ yêu cầu | Chênh lệch (share minus expected share) | Cơ sở tính | Đánh giá ("chậm tiến độ"
+  or empty); one row per indicator, then one per sub-programme's budget. Row 2 explains the margin.
+- ``KinhPhiNam``: Năm | Số tháng | <source code> … | Cộng | So với bình quân <average> <money>/năm |
+  Trong đó: địa bàn ưu tiên; one row per year (Năm a number; Số tháng < 12 for the year the period ends in),
+  then the bold "Lũy kế" row, "Kế hoạch giai đoạn" (the budget) and "Tỷ lệ lũy kế so với kế hoạch" (shares) -
+  these three with their label in Năm. Row 2 carries the sentence on the priority areas.
+- ``ChiTieuChung``: the context indicators, Mã số | Chỉ tiêu | ĐVT | Số liệu kỳ báo cáo | Cách tính |
+  Số đơn vị báo cáo | Số đơn vị phải báo cáo; then, after an empty row, the growth table with its own italic
+  title row and bold header row: Năm | <indicator name> | ĐVT | Tăng so với năm trước | Số đơn vị báo cáo |
+  Số đơn vị phải báo cáo | Đánh giá ("dưới mục tiêu" below the objective's low end).
 - ``DonVi``: Mã số (unit code) | Đơn vị | Số tháng đã báo cáo | Số tháng phải báo cáo | Số tệp |
   Ngày nhận gần nhất | Số tệp trễ hạn | Địa bàn ưu tiên ("x") | Ghi chú ("chưa báo cáo" / "trễ hạn").
+- ``HoanThanh`` (completeness, DHIS2-style): Mã số | Đơn vị | Địa bàn ưu tiên | Số tháng phải báo cáo |
+  Số tháng đã nhận | Số tháng đúng hạn | Số tháng trễ hạn | Tỷ lệ báo cáo | Tỷ lệ đúng hạn | Tháng chưa báo cáo
+  (period codes) | Tệp trễ hạn | Ghi chú; one row per unit, then the bold "Cộng" row (Mã số empty) with the
+  totals and rates. Row 2 is the coverage note.
+- ``DieuChinh``: STT | Đơn vị | Kỳ báo cáo | Tệp báo cáo | Tệp được thay thế | Mã số | Nội dung | Nguồn | ĐVT |
+  Tổng các báo cáo được thay thế | Báo cáo thay thế | Chênh lệch; one row per difference between a coarser
+  report (a quarter) and the finer ones it replaced. Row 2 says how many matched exactly; "Không có điều chỉnh."
+  if nothing changed.
 - ``TheoDonVi`` (only for recipients with unit detail): Mã số | Chỉ tiêu | ĐVT | <one column per unit> | Cộng;
   indicator rows as in ChiTieu, then one spending row per source (Mã số = source code) and the bold
   "Tổng kinh phí" row (Mã số empty).
 - ``YKien``: STT | Đơn vị | Kỳ báo cáo | Nội dung (difficulties and proposals); "Không có ý kiến." if none.
 
+Sheet order: ChiTieu, KinhPhi, TienDo, KinhPhiNam, ChiTieuChung, DonVi, HoanThanh, DieuChinh, [TheoDonVi], YKien.
 Numbers are real numbers (int when whole, else float; format '#,##0' or '#,##0.0##'), shares are fractions
 (format '0.0%'), missing values are empty cells. Text from inputs is always stored as text, never as a formula.
 """
@@ -37,10 +58,23 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.aggregating import Consolidated
+from pipeline.aggregating import ZERO, Consolidated
 from pipeline.files import atomic_output
+from pipeline.formatting import number
 from pipeline.recipients import Issuer, Recipient
-from pipeline.rendering import by_unit_totals, indicator_groups
+from pipeline.rendering import (
+    by_unit_totals,
+    completeness_of,
+    difference_lines,
+    funding_note,
+    growth_below,
+    growth_objective,
+    indicator_groups,
+    pace_legend,
+    reconciliation_summary,
+    share_of,
+    unit_remark,
+)
 from pipeline.text import nfc
 
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
@@ -49,6 +83,7 @@ INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0##"
 SHARE_FORMAT = "0.0%"
 DATE_FORMAT = "DD/MM/YYYY"
+YEAR_FORMAT = "0"  # a year is a number, shown without a thousands separator
 
 _FONT = "Times New Roman"
 _REGULAR = Font(name=_FONT, size=11)
@@ -135,7 +170,8 @@ def _title(report: Consolidated) -> str:
 def _indicators_sheet(wb: Workbook, report: Consolidated) -> None:
     cumulative = f"Lũy kế từ đầu chương trình ({report.cumulative_period.title})"
     headers = ["Mã số", "Chỉ tiêu", "ĐVT", "Thực hiện trong kỳ", cumulative, "Mục tiêu giai đoạn", "Tỷ lệ đạt"]
-    ws = _sheet(wb, "ChiTieu", report, "I. Kết quả thực hiện theo chỉ tiêu", headers, [9, 52, 12, 14, 20, 14, 11])
+    subtitle = "I. Kết quả thực hiện theo chỉ tiêu" + (f". {report.coverage_note}" if report.coverage_note else "")
+    ws = _sheet(wb, "ChiTieu", report, subtitle, headers, [9, 52, 12, 14, 20, 14, 11])
     row = FIRST_DATA_ROW
     for group in indicator_groups(report):
         _put(ws, row, 1, group.code, bold=True)
@@ -213,6 +249,199 @@ def _units_sheet(wb: Workbook, report: Consolidated) -> None:
             _put(ws, row, col, value)
 
 
+def _pace_sheet(wb: Workbook, report: Consolidated) -> None:
+    headers = [
+        "Mã số",
+        "Loại",
+        "Nội dung",
+        "ĐVT",
+        "Lũy kế thực hiện",
+        "Mục tiêu giai đoạn",
+        "Tỷ lệ đạt",
+        "Tiến độ yêu cầu",
+        "Chênh lệch",
+        "Cơ sở tính",
+        "Đánh giá",
+    ]
+    behind = len(report.behind_pace)
+    subtitle = f"Tiến độ thực hiện so với mục tiêu giai đoạn: {behind} dòng chậm tiến độ. "
+    subtitle += pace_legend(report).replace("\u25bc ", "") if report.pace else ""
+    ws = _sheet(wb, "TienDo", report, subtitle, headers, [9, 10, 50, 12, 14, 14, 11, 11, 11, 20, 16], landscape=True)
+    for row, p in enumerate(report.pace, start=FIRST_DATA_ROW):
+        values: list[Value] = [p.code, "Chỉ tiêu" if p.kind == "indicator" else "Kinh phí", p.name, p.unit,
+                               p.achieved, p.target]
+        for col, value in enumerate(values, start=1):
+            _put(ws, row, col, value, bold=p.behind)
+        _put(ws, row, 7, p.share, share=True, bold=p.behind)
+        _put(ws, row, 8, p.expected_share, share=True, bold=p.behind)
+        _put(ws, row, 9, p.gap, share=True, bold=p.behind)
+        _put(ws, row, 10, p.basis, bold=p.behind)
+        _put(ws, row, 11, "chậm tiến độ" if p.behind else "", bold=p.behind)
+    if not report.pace:
+        _put(ws, FIRST_DATA_ROW, 3, "Không có số liệu.")
+
+
+def _funding_sheet(wb: Workbook, report: Consolidated) -> None:
+    f, prog = report.funding, report.programme
+    sources = prog.source_codes
+    average = f.average_per_year if f else ZERO
+    headers = [
+        "Năm",
+        "Số tháng",
+        *sources,
+        "Cộng",
+        f"So với bình quân {number(average)} {prog.money_unit}/năm",
+        "Trong đó: địa bàn ưu tiên",
+    ]
+    subtitle = f"Kinh phí thực hiện theo năm và nguồn vốn. ĐVT: {prog.money_unit}"
+    if report.funding is not None and funding_note(report):
+        subtitle += f". {funding_note(report)}"
+    ws = _sheet(wb, "KinhPhiNam", report, subtitle, headers, [24, 9, *([13] * len(sources)), 13, 16, 14])
+    if f is None:
+        _put(ws, FIRST_DATA_ROW, 1, "Không có số liệu.")
+        return
+    row = FIRST_DATA_ROW
+    for y in f.years:
+        values: list[Value] = [y.year, y.months, *(y.by_source.get(s) for s in sources), y.total]
+        for col, value in enumerate(values, start=1):
+            _put(ws, row, col, value)
+        ws.cell(row, 1).number_format = YEAR_FORMAT
+        _put(ws, row, len(values) + 1, share_of(y.total, f.average_per_year), share=True)
+        _put(ws, row, len(values) + 2, y.priority)
+        row += 1
+    budget_total = sum(f.budget.values(), ZERO)
+    priority = sum((y.priority for y in f.years), ZERO)
+    summary: list[tuple[str, list[Value], bool, bool, Value]] = [
+        ("Lũy kế", [f.cumulative.get(s) for s in sources] + [f.cumulative_total], False, True, priority),
+        ("Kế hoạch giai đoạn", [f.budget.get(s) for s in sources] + [budget_total], False, False, None),
+        ("Tỷ lệ lũy kế so với kế hoạch",
+         [share_of(f.cumulative.get(s, ZERO), f.budget.get(s)) for s in sources]
+         + [share_of(f.cumulative_total, budget_total)], True, False, None),
+    ]
+    for label, values, share, bold, last in summary:
+        _put(ws, row, 1, label, bold=bold)
+        _put(ws, row, 2, None, bold=bold)
+        for col, value in enumerate(values, start=3):
+            _put(ws, row, col, value, share=share, bold=bold)
+        _put(ws, row, len(values) + 3, None, bold=bold)
+        _put(ws, row, len(values) + 4, last, bold=bold)
+        row += 1
+
+
+def _context_sheet(wb: Workbook, report: Consolidated) -> None:
+    prog = report.programme
+    title = prog.context.name if prog.context else "Chỉ tiêu chung về công nghiệp nông thôn"
+    headers = ["Mã số", "Chỉ tiêu", "ĐVT", "Số liệu kỳ báo cáo", "Cách tính", "Số đơn vị báo cáo",
+               "Số đơn vị phải báo cáo"]
+    subtitle = f"{title}; số liệu cộng từ các đơn vị đã báo cáo chỉ tiêu"
+    ws = _sheet(wb, "ChiTieuChung", report, subtitle, headers, [9, 45, 12, 16, 16, 12, 12, 16])
+    row = FIRST_DATA_ROW
+    for c in report.context:
+        how = "tại thời điểm cuối kỳ" if c.kind == "level" else "cộng trong kỳ"
+        for col, value in enumerate([c.code, c.name, c.unit, c.value, how, c.units_reporting, c.units_expected], 1):
+            _put(ws, row, col, value)
+        row += 1
+    if not report.context:
+        _put(ws, row, 2, "Không có số liệu.")
+        row += 1
+    if prog.growth is None:
+        return
+    indicator = prog.indicators[prog.growth.indicator]
+    row += 1
+    ws.cell(row, 1, _clean(f"Tăng trưởng {indicator.name.lower()} ({growth_objective(report)})")).font = _SUBTITLE
+    row += 1
+    growth_headers = ["Năm", indicator.name, "ĐVT", "Tăng so với năm trước", "Số đơn vị báo cáo",
+                      "Số đơn vị phải báo cáo", "Đánh giá"]
+    for col, header in enumerate(growth_headers, start=1):
+        _put(ws, row, col, header, bold=True).alignment = _HEADER_ALIGN
+    ws.row_dimensions[row].height = 45
+    row += 1
+    for g in report.growth:
+        below = growth_below(report, g.growth)
+        verdict = "dưới mục tiêu" if below else "" if g.growth is None else "đạt mục tiêu"
+        if not g.complete:
+            verdict = "; ".join(v for v in (verdict, "chưa đủ đơn vị báo cáo") if v)
+        for col, value in enumerate([g.year, g.value, indicator.unit], start=1):
+            _put(ws, row, col, value, bold=below)
+        ws.cell(row, 1).number_format = YEAR_FORMAT
+        _put(ws, row, 4, g.growth, share=True, bold=below)
+        for col, value in enumerate([g.units_reporting, g.units_expected, verdict], start=5):
+            _put(ws, row, col, value, bold=below)
+        row += 1
+    if not report.growth:
+        _put(ws, row, 2, "Chưa có năm trọn vẹn để tính mức tăng.")
+
+
+def _completeness_sheet(wb: Workbook, report: Consolidated) -> None:
+    c = completeness_of(report)
+    headers = [
+        "Mã số",
+        "Đơn vị",
+        "Địa bàn ưu tiên",
+        "Số tháng phải báo cáo",
+        "Số tháng đã nhận",
+        "Số tháng đúng hạn",
+        "Số tháng trễ hạn",
+        "Tỷ lệ báo cáo",
+        "Tỷ lệ đúng hạn",
+        "Tháng chưa báo cáo",
+        "Tệp trễ hạn",
+        "Ghi chú",
+    ]
+    subtitle = "Mức độ đầy đủ và đúng hạn của báo cáo (tháng-đơn vị)"
+    if report.coverage_note:
+        subtitle += f". {report.coverage_note}"
+    widths = [14, 40, 10, 11, 11, 11, 11, 11, 11, 24, 30, 18]
+    ws = _sheet(wb, "HoanThanh", report, subtitle, headers, widths, landscape=True)
+    row = FIRST_DATA_ROW
+    for u in c.rows:
+        values: list[Value] = [u.unit_code, u.unit_name, "x" if u.priority else "", u.months_expected,
+                               u.months_covered, u.months_on_time, u.months_late]
+        for col, value in enumerate(values, start=1):
+            _put(ws, row, col, value)
+        _put(ws, row, 8, share_of(Decimal(u.months_covered), Decimal(u.months_expected)), share=True)
+        _put(ws, row, 9, share_of(Decimal(u.months_on_time), Decimal(u.months_expected)), share=True)
+        for col, value in enumerate([", ".join(u.missing_months), ", ".join(u.late_files), unit_remark(u)], 10):
+            _put(ws, row, col, value)
+        row += 1
+    totals: list[Value] = ["", "Cộng", "", c.expected, c.received, c.on_time, c.late]
+    for col, value in enumerate(totals, start=1):
+        _put(ws, row, col, value, bold=True)
+    _put(ws, row, 8, c.rate, share=True, bold=True)
+    _put(ws, row, 9, c.on_time_rate, share=True, bold=True)
+    for col in (10, 11, 12):
+        _put(ws, row, col, None, bold=True)
+
+
+def _reconciliation_sheet(wb: Workbook, report: Consolidated) -> None:
+    headers = [
+        "STT",
+        "Đơn vị",
+        "Kỳ báo cáo",
+        "Tệp báo cáo",
+        "Tệp được thay thế",
+        "Mã số",
+        "Nội dung",
+        "Nguồn",
+        "ĐVT",
+        "Tổng các báo cáo được thay thế",
+        "Báo cáo thay thế",
+        "Chênh lệch",
+    ]
+    subtitle = reconciliation_summary(report) or "Không có báo cáo nhiều tháng thay cho các báo cáo đã gửi trước."
+    widths = [6, 28, 18, 26, 30, 9, 40, 9, 12, 14, 14, 12]
+    ws = _sheet(wb, "DieuChinh", report, subtitle, headers, widths, landscape=True)
+    lines = difference_lines(report)
+    if not lines:
+        _put(ws, FIRST_DATA_ROW, 2, "Không có điều chỉnh.")
+    for row, d in enumerate(lines, start=FIRST_DATA_ROW):
+        values: list[Value] = [row - FIRST_DATA_ROW + 1, d.unit_name, d.period_title, d.file_name,
+                               ", ".join(d.finer_files), d.code, d.name, d.source, d.unit, d.finer_total,
+                               d.coarser, d.change]
+        for col, value in enumerate(values, start=1):
+            _put(ws, row, col, value)
+
+
 def _by_unit_sheet(wb: Workbook, report: Consolidated) -> None:
     prog, units = report.programme, report.by_unit
     totals = by_unit_totals(report)
@@ -266,7 +495,12 @@ def write_excel_report(report: Consolidated, recipient: Recipient, issuer: Issue
     wb.remove(wb.active)
     _indicators_sheet(wb, report)
     _budget_sheet(wb, report)
+    _pace_sheet(wb, report)
+    _funding_sheet(wb, report)
+    _context_sheet(wb, report)
     _units_sheet(wb, report)
+    _completeness_sheet(wb, report)
+    _reconciliation_sheet(wb, report)
     if recipient.unit_detail:
         _by_unit_sheet(wb, report)
     _notes_sheet(wb, report)

@@ -4,28 +4,52 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from decimal import Decimal as D
 from functools import lru_cache
 
 from pipeline.aggregating import (
     BudgetRow,
     Consolidated,
+    ContextRow,
     IndicatorRow,
     Note,
     RejectedFile,
     UnitRow,
     UnitStatus,
 )
+from pipeline.completeness import Completeness
 from pipeline.periods import Kind, Period, quarter
 from pipeline.programme import Programme, load_programmes
+from pipeline.progress import Funding, FundingYear, GrowthYear, Pace
 from pipeline.recipients import Issuer, Recipient, load_recipients
+from pipeline.rollup import Difference, Reconciliation
 
 # Known figures (2012-Q3): P1.2 45 in the quarter, 120 since 2011 of a target of 300 (40,0 %);
 # P1 spent KCQG 20,56 + KCĐP 15 in the quarter, 200,5 since 2011 of a budget of 1.260.
 IN_PERIOD = {"P1.2": D("45"), "P4.3": D("12"), "P5.2": D("2")}
-CUMULATIVE = {"P1.2": D("120"), "P4.3": D("38"), "P5.2": D("7")}
+# Cumulative results: 40 % of each target (rounded) unless given here. 21 of 60 months have passed (35 %),
+# so P1.1 (0 of 4), P3.1 (2 of 15: 13,3 %) and P4.1 (0 of 1) are behind pace by more than 10 points.
+CUMULATIVE = {"P1.1": D("0"), "P1.2": D("120"), "P3.1": D("2"), "P4.3": D("38"), "P5.2": D("7")}
 SPENT_IN_PERIOD = {"P1": {"KCQG": D("20.56"), "KCĐP": D("15"), "Khác": D("0")}}
-SPENT_CUMULATIVE = {"P1": {"KCQG": D("120.5"), "KCĐP": D("80"), "Khác": D("0")}}
+# Spent since 2011, by sub-programme and source: 7.130,5 in all; P1 (200,5 of 1.260: 15,9 %) is behind pace.
+SPENT_CUMULATIVE = {
+    "P1": {"KCQG": D("120.5"), "KCĐP": D("80"), "Khác": D("0")},
+    "P2": {"KCQG": D("0"), "KCĐP": D("110"), "Khác": D("70")},
+    "P3": {"KCQG": D("800"), "KCĐP": D("850"), "Khác": D("50")},
+    "P4": {"KCQG": D("350"), "KCĐP": D("1500"), "Khác": D("900")},
+    "P5": {"KCQG": D("0"), "KCĐP": D("420"), "Khác": D("180")},
+    "P6": {"KCQG": D("1400"), "KCĐP": D("80"), "Khác": D("40")},
+    "P7": {"KCQG": D("60"), "KCĐP": D("120"), "Khác": D("0")},
+}
+EXPECTED_SHARE = D("0.35")  # 21/60 months, an even spread
+BEHIND = {"P1.1", "P3.1", "P4.1", "P1"}
+# Funding by year: 2011 whole, 2012 to September (the rest of the cumulative figures above).
+FUNDING_2011 = {"KCQG": D("1500"), "KCĐP": D("1800"), "Khác": D("700")}  # 4.000: 97,3 % of 4.112
+PRIORITY = {2011: D("1200"), 2012: D("950")}  # 2.150 of 7.130,5 spent in the priority areas: 30,2 %
+# Context indicators for the quarter, and production value (C3) by whole year with its growth.
+CONTEXT = {"C1": (D("1250"), 2), "C2": (D("8430"), 2), "C3": (D("312450.5"), 3)}
+GROWTH = ((2011, D("1150000"), None), (2012, D("1288000"), D("0.12")), (2013, D("1520000"), D("0.18")))
 
 UNIT_NAMES = [
     ("bu-dang", "Bù Đăng", True),
@@ -57,11 +81,51 @@ def recipient(code: str) -> Recipient:
 
 
 def _unit_status(code: str, name: str, priority: bool) -> UnitStatus:
+    """Lộc Ninh sent nothing; Bù Đăng sent July (late) and September but not August; the others sent the quarter."""
     if code in MISSING:
         return UnitStatus(code, name, priority, 3, 0, 0, ("2012-07", "2012-08", "2012-09"), (), None)
-    late = (f"{code}-2012-09.xlsx",) if code == "bu-dang" else ()
-    files = (f"{code}-2012-Q3.xlsx", *late)
-    return UnitStatus(code, name, priority, 3, 3, 2 if late else 3, (), files, datetime(2012, 10, 3, 9, 30), late)
+    if code == "bu-dang":
+        files = ("bu-dang-2012-07.xlsx", "bu-dang-2012-09.xlsx")
+        return UnitStatus(code, name, priority, 3, 2, 1, ("2012-08",), files, datetime(2012, 10, 3, 9, 30),
+                          ("bu-dang-2012-07.xlsx",))
+    return UnitStatus(code, name, priority, 3, 3, 3, (), (f"{code}-2012-Q3.xlsx",), datetime(2012, 10, 3, 9, 30))
+
+
+# Đồng Xoài's quarter replaced its July report and changed three figures; the centre's matched its months.
+RECONCILIATIONS = (
+    Reconciliation("dong-xoai", "2012-Q3", "dong-xoai-2012-Q3.xlsx", ("dong-xoai-2012-07.xlsx",), 1, 3, (
+        Difference("budget", "P1", "KCQG", D("9"), D("20.1")),
+        Difference("indicator", "P1.2", "", D("4"), D("10")),
+        Difference("budget", "P4", "Khác", D("0"), D("15")),
+    )),
+    Reconciliation("ttkc", "2012-Q3", "ttkc-2012-Q3.xlsx", ("ttkc-2012-07.xlsx", "ttkc-2012-08.xlsx",
+                                                               "ttkc-2012-09.xlsx"), 3, 3, ()),
+)
+
+
+def _pace(indicators: tuple[IndicatorRow, ...], budget: tuple[BudgetRow, ...]) -> tuple[Pace, ...]:
+    basis, margin = "chia đều theo thời gian", D("0.10")
+    return (
+        *(Pace("indicator", i.code, i.name, i.unit, i.cumulative, i.target, EXPECTED_SHARE, basis, margin)
+          for i in indicators),
+        *(Pace("budget", b.subprogramme, b.name, "triệu đồng", b.cumulative_total, b.budget_total, EXPECTED_SHARE,
+               basis, margin) for b in budget),
+    )
+
+
+def _funding(prog: Programme) -> Funding:
+    cumulative = {s: sum((SPENT_CUMULATIVE[sp][s] for sp in SPENT_CUMULATIVE), D(0)) for s in prog.source_codes}
+    years = (
+        FundingYear(2011, 12, dict(FUNDING_2011), PRIORITY[2011]),
+        FundingYear(2012, 9, {s: cumulative[s] - FUNDING_2011[s] for s in prog.source_codes}, PRIORITY[2012]),
+    )
+    return Funding(years, dict(prog.budget.by_source), D("4112"))
+
+
+def _context(prog: Programme) -> tuple[ContextRow, ...]:
+    assert prog.context is not None
+    return tuple(ContextRow(i.code, i.name, i.unit, i.kind, CONTEXT[i.code][0], CONTEXT[i.code][1], 3)
+                 for i in prog.context.indicators)
 
 
 def _unit_row(code: str, name: str, index: int) -> UnitRow:
@@ -73,12 +137,20 @@ def _unit_row(code: str, name: str, index: int) -> UnitRow:
     return UnitRow(code, name, results, spending)
 
 
+def _cumulative(code: str, target: Decimal) -> Decimal:
+    return CUMULATIVE.get(code, (target * D("0.4")).quantize(D(1), rounding=ROUND_HALF_UP))
+
+
 def sample_report(unit_count: int = 4, **changes: object) -> Consolidated:
-    """The sample report for 2012-Q3 with the first `unit_count` units; `changes` replace fields."""
+    """The sample report for 2012-Q3 with the first `unit_count` units; `changes` replace fields.
+
+    Growth is shown for 2011-2013 (three whole years, which a 2012-Q3 report would not have yet) so that the
+    growth table has figures to show: 2012 +12,0 % (below the 15 % objective), 2013 +18,0 %.
+    Replacing `units` replaces the completeness rows too (unless `completeness` is given)."""
     prog = programme()
     indicators = tuple(
         IndicatorRow(
-            sp.code, i.code, i.name, i.unit, IN_PERIOD.get(i.code, D(0)), CUMULATIVE.get(i.code, D(0)), i.target
+            sp.code, i.code, i.name, i.unit, IN_PERIOD.get(i.code, D(0)), _cumulative(i.code, i.target), i.target
         )
         for sp in prog.subprogrammes
         for i in sp.indicators
@@ -99,9 +171,10 @@ def sample_report(unit_count: int = 4, **changes: object) -> Consolidated:
     by_unit = tuple(
         _unit_row(code, name, i) for i, (code, name, _) in enumerate(c for c in chosen if c[0] not in MISSING)
     )
+    period = quarter(2012, 3)
     report = Consolidated(
         programme=prog,
-        period=quarter(2012, 3),
+        period=period,
         cumulative_period=Period((2011, 1), (2012, 9), Kind.SPAN),
         indicators=indicators,
         budget=budget,
@@ -116,5 +189,13 @@ def sample_report(unit_count: int = 4, **changes: object) -> Consolidated:
             RejectedFile("khong-ro.xls", 1, "không đọc được tệp"),
         ),
         generated_on=date(2012, 10, 5),
+        completeness=Completeness(period.code, statuses),
+        reconciliations=RECONCILIATIONS,
+        pace=_pace(indicators, budget),
+        funding=_funding(prog),
+        context=_context(prog),
+        growth=tuple(GrowthYear(y, v, 10, 10, g) for y, v, g in GROWTH),
     )
+    if "units" in changes and "completeness" not in changes:
+        changes["completeness"] = Completeness(period.code, changes["units"])  # type: ignore[arg-type]
     return replace(report, **changes) if changes else report

@@ -5,15 +5,23 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from render_samples import issuer, recipient, sample_report
+from render_samples import BEHIND, issuer, recipient, sample_report
 
 from pipeline.aggregating import Note, UnitRow, UnitStatus
-from pipeline.excel_report import DECIMAL_FORMAT, FIRST_DATA_ROW, HEADER_ROW, INT_FORMAT, write_excel_report
+from pipeline.excel_report import (
+    DECIMAL_FORMAT,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    INT_FORMAT,
+    SHARE_FORMAT,
+    write_excel_report,
+)
 
 
 def _write(tmp_path: Path, code: str = "ubnd-tinh", **changes: object) -> Path:
@@ -29,10 +37,29 @@ def _row(ws: Worksheet, key: str, col: int = 1) -> dict[str, object]:
     raise AssertionError(f"no row {key!r} in {ws.title}")
 
 
+COMMON = ["ChiTieu", "KinhPhi", "TienDo", "KinhPhiNam", "ChiTieuChung", "DonVi", "HoanThanh", "DieuChinh"]
+
+
+def _num(value: object) -> Decimal:
+    """A numeric cell as a Decimal (cells hold int or float)."""
+    assert isinstance(value, int | float) and not isinstance(value, bool), value
+    return Decimal(str(value))
+
+
+def _rows(ws: Worksheet, header_row: int = HEADER_ROW) -> list[dict[str, object]]:
+    headers = [c.value for c in ws[header_row]]
+    out = []
+    for row in ws.iter_rows(min_row=header_row + 1, values_only=True):
+        if all(v is None for v in row):
+            break
+        out.append(dict(zip(headers, row, strict=True)))
+    return out
+
+
 def test_sheets_per_recipient(tmp_path: Path) -> None:
-    assert load_workbook(_write(tmp_path)).sheetnames == ["ChiTieu", "KinhPhi", "DonVi", "TheoDonVi", "YKien"]
+    assert load_workbook(_write(tmp_path)).sheetnames == [*COMMON, "TheoDonVi", "YKien"]
     bo = load_workbook(_write(tmp_path, "bo-cong-thuong"))
-    assert bo.sheetnames == ["ChiTieu", "KinhPhi", "DonVi", "YKien"]
+    assert bo.sheetnames == [*COMMON, "YKien"]
 
 
 def test_layout_title_header_and_frozen_panes(tmp_path: Path) -> None:
@@ -40,7 +67,7 @@ def test_layout_title_header_and_frozen_panes(tmp_path: Path) -> None:
     for ws in wb:
         assert ws["A1"].value == "Báo cáo tình hình thực hiện Chương trình khuyến công quý III năm 2012"
         assert ws["A2"].value
-        assert ws.cell(HEADER_ROW, 1).value in ("Mã số", "STT")
+        assert ws.cell(HEADER_ROW, 1).value in ("Mã số", "STT", "Năm")
         assert all(c.font.b for c in ws[HEADER_ROW] if c.value)
         assert ws.freeze_panes in ("A4", "D4")
         assert ws.print_title_rows == "$3:$3"
@@ -90,7 +117,7 @@ def test_units_sheet(tmp_path: Path) -> None:
     assert ws["A2"].value.startswith("III. Tình hình báo cáo của các đơn vị: 3/4 đơn vị đã báo cáo")
     bu_dang = _row(ws, "bu-dang")
     assert bu_dang["Đơn vị"] == "Bù Đăng"
-    assert bu_dang["Số tháng đã báo cáo"] == 3 and bu_dang["Số tệp"] == 2 and bu_dang["Số tệp trễ hạn"] == 1
+    assert bu_dang["Số tháng đã báo cáo"] == 2 and bu_dang["Số tệp"] == 2 and bu_dang["Số tệp trễ hạn"] == 1
     assert bu_dang["Ngày nhận gần nhất"] == datetime(2012, 10, 3)
     assert bu_dang["Ghi chú"] == "trễ hạn" and bu_dang["Địa bàn ưu tiên"] == "x"
     assert _row(ws, "loc-ninh")["Ghi chú"] == "chưa báo cáo"
@@ -140,6 +167,7 @@ def test_input_text_never_becomes_a_formula(tmp_path: Path) -> None:
     wb = load_workbook(path)
     names = [c.value for c in wb["DonVi"]["B"][FIRST_DATA_ROW - 1 :]]
     assert names == INJECTIONS
+    assert [c.value for c in wb["HoanThanh"]["B"][FIRST_DATA_ROW - 1 : -1]] == INJECTIONS  # then "Cộng"
     assert [c.value for c in wb["TheoDonVi"][HEADER_ROW]][3:-1] == INJECTIONS
     assert [c.value for c in wb["YKien"]["D"][FIRST_DATA_ROW - 1 :]] == INJECTIONS
     for ws in wb:
@@ -162,3 +190,124 @@ def test_write_is_atomic(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     _write(tmp_path)  # overwriting works too
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
+def test_completeness_sheet(tmp_path: Path, code: str) -> None:
+    ws = load_workbook(_write(tmp_path, code))["HoanThanh"]
+    report = sample_report()
+    assert ws["A2"].value.endswith(report.coverage_note)
+    rows = _rows(ws)
+    assert [r["Mã số"] for r in rows] == [u.unit_code for u in report.units] + [None]
+    for r, u in zip(rows, report.units, strict=False):
+        assert r["Đơn vị"] == u.unit_name
+        assert r["Địa bàn ưu tiên"] == ("x" if u.priority else None)
+        assert _num(r["Số tháng phải báo cáo"]) == u.months_expected
+        assert _num(r["Số tháng đã nhận"]) == u.months_covered
+        assert _num(r["Số tháng đúng hạn"]) == u.months_on_time
+        assert _num(r["Số tháng trễ hạn"]) == u.months_late
+        assert r["Tỷ lệ báo cáo"] == pytest.approx(u.months_covered / u.months_expected)
+        assert r["Tháng chưa báo cáo"] == (", ".join(u.missing_months) or None)
+    bu_dang = rows[0]
+    assert (bu_dang["Tháng chưa báo cáo"], bu_dang["Tệp trễ hạn"]) == ("2012-08", "bu-dang-2012-07.xlsx")
+    assert bu_dang["Ghi chú"] == "thiếu 1 tháng; trễ hạn" and rows[2]["Ghi chú"] == "chưa báo cáo"
+    assert bu_dang["Tỷ lệ đúng hạn"] == pytest.approx(1 / 3)
+    total = rows[-1]
+    assert total["Đơn vị"] == "Cộng"
+    assert [_num(total[k]) for k in ("Số tháng phải báo cáo", "Số tháng đã nhận", "Số tháng đúng hạn",
+                                      "Số tháng trễ hạn")] == [Decimal(12), Decimal(8), Decimal(7), Decimal(1)]
+    assert total["Tỷ lệ báo cáo"] == pytest.approx(8 / 12) and total["Tỷ lệ đúng hạn"] == pytest.approx(7 / 12)
+    last = ws.max_row
+    assert ws.cell(last, 2).font.b and ws.cell(last, 8).number_format == SHARE_FORMAT
+    assert load_workbook(_write(tmp_path, code))["ChiTieu"]["A2"].value.endswith(report.coverage_note)
+
+
+def test_pace_sheet(tmp_path: Path) -> None:
+    ws = load_workbook(_write(tmp_path))["TienDo"]
+    assert "trên 10 điểm phần trăm" in ws["A2"].value and "4 dòng chậm tiến độ" in ws["A2"].value
+    report = sample_report()
+    rows = _rows(ws)
+    assert [(r["Mã số"], r["Loại"]) for r in rows] == [
+        (p.code, "Chỉ tiêu" if p.kind == "indicator" else "Kinh phí") for p in report.pace
+    ]
+    for r, p in zip(rows, report.pace, strict=True):
+        assert r["Nội dung"] == p.name and r["ĐVT"] == p.unit
+        assert _num(r["Lũy kế thực hiện"]) == p.achieved and _num(r["Mục tiêu giai đoạn"]) == p.target
+        assert r["Tỷ lệ đạt"] == pytest.approx(float(p.share)) and r["Tiến độ yêu cầu"] == pytest.approx(0.35)
+        assert r["Chênh lệch"] == pytest.approx(float(p.gap))
+        assert r["Cơ sở tính"] == "chia đều theo thời gian"
+        assert r["Đánh giá"] == ("chậm tiến độ" if p.code in BEHIND else None), p.code
+    p1 = next(r for r in rows if r["Mã số"] == "P1")
+    assert _num(p1["Lũy kế thực hiện"]) == Decimal("200.5") and p1["Tỷ lệ đạt"] == pytest.approx(200.5 / 1260)
+    share = next(c for c in ws["G"][FIRST_DATA_ROW - 1 :] if c.value is not None)
+    assert share.number_format == SHARE_FORMAT
+
+
+def test_funding_sheet(tmp_path: Path) -> None:
+    ws = load_workbook(_write(tmp_path, "bo-cong-thuong"))["KinhPhiNam"]
+    assert ws["A2"].value.startswith("Kinh phí thực hiện theo năm và nguồn vốn. ĐVT: triệu đồng.")
+    assert "2.150 triệu đồng, chiếm 30,2 %" in ws["A2"].value
+    average = "So với bình quân 4.112 triệu đồng/năm"
+    rows = {r["Năm"]: r for r in _rows(ws)}
+    assert list(rows) == [2011, 2012, "Lũy kế", "Kế hoạch giai đoạn", "Tỷ lệ lũy kế so với kế hoạch"]
+    y2011, y2012 = rows[2011], rows[2012]
+    assert [_num(y2011[k]) for k in ("Số tháng", "KCQG", "KCĐP", "Khác", "Cộng", "Trong đó: địa bàn ưu tiên")] == [
+        Decimal(12), Decimal(1500), Decimal(1800), Decimal(700), Decimal(4000), Decimal(1200)]
+    assert y2011[average] == pytest.approx(4000 / 4112)
+    assert [_num(y2012[k]) for k in ("Số tháng", "KCQG", "KCĐP", "Khác", "Cộng", "Trong đó: địa bàn ưu tiên")] == [
+        Decimal(9), Decimal("1230.5"), Decimal(1360), Decimal(540), Decimal("3130.5"), Decimal(950)]
+    cum = rows["Lũy kế"]
+    assert [_num(cum[k]) for k in ("KCQG", "KCĐP", "Khác", "Cộng", "Trong đó: địa bàn ưu tiên")] == [
+        Decimal("2730.5"), Decimal(3160), Decimal(1240), Decimal("7130.5"), Decimal(2150)]
+    budget = rows["Kế hoạch giai đoạn"]
+    assert [_num(budget[k]) for k in ("KCQG", "KCĐP", "Khác", "Cộng")] == [
+        Decimal(8130), Decimal(9130), Decimal(3300), Decimal(20560)]
+    shares = rows["Tỷ lệ lũy kế so với kế hoạch"]
+    assert shares["KCQG"] == pytest.approx(2730.5 / 8130) and shares["Cộng"] == pytest.approx(7130.5 / 20560)
+    share_cell = next(c for c in ws["F"] if c.value == pytest.approx(7130.5 / 20560))
+    assert share_cell.number_format == SHARE_FORMAT
+    assert ws.cell(FIRST_DATA_ROW, 1).number_format == "0"  # 2011, not 2.011
+
+
+def test_reconciliation_sheet(tmp_path: Path) -> None:
+    ws = load_workbook(_write(tmp_path))["DieuChinh"]
+    assert ws["A2"].value == ("Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; 1 báo cáo "
+                              "khớp đúng với tổng các tháng, 1 báo cáo có điều chỉnh.")
+    rows = _rows(ws)
+    assert [(r["STT"], r["Mã số"], r["Nguồn"]) for r in rows] == [(1, "P1", "KCQG"), (2, "P1.2", None),
+                                                                  (3, "P4", "Khác")]
+    for r in rows:
+        assert (r["Đơn vị"], r["Kỳ báo cáo"], r["Tệp báo cáo"], r["Tệp được thay thế"]) == (
+            "Đồng Xoài", "quý III năm 2012", "dong-xoai-2012-Q3.xlsx", "dong-xoai-2012-07.xlsx")
+    figures = [(r["Tổng các báo cáo được thay thế"], r["Báo cáo thay thế"], r["Chênh lệch"]) for r in rows]
+    assert [tuple(_num(v) for v in f) for f in figures] == [
+        (Decimal(9), Decimal("20.1"), Decimal("11.1")),
+        (Decimal(4), Decimal(10), Decimal(6)),
+        (Decimal(0), Decimal(15), Decimal(15)),
+    ]
+    assert rows[1]["Nội dung"] == "Lao động được đào tạo mới" and rows[1]["ĐVT"] == "người"
+    assert rows[0]["ĐVT"] == "triệu đồng"
+    none = load_workbook(_write(tmp_path, reconciliations=()))["DieuChinh"]
+    assert none.cell(FIRST_DATA_ROW, 2).value == "Không có điều chỉnh."
+
+
+def test_context_and_growth_sheet(tmp_path: Path) -> None:
+    ws = load_workbook(_write(tmp_path))["ChiTieuChung"]
+    context = {r["Mã số"]: r for r in _rows(ws)}
+    assert list(context) == ["C1", "C2", "C3"]
+    assert _num(context["C1"]["Số liệu kỳ báo cáo"]) == Decimal(1250)
+    assert _num(context["C3"]["Số liệu kỳ báo cáo"]) == Decimal("312450.5")
+    assert context["C1"]["Cách tính"] == "tại thời điểm cuối kỳ" and context["C3"]["Cách tính"] == "cộng trong kỳ"
+    assert (context["C2"]["Số đơn vị báo cáo"], context["C2"]["Số đơn vị phải báo cáo"]) == (2, 3)
+    title = next(c.row for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Tăng trưởng"))
+    assert ws.cell(title, 1).value == ("Tăng trưởng giá trị sản xuất công nghiệp nông thôn "
+                                       "(mục tiêu tăng bình quân 15-20 %/năm)")
+    growth = {r["Năm"]: r for r in _rows(ws, title + 1)}
+    assert list(growth) == [2011, 2012, 2013]
+    value = "Giá trị sản xuất công nghiệp nông thôn"
+    assert [_num(growth[y][value]) for y in growth] == [Decimal(1150000), Decimal(1288000), Decimal(1520000)]
+    assert growth[2011]["Tăng so với năm trước"] is None
+    assert growth[2012]["Tăng so với năm trước"] == pytest.approx(0.12) and growth[2012]["Đánh giá"] == "dưới mục tiêu"
+    assert growth[2013]["Tăng so với năm trước"] == pytest.approx(0.18) and growth[2013]["Đánh giá"] == "đạt mục tiêu"
+    assert ws.cell(title + 1, 1).font.b
+    assert next(c for c in ws["D"] if c.value == pytest.approx(0.12)).number_format == SHARE_FORMAT

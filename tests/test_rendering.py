@@ -21,6 +21,7 @@ from pipeline.rendering import (
     BlockedURLError,
     SafeFetcher,
     by_unit_tables,
+    month_list,
     render_html,
     render_pdf,
     report_basename,
@@ -62,7 +63,7 @@ def test_pdf_has_vietnamese_labels_and_figures(pdfs: dict[str, Path], code: str)
         "I. Kết quả thực hiện theo chỉ tiêu",
         "II. Kinh phí thực hiện",
         "ĐVT: triệu đồng",
-        "III. Tình hình báo cáo của các đơn vị",
+        "IV. Tình hình báo cáo của các đơn vị",
         "Khó khăn, vướng mắc và đề xuất",
         "Lao động được đào tạo mới",
         "1.260",  # P1 budget
@@ -87,9 +88,90 @@ def test_pdf_has_vietnamese_labels_and_figures(pdfs: dict[str, Path], code: str)
 
 def test_unit_detail_only_for_ubnd(pdfs: dict[str, Path]) -> None:
     ubnd, bo = _text(pdfs["ubnd-tinh"]), _text(pdfs["bo-cong-thuong"])
-    assert "IV. Kết quả theo đơn vị" in ubnd and "V. Khó khăn, vướng mắc và đề xuất" in ubnd
+    assert "V. Kết quả theo đơn vị" in ubnd and "VI. Khó khăn, vướng mắc và đề xuất" in ubnd
     assert "Kết quả theo đơn vị" not in bo and "Tổng kinh phí" not in bo
-    assert "IV. Khó khăn, vướng mắc và đề xuất" in bo
+    assert "V. Khó khăn, vướng mắc và đề xuất" in bo and "VI." not in bo
+    # both get the completeness table by unit; only the province's copy has the receipt dates (compact for the Bộ)
+    for text in (ubnd, bo):
+        assert "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp 3 3 3 0" in text
+    assert "Ngày nhận gần nhất" in ubnd and "Ngày nhận gần nhất" not in bo
+
+
+@pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
+def test_pdf_completeness_and_coverage(pdfs: dict[str, Path], code: str) -> None:
+    text = _text(pdfs[code])
+    # totals: 12 unit-months expected, 8 received (66,7 %), 7 on time (58,3 %), 1 late (8,3 %)
+    assert "Đã nhận báo cáo cho 8/12 tháng-đơn vị (66,7 %), trong đó 7/12 tháng-đơn vị đúng hạn (58,3 %)" in text
+    assert "Cộng Tỷ lệ so với số tháng phải báo cáo 12 8 66,7 % 7 58,3 % 1 8,3 %" in text
+    assert "1 đơn vị chưa báo cáo, 1 đơn vị báo cáo chưa đủ số tháng." in text
+    assert re.search(r"Bù Đăng ?\(\*\) 3 2 1 1 8/2012 ", text)  # August missing
+    assert re.search(r"Lộc Ninh ?\(\*\) 3 0 0 0 7-9/2012 ", text)
+    assert "thiếu 1 tháng; trễ hạn" in text and "chưa báo cáo" in text
+    # the coverage note, right under the results table (before the pace legend)
+    note = "Số liệu tổng hợp từ 8/12 tháng-đơn vị đã báo cáo; chưa đủ: Bù Đăng (2/3 tháng), Lộc Ninh (0/3 tháng)."
+    assert note in text and text.index(note) < text.index("Tiến độ yêu cầu: tỷ lệ mục tiêu giai đoạn")
+    assert text.index("P7.2 Đoàn học tập kinh nghiệm") < text.index(note)
+
+
+@pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
+def test_pdf_reconciliation_notes(pdfs: dict[str, Path], code: str) -> None:
+    text = _text(pdfs[code])
+    assert "Điều chỉnh theo báo cáo quý" in text
+    assert ("Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; 1 báo cáo khớp đúng với "
+            "tổng các tháng, 1 báo cáo có điều chỉnh như sau:") in text
+    assert ("Đồng Xoài, quý III năm 2012: báo cáo quý (dong-xoai-2012-Q3.xlsx) được tính thay cho 1 báo cáo đã gửi "
+            "trước (1/3 tháng), điều chỉnh kinh phí P1 (Đào tạo nghề, truyền nghề và phát triển nghề) nguồn KCQG từ 9 "
+            "(tổng các tháng) thành 20,1 triệu đồng (+11,1); P1.2 (Lao động được đào tạo mới) từ 4 (tổng các tháng) "
+            "thành 10 người (+6); kinh phí P4 (Phát triển sản phẩm công nghiệp nông thôn tiêu biểu) nguồn Khác từ 0 "
+            "(tổng các tháng) thành 15 triệu đồng (+15).") in text
+    assert "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp, quý III" not in text  # matched: not listed
+
+
+@pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
+def test_pdf_pace_flags(pdfs: dict[str, Path], code: str) -> None:
+    text = _text(pdfs[code])
+    assert "Tỷ lệ đạt Tiến độ yêu cầu" in text
+    # P1.1 (0 of 4), P3.1 (2 of 15) and P4.1 (0 of 1) are behind the 35 % expected; P1.2 (40 %) is not
+    assert "P1.1 Bộ giáo trình dạy nghề được biên soạn bộ 0 0 4 ▼ 0,0 % 35,0 %" in text
+    assert "P4.1 Hội chợ triển lãm do tỉnh tổ chức hội chợ 0 0 1 ▼ 0,0 % 35,0 %" in text
+    assert "P1.2 Lao động được đào tạo mới người 45 120 300 40,0 % 35,0 %" in text
+    assert "P1 Đào tạo nghề, truyền nghề và phát triển nghề" in text and "1.260 ▼ 15,9 % 35,0 %" in text
+    assert ("(21/60 tháng = 35,0 %). ▼ Chậm tiến độ: tỷ lệ đạt thấp hơn tiến độ yêu cầu trên 10 điểm phần trăm."
+            in text)
+    assert "Các chỉ tiêu chậm tiến độ (3):" in text and "Các nội dung chậm tiến độ giải ngân (1):" in text
+    assert ("P3.1 Mô hình trình diễn kỹ thuật được xây dựng: lũy kế 2/15 mô hình, đạt 13,3 %, tiến độ yêu cầu "
+            "35,0 % (chậm 21,7 điểm phần trăm).") in text
+    assert ("P1 Đào tạo nghề, truyền nghề và phát triển nghề: đã thực hiện 200,5/1.260 triệu đồng, đạt 15,9 %, "
+            "tiến độ yêu cầu 35,0 % (chậm 19,1 điểm phần trăm).") in text
+    # 3 indicator rows + 1 budget row + the pace legend + its reminder under the budget + growth row and legend
+    assert text.count("▼") == 3 + 1 + 1 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
+def test_pdf_funding_by_year(pdfs: dict[str, Path], code: str) -> None:
+    text = _text(pdfs[code])
+    assert "2. Kinh phí theo năm và nguồn vốn" in text
+    assert "Năm KCQG KCĐP Khác Cộng So với bình quân 4.112 triệu đồng/năm" in text
+    assert "2011 1.500 1.800 700 4.000 97,3 %" in text
+    assert "2012 (đến tháng 9) 1.230,5 1.360 540 3.130,5 76,1 %" in text
+    assert "Lũy kế 2.730,5 3.160 1.240 7.130,5" in text  # cumulative total 7.130,5 triệu đồng
+    assert "Kế hoạch giai đoạn 8.130 9.130 3.300 20.560" in text
+    assert "Tỷ lệ lũy kế so với kế hoạch 33,6 % 34,6 % 37,6 % 34,7 %" in text
+    assert ("kinh phí thực hiện tại các địa bàn ưu tiên (Bù Đăng, Lộc Ninh) là 2.150 triệu đồng, chiếm 30,2 % "
+            "tổng kinh phí đã thực hiện.") in text
+
+
+@pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
+def test_pdf_context_and_growth(pdfs: dict[str, Path], code: str) -> None:
+    text = _text(pdfs[code])
+    assert "III. Chỉ tiêu chung về công nghiệp nông thôn" in text
+    assert "C1 Cơ sở sản xuất công nghiệp nông thôn đang hoạt động cơ sở 1.250 tại thời điểm cuối kỳ 2/3" in text
+    assert "C3 Giá trị sản xuất công nghiệp nông thôn triệu đồng 312.450,5 cộng trong kỳ 3/3" in text
+    assert "(mục tiêu tăng bình quân 15-20 %/năm)" in text
+    assert "2011 1.150.000 - 10/10" in text
+    assert "2012 1.288.000 ▼ 12,0 % 10/10" in text  # below 15 %: marked
+    assert "2013 1.520.000 18,0 % 10/10" in text
+    assert "▼ Thấp hơn mục tiêu tăng 15 %/năm." in text
 
 
 def test_by_unit_section_is_landscape(pdfs: dict[str, Path]) -> None:
@@ -131,6 +213,15 @@ def test_html_escapes_input_text() -> None:
     assert "&lt;b&gt;Bù Đăng&lt;/b&gt; (2012-Q3):" in html
 
 
+def test_html_escapes_unit_names_and_file_names() -> None:
+    report = sample_report()
+    units = (replace(report.units[0], unit_name="<i>Bù Đăng</i>"), *report.units[1:])
+    recs = (replace(report.reconciliations[0], file_name='<img src="http://example.com/x.png">.xlsx'),)
+    html = render_html(sample_report(units=units, reconciliations=recs), recipient("bo-cong-thuong"), issuer())
+    assert "<i>Bù Đăng</i>" not in html and "&lt;i&gt;Bù Đăng&lt;/i&gt;" in html
+    assert 'src="http://example.com' not in html and "(&lt;img src=&#34;http://example.com/x.png&#34;&gt;.xlsx)" in html
+
+
 def test_html_is_nfc_and_self_contained() -> None:
     decomposed = unicodedata.normalize("NFD", "Đề nghị hỗ trợ thêm kinh phí")
     report = sample_report(notes=(Note("Bù Đăng", "2012-Q3", decomposed),))
@@ -143,12 +234,13 @@ def test_html_is_nfc_and_self_contained() -> None:
 def test_zero_shows_0_and_missing_share_shows_dash() -> None:
     report = sample_report()
     no_target = replace(report.indicators[0], target=Decimal(0))
-    report = replace(report, indicators=(no_target, *report.indicators[1:]))
+    pace = tuple(p for p in report.pace if p.code != "P1.1")
+    report = replace(report, indicators=(no_target, *report.indicators[1:]), pace=pace)
     html = render_html(report, recipient("bo-cong-thuong"), issuer())
     row = re.search(r"<td class=\"code\">P1\.1</td>.*?</tr>", html, re.S)
     assert row
     cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(0))
-    assert cells == ["0", "0", "0", "-"]
+    assert cells == ["0", "0", "0", "-", "-"]
 
 
 def test_no_notes_and_no_rejections() -> None:
@@ -233,3 +325,38 @@ def test_empty_report_renders() -> None:
     assert "0/0 đơn vị đã báo cáo" in html
     assert "Không có số liệu." in html
     assert "Chưa có đơn vị nào báo cáo số liệu trong kỳ." in html
+    assert "Không có đơn vị nào phải báo cáo trong kỳ." in html
+
+
+def test_record_without_the_newer_parts_renders() -> None:
+    """A record with no completeness, reconciliations, pace, funding, context or growth (older callers)."""
+    report = sample_report(completeness=None, reconciliations=(), pace=(), funding=None, context=(), growth=())
+    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    assert "Đã nhận báo cáo cho 8/12 tháng-đơn vị" in html  # made from the unit rows
+    assert "Tiến độ yêu cầu:" not in html and "▼" not in html
+    assert "Kinh phí theo năm và nguồn vốn" not in html and "Điều chỉnh theo báo cáo" not in html
+    assert "Chỉ tiêu chung về công nghiệp nông thôn" not in html  # no section without its figures
+    assert "<h2>III. Tình hình báo cáo của các đơn vị</h2>" in html
+    assert "<h2>V. Khó khăn, vướng mắc và đề xuất</h2>" in html
+
+
+def test_context_without_a_whole_year_of_growth() -> None:
+    report = sample_report(growth=())
+    html = render_html(report, recipient("bo-cong-thuong"), issuer())
+    assert "<h2>III. Chỉ tiêu chung về công nghiệp nông thôn</h2>" in html
+    assert "Chưa có năm trọn vẹn để tính mức tăng." in html
+
+
+def test_reconciliations_that_all_match() -> None:
+    matched = tuple(replace(r, differences=()) for r in sample_report().reconciliations)
+    html = render_html(sample_report(reconciliations=matched), recipient("bo-cong-thuong"), issuer())
+    assert ("Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; số liệu của cả 2 báo cáo "
+            "khớp đúng với tổng các tháng.") in html
+    assert "thành" not in html.split("Điều chỉnh theo báo cáo quý")[1].split("</h2>")[0]
+
+
+def test_month_list() -> None:
+    assert month_list(()) == ""
+    assert month_list(("2012-08",)) == "8/2012"
+    assert month_list(("2012-07", "2012-08", "2012-09", "2013-02")) == "7-9/2012; 2/2013"
+    assert month_list(("2012-01", "2012-02", "2012-05")) == "1, 2, 5/2012"
