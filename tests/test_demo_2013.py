@@ -51,3 +51,24 @@ def test_at_least_one_pace_flag(report_2013) -> None:
     for p in behind:
         assert p.share is not None and p.share < p.expected_share - p.margin
     assert any(p.kind == "budget" and p.code == "P6" for p in behind)  # the slow infrastructure programme
+
+
+def test_the_rendered_2013_report_shows_them(report_2013, tmp_path) -> None:
+    from pypdf import PdfReader
+
+    from pipeline.formatting import number
+    from pipeline.recipients import load_recipients
+    from pipeline.rendering import render_pdf
+
+    book = load_recipients()
+    for recipient in book.recipients:
+        pdf = render_pdf(report_2013, recipient, book.issuer, tmp_path / f"{recipient.code}.pdf")
+        text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
+        c = report_2013.completeness
+        assert f"{c.received}/{c.expected}" in text  # the completeness table and summary
+        assert "Điều chỉnh theo báo cáo quý" in text
+        for note in (r for r in report_2013.reconciliations if r.differences):
+            d = note.differences[0]
+            assert f"từ {number(d.finer_total)} (tổng các tháng) thành {number(d.coarser)}" in text
+        assert "Chậm tiến độ" in text or "chậm tiến độ" in text
+        assert all(p.name.split(",")[0][:20] in text for p in report_2013.behind_pace[:3])
