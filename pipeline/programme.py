@@ -69,6 +69,7 @@ class SubProgramme(_Model):
     synonyms: tuple[str, ...] = ()
     budget: Budget
     indicators: tuple[Indicator, ...]
+    tasks: tuple[str, ...] = ()  # the programme's tasks (seed, Điều 4 "Nội dung"), listed for the next period
 
 
 class Group(_Model):
