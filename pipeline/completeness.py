@@ -32,6 +32,13 @@ class ReportingRules(BaseModel):
     deadline_rule: Literal["days_after_period_end", "cutoff_14th"] = "days_after_period_end"
     deadline_days: int = 10
     pace_margin: Decimal = Decimal("0.10")  # flag a line more than 10 percentage points behind its pace
+    # Operations (pipeline/schedules.py): the time zone of the schedules, cron overrides by report kind
+    # (monthly, quarterly, annual, programme), how often the inputs folder is polled, and how long a file must
+    # be left unchanged before it is read (a file still being copied is not read half-way).
+    timezone: str = "Asia/Ho_Chi_Minh"
+    schedules: dict[str, str] = {}
+    intake_poll_seconds: int = 30
+    settle_seconds: int = 5
 
 
 def load_rules(config_dir: Path) -> ReportingRules:
