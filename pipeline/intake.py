@@ -7,6 +7,7 @@ the ledger (same sha256) are not parsed again. Input files are only ever read.
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,18 +25,24 @@ class Pending:
     new: list[FileInfo]  # bytes never seen before: to be read
     known: list[FileInfo]  # bytes already in the ledger under another path or mtime
     unchanged: int  # skipped without hashing
+    settling: tuple[str, ...] = ()  # modified too recently (maybe still being copied): left for the next run
 
 
-def find_pending(inputs: Path, conn: sqlite3.Connection, archive_dir: Path) -> Pending:
-    """New and changed files, each copied into the archive (and hashed) before anything reads it."""
+def find_pending(inputs: Path, conn: sqlite3.Connection, archive_dir: Path, settle_seconds: float = 0) -> Pending:
+    """New and changed files, each copied into the archive (and hashed) before anything reads it. A file
+    modified less than `settle_seconds` ago may still be being copied: it is left for the next run."""
     seen = ledger.seen_unchanged(conn)
     known_hashes = ledger.known_sha256(conn)
-    new, known, unchanged = [], [], 0
+    new, known, unchanged, settling = [], [], 0, []
     batch_hashes: set[str] = set()
+    now = time.time()
     for path in list_inputs(inputs):
         st = path.stat()
         if seen.get(str(path.resolve())) == (st.st_size, st.st_mtime_ns):
             unchanged += 1
+            continue
+        if now - st.st_mtime < settle_seconds:
+            settling.append(path.relative_to(inputs).as_posix())
             continue
         info = archive.take(path, inputs, archive_dir)
         if info.sha256 in known_hashes or info.sha256 in batch_hashes:
@@ -43,7 +50,7 @@ def find_pending(inputs: Path, conn: sqlite3.Connection, archive_dir: Path) -> P
         else:
             batch_hashes.add(info.sha256)
             new.append(info)
-    return Pending(new, known, unchanged)
+    return Pending(new, known, unchanged, tuple(settling))
 
 
 def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry) -> list[ValidationReport]:

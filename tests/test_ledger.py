@@ -160,3 +160,12 @@ def test_inputs_are_never_modified(tmp_path, make_workbook, ingest) -> None:
     ingest(inputs, db)
     assert _snapshot(inputs) == before
     assert {r.status for r in reports} == {Status.ACCEPTED, Status.REJECTED}
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path, make_workbook) -> None:
+    inputs = tmp_path / "inputs"
+    old = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
+    fresh = make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 5}))  # mtime: now
+    with ledger.open_ledger(tmp_path / "ledger.sqlite") as conn:
+        pending = intake.find_pending(inputs, conn, tmp_path / "archive", settle_seconds=60)
+    assert [f.source for f in pending.new] == [old] and pending.settling == (fresh.name,)
