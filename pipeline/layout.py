@@ -145,10 +145,10 @@ HEADER_MARKS = ("stt", "so tt", "dvt", "don vi tinh", "ma so", "ghi chu", "thuc 
 
 def _is_name_header(grid: Grid, r: int, text: str) -> bool:
     """ "Chỉ tiêu", "Nội dung" … heading a column; a longer text starting so only in a row of other headers."""
-    if re.sub(r"\s*\(.*\)$|[:.]$", "", text) in NAME_HEADERS:
-        return True
     if not _starts(text, NAME_HEADERS):
         return False
+    if re.sub(r"\s*\(.*\)$|[:.]$", "", text) in NAME_HEADERS:
+        return True
     return sum(_starts(grid.text(r, c), HEADER_MARKS) for c in range(1, grid.width + 1)) >= 2
 
 
@@ -256,6 +256,8 @@ def _report_sheet(grids: list[Grid], programme: Programme) -> Grid:
     """The sheet holding the report: the most report-like one (labels, tables), first on ties."""
     def score(g: Grid) -> int:
         return (3 if g.name == wbk.SHEET else 0) + _report_score(g) + (0 if g.hidden else 1)
+    if len(grids) == 1:
+        return grids[0]
     return max(grids, key=score) if grids else Grid(wbk.SHEET, [])
 
 

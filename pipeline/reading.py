@@ -237,6 +237,8 @@ _LEGACY_FONT = re.compile(rb"\.vn|vni[- ]", re.IGNORECASE)
 def _convert_legacy_text(book: Workbook) -> None:
     """Convert text typed in legacy fonts to Unicode, in place, recording each change."""
     fonts = _fonts_or_none(book)
+    if fonts == {}:
+        return  # the file uses no legacy font: nothing to convert
     for grid in book.grids:
         for r, row in enumerate(grid.rows, start=1):
             for c, value in enumerate(row, start=1):
@@ -295,30 +297,40 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
 _ATTR = re.compile(rb"""\b(r|t)\s*=\s*["']([^"']*)["']""")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
+def _cell_start(data: bytes, pos: int) -> int:
+    """Where the <c …> element containing byte `pos` starts (-1 if none)."""
+    start = data.rfind(b"<c", 0, pos)
+    while start >= 0 and data[start + 2:start + 3] not in (b" ", b">", b"\t", b"\n", b"\r"):
+        start = data.rfind(b"<c", 0, start)  # "<col …>" is not a cell
+    return start
+
+
 def _xlsx_flags(path: Path, sheet: str, refs: set[str]) -> dict[str, str]:
     """For these cell references ("E17"): "no value" for a formula with no cached value, or the error
-    shown ("#N/A", "#DIV/0!" …) for an error cell. calamine reads both as empty."""
+    shown ("#N/A", "#DIV/0!" …) for an error cell. calamine reads both as empty. Only the cells holding a
+    formula or an error are looked at, found from their <f> and t="e" marks."""
     with zipfile.ZipFile(path) as z:
         part = _sheet_part(z, sheet)
         if part is None:
             return {}
         data = z.read(part)  # bounded: pipeline.guards has checked the unpacked sizes
+    marks = [m.start() for m in re.finditer(rb"<(?:\w+:)?f[\s>/]|\bt\s*=\s*[\"']e[\"']", data)]
     out: dict[str, str] = {}
-    for m in _CELL.finditer(data):
-        attrs = dict(_ATTR.findall(m.group(1)))
+    for start in sorted({_cell_start(data, pos) for pos in marks} - {-1}):
+        head_end = data.find(b">", start)
+        attrs = dict(_ATTR.findall(data[start:head_end]))
         ref = attrs.get(b"r", b"").decode()
-        if ref not in refs or m.group(2):  # not wanted, or <c …/>: an empty cell
+        if ref not in refs or data[head_end - 1:head_end] == b"/":
             continue
-        body = data[m.end():data.find(b"</c>", m.end())]
+        body = data[head_end:data.find(b"</c>", head_end)]
         value = _VALUE.search(body)
         if attrs.get(b"t") == b"e":
             out[ref] = value.group(1).decode() if value else "#ERROR"
-        elif b"<f" in body and not (value and value.group(1).strip()):
+        elif re.search(rb"<(?:\w+:)?f[\s>/]", body) and not (value and value.group(1).strip()):
             out[ref] = "no value"
     return out
 
