@@ -72,15 +72,19 @@ def aggregate_period(ws: Workspace, programme: Programme, period: Period) -> agg
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def render_reports(ws: Workspace, report: aggregating.Consolidated) -> list[Path]:
+def render_reports(ws: Workspace, report: aggregating.Consolidated, number: int | None = None) -> list[Path]:
     book = load_recipients(ws.config)
+    with ledger.open_ledger(ws.ledger) as conn:
+        subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
+    values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
     out: list[Path] = []
     folder = ws.reports / report.period.code
     for recipient in book.recipients:
         base = folder / rendering.report_basename(report, recipient)
-        out.append(rendering.render_pdf(report, recipient, book.issuer, base.with_suffix(".pdf")))
-        out.append(excel_report.write_excel_report(report, recipient, book.issuer, base.with_suffix(".xlsx")))
-        out.append(rendering.write_html(report, recipient, book.issuer, base.with_suffix(".html")))
+        out.append(rendering.render_pdf(report, recipient, book.issuer, base.with_suffix(".pdf"), number))
+        out.append(excel_report.write_excel_report(report, recipient, book.issuer, base.with_suffix(".xlsx"),
+                                                   number, values))
+        out.append(rendering.write_html(report, recipient, book.issuer, base.with_suffix(".html"), number))
     return out
 
 
@@ -111,12 +115,12 @@ def _ingest(ws: Workspace) -> IngestSummary:
     return summary
 
 
-def _report(ws: Workspace, period: Period) -> list[Path]:
+def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Path]:
     logger = get_run_logger()
     _ingest(ws)
     programme = programme_for_year(load_programmes(ws.config), period.last[0])
     report = aggregate_period(ws, programme, period)
-    paths = render_reports(ws, report) + export_csv(ws, report)
+    paths = render_reports(ws, report, number) + export_csv(ws, report)
     logger.info("reports for %s written to %s", period.code, ws.reports / period.code)
     return paths
 
@@ -156,30 +160,30 @@ def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
 
 @flow(name="monthly_report", flow_run_name=_run_name("monthly"))
 def monthly_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
-                   ledger_file: str | None = None) -> list[Path]:
+                   ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.MONTH, ws.config))
+    return _report(ws, resolve_period(period, Kind.MONTH, ws.config), number)
 
 
 @flow(name="quarterly_report", flow_run_name=_run_name("quarterly"))
 def quarterly_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
-                     ledger_file: str | None = None) -> list[Path]:
+                     ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.QUARTER, ws.config))
+    return _report(ws, resolve_period(period, Kind.QUARTER, ws.config), number)
 
 
 @flow(name="annual_report", flow_run_name=_run_name("annual"))
 def annual_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
-                  ledger_file: str | None = None) -> list[Path]:
+                  ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.YEAR, ws.config))
+    return _report(ws, resolve_period(period, Kind.YEAR, ws.config), number)
 
 
 @flow(name="programme_report", flow_run_name=_run_name("programme"))
 def programme_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
-                     ledger_file: str | None = None) -> list[Path]:
+                     ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.SPAN, ws.config))
+    return _report(ws, resolve_period(period, Kind.SPAN, ws.config), number)
 
 
 FLOW_FOR_KIND = {

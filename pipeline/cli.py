@@ -92,6 +92,8 @@ def run(
     inputs: InputsOpt = None,
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
+    number: Annotated[int | None, typer.Option(min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT' "
+                                               "(left blank to fill in by hand if omitted)")] = None,
 ) -> None:
     """Run the report flow matching each period (monthly, quarterly, annual, programme)."""
     ws = _ws(inputs, outputs, ledger)
@@ -103,7 +105,7 @@ def run(
     import flows
 
     for p in periods:
-        paths = flows.FLOW_FOR_KIND[p.kind](p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger))
+        paths = flows.FLOW_FOR_KIND[p.kind](p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number)
         typer.echo(f"{p.code}: reports in {ws.reports / p.code}")
         for path in paths:
             typer.echo(f"  {path}")

@@ -1,57 +1,64 @@
-"""Write the consolidated report as an Excel workbook (openpyxl).
+"""Write the consolidated report as an Excel workbook (openpyxl): the same content as the PDF, print-ready.
 
 Layout (stable; tests and users rely on it). Every sheet:
 
-- row 1: the report title and period ("Báo cáo tình hình thực hiện Chương trình khuyến công quý III năm 2012");
-- row 2: what the table is, with its unit line ("ĐVT: triệu đồng") where it has one;
-- row 3: the header row (bold; repeated when printed; panes frozen below it);
-- row 4 on: the data.
+- row 1: the title — for an appendix sheet "Phụ lục 01. KẾT QUẢ THỰC HIỆN … - quý III năm 2012", else the
+  report's title ("Báo cáo tình hình thực hiện Chương trình khuyến công quý III năm 2012");
+- row 2: what the table is, with its unit line ("ĐVT: triệu đồng") where it has one; on an appendix sheet it
+  starts with "(Kèm theo Báo cáo số 05/BC-SCT ngày … của Sở Công Thương)";
+- row 3: the header row (bold; panes frozen below it);
+- row 4 on: the data, totals rows in bold.
 
-Sheets and columns:
+Print setup on every sheet: A4, landscape where the table is wide, fit to the page width (fitToWidth=1,
+fitToHeight=0), rows 1-3 repeated on every printed page, margins as the report's, page numbers in the footer.
 
-- ``ChiTieu``: Mã số | Chỉ tiêu | ĐVT | Thực hiện trong kỳ | Lũy kế từ đầu chương trình | Mục tiêu giai đoạn |
-  Tỷ lệ đạt. A sub-programme row (Mã số "P1", bold) precedes its indicators (Mã số "P1.1" …). Row 2 ends
-  with the coverage note (how many unit-months the figures come from).
-- ``KinhPhi``: Mã số | Nội dung | Trong kỳ: <source code> … | Trong kỳ: Cộng | Lũy kế từ đầu chương trình |
-  Kế hoạch giai đoạn | Tỷ lệ đạt; one row per sub-programme, then the bold "Tổng cộng" row (Mã số empty).
-- ``TienDo``: Mã số | Loại ("Chỉ tiêu" / "Kinh phí") | Nội dung | ĐVT | Lũy kế thực hiện | Mục tiêu giai đoạn |
-  Tỷ lệ đạt | Tiến độ yêu cầu | Chênh lệch (share minus expected share) | Cơ sở tính | Đánh giá ("chậm tiến độ"
-  or empty); one row per indicator, then one per sub-programme's budget. Row 2 explains the margin.
-- ``KinhPhiNam``: Năm | Số tháng | <source code> … | Cộng | So với bình quân <average> <money>/năm |
-  Trong đó: địa bàn ưu tiên; one row per year (Năm a number; Số tháng < 12 for the year the period ends in),
-  then the bold "Lũy kế" row, "Kế hoạch giai đoạn" (the budget) and "Tỷ lệ lũy kế so với kế hoạch" (shares) -
-  these three with their label in Năm. Row 2 carries the sentence on the priority areas.
-- ``ChiTieuChung``: the context indicators, Mã số | Chỉ tiêu | ĐVT | Số liệu kỳ báo cáo | Cách tính |
-  Số đơn vị báo cáo | Số đơn vị phải báo cáo; then, after an empty row, the growth table with its own italic
-  title row and bold header row: Năm | <indicator name> | ĐVT | Tăng so với năm trước | Số đơn vị báo cáo |
-  Số đơn vị phải báo cáo | Đánh giá ("dưới mục tiêu" below the objective's low end).
-- ``DonVi``: Mã số (unit code) | Đơn vị | Số tháng đã báo cáo | Số tháng phải báo cáo | Số tệp |
-  Ngày nhận gần nhất | Số tệp trễ hạn | Địa bàn ưu tiên ("x") | Ghi chú ("chưa báo cáo" / "trễ hạn").
-- ``HoanThanh`` (completeness, DHIS2-style): Mã số | Đơn vị | Địa bàn ưu tiên | Số tháng phải báo cáo |
-  Số tháng đã nhận | Số tháng đúng hạn | Số tháng trễ hạn | Tỷ lệ báo cáo | Tỷ lệ đúng hạn | Tháng chưa báo cáo
-  (period codes) | Tệp trễ hạn | Ghi chú; one row per unit, then the bold "Cộng" row (Mã số empty) with the
-  totals and rates. Row 2 is the coverage note.
-- ``DieuChinh``: STT | Đơn vị | Kỳ báo cáo | Tệp báo cáo | Tệp được thay thế | Mã số | Nội dung | Nguồn | ĐVT |
-  Tổng các báo cáo được thay thế | Báo cáo thay thế | Chênh lệch; one row per difference between a coarser
-  report (a quarter) and the finer ones it replaced. Row 2 says how many matched exactly; "Không có điều chỉnh."
-  if nothing changed.
-- ``TheoDonVi`` (only for recipients with unit detail): Mã số | Chỉ tiêu | ĐVT | <one column per unit> | Cộng;
-  indicator rows as in ChiTieu, then one spending row per source (Mã số = source code) and the bold
-  "Tổng kinh phí" row (Mã số empty).
-- ``YKien``: STT | Đơn vị | Kỳ báo cáo | Nội dung (difficulties and proposals); "Không có ý kiến." if none.
+Appendix sheets, one per appendix of the recipient's copy and numbered as in its PDF ("PhuLuc01" …):
 
-Sheet order: ChiTieu, KinhPhi, TienDo, KinhPhiNam, ChiTieuChung, DonVi, HoanThanh, DieuChinh, [TheoDonVi], YKien.
+- results: Mã số | Chỉ tiêu | ĐVT | Thực hiện trong kỳ | Lũy kế từ đầu chương trình (…) | Mục tiêu giai đoạn |
+  Tỷ lệ đạt | Tiến độ yêu cầu | Đánh giá ("chậm tiến độ"); a sub-programme row (Mã số "P1", bold) precedes its
+  indicators; the last row (bold) counts the indicators and those behind pace.
+- funding (the seed's appendix): Mã số | Nội dung | Kế hoạch: Tổng | Kế hoạch: <source> … | Trong kỳ: Tổng |
+  Trong kỳ: <source> … | Lũy kế: Tổng | Lũy kế: <source> … | Tỷ lệ đạt | Tiến độ yêu cầu; one row per
+  sub-programme, then the bold "Tổng cộng" row (Mã số empty).
+- units (recipients with unit detail): Mã số | Chỉ tiêu | ĐVT | <one column per unit> | Cộng; indicator rows,
+  then one spending row per source (Mã số = source code) and the bold "Tổng kinh phí" row.
+- kcqg (recipients with the national funds set apart): Mã số | Chương trình | Kế hoạch giai đoạn (KCQG) |
+  Thực hiện trong kỳ | Lũy kế từ đầu chương trình | Tỷ lệ đạt | Tỷ trọng trong tổng kinh phí đã thực hiện; then
+  the bold "Tổng cộng" row.
+- reporting (completeness, DHIS2-style): Mã số | Đơn vị | Địa bàn ưu tiên | Số tháng phải báo cáo |
+  Số tháng đã nhận | Số tháng đúng hạn | Số tháng trễ hạn | Tỷ lệ báo cáo | Tỷ lệ đúng hạn | Tháng chưa báo cáo |
+  Tệp trễ hạn | Ghi chú; then the bold "Cộng" row with the totals and rates.
+
+Then, for every recipient:
+
+- ``TienDo``: Mã số | Loại | Nội dung | ĐVT | Lũy kế thực hiện | Mục tiêu giai đoạn | Tỷ lệ đạt | Tiến độ yêu cầu |
+  Chênh lệch | Cơ sở tính | Đánh giá; one row per indicator, then one per sub-programme's budget.
+- ``KinhPhiNam``: Năm | Số tháng | <source> … | Cộng | So với bình quân … | Trong đó: địa bàn ưu tiên; one row
+  per year, then "Lũy kế" (bold), "Kế hoạch giai đoạn" and "Tỷ lệ lũy kế so với kế hoạch".
+- ``ChiTieuChung``: the context indicators, then (after an empty row) the growth table with its own title
+  and header rows.
+- ``DonVi``: Mã số | Đơn vị | Số tháng đã báo cáo | Số tháng phải báo cáo | Số tệp | Ngày nhận gần nhất |
+  Số tệp trễ hạn | Địa bàn ưu tiên | Ghi chú.
+- ``DieuChinh``: one row per difference between a coarser report and the finer ones it replaced.
+- ``YKien``: STT | Đơn vị | Kỳ báo cáo | Nội dung (difficulties and proposals).
+- ``DuLieu`` (recipients with ``data_sheet``, when the values are given): every value behind the figures in
+  long form: STT | Mã đơn vị | Đơn vị | Kỳ báo cáo | Loại | Mã số | Nguồn | Giá trị | Tệp | Ô (sheet!cell) |
+  SHA-256 | Ngày nhận | Tính trong kỳ | Tính lũy kế; with an auto-filter.
+
 Numbers are real numbers (int when whole, else float; format '#,##0' or '#,##0.0##'), shares are fractions
-(format '0.0%'), missing values are empty cells. Text from inputs is always stored as text, never as a formula.
+(format '0.0%'), missing values are empty cells. Text — above all text from the officers — is always stored
+as text, never as a formula (a leading "=", "+", "-" or "@" is kept as typed, with Excel's quote prefix).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -63,6 +70,11 @@ from pipeline.files import atomic_output
 from pipeline.formatting import number
 from pipeline.recipients import Issuer, Recipient
 from pipeline.rendering import (
+    APPENDIX_TITLES,
+    NATIONAL,
+    appendix_numbers,
+    attachment_line,
+    budget_total_expected,
     by_unit_totals,
     completeness_of,
     difference_lines,
@@ -70,9 +82,12 @@ from pipeline.rendering import (
     growth_below,
     growth_objective,
     indicator_groups,
+    national_rows,
+    pace_index,
     pace_legend,
     reconciliation_summary,
     share_of,
+    unit_names,
     unit_remark,
 )
 from pipeline.text import nfc
@@ -83,6 +98,7 @@ INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0##"
 SHARE_FORMAT = "0.0%"
 DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 YEAR_FORMAT = "0"  # a year is a number, shown without a thousands separator
 
 _FONT = "Times New Roman"
@@ -136,26 +152,47 @@ def _sheet(
     *,
     landscape: bool = False,
     freeze: str = "A4",
+    title: str | None = None,
 ) -> Worksheet:
-    """A sheet with the title, subtitle and header rows, column widths, frozen panes and print setup."""
+    """A sheet with the title, subtitle and header rows, column widths, frozen panes and print setup.
+
+    Print setup: A4, portrait or landscape, fit to the page width, the title and header rows repeated on
+    every printed page, margins as the report's (NĐ 30/2020)."""
     ws = wb.create_sheet(name)
-    ws.cell(TITLE_ROW, 1, _title(report)).font = _TITLE
-    ws.cell(SUBTITLE_ROW, 1, _clean(subtitle)).font = _SUBTITLE
+    _text(ws, TITLE_ROW, 1, title or _title(report)).font = _TITLE
+    _text(ws, SUBTITLE_ROW, 1, subtitle).font = _SUBTITLE
     for col, header in enumerate(headers, start=1):
         _put(ws, HEADER_ROW, col, header, bold=True).alignment = _HEADER_ALIGN
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[HEADER_ROW].height = 45
     ws.freeze_panes = freeze
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left, ws.page_margins.right = 30 / 25.4, 15 / 25.4
-    ws.page_margins.top = ws.page_margins.bottom = 20 / 25.4
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font = _FONT
+    if landscape:
+        ws.page_margins.left = ws.page_margins.right = 20 / 25.4
+        ws.page_margins.top, ws.page_margins.bottom = 25 / 25.4, 15 / 25.4
+    else:
+        ws.page_margins.left, ws.page_margins.right = 30 / 25.4, 15 / 25.4
+        ws.page_margins.top = ws.page_margins.bottom = 20 / 25.4
     return ws
+
+
+def _text(ws: Worksheet, row: int, col: int, text: str) -> Cell:
+    """A text cell outside the tables (titles): always text, never a formula."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = _clean(text)
+    cell.data_type = "s"
+    if cell.value.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+    return cell
 
 
 def _clean(text: str) -> str:
@@ -167,52 +204,84 @@ def _title(report: Consolidated) -> str:
     return f"Báo cáo tình hình thực hiện Chương trình khuyến công {report.period.title}"
 
 
-def _indicators_sheet(wb: Workbook, report: Consolidated) -> None:
+@dataclass(frozen=True)
+class Appendix:
+    """Where an appendix sheet goes and what heads it."""
+
+    sheet: str  # "PhuLuc01"
+    title: str  # "Phụ lục 01. KẾT QUẢ THỰC HIỆN … - quý III năm 2012"
+    attachment: str  # "(Kèm theo Báo cáo số 05/BC-SCT ngày … của Sở Công Thương)"
+
+
+def _indicators_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
     cumulative = f"Lũy kế từ đầu chương trình ({report.cumulative_period.title})"
-    headers = ["Mã số", "Chỉ tiêu", "ĐVT", "Thực hiện trong kỳ", cumulative, "Mục tiêu giai đoạn", "Tỷ lệ đạt"]
-    subtitle = "I. Kết quả thực hiện theo chỉ tiêu" + (f". {report.coverage_note}" if report.coverage_note else "")
-    ws = _sheet(wb, "ChiTieu", report, subtitle, headers, [9, 52, 12, 14, 20, 14, 11])
-    row = FIRST_DATA_ROW
+    headers = ["Mã số", "Chỉ tiêu", "ĐVT", "Thực hiện trong kỳ", cumulative, "Mục tiêu giai đoạn", "Tỷ lệ đạt",
+               "Tiến độ yêu cầu", "Đánh giá"]
+    subtitle = appx.attachment + (f". {report.coverage_note}" if report.coverage_note else "")
+    ws = _sheet(wb, appx.sheet, report, subtitle, headers, [9, 52, 12, 14, 20, 14, 11, 11, 14], title=appx.title,
+                landscape=True)
+    paces = pace_index(report)
+    row, count, behind = FIRST_DATA_ROW, 0, 0
     for group in indicator_groups(report):
         _put(ws, row, 1, group.code, bold=True)
         _put(ws, row, 2, group.name, bold=True)
-        for col in range(3, 8):
+        for col in range(3, len(headers) + 1):
             _put(ws, row, col, None)
         row += 1
         for r in group.rows:
+            p = paces.get(("indicator", r.code))
             for col, value in enumerate([r.code, r.name, r.unit, r.in_period, r.cumulative, r.target], start=1):
                 _put(ws, row, col, value)
             _put(ws, row, 7, r.share, share=True)
+            _put(ws, row, 8, p.expected_share if p else None, share=True)
+            _put(ws, row, 9, "chậm tiến độ" if p and p.behind else "")
+            count, behind = count + 1, behind + bool(p and p.behind)
             row += 1
+    if count:
+        _put(ws, row, 1, "", bold=True)
+        text = f"Cộng: {count} chỉ tiêu" + (f", {count - behind} đạt tiến độ yêu cầu, {behind} chậm tiến độ"
+                                            if report.pace else "")
+        _put(ws, row, 2, text, bold=True)
+        for col in range(3, len(headers) + 1):
+            _put(ws, row, col, None, bold=True)
 
 
-def _budget_sheet(wb: Workbook, report: Consolidated) -> None:
+def _budget_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
+    """Funding by sub-programme and source (the seed's appendix): plan, in the period, since the start."""
     sources = report.programme.source_codes
-    headers = [
-        "Mã số",
-        "Nội dung",
-        *(f"Trong kỳ: {s}" for s in sources),
-        "Trong kỳ: Cộng",
-        "Lũy kế từ đầu chương trình",
-        "Kế hoạch giai đoạn",
-        "Tỷ lệ đạt",
-    ]
-    widths = [9, 45, *([12] * len(sources)), 12, 16, 14, 11]
-    subtitle = f"II. Kinh phí thực hiện. ĐVT: {report.programme.money_unit}"
-    ws = _sheet(wb, "KinhPhi", report, subtitle, headers, widths, landscape=True)
+    groups = ("Kế hoạch", "Trong kỳ", "Lũy kế")
+    headers = ["Mã số", "Nội dung", *(f"{g}: {s}" for g in groups for s in ("Tổng", *sources)), "Tỷ lệ đạt",
+               "Tiến độ yêu cầu"]
+    widths = [9, 42, *([12] * (3 * (len(sources) + 1))), 10, 10]
+    subtitle = f"{appx.attachment}. ĐVT: {report.programme.money_unit}"
+    ws = _sheet(wb, appx.sheet, report, subtitle, headers, widths, landscape=True, title=appx.title, freeze="C4")
+    paces = pace_index(report)
     rows = [(b, False) for b in report.budget] + [(report.budget_totals, True)]
     for row, (b, total) in enumerate(rows, start=FIRST_DATA_ROW):
-        values: list[Value] = [
-            b.subprogramme,
-            b.name,
-            *(b.in_period.get(s) for s in sources),
-            b.in_period_total,
-            b.cumulative_total,
-            b.budget_total,
-        ]
+        values: list[Value] = [b.subprogramme, b.name]
+        for part, whole in ((b.budget, b.budget_total), (b.in_period, b.in_period_total),
+                            (b.cumulative, b.cumulative_total)):
+            values += [whole, *(part.get(s) for s in sources)]
         for col, value in enumerate(values, start=1):
             _put(ws, row, col, value, bold=total)
+        p = paces.get(("budget", b.subprogramme))
+        expected = budget_total_expected(report) if total else p.expected_share if p else None
         _put(ws, row, len(values) + 1, b.share, share=True, bold=total)
+        _put(ws, row, len(values) + 2, expected, share=True, bold=total)
+
+
+def _national_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
+    """The use of national funds (KCQG) by sub-programme, then the totals row."""
+    headers = ["Mã số", "Chương trình", f"Kế hoạch giai đoạn ({NATIONAL})", "Thực hiện trong kỳ",
+               "Lũy kế từ đầu chương trình", "Tỷ lệ đạt", "Tỷ trọng trong tổng kinh phí đã thực hiện"]
+    subtitle = f"{appx.attachment}. ĐVT: {report.programme.money_unit}"
+    ws = _sheet(wb, appx.sheet, report, subtitle, headers, [9, 50, 14, 14, 16, 11, 16], title=appx.title)
+    for row, r in enumerate(national_rows(report), start=FIRST_DATA_ROW):
+        total = not r.code
+        for col, value in enumerate([r.code, r.name, r.budget, r.in_period, r.cumulative], start=1):
+            _put(ws, row, col, value, bold=total)
+        _put(ws, row, 6, r.share, share=True, bold=total)
+        _put(ws, row, 7, r.weight, share=True, bold=total)
 
 
 def _units_sheet(wb: Workbook, report: Consolidated) -> None:
@@ -228,7 +297,7 @@ def _units_sheet(wb: Workbook, report: Consolidated) -> None:
         "Ghi chú",
     ]
     counts = f"{len(report.reporting_units)}/{len(report.units)}"
-    subtitle = f"III. Tình hình báo cáo của các đơn vị: {counts} đơn vị đã báo cáo"
+    subtitle = f"Tình hình báo cáo của các đơn vị: {counts} đơn vị đã báo cáo"
     if report.rejected:
         subtitle += f"; có {len(report.rejected)} tệp bị từ chối, xem biên nhận"
     ws = _sheet(wb, "DonVi", report, subtitle, headers, [14, 40, 12, 12, 9, 14, 10, 10, 16])
@@ -348,7 +417,7 @@ def _context_sheet(wb: Workbook, report: Consolidated) -> None:
         return
     indicator = prog.indicators[prog.growth.indicator]
     row += 1
-    ws.cell(row, 1, _clean(f"Tăng trưởng {indicator.name.lower()} ({growth_objective(report)})")).font = _SUBTITLE
+    _text(ws, row, 1, f"Tăng trưởng {indicator.name.lower()} ({growth_objective(report)})").font = _SUBTITLE
     row += 1
     growth_headers = ["Năm", indicator.name, "ĐVT", "Tăng so với năm trước", "Số đơn vị báo cáo",
                       "Số đơn vị phải báo cáo", "Đánh giá"]
@@ -372,7 +441,7 @@ def _context_sheet(wb: Workbook, report: Consolidated) -> None:
         _put(ws, row, 2, "Chưa có năm trọn vẹn để tính mức tăng.")
 
 
-def _completeness_sheet(wb: Workbook, report: Consolidated) -> None:
+def _completeness_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
     c = completeness_of(report)
     headers = [
         "Mã số",
@@ -388,11 +457,11 @@ def _completeness_sheet(wb: Workbook, report: Consolidated) -> None:
         "Tệp trễ hạn",
         "Ghi chú",
     ]
-    subtitle = "Mức độ đầy đủ và đúng hạn của báo cáo (tháng-đơn vị)"
+    subtitle = f"{appx.attachment}. Mức độ đầy đủ và đúng hạn của báo cáo (tháng-đơn vị)"
     if report.coverage_note:
         subtitle += f". {report.coverage_note}"
     widths = [14, 40, 10, 11, 11, 11, 11, 11, 11, 24, 30, 18]
-    ws = _sheet(wb, "HoanThanh", report, subtitle, headers, widths, landscape=True)
+    ws = _sheet(wb, appx.sheet, report, subtitle, headers, widths, landscape=True, title=appx.title)
     row = FIRST_DATA_ROW
     for u in c.rows:
         values: list[Value] = [u.unit_code, u.unit_name, "x" if u.priority else "", u.months_expected,
@@ -442,13 +511,13 @@ def _reconciliation_sheet(wb: Workbook, report: Consolidated) -> None:
             _put(ws, row, col, value)
 
 
-def _by_unit_sheet(wb: Workbook, report: Consolidated) -> None:
+def _by_unit_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
     prog, units = report.programme, report.by_unit
     totals = by_unit_totals(report)
     headers = ["Mã số", "Chỉ tiêu", "ĐVT", *(u.unit_name for u in units), "Cộng"]
     widths = [9, 45, 12, *([12] * len(units)), 12]
-    subtitle = f"IV. Kết quả thực hiện trong kỳ theo đơn vị; kinh phí tính bằng {prog.money_unit}"
-    ws = _sheet(wb, "TheoDonVi", report, subtitle, headers, widths, landscape=True, freeze="D4")
+    subtitle = f"{appx.attachment}. Kết quả thực hiện trong kỳ theo đơn vị; kinh phí tính bằng {prog.money_unit}"
+    ws = _sheet(wb, appx.sheet, report, subtitle, headers, widths, landscape=True, freeze="D4", title=appx.title)
     last_col = len(headers)
     row = FIRST_DATA_ROW
 
@@ -489,24 +558,63 @@ def _notes_sheet(wb: Workbook, report: Consolidated) -> None:
             _put(ws, row, col, value)
 
 
-def write_excel_report(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path) -> Path:
-    """Write the workbook to `out_path` (atomically) and return that path."""
+def _data_sheet(wb: Workbook, report: Consolidated, provenance: pd.DataFrame) -> None:
+    """Every value behind the period's figures, in long form, with the file and sheet!cell it came from."""
+    headers = ["STT", "Mã đơn vị", "Đơn vị", "Kỳ báo cáo", "Loại", "Mã số", "Nguồn", "Giá trị", "Tệp", "Ô",
+               "SHA-256", "Ngày nhận", "Tính trong kỳ", "Tính lũy kế"]
+    subtitle = ("Dữ liệu: mọi giá trị của các báo cáo trong phạm vi lũy kế, kể cả bản đã được thay thế; "
+                "tệp và ô (sheet!ô) nguồn; có/không được tính vào số liệu kỳ này và lũy kế")
+    widths = [7, 14, 30, 12, 11, 9, 9, 14, 36, 18, 20, 18, 10, 10]
+    ws = _sheet(wb, "DuLieu", report, subtitle, headers, widths, landscape=True, freeze="D4")
+    names = unit_names(report)
+    kinds = {"indicator": "chỉ tiêu", "budget": "kinh phí"}
+    for i, r in enumerate(provenance.itertuples(index=False), start=1):
+        row = FIRST_DATA_ROW + i - 1
+        received = pd.Timestamp(r.received_at).to_pydatetime().replace(tzinfo=None) if r.received_at else None
+        values: list[Value] = [i, r.unit, names.get(r.unit, r.unit), r.period_reported, kinds.get(r.kind, r.kind),
+                               r.code, r.source or "", Decimal(str(r.value)), r.file, r.cell, r.sha256, received,
+                               "có" if r.counts_in_period else "không", "có" if r.counts_cumulative else "không"]
+        for col, value in enumerate(values, start=1):
+            _put(ws, row, col, value)
+        if received is not None:
+            ws.cell(row, 12).value = received  # with its time of day
+            ws.cell(row, 12).number_format = DATETIME_FORMAT
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headers))}{max(HEADER_ROW, ws.max_row)}"
+
+
+APPENDIX_SHEETS = {
+    "results": _indicators_sheet,
+    "funding": _budget_sheet,
+    "units": _by_unit_sheet,
+    "kcqg": _national_sheet,
+    "reporting": _completeness_sheet,
+}
+
+
+def write_excel_report(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
+                       number: int | None = None, provenance: pd.DataFrame | None = None) -> Path:
+    """Write the workbook to `out_path` (atomically) and return that path.
+
+    `number` is the report's number (as in the PDF); `provenance` (pipeline.export.provenance) fills the
+    DuLieu sheet for recipients with `data_sheet`."""
     wb = Workbook()
     wb.remove(wb.active)
-    _indicators_sheet(wb, report)
-    _budget_sheet(wb, report)
+    attachment = attachment_line(report, issuer, number)
+    for key, no in appendix_numbers(recipient).items():
+        title = f"Phụ lục {no}. {APPENDIX_TITLES[key]} - {report.period.title}"
+        APPENDIX_SHEETS[key](wb, report, Appendix(f"PhuLuc{no}", title, attachment))
     _pace_sheet(wb, report)
     _funding_sheet(wb, report)
     _context_sheet(wb, report)
     _units_sheet(wb, report)
-    _completeness_sheet(wb, report)
     _reconciliation_sheet(wb, report)
-    if recipient.unit_detail:
-        _by_unit_sheet(wb, report)
     _notes_sheet(wb, report)
+    if recipient.data_sheet and provenance is not None:
+        _data_sheet(wb, report, provenance)
     wb.properties.title = _title(report)
     wb.properties.creator = f"{issuer.parent} - {issuer.name}"
     wb.properties.subject = recipient.name
+    wb.properties.identifier = issuer.document_number(number).replace("\u00a0", " ")
     with atomic_output(out_path) as tmp:
         wb.save(tmp)
     return out_path

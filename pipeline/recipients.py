@@ -1,14 +1,27 @@
-"""Recipients of the consolidated report and the issuing body, as data."""
+"""Recipients of the consolidated report and the issuing body, as data (config/recipients.yaml).
+
+Each recipient has its name, the salutation line ("Kính gửi: …"), what its copy contains (body sections and
+appendices, in order; unit-level detail; the national funds set apart), the "Nơi nhận" list and the signer.
+Adding a recipient is adding an entry to the file.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.paths import CONFIG_DIR
 from pipeline.text import nfc
+
+# Body sections, numbered I., II. … in the order the recipient lists them.
+Section = Literal["results", "funding", "reporting", "difficulties", "tasks"]
+# Appendices, numbered Phụ lục 01, 02 … in the order the recipient lists them.
+Appendix = Literal["results", "funding", "units", "kcqg", "reporting"]
+SECTIONS: tuple[str, ...] = ("results", "funding", "reporting", "difficulties", "tasks")
+APPENDICES: tuple[str, ...] = ("results", "funding", "units", "kcqg", "reporting")
 
 
 class _Model(BaseModel):
@@ -16,21 +29,66 @@ class _Model(BaseModel):
 
 
 class Issuer(_Model):
-    parent: str
-    name: str
-    place: str
+    parent: str  # "UBND TỈNH BÌNH PHƯỚC"
+    name: str  # "SỞ CÔNG THƯƠNG"
+    place: str  # "Bình Phước" (where the body sits, for the date line)
+    short_name: str = "Sở Công Thương"  # in sentences ("… của Sở Công Thương")
+    document_code: str = "BC-SCT"  # "Số: 05/BC-SCT"
+    number_width: int = Field(default=2, ge=1, le=6)  # numbers below 10 zero-padded (NĐ 30/2020)
+
+    def document_number(self, number: int | None) -> str:
+        """ "Số: 05/BC-SCT"; with no number, the blank the office fills in by hand ("Số:      /BC-SCT")."""
+        if number is None:
+            return f"Số:{' ' * 6}/{self.document_code}".replace(" ", "\u00a0")
+        return f"Số: {number:0{self.number_width}d}/{self.document_code}"
+
+
+class Signer(_Model):
+    authority: str = ""  # "KT. GIÁM ĐỐC" (empty when the head signs)
+    title: str  # "PHÓ GIÁM ĐỐC"
+    name: str  # the signer's name, in bold under the signature
 
 
 class Recipient(_Model):
     code: str
     name: str
     salutation: str
-    unit_detail: bool = True
+    unit_detail: bool = True  # results by reporting unit (appendix "units", unit-level sentences)
+    kcqg_separate: bool = False  # the use of national funds (KCQG) set apart (section II and appendix "kcqg")
+    data_sheet: bool = False  # Excel: the long-form sheet of every value with its file and cell
+    sections: tuple[Section, ...] = ("results", "funding", "reporting", "difficulties", "tasks")
+    appendices: tuple[Appendix, ...] = ("results", "funding", "reporting")
+    copies: tuple[str, ...] = ("Như trên", "Lưu: VT")  # "Nơi nhận:" lines, without the dash and the ";"
+    signer: Signer = Signer(authority="", title="GIÁM ĐỐC", name="")
+
+    @model_validator(mode="after")
+    def _check(self) -> Recipient:
+        for key, seen in (("sections", self.sections), ("appendices", self.appendices)):
+            if len(set(seen)) != len(seen):
+                raise ValueError(f"{self.code}: {key} listed twice: {list(seen)}")
+        if "units" in self.appendices and not self.unit_detail:
+            raise ValueError(f"{self.code}: appendix 'units' needs unit_detail: true")
+        if "kcqg" in self.appendices and not self.kcqg_separate:
+            raise ValueError(f"{self.code}: appendix 'kcqg' needs kcqg_separate: true")
+        return self
+
+    @property
+    def copy_lines(self) -> list[str]:
+        """ "- Như trên;" … "- Lưu: VT, QLCN." (the last line ends with a full stop)."""
+        lines = [c.strip().rstrip(";.") for c in self.copies if c.strip()]
+        return [f"- {c}{'.' if i == len(lines) - 1 else ';'}" for i, c in enumerate(lines)]
 
 
 class RecipientBook(_Model):
     issuer: Issuer
     recipients: tuple[Recipient, ...]
+
+    @model_validator(mode="after")
+    def _unique(self) -> RecipientBook:
+        codes = [r.code for r in self.recipients]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"recipient codes must be unique: {codes}")
+        return self
 
 
 def load_recipients(config_dir: Path = CONFIG_DIR) -> RecipientBook:

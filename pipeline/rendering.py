@@ -1,11 +1,16 @@
 """Render the consolidated report as HTML (preview) and PDF (Jinja2 + WeasyPrint).
 
-The template is ``templates/report.html.j2``; it inlines ``templates/report.css`` so the HTML preview
-stands alone. Everything that came from inputs is escaped (autoescape on), and WeasyPrint may only load
-``data:`` URLs and files inside the templates folder (``SafeFetcher``).
+The document follows NĐ 30/2020/NĐ-CP (domain-notes §5): the two-column header, "Số: 05/BC-SCT", place and
+date, "BÁO CÁO" and its summary line, "Kính gửi:", the body in sections I, II … written as sentences from the
+figures, charts (inline SVG, pipeline.charts), "Nơi nhận:" and the signer, then the tables as numbered
+appendices ("Phụ lục 01" …). What each recipient's copy holds is data (config/recipients.yaml).
 
-The helpers below turn the record's newer parts (completeness, reconciliations, pace, funding by year,
-context indicators and growth) into rows and Vietnamese sentences; the Excel writer uses the same ones.
+The template is ``templates/report.html.j2``; it inlines ``templates/report.css`` so the HTML preview
+stands alone. Everything that came from inputs is escaped (autoescape on; the SVG charts escape their text
+themselves), and WeasyPrint may only load ``data:`` URLs and files inside the templates folder
+(``SafeFetcher``); the report itself loads nothing.
+
+The helpers below turn the record into rows and Vietnamese sentences; the Excel writer uses the same ones.
 """
 
 from __future__ import annotations
@@ -21,15 +26,18 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from pipeline.aggregating import ZERO, Consolidated, IndicatorRow, UnitRow
+from pipeline import charts
+from pipeline.aggregating import ZERO, BudgetRow, Consolidated, IndicatorRow, UnitRow
 from pipeline.completeness import Completeness, ReportingRules, UnitStatus
 from pipeline.files import atomic_output
 from pipeline.formatting import long_date, number, percent, short_date
 from pipeline.paths import TEMPLATES_DIR
-from pipeline.periods import Kind, PeriodError, parse_period
+from pipeline.periods import Kind, Period, PeriodError, month, parse_period, quarter, year
+from pipeline.programme import Programme
 from pipeline.progress import FundingYear, Pace
 from pipeline.recipients import Issuer, Recipient
 from pipeline.rollup import Difference, Reconciliation
@@ -415,6 +423,281 @@ def keep_percent(text: str) -> str:
     return text.replace(" %", "\u00a0%")
 
 
+# --- the official document: numbers, sections, appendices ---------------------------------------------------
+
+NATIONAL = "KCQG"  # the national khuyến công funds, set apart for the Bộ Công Thương
+SECTION_TITLES = {
+    "results": "KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG CỦA CHƯƠNG TRÌNH",
+    "funding": "KINH PHÍ THỰC HIỆN",
+    "reporting": "TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ",
+    "difficulties": "KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ",
+    "tasks": "NHIỆM VỤ",  # + the next period ("NHIỆM VỤ QUÝ IV NĂM 2012")
+}
+APPENDIX_TITLES = {
+    "results": "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA CHƯƠNG TRÌNH KHUYẾN CÔNG",
+    "funding": "KINH PHÍ THỰC HIỆN THEO CHƯƠNG TRÌNH VÀ NGUỒN VỐN",
+    "units": "KẾT QUẢ THỰC HIỆN THEO ĐƠN VỊ",
+    "kcqg": "SỬ DỤNG KINH PHÍ KHUYẾN CÔNG QUỐC GIA THEO CHƯƠNG TRÌNH",
+    "reporting": "TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ",
+}
+
+
+def appendix_numbers(recipient: Recipient) -> dict[str, str]:
+    """Appendix key -> its number in this recipient's copy ("01", "02" …), in the recipient's order."""
+    return {key: f"{i:02d}" for i, key in enumerate(recipient.appendices, start=1)}
+
+
+def appendix_ref(recipient: Recipient, key: str) -> str:
+    """ " (chi tiết tại Phụ lục 01)" or "" when the recipient's copy has no such appendix."""
+    no = appendix_numbers(recipient).get(key)
+    return f" (chi tiết tại Phụ lục {no})" if no else ""
+
+
+def cite(text: str, recipient: Recipient, key: str) -> str:
+    """`text` with " (chi tiết tại Phụ lục 01)" before its final full stop, when the copy has that appendix."""
+    ref = appendix_ref(recipient, key)
+    return f"{text[:-1]}{ref}." if ref and text.endswith(".") else text + ref
+
+
+def attachment_line(report: Consolidated, issuer: Issuer, number: int | None) -> str:
+    """ "(Kèm theo Báo cáo số 05/BC-SCT ngày 05 tháng 01 năm 2013 của Sở Công Thương)" """
+    no = issuer.document_number(number).removeprefix("Số:").strip("\u00a0 ")
+    if number is None:
+        no = "\u00a0" * 6 + no
+    return f"(Kèm theo Báo cáo số {no} {long_date(report.generated_on)} của {issuer.short_name})"
+
+
+def next_period(period: Period, programme: Programme) -> Period | None:
+    """The period after `period` of the same kind, if it starts within the programme."""
+    y, m = period.last
+    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+    if ny > programme.last_year:
+        return None
+    match period.kind:
+        case Kind.MONTH:
+            return month(ny, nm)
+        case Kind.QUARTER | Kind.NINE_MONTHS:
+            return quarter(ny, (nm - 1) // 3 + 1)
+        case Kind.HALF:
+            return Period((ny, nm), (ny, nm + 5), Kind.HALF)
+        case Kind.YEAR:
+            return year(ny)
+    return None
+
+
+# --- section I: results in sentences ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResultSection:
+    """A sub-programme's results in sentences: one line per indicator, then its funding."""
+
+    code: str
+    name: str
+    lines: tuple[str, ...]
+    budget_line: str
+
+
+def _contributors(report: Consolidated, code: str) -> str:
+    """ "Bù Đăng 30, Đồng Xoài 15" — the units that did something for indicator `code` in the period."""
+    parts = [f"{u.unit_name} {number(u.results[code])}" for u in report.by_unit if u.results.get(code)]
+    return ", ".join(parts)
+
+
+def indicator_sentence(report: Consolidated, row: IndicatorRow, p: Pace | None, by_unit: bool = False) -> str:
+    """ "Lao động được đào tạo mới: trong kỳ thực hiện 45 người; lũy kế 120/300 người, đạt 40,0 % kế hoạch
+    giai đoạn." (with who did it when `by_unit`, and the pace when behind or done)."""
+    unit = f" {row.unit}" if row.unit else ""
+    if row.in_period:
+        now = f"trong kỳ thực hiện {number(row.in_period)}{unit}"
+        who = _contributors(report, row.code) if by_unit else ""
+        now += f" ({who})" if who else ""
+    else:
+        now = "trong kỳ chưa thực hiện"
+    if row.target:
+        total = f"lũy kế {number(row.cumulative)}/{number(row.target)}{unit}, "
+        total += f"đạt {percent(row.share)} kế hoạch giai đoạn"
+        if p is not None and p.behind:
+            total += f", chậm tiến độ (tiến độ yêu cầu {percent(p.expected_share)})"
+        elif row.share is not None and row.share >= 1:
+            total += ", đã hoàn thành kế hoạch giai đoạn"
+    else:
+        total = f"lũy kế {number(row.cumulative)}{unit}"
+    return keep_percent(f"{row.name}: {now}; {total}.")
+
+
+def budget_sentence(report: Consolidated, b: BudgetRow, p: Pace | None) -> str:
+    """ "Kinh phí: trong kỳ 35,56 triệu đồng (KCQG 20,56; KCĐP 15); lũy kế 200,5/1.260 triệu đồng, đạt 15,9 %
+    kế hoạch giai đoạn." """
+    money = report.programme.money_unit
+    if b.in_period_total:
+        parts = "; ".join(f"{s} {number(v)}" for s, v in b.in_period.items() if v)
+        now = f"trong kỳ {number(b.in_period_total)} {money} ({parts})"
+    else:
+        now = "trong kỳ chưa phát sinh"
+    total = f"lũy kế {number(b.cumulative_total)}/{number(b.budget_total)} {money}"
+    if b.share is not None:
+        total += f", đạt {percent(b.share)} kế hoạch giai đoạn"
+    if p is not None and p.behind:
+        total += f", chậm tiến độ (tiến độ yêu cầu {percent(p.expected_share)})"
+    return keep_percent(f"Kinh phí thực hiện: {now}; {total}.")
+
+
+def result_sections(report: Consolidated, recipient: Recipient) -> list[ResultSection]:
+    paces = pace_index(report)
+    budgets = {b.subprogramme: b for b in report.budget}
+    out = []
+    for group in indicator_groups(report):
+        lines = tuple(indicator_sentence(report, r, paces.get(("indicator", r.code)), recipient.unit_detail)
+                      for r in group.rows)
+        b = budgets.get(group.code)
+        line = budget_sentence(report, b, paces.get(("budget", b.subprogramme))) if b else ""
+        out.append(ResultSection(group.code, group.name, lines, line))
+    return out
+
+
+def results_summary(report: Consolidated) -> str:
+    """The opening sentence of section I: how many targets are on pace, which are behind."""
+    done, total = elapsed_months(report)
+    targeted = [r for r in report.indicators if r.target]
+    text = (f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)} ({done}/{total} tháng của giai "
+            f"đoạn), Chương trình có {len(targeted)} chỉ tiêu có mục tiêu giai đoạn")
+    if not report.pace:
+        return text + "."
+    behind = [p.code for p in report.behind_pace if p.kind == "indicator"]
+    finished = [r.code for r in targeted if r.share is not None and r.share >= 1]
+    text += f", trong đó {len(targeted) - len(behind)} chỉ tiêu đạt tiến độ yêu cầu"
+    if finished:
+        text += f" ({len(finished)} chỉ tiêu đã hoàn thành kế hoạch giai đoạn)"
+    if behind:
+        text += f" và {len(behind)} chỉ tiêu chậm tiến độ ({', '.join(behind)})"
+    return text + "."
+
+
+def progress_bars(report: Consolidated) -> list[charts.ProgressBar]:
+    paces = pace_index(report)
+    out = []
+    for group in indicator_groups(report):
+        for r in group.rows:
+            if not r.target:
+                continue
+            p = paces.get(("indicator", r.code))
+            out.append(charts.ProgressBar(r.code, r.name, r.share, p.expected_share if p else None,
+                                          bool(p and p.behind), f"{group.code} {group.name}"))
+    return out
+
+
+def progress_svg(report: Consolidated) -> str:
+    bars = progress_bars(report)
+    return charts.progress_chart(bars) if bars else ""
+
+
+# --- section II: funding in sentences ---------------------------------------------------------------------
+
+def funding_summary(report: Consolidated) -> list[str]:
+    """Sentences on spending in the period and since the programme began, by source."""
+    t, money = report.budget_totals, report.programme.money_unit
+    names = {s.code: s.name for s in report.programme.sources}
+    if t.in_period_total:
+        parts = ", ".join(f"{names.get(s, s)} ({s}) {number(v)} {money}" for s, v in t.in_period.items() if v)
+        first = f"Kinh phí thực hiện trong kỳ là {number(t.in_period_total)} {money}, gồm: {parts}."
+    else:
+        first = "Trong kỳ chưa phát sinh kinh phí thực hiện."
+    by_source = "; ".join(
+        f"{s} {number(t.cumulative[s])}/{number(t.budget[s])} {money} "
+        f"({percent(share_of(t.cumulative[s], t.budget[s]))})" for s in report.programme.source_codes)
+    second = (f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)}, kinh phí thực hiện là "
+              f"{number(t.cumulative_total)}/{number(t.budget_total)} {money}, đạt {percent(t.share)} kế hoạch "
+              f"giai đoạn; theo nguồn: {by_source}.")
+    return [keep_percent(first), keep_percent(second)]
+
+
+def funding_bars(report: Consolidated) -> list[charts.FundingBar]:
+    f = report.funding
+    return [charts.FundingBar(year_label(y), dict(y.by_source)) for y in f.years] if f else []
+
+
+def funding_svg(report: Consolidated) -> str:
+    f = report.funding
+    if f is None or not f.years:
+        return ""
+    sources = [(s.code, s.name) for s in report.programme.sources]
+    return charts.funding_chart(funding_bars(report), sources, unit=report.programme.money_unit,
+                                average=f.average_per_year)
+
+
+@dataclass(frozen=True)
+class NationalRow:
+    """A sub-programme's use of the national funds (KCQG)."""
+
+    code: str
+    name: str
+    budget: Decimal
+    in_period: Decimal
+    cumulative: Decimal
+    cumulative_all: Decimal  # all sources, for the share of KCQG in what was spent
+
+    @property
+    def share(self) -> Decimal | None:
+        return share_of(self.cumulative, self.budget)
+
+    @property
+    def weight(self) -> Decimal | None:
+        return share_of(self.cumulative, self.cumulative_all)
+
+
+def national_rows(report: Consolidated) -> list[NationalRow]:
+    """Every sub-programme's KCQG line, then the totals row (code "")."""
+    rows = [NationalRow(b.subprogramme, b.name, b.budget.get(NATIONAL, ZERO), b.in_period.get(NATIONAL, ZERO),
+                        b.cumulative.get(NATIONAL, ZERO), b.cumulative_total) for b in report.budget]
+    t = report.budget_totals
+    return rows + [NationalRow("", "Tổng cộng", t.budget.get(NATIONAL, ZERO), t.in_period.get(NATIONAL, ZERO),
+                               t.cumulative.get(NATIONAL, ZERO), t.cumulative_total)]
+
+
+def national_summary(report: Consolidated) -> str:
+    """The paragraph on the national funds for the Bộ Công Thương."""
+    if NATIONAL not in report.programme.source_codes:
+        return ""
+    rows = national_rows(report)
+    t, money = rows[-1], report.programme.money_unit
+    used = [f"{r.code} {number(r.in_period)} {money}" for r in rows[:-1] if r.in_period]
+    text = (f"Kinh phí khuyến công quốc gia ({NATIONAL}) của Chương trình giai đoạn là {number(t.budget)} {money}. "
+            f"Trong kỳ đã sử dụng {number(t.in_period)} {money}")
+    text += f" ({'; '.join(used)})" if used else ""
+    text += (f"; lũy kế từ đầu Chương trình {number(t.cumulative)} {money}, đạt {percent(t.share)} kế hoạch "
+             f"giai đoạn và chiếm {percent(t.weight)} tổng kinh phí đã thực hiện.")
+    return keep_percent(text)
+
+
+# --- section III: how the units reported -------------------------------------------------------------------
+
+def reporting_sentences(report: Consolidated) -> list[str]:
+    """Completeness, then the units missing, short of months or late, by name."""
+    c = completeness_of(report)
+    out = [f"{len(report.reporting_units)}/{len(report.units)} đơn vị đã báo cáo. {completeness_summary(report)}"]
+    missing = report.missing_units
+    out.append(f"Các đơn vị chưa báo cáo: {', '.join(u.unit_name for u in missing)}." if missing
+               else "Tất cả các đơn vị đã báo cáo.")
+    partial = [u for u in c.partial_units if u.reported]
+    if partial:
+        out.append("Các đơn vị báo cáo chưa đủ số tháng: "
+                   + "; ".join(f"{u.unit_name} (thiếu {month_list(u.missing_months)})" for u in partial) + ".")
+    late = [u for u in c.rows if u.late_files]
+    if late:
+        out.append("Các đơn vị nộp báo cáo trễ hạn: "
+                   + "; ".join(f"{u.unit_name} ({', '.join(u.late_files)})" for u in late) + ".")
+    if report.rejected:
+        out.append(f"Có {len(report.rejected)} tệp bị từ chối, xem biên nhận.")
+    return [keep_percent(x) for x in out]
+
+
+# --- section V: tasks for the next period --------------------------------------------------------------
+
+def task_groups(report: Consolidated) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(code, name, tasks) of every sub-programme the programme file gives tasks for."""
+    return [(sp.code, sp.name, sp.tasks) for sp in report.programme.subprogrammes if sp.tasks]
+
+
 def _day(value: date | datetime | None) -> str:
     return short_date(value.date() if isinstance(value, datetime) else value)
 
@@ -429,19 +712,43 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(num=number, pct=percent, day=_day, long_date=long_date, months=month_list, signed=signed,
-                       keep=keep_percent)
+                       keep=keep_percent, sentence=lambda text: text[:1].upper() + text[1:])
     return env
 
 
-def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer) -> str:
-    """The report as a self-contained HTML page (NFC), for preview and for the PDF."""
+def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, number: int | None = None) -> str:
+    """The report as a self-contained HTML page (NFC), for preview and for the PDF.
+
+    `number` is the document's number ("Số: 05/BC-SCT"); None leaves it blank for the office to fill in."""
     units = report.units
+    following = next_period(report.period, report.programme)
+    sections = [k for k in recipient.sections
+                if k != "tasks" or (following is not None and task_groups(report))]
     context = {
         "report": report,
         "programme": report.programme,
         "period": report.period,
         "recipient": recipient,
         "issuer": issuer,
+        "doc_number": issuer.document_number(number),
+        "attachment": attachment_line(report, issuer, number),
+        "sections": sections,
+        "section_titles": SECTION_TITLES,
+        "appendices": list(recipient.appendices),
+        "appendix_no": appendix_numbers(recipient),
+        "appendix_titles": APPENDIX_TITLES,
+        "cite": lambda text, key: cite(text, recipient, key),
+        "next_period": following,
+        "task_groups": task_groups(report),
+        "results_summary": keep_percent(results_summary(report)),
+        "result_sections": result_sections(report, recipient),
+        "progress_chart": Markup(progress_svg(report)),
+        "funding_chart": Markup(funding_svg(report)),
+        "funding_summary": funding_summary(report),
+        "national": national_rows(report) if recipient.kcqg_separate else [],
+        "national_summary": national_summary(report) if recipient.kcqg_separate else "",
+        "national_code": NATIONAL,
+        "reporting_sentences": reporting_sentences(report),
         "groups": indicator_groups(report),
         "budget_totals": report.budget_totals,
         "reported_count": len(report.reporting_units),
@@ -465,6 +772,7 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer) -> s
         "funding_note": funding_note(report),
         "year_label": year_label,
         "share_of": share_of,
+        "period_title": _period_title,
         "context_partial": any(c.units_reporting < c.units_expected for c in report.context),
         "growth_objective": growth_objective(report),
         "growth_below": lambda g: growth_below(report, g),
@@ -472,10 +780,11 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer) -> s
     return nfc(_environment().get_template(TEMPLATE).render(context))
 
 
-def render_pdf(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path) -> Path:
+def render_pdf(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
+               number: int | None = None) -> Path:
     """Render the report to `out_path` (written atomically) and return that path."""
     html = HTML(
-        string=render_html(report, recipient, issuer),
+        string=render_html(report, recipient, issuer, number),
         base_url=str(TEMPLATES_DIR),
         url_fetcher=SafeFetcher(),
     )
@@ -484,8 +793,9 @@ def render_pdf(report: Consolidated, recipient: Recipient, issuer: Issuer, out_p
     return out_path
 
 
-def write_html(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path) -> Path:
+def write_html(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
+               number: int | None = None) -> Path:
     """Write the HTML preview (same template as the PDF) atomically and return its path."""
     with atomic_output(out_path) as tmp:
-        tmp.write_text(render_html(report, recipient, issuer), encoding="utf-8")
+        tmp.write_text(render_html(report, recipient, issuer, number), encoding="utf-8")
     return out_path

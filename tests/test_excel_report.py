@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -37,7 +38,7 @@ def _row(ws: Worksheet, key: str, col: int = 1) -> dict[str, object]:
     raise AssertionError(f"no row {key!r} in {ws.title}")
 
 
-COMMON = ["ChiTieu", "KinhPhi", "TienDo", "KinhPhiNam", "ChiTieuChung", "DonVi", "HoanThanh", "DieuChinh"]
+ISSUE4 = ["TienDo", "KinhPhiNam", "ChiTieuChung", "DonVi", "DieuChinh", "YKien"]
 
 
 def _num(value: object) -> Decimal:
@@ -57,34 +58,55 @@ def _rows(ws: Worksheet, header_row: int = HEADER_ROW) -> list[dict[str, object]
 
 
 def test_sheets_per_recipient(tmp_path: Path) -> None:
-    assert load_workbook(_write(tmp_path)).sheetnames == [*COMMON, "TheoDonVi", "YKien"]
-    bo = load_workbook(_write(tmp_path, "bo-cong-thuong"))
-    assert bo.sheetnames == [*COMMON, "YKien"]
+    """One sheet per appendix of the recipient's copy (numbered as in the PDF), then the other tables."""
+    appendices = ["PhuLuc01", "PhuLuc02", "PhuLuc03", "PhuLuc04"]
+    assert load_workbook(_write(tmp_path)).sheetnames == [*appendices, *ISSUE4]
+    assert load_workbook(_write(tmp_path, "bo-cong-thuong")).sheetnames == [*appendices, *ISSUE4]
+    with_data = write_excel_report(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx",
+                                   provenance=_provenance())
+    assert load_workbook(with_data).sheetnames == [*appendices, *ISSUE4, "DuLieu"]
+    bo = write_excel_report(sample_report(), recipient("bo-cong-thuong"), issuer(), tmp_path / "b.xlsx",
+                            provenance=_provenance())
+    assert "DuLieu" not in load_workbook(bo).sheetnames  # programme level only
 
 
 def test_layout_title_header_and_frozen_panes(tmp_path: Path) -> None:
-    wb = load_workbook(_write(tmp_path))
+    wb = load_workbook(write_excel_report(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "x.xlsx",
+                                          number=5, provenance=_provenance()))
     for ws in wb:
-        assert ws["A1"].value == "Báo cáo tình hình thực hiện Chương trình khuyến công quý III năm 2012"
+        if ws.title.startswith("PhuLuc"):
+            assert ws["A1"].value.startswith(f"Phụ lục {ws.title[-2:]}. ")
+            assert ws["A1"].value.endswith(" - quý III năm 2012")
+            assert ws["A2"].value.startswith("(Kèm theo Báo cáo số 05/BC-SCT ngày 05 tháng 10 năm 2012 của Sở Công "
+                                             "Thương)")
+        else:
+            assert ws["A1"].value == "Báo cáo tình hình thực hiện Chương trình khuyến công quý III năm 2012"
         assert ws["A2"].value
         assert ws.cell(HEADER_ROW, 1).value in ("Mã số", "STT", "Năm")
         assert all(c.font.b for c in ws[HEADER_ROW] if c.value)
-        assert ws.freeze_panes in ("A4", "D4")
-        assert ws.print_title_rows == "$3:$3"
-        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1  # A4
+        assert ws.freeze_panes in ("A4", "C4", "D4")
+        assert ws.print_title_rows == "$1:$3"  # title and header rows repeated on every printed page
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1  # A4, fit to the width
+        assert ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert wb["KinhPhi"]["A2"].value.endswith("ĐVT: triệu đồng")
-    assert wb["TheoDonVi"].page_setup.orientation == "landscape"
+    assert wb["PhuLuc01"]["A1"].value == ("Phụ lục 01. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA CHƯƠNG TRÌNH KHUYẾN CÔNG"
+                                          " - quý III năm 2012")
+    assert wb["PhuLuc02"]["A2"].value.endswith("ĐVT: triệu đồng")
+    for name in ("PhuLuc01", "PhuLuc02", "PhuLuc03", "PhuLuc04", "DuLieu"):
+        assert wb[name].page_setup.orientation == "landscape", name
+    blank = load_workbook(_write(tmp_path))["PhuLuc01"]["A2"].value
+    assert blank.startswith("(Kèm theo Báo cáo số " + "\u00a0" * 6 + "/BC-SCT ngày 05 tháng 10 năm 2012")
 
 
 def test_indicators_sheet(tmp_path: Path) -> None:
-    ws = load_workbook(_write(tmp_path))["ChiTieu"]
+    ws = load_workbook(_write(tmp_path))["PhuLuc01"]
     p12 = _row(ws, "P1.2")
     assert p12["Chỉ tiêu"] == "Lao động được đào tạo mới" and p12["ĐVT"] == "người"
     assert p12["Thực hiện trong kỳ"] == 45 and isinstance(p12["Thực hiện trong kỳ"], int)
     assert p12["Lũy kế từ đầu chương trình (từ tháng 1 năm 2011 đến hết tháng 9 năm 2012)"] == 120
     assert p12["Mục tiêu giai đoạn"] == 300
-    assert p12["Tỷ lệ đạt"] == pytest.approx(0.4)
+    assert p12["Tỷ lệ đạt"] == pytest.approx(0.4) and p12["Tiến độ yêu cầu"] == pytest.approx(0.35)
+    assert p12["Đánh giá"] is None and _row(ws, "P1.1")["Đánh giá"] == "chậm tiến độ"
     share_cell = next(c for c in ws["G"] if c.value == pytest.approx(0.4))
     assert share_cell.number_format == "0.0%"
     assert next(c for c in ws["D"] if c.value == 45).number_format == INT_FORMAT
@@ -92,29 +114,107 @@ def test_indicators_sheet(tmp_path: Path) -> None:
     assert _row(ws, "P1.1")["Thực hiện trong kỳ"] == 0  # zero is written, not left empty
     codes = [c.value for c in ws["A"][FIRST_DATA_ROW - 1 :]]
     assert codes[:6] == ["P1", "P1.1", "P1.2", "P1.3", "P1.4", "P2"] and "P7.2" in codes
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[1] == "Cộng: 22 chỉ tiêu, 19 đạt tiến độ yêu cầu, 3 chậm tiến độ"
+    assert all(c.font.b for c in ws[ws.max_row])
+
+
+def test_every_figure_equals_the_aggregates(tmp_path: Path) -> None:
+    """Read each appendix back and compare every number with the Consolidated record."""
+    report = sample_report()
+    src = report.programme.source_codes
+    for code in ("ubnd-tinh", "bo-cong-thuong"):
+        wb = load_workbook(_write(tmp_path, code))
+        results = {r["Mã số"]: r for r in _rows(wb["PhuLuc01"])}
+        cumulative = next(h for h in results["P1.1"] if h.startswith("Lũy kế"))
+        for r in report.indicators:
+            row = results[r.code]
+            assert _num(row["Thực hiện trong kỳ"]) == r.in_period, r.code
+            assert _num(row[cumulative]) == r.cumulative and _num(row["Mục tiêu giai đoạn"]) == r.target
+            assert row["Tỷ lệ đạt"] == pytest.approx(float(r.share))
+        funding = {r["Nội dung"]: r for r in _rows(wb["PhuLuc02"])}
+        for b in (*report.budget, report.budget_totals):
+            row = funding[b.name]
+            for label, part, whole in (("Kế hoạch", b.budget, b.budget_total), ("Trong kỳ", b.in_period,
+                                       b.in_period_total), ("Lũy kế", b.cumulative, b.cumulative_total)):
+                assert _num(row[f"{label}: Tổng"]) == whole, (b.name, label)
+                for s in src:
+                    assert _num(row[f"{label}: {s}"]) == part[s], (b.name, label, s)
+            assert row["Tỷ lệ đạt"] == pytest.approx(float(b.share))
+        third = {r["Mã số"]: r for r in _rows(wb["PhuLuc03"])}
+        if code == "ubnd-tinh":
+            for ind in (i.code for sp in report.programme.subprogrammes for i in sp.indicators):
+                values = [u.results[ind] for u in report.by_unit]
+                assert [_num(third[ind][u.unit_name]) for u in report.by_unit] == values
+                assert _num(third[ind]["Cộng"]) == sum(values)
+        else:  # the national funds by sub-programme
+            for b in report.budget:
+                row = third[b.subprogramme]
+                assert [_num(row[k]) for k in ("Kế hoạch giai đoạn (KCQG)", "Thực hiện trong kỳ",
+                                               "Lũy kế từ đầu chương trình")] == [
+                    b.budget["KCQG"], b.in_period["KCQG"], b.cumulative["KCQG"]]
+            total = _row(wb["PhuLuc03"], "Tổng cộng", col=2)
+            assert _num(total["Lũy kế từ đầu chương trình"]) == Decimal("2730.5")
+            assert total["Tỷ trọng trong tổng kinh phí đã thực hiện"] == pytest.approx(2730.5 / 7130.5)
 
 
 def test_budget_sheet(tmp_path: Path) -> None:
-    ws = load_workbook(_write(tmp_path))["KinhPhi"]
+    ws = load_workbook(_write(tmp_path))["PhuLuc02"]
     p1 = _row(ws, "P1")
     assert p1["Trong kỳ: KCQG"] == pytest.approx(20.56) and isinstance(p1["Trong kỳ: KCQG"], float)
     assert p1["Trong kỳ: KCĐP"] == 15
     assert p1["Trong kỳ: Khác"] == 0
-    assert p1["Trong kỳ: Cộng"] == pytest.approx(35.56)
-    assert p1["Lũy kế từ đầu chương trình"] == pytest.approx(200.5)
-    assert p1["Kế hoạch giai đoạn"] == 1260
-    assert p1["Tỷ lệ đạt"] == pytest.approx(200.5 / 1260)
+    assert p1["Trong kỳ: Tổng"] == pytest.approx(35.56)
+    assert p1["Lũy kế: Tổng"] == pytest.approx(200.5)
+    assert p1["Kế hoạch: Tổng"] == 1260 and p1["Kế hoạch: KCQG"] == 630
+    assert p1["Tỷ lệ đạt"] == pytest.approx(200.5 / 1260) and p1["Tiến độ yêu cầu"] == pytest.approx(0.35)
     total = _row(ws, "Tổng cộng", col=2)
-    assert total["Kế hoạch giai đoạn"] == 20560 and total["Trong kỳ: KCQG"] == pytest.approx(20.56)
+    assert total["Kế hoạch: Tổng"] == 20560 and total["Trong kỳ: KCQG"] == pytest.approx(20.56)
     total_row = next(r for r in ws.iter_rows(min_row=FIRST_DATA_ROW) if r[1].value == "Tổng cộng")
     assert all(c.font.b for c in total_row)
-    money = next(c for c in ws["C"] if c.value == pytest.approx(20.56))
+    money = next(c for c in ws["H"] if c.value == pytest.approx(20.56))
     assert money.number_format == DECIMAL_FORMAT
+
+
+def _provenance() -> pd.DataFrame:
+    """Two values of Bù Đăng's July report (one superseded) and an officer's hostile file name."""
+    return pd.DataFrame({
+        "unit": ["bu-dang", "bu-dang", "dong-xoai"],
+        "period_reported": ["2012-07", "2012-07", "2012-Q3"],
+        "kind": ["indicator", "budget", "indicator"],
+        "code": ["P1.2", "P1", "P1.2"],
+        "source": ["", "KCQG", ""],
+        "value": ["30", "10.28", "15"],
+        "file": ["bu-dang-2012-07.xlsx", "bu-dang-2012-07.xlsx", '=HYPERLINK("http://example.com","x").xlsx'],
+        "sha256": ["a" * 64, "a" * 64, "b" * 64],
+        "cell": ["BaoCao!D12", "BaoCao!D40", "Sheet1!E9"],
+        "received_at": ["2012-08-09T09:30:00", "2012-08-09T09:30:00", "2012-10-03T09:30:00"],
+        "counts_in_period": [True, False, True],
+        "counts_cumulative": [True, True, True],
+    })
+
+
+def test_data_sheet_long_form_with_provenance(tmp_path: Path) -> None:
+    path = write_excel_report(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx",
+                              provenance=_provenance())
+    ws = load_workbook(path)["DuLieu"]
+    rows = _rows(ws)
+    assert [r["Mã đơn vị"] for r in rows] == ["bu-dang", "bu-dang", "dong-xoai"]
+    first = rows[0]
+    assert (first["Đơn vị"], first["Kỳ báo cáo"], first["Loại"], first["Mã số"], first["Nguồn"]) == (
+        "Bù Đăng", "2012-07", "chỉ tiêu", "P1.2", None)
+    assert first["Giá trị"] == 30 and rows[1]["Giá trị"] == pytest.approx(10.28)
+    assert (first["Tệp"], first["Ô"], first["Tính trong kỳ"], rows[1]["Tính trong kỳ"]) == (
+        "bu-dang-2012-07.xlsx", "BaoCao!D12", "có", "không")
+    assert first["Ngày nhận"] == datetime(2012, 8, 9, 9, 30)
+    assert rows[2]["Tệp"] == '=HYPERLINK("http://example.com","x").xlsx'
+    assert ws.cell(FIRST_DATA_ROW + 2, 9).data_type == "s"
+    assert ws.auto_filter.ref == "A3:N6"
 
 
 def test_units_sheet(tmp_path: Path) -> None:
     ws = load_workbook(_write(tmp_path))["DonVi"]
-    assert ws["A2"].value.startswith("III. Tình hình báo cáo của các đơn vị: 3/4 đơn vị đã báo cáo")
+    assert ws["A2"].value.startswith("Tình hình báo cáo của các đơn vị: 3/4 đơn vị đã báo cáo")
     bu_dang = _row(ws, "bu-dang")
     assert bu_dang["Đơn vị"] == "Bù Đăng"
     assert bu_dang["Số tháng đã báo cáo"] == 2 and bu_dang["Số tệp"] == 2 and bu_dang["Số tệp trễ hạn"] == 1
@@ -125,7 +225,7 @@ def test_units_sheet(tmp_path: Path) -> None:
 
 
 def test_by_unit_sheet(tmp_path: Path) -> None:
-    ws = load_workbook(_write(tmp_path))["TheoDonVi"]
+    ws = load_workbook(_write(tmp_path))["PhuLuc03"]
     assert [c.value for c in ws[HEADER_ROW]] == [
         "Mã số",
         "Chỉ tiêu",
@@ -167,8 +267,8 @@ def test_input_text_never_becomes_a_formula(tmp_path: Path) -> None:
     wb = load_workbook(path)
     names = [c.value for c in wb["DonVi"]["B"][FIRST_DATA_ROW - 1 :]]
     assert names == INJECTIONS
-    assert [c.value for c in wb["HoanThanh"]["B"][FIRST_DATA_ROW - 1 : -1]] == INJECTIONS  # then "Cộng"
-    assert [c.value for c in wb["TheoDonVi"][HEADER_ROW]][3:-1] == INJECTIONS
+    assert [c.value for c in wb["PhuLuc04"]["B"][FIRST_DATA_ROW - 1 : -1]] == INJECTIONS  # then "Cộng"
+    assert [c.value for c in wb["PhuLuc03"][HEADER_ROW]][3:-1] == INJECTIONS
     assert [c.value for c in wb["YKien"]["D"][FIRST_DATA_ROW - 1 :]] == INJECTIONS
     for ws in wb:
         for row in ws.iter_rows():
@@ -194,7 +294,7 @@ def test_write_is_atomic(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
 def test_completeness_sheet(tmp_path: Path, code: str) -> None:
-    ws = load_workbook(_write(tmp_path, code))["HoanThanh"]
+    ws = load_workbook(_write(tmp_path, code))["PhuLuc04"]
     report = sample_report()
     assert ws["A2"].value.endswith(report.coverage_note)
     rows = _rows(ws)
@@ -219,7 +319,7 @@ def test_completeness_sheet(tmp_path: Path, code: str) -> None:
     assert total["Tỷ lệ báo cáo"] == pytest.approx(8 / 12) and total["Tỷ lệ đúng hạn"] == pytest.approx(7 / 12)
     last = ws.max_row
     assert ws.cell(last, 2).font.b and ws.cell(last, 8).number_format == SHARE_FORMAT
-    assert load_workbook(_write(tmp_path, code))["ChiTieu"]["A2"].value.endswith(report.coverage_note)
+    assert load_workbook(_write(tmp_path, code))["PhuLuc01"]["A2"].value.endswith(report.coverage_note)
 
 
 def test_pace_sheet(tmp_path: Path) -> None:
