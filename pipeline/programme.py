@@ -53,6 +53,14 @@ class Indicator(_Model):
     level: Literal["all", "province"] = "all"  # "province": carried out by the provincial centre only
     whole: bool = True  # a count: whole numbers only
     synonyms: tuple[str, ...] = ()  # other names officers use for it (free-layout reports)
+    phrase: str | None = None  # the report's sentence for a result: "Đào tạo mới {n} lao động"
+    noun: str | None = None  # the word after a cumulative figure ("lũy kế 180/300 lao động"); the unit if None
+
+    @model_validator(mode="after")
+    def _phrase(self) -> Indicator:
+        if self.phrase is not None and "{n}" not in self.phrase:
+            raise ProgrammeError(f"indicator {self.code}: phrase must contain {{n}}: {self.phrase!r}")
+        return self
 
 
 class Check(_Model):

@@ -504,25 +504,30 @@ def _contributors(report: Consolidated, code: str) -> str:
 
 
 def indicator_sentence(report: Consolidated, row: IndicatorRow, p: Pace | None, by_unit: bool = False) -> str:
-    """ "Lao động được đào tạo mới: trong kỳ thực hiện 45 người; lũy kế 120/300 người, đạt 40,0 % kế hoạch
-    giai đoạn." (with who did it when `by_unit`, and the pace when behind or done)."""
+    """ "Đào tạo mới 45 lao động (huyện Bù Đăng 30, …); lũy kế 180/300 lao động, đạt 60,0 % kế hoạch giai
+    đoạn." - from the indicator's phrase in the programme file when it has one, else "<name>: trong kỳ thực
+    hiện 45 người; …" (with who did it when `by_unit`, and the pace when behind or done)."""
+    indicator = report.programme.indicators.get(row.code)
+    phrase = indicator.phrase if indicator is not None else None
+    noun = (indicator.noun if indicator is not None else None) or row.unit
     unit = f" {row.unit}" if row.unit else ""
-    if row.in_period:
-        now = f"trong kỳ thực hiện {number(row.in_period)}{unit}"
-        who = _contributors(report, row.code) if by_unit else ""
-        now += f" ({who})" if who else ""
+    who = _contributors(report, row.code) if by_unit and row.in_period else ""
+    if row.in_period and phrase:
+        now = phrase.replace("{n}", number(row.in_period)) + (f" ({who})" if who else "")
+    elif row.in_period:
+        now = f"{row.name}: trong kỳ thực hiện {number(row.in_period)}{unit}" + (f" ({who})" if who else "")
     else:
-        now = "trong kỳ chưa thực hiện"
+        now = f"{row.name}: trong kỳ chưa thực hiện"
     if row.target:
-        total = f"lũy kế {number(row.cumulative)}/{number(row.target)}{unit}, "
+        total = f"lũy kế {number(row.cumulative)}/{number(row.target)} {noun}, "
         total += f"đạt {percent(row.share)} kế hoạch giai đoạn"
         if p is not None and p.behind:
             total += f", chậm tiến độ (tiến độ yêu cầu {percent(p.expected_share)})"
         elif row.share is not None and row.share >= 1:
             total += ", đã hoàn thành kế hoạch giai đoạn"
     else:
-        total = f"lũy kế {number(row.cumulative)}{unit}"
-    return keep_percent(f"{row.name}: {now}; {total}.")
+        total = f"lũy kế {number(row.cumulative)} {noun}"
+    return keep_percent(f"{now}; {total}.")
 
 
 def budget_sentence(report: Consolidated, b: BudgetRow, p: Pace | None) -> str:

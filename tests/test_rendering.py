@@ -114,8 +114,7 @@ def test_pdf_body_sections_in_sentences(pdfs: dict[str, Path], code: str) -> Non
     # I: one sentence per indicator and per sub-programme's funding, from the figures
     who = " (Bù Đăng 30, Đồng Xoài 15)" if code == "ubnd-tinh" else ""
     for sentence in [
-        f"- Lao động được đào tạo mới: trong kỳ thực hiện 45 người{who}; lũy kế 120/300 người, đạt 40,0 % kế hoạch "
-        "giai đoạn.",
+        f"- Đào tạo mới 45 lao động{who}; lũy kế 120/300 lao động, đạt 40,0 % kế hoạch giai đoạn.",
         "- Bộ giáo trình dạy nghề được biên soạn: trong kỳ chưa thực hiện; lũy kế 0/4 bộ, đạt 0,0 % kế hoạch giai "
         "đoạn, chậm tiến độ (tiến độ yêu cầu 35,0 %).",
         "- Kinh phí thực hiện: trong kỳ 35,56 triệu đồng (KCQG 20,56; KCĐP 15); lũy kế 200,5/1.260 triệu đồng, đạt "
