@@ -8,39 +8,63 @@ Retries are on I/O tasks only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import time
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import aggregating, excel_report, export, intake, ledger, receipts, rendering
+from pipeline import aggregating, artifacts, excel_report, export, intake, ledger, receipts, rendering
 from pipeline.completeness import load_rules
+from pipeline.files import remove_temporaries
+from pipeline.intake import IngestSummary
+from pipeline.locking import run_lock
+from pipeline.notify import load_notifications, notify
 from pipeline.paths import Workspace
-from pipeline.periods import Kind, Period, last_completed, parse_period
+from pipeline.periods import Kind, Period, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
 from pipeline.reading import FileInfo
 from pipeline.recipients import load_recipients
+from pipeline.schedules import period_for, schedules
 from pipeline.units import load_units
 from pipeline.validating import ValidationReport
 
 BATCH = 200  # files per read-and-validate task: one task per file would cost more than the reading
 
 
-@dataclass(frozen=True)
-class IngestSummary:
-    new: int
-    accepted: int
-    rejected: int
-    already_known: int
-    unchanged: int
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def scan_inputs(ws: Workspace, settle_seconds: float = 0) -> intake.Pending:
+    with ledger.open_ledger(ws.ledger) as conn:
+        return intake.find_pending(ws.inputs, conn, ws.archive, settle_seconds)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def scan_inputs(ws: Workspace) -> intake.Pending:
-    with ledger.open_ledger(ws.ledger) as conn:
-        return intake.find_pending(ws.inputs, conn, ws.archive)
+def clean_temporaries(ws: Workspace) -> int:
+    return len(remove_temporaries(ws.outputs)) + len(remove_temporaries(ws.archive))
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def publish_ingest(summary: IngestSummary, reports: list[ValidationReport]) -> None:
+    create_markdown_artifact(artifacts.ingest_markdown(summary, reports), key="ingest-summary",
+                             description="Tệp đã đọc, tệp bị từ chối")
+    create_table_artifact(artifacts.submission_rows(reports), key="submission-status",
+                          description="Trạng thái từng tệp trong lần chạy")
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def publish_report(report: aggregating.Consolidated, paths: list[Path]) -> None:
+    create_markdown_artifact(artifacts.report_markdown(report, paths),
+                             key=f"report-{report.period.code.lower().replace('..', '-')}",
+                             description=f"Báo cáo {report.period.title}")
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], cache_policy=NO_CACHE)
+def send_notification(ws: Workspace, event: str, subject: str, body: str) -> list[str]:
+    return notify(load_notifications(ws.config), event, subject, body)
 
 
 @task(cache_policy=NO_CACHE)
@@ -100,41 +124,74 @@ def export_csv(ws: Workspace, report: aggregating.Consolidated) -> list[Path]:
 
 
 def _ingest(ws: Workspace) -> IngestSummary:
+    """One pass over the inputs, repeated while files are still settling (being copied) - so a file dropped
+    while the run goes on is read in the same run, once it has stopped changing."""
     logger = get_run_logger()
-    pending = scan_inputs(ws)
-    batches = [pending.new[i:i + BATCH] for i in range(0, len(pending.new), BATCH)]
-    reports = [r for batch in read_and_validate.map(batches, ws.config).result() for r in batch] if batches else []
-    store_reports(ws, reports, pending.new + pending.known)
-    write_receipts(ws, reports, pending.known)
-    rejected = [r for r in reports if r.status.value == "rejected"]
+    rules = load_rules(ws.config)
+    total: list[ValidationReport] = []
+    known = unchanged = 0
+    for round_ in range(6):
+        pending = scan_inputs(ws, rules.settle_seconds)
+        batches = [pending.new[i:i + BATCH] for i in range(0, len(pending.new), BATCH)]
+        reports = [r for batch in read_and_validate.map(batches, ws.config).result() for r in batch] if batches else []
+        store_reports(ws, reports, pending.new + pending.known)
+        write_receipts(ws, reports, pending.known)
+        total += reports
+        known += len(pending.known)
+        unchanged = pending.unchanged
+        if not pending.settling:
+            break
+        logger.info("waiting for %d file(s) still being written: %s", len(pending.settling),
+                    ", ".join(pending.settling[:5]))
+        time.sleep(rules.settle_seconds if round_ < 5 else 0)
+    rejected = [r for r in total if r.status.value == "rejected"]
     for r in rejected:
         logger.warning("rejected %s: %s", r.file.name, "; ".join(f"{p.code} at {p.cell}" for p in r.errors))
-    summary = IngestSummary(len(reports), len(reports) - len(rejected), len(rejected), len(pending.known),
-                            pending.unchanged)
+    summary = IngestSummary(len(total), len(total) - len(rejected), len(rejected), known, unchanged)
     logger.info("ingest: %s", summary)
+    publish_ingest(summary, total)
+    if rejected:
+        send_notification(ws, "rejected", f"{len(rejected)} tệp báo cáo khuyến công bị từ chối",
+                          artifacts.rejected_text(rejected))
     return summary
+
+
+@contextmanager
+def _locked(ws: Workspace):
+    """One run at a time per output folder; the first thing a run does is clear what a killed run left."""
+    logger = get_run_logger()
+    with run_lock(ws.outputs, on_wait=lambda: logger.warning(
+            "another run is writing %s: waiting for it to finish", ws.outputs)):
+        clean_temporaries(ws)
+        yield
 
 
 def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Path]:
     logger = get_run_logger()
-    _ingest(ws)
-    programme = programme_for_year(load_programmes(ws.config), period.last[0])
-    report = aggregate_period(ws, programme, period)
-    paths = render_reports(ws, report, number) + export_csv(ws, report)
-    logger.info("reports for %s written to %s", period.code, ws.reports / period.code)
+    with _locked(ws):
+        _ingest(ws)
+        programme = programme_for_year(load_programmes(ws.config), period.last[0])
+        report = aggregate_period(ws, programme, period)
+        paths = render_reports(ws, report, number) + export_csv(ws, report)
+        logger.info("reports for %s written to %s", period.code, ws.reports / period.code)
+        publish_report(report, paths)
+        send_notification(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", artifacts.report_text(
+            report, paths))
     return paths
 
 
 def resolve_period(period: str | None, kind: Kind, config: Path, today: date | None = None) -> Period:
-    """The requested period, or the last completed one (clamped to the latest programme's end)."""
+    """The requested period, or the one a run on `today` (by default the run's scheduled date, in the
+    schedules' time zone) reports on: the last completed period of its kind (pipeline.schedules)."""
     if period:
         return parse_period(period)
-    programmes = load_programmes(config)
-    if kind is Kind.SPAN:
-        return parse_period(programmes[-1].code)
-    candidate = last_completed(kind, today or date.today())
-    end_year = programmes[-1].last_year
-    return candidate if candidate.last[0] <= end_year else last_completed(kind, date(end_year + 1, 1, 1))
+    if today is None:
+        from prefect.runtime import flow_run
+
+        scheduled = flow_run.scheduled_start_time
+        zone = ZoneInfo(load_rules(config).timezone)
+        today = datetime.fromisoformat(str(scheduled)).astimezone(zone).date() if scheduled else date.today()
+    return period_for(kind, today, load_programmes(config))
 
 
 def _workspace(inputs: str | None, outputs: str | None, ledger_path: str | None) -> Workspace:
@@ -155,7 +212,9 @@ def _run_name(kind: str):
 def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
                   ledger_file: str | None = None) -> IngestSummary:
     """Read every new or changed workbook, store it in the ledger and write its receipt."""
-    return _ingest(_workspace(inputs, outputs, ledger_file))
+    ws = _workspace(inputs, outputs, ledger_file)
+    with _locked(ws):
+        return _ingest(ws)
 
 
 @flow(name="monthly_report", flow_run_name=_run_name("monthly"))
@@ -194,3 +253,23 @@ FLOW_FOR_KIND = {
     Kind.YEAR: annual_report,
     Kind.SPAN: programme_report,
 }
+
+
+FLOW_BY_NAME = {f.name: f for f in (monthly_report, quarterly_report, annual_report, programme_report)}
+
+
+def deployments(inputs: str | None = None, outputs: str | None = None, ledger_file: str | None = None) -> list:
+    """What `khuyencong serve` serves: the four report flows on their cron schedules (Asia/Ho_Chi_Minh,
+    config/reporting.yaml) and the intake flow every `intake_poll_seconds` (file events trigger it sooner).
+    A scheduled run leaves `period` empty: it reports on the period its scheduled date implies."""
+    from prefect.schedules import Cron
+
+    ws = _workspace(inputs, outputs, ledger_file)
+    rules = load_rules(ws.config)
+    params = {"inputs": str(ws.inputs), "outputs": str(ws.outputs), "ledger_file": str(ws.ledger)}
+    out = [FLOW_BY_NAME[s.flow].to_deployment(
+        name="scheduled", schedules=[Cron(s.cron, timezone=s.timezone)], parameters=params, tags=["khuyencong"],
+        description=f"Báo cáo định kỳ ({s.cron}, {s.timezone})") for s in schedules(rules)]
+    out.append(ingest_inputs.to_deployment(name="intake", interval=rules.intake_poll_seconds, parameters=params,
+                                           tags=["khuyencong"], description="Tiếp nhận tệp mới trong inputs/"))
+    return out

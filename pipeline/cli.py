@@ -112,6 +112,41 @@ def run(
 
 
 @app.command()
+def serve(
+    inputs: InputsOpt = None,
+    outputs: OutputsOpt = None,
+    ledger: LedgerOpt = None,
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server started when PREFECT_API_URL "
+                                           "is not set")] = 4200,
+    watch: Annotated[bool, typer.Option(help="Trigger the intake on file-system events")] = True,
+) -> None:
+    """Serve the scheduled report flows and the intake (the one thing staff start). Prefect's UI shows the runs:
+    http://127.0.0.1:<port> when this command started the server."""
+    from contextlib import nullcontext
+
+    from pipeline import ops
+
+    ws = _ws(inputs, outputs, ledger)
+    _prefect_env(Path.cwd())
+    server = nullcontext(os.environ["PREFECT_API_URL"]) if os.environ.get("PREFECT_API_URL") else \
+        ops.local_server(port)
+    with server as url:
+        from prefect import serve as prefect_serve
+        from prefect.deployments import run_deployment
+
+        import flows
+
+        typer.echo(f"Prefect API: {url} (UI: {url.removesuffix('/api')})")
+        observer = ops.watch_inputs(ws.inputs, lambda: run_deployment("ingest_inputs/intake", timeout=0)) \
+            if watch else None
+        try:
+            prefect_serve(*flows.deployments(str(ws.inputs), str(ws.outputs), str(ws.ledger)))
+        finally:
+            if observer is not None:
+                observer.stop()
+
+
+@app.command()
 def history(
     unit: Annotated[str, typer.Option(help='Reporting unit, e.g. "Bù Đăng"')],
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],

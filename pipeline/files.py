@@ -21,3 +21,14 @@ def atomic_output(out_path: Path) -> Iterator[Path]:
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files a killed run left behind (call only while holding the run lock)."""
+    if not folder.exists():
+        return []
+    stale = [p for p in folder.rglob(".*") if p.is_file() and (p.name.endswith(".tmp") or
+                                                                p.name.startswith((".tmp-", ".incoming-")))]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale

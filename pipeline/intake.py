@@ -21,6 +21,15 @@ from pipeline.validating import ValidationReport, validate
 
 
 @dataclass(frozen=True)
+class IngestSummary:
+    new: int
+    accepted: int
+    rejected: int
+    already_known: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
 class Pending:
     new: list[FileInfo]  # bytes never seen before: to be read
     known: list[FileInfo]  # bytes already in the ledger under another path or mtime

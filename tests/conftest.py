@@ -42,6 +42,15 @@ def stamp(received: date | datetime) -> float:
     return received.timestamp()
 
 
+@pytest.fixture(scope="session")
+def harness():
+    """One Prefect test harness (a temporary database and API) for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+
+
 @pytest.fixture
 def make_workbook(programmes: list[Programme], units: UnitRegistry) -> Callable[..., Path]:
     """make_workbook(tmp_path, unit, period, filling) -> path of a workbook under tmp_path/"inputs".

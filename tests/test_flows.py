@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from prefect.testing.utilities import prefect_test_harness
 from pypdf import PdfReader
 
 import flows
@@ -75,12 +74,6 @@ def _expected(kind: str, code: str, source: str, window) -> Decimal:
         given = filling.results.get(code) if kind == "indicator" else filling.spending.get(code, {}).get(source)
         total += Decimal(str(given or 0))
     return total
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness():
-        yield
 
 
 @pytest.fixture(scope="module")

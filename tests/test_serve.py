@@ -1,0 +1,131 @@
+"""Running it as operations software: the served deployments' schedules, an intake that waits for files
+being copied, two runs at once, and a run killed while rendering (real processes, real signals)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pypdf import PdfReader
+
+import flows
+from pipeline.completeness import load_rules
+from pipeline.paths import CONFIG_DIR
+from pipeline.periods import Kind, month
+from pipeline.programme import load_programmes
+from pipeline.schedules import next_runs, period_for, schedules
+from pipeline.units import load_units
+from pipeline.workbook import Filling, write_template
+
+KHUYENCONG = str(Path(sys.executable).with_name("khuyencong"))
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def test_served_deployments_carry_the_schedules(tmp_path) -> None:
+    served = {d.name if d.flow_name is None else d.flow_name: d
+              for d in flows.deployments(str(tmp_path / "in"), str(tmp_path / "out"), str(tmp_path / "l.sqlite"))}
+    rules = load_rules(CONFIG_DIR)
+    for s in schedules(rules):
+        [schedule] = served[s.flow].schedules
+        assert (schedule.schedule.cron, schedule.schedule.timezone) == (s.cron, "Asia/Ho_Chi_Minh")
+        assert served[s.flow].parameters["outputs"] == str(tmp_path / "out")
+    [intake] = served["ingest_inputs"].schedules
+    assert intake.schedule.interval.total_seconds() == rules.intake_poll_seconds
+    # the next monthly runs after 20/03/2012, and the periods they report on
+    monthly = next(s for s in schedules(rules) if s.kind is Kind.MONTH)
+    runs = next_runs(monthly, datetime(2012, 3, 20, tzinfo=HCM), 3)
+    assert [r.date() for r in runs] == [date(2012, 4, 15), date(2012, 5, 15), date(2012, 6, 15)]
+    assert [period_for(Kind.MONTH, r.date(), load_programmes()).code for r in runs] == ["2012-03", "2012-04",
+                                                                                        "2012-05"]
+
+
+def _workbook(folder: Path, unit: str, period, value: int, name: str | None = None) -> Path:
+    programme, units = load_programmes()[0], load_units()
+    return write_template(programme, units.by_code[unit], period, folder / (name or f"{unit}-{period.code}.xlsx"),
+                          Filling(results={"P1.2": value}))
+
+
+def test_intake_reads_a_file_dropped_while_it_runs(tmp_path, harness) -> None:
+    inputs, outputs = tmp_path / "inputs", tmp_path / "outputs"
+    _workbook(inputs, "bu-dang", month(2012, 3), 3)  # just written: still "being copied" when the run starts
+
+    def drop_later() -> None:
+        time.sleep(1.5)
+        _workbook(inputs, "loc-ninh", month(2012, 3), 4)
+
+    dropper = threading.Thread(target=drop_later)
+    dropper.start()
+    summary = flows.ingest_inputs(inputs=str(inputs), outputs=str(outputs), ledger_file=str(tmp_path / "l.sqlite"))
+    dropper.join()
+    assert (summary.new, summary.accepted) == (2, 2)
+    for name in ("bu-dang-2012-03.xlsx", "loc-ninh-2012-03.xlsx"):
+        assert "ĐÃ TIẾP NHẬN" in (outputs / "receipts" / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def _workspace(tmp_path: Path) -> Path:
+    inputs = tmp_path / "inputs"
+    for unit in ("bu-dang", "loc-ninh", "dong-xoai"):
+        for m in (7, 8, 9):
+            _workbook(inputs, unit, month(2012, m), m)
+    old = datetime(2012, 10, 2).timestamp()
+    for p in inputs.iterdir():
+        os.utime(p, (old, old))  # dropped long ago: nothing is settling
+    return tmp_path
+
+
+def _run(root: Path, home: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_HOME": str(root / home)}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.Popen([KHUYENCONG, "run", "--period", "2012-Q3", "--inputs", str(root / "inputs"),
+                             "--outputs", str(root / "outputs"), "--ledger", str(root / "ledger.sqlite"), *args],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _sound(root: Path) -> None:
+    with sqlite3.connect(root / "ledger.sqlite") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 9
+    reports = root / "outputs" / "reports" / "2012-Q3"
+    assert not list(reports.glob(".*tmp*")) and not list(reports.glob("*.tmp"))
+    for pdf in reports.glob("*.pdf"):
+        assert "quý III năm 2012" in PdfReader(pdf).pages[0].extract_text()
+
+
+def test_two_runs_at_once_leave_sound_ledger_and_outputs(tmp_path) -> None:
+    root = _workspace(tmp_path)
+    first, second = _run(root, "p1"), _run(root, "p2")
+    out1, out2 = first.communicate(timeout=240)[0], second.communicate(timeout=240)[0]
+    assert first.returncode == 0, out1
+    assert second.returncode == 0, out2
+    _sound(root)
+
+
+def test_a_run_killed_while_rendering_leaves_the_previous_reports_and_the_next_run_completes(tmp_path) -> None:
+    root = _workspace(tmp_path)
+    done = _run(root, "p1")
+    assert done.wait(timeout=240) == 0
+    reports = root / "outputs" / "reports" / "2012-Q3"
+    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    assert len(before) == 6
+    victim = _run(root, "p1", "--number", "7")
+    deadline = time.monotonic() + 240
+    while not list(reports.glob(".*.tmp")):  # rendering has begun: a temporary output exists
+        assert victim.poll() is None, victim.stdout.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    after = {p.name: p.read_bytes() for p in reports.iterdir() if not p.name.startswith(".")}
+    assert after == before  # every previous report intact, nothing half-written under a report's name
+    again = _run(root, "p1", "--number", "7")
+    assert again.wait(timeout=240) == 0
+    _sound(root)
+    assert "Số: 07/BC-SCT" in PdfReader(reports / "bao-cao-2012-Q3-ubnd-tinh.pdf").pages[0].extract_text()
