@@ -194,11 +194,13 @@ def resolve_period(period: str | None, kind: Kind, config: Path, today: date | N
     return period_for(kind, today, load_programmes(config))
 
 
-def _workspace(inputs: str | None, outputs: str | None, ledger_path: str | None) -> Workspace:
+def _workspace(inputs: str | None, outputs: str | None, ledger_path: str | None,
+               config: str | None = None) -> Workspace:
     default = Workspace.default()
     return Workspace(inputs=Path(inputs) if inputs else default.inputs,
                      outputs=Path(outputs) if outputs else default.outputs,
-                     ledger=Path(ledger_path) if ledger_path else default.ledger)
+                     ledger=Path(ledger_path) if ledger_path else default.ledger,
+                     config=Path(config) if config else default.config)
 
 
 def _run_name(kind: str):
@@ -210,9 +212,9 @@ def _run_name(kind: str):
 
 @flow(name="ingest_inputs", flow_run_name="ingest")
 def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
-                  ledger_file: str | None = None) -> IngestSummary:
+                  ledger_file: str | None = None, config: str | None = None) -> IngestSummary:
     """Read every new or changed workbook, store it in the ledger and write its receipt."""
-    ws = _workspace(inputs, outputs, ledger_file)
+    ws = _workspace(inputs, outputs, ledger_file, config)
     with _locked(ws):
         return _ingest(ws)
 

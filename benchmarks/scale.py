@@ -1,0 +1,212 @@
+"""Scale benchmark: one command, a table of figures and ratios at three corpus sizes.
+
+    .venv/bin/python benchmarks/scale.py                 # 660, 6 600 and 20 000 workbooks
+    .venv/bin/python benchmarks/scale.py --sizes 660 6600 42000 --openpyxl-sample 1000
+
+Each size is a synthetic corpus of real .xlsx workbooks in the officers' template (one per unit and month,
+units invented as needed: a province has 11, the country about 700), written fast by substituting the unit,
+period and values into one template's XML. Measured in the same run, per size:
+  (a) the floor: python-calamine reading every file and nothing else
+  (b) what a user would write: pandas.read_excel(engine="openpyxl") on every file (or a sample, scaled)
+  (c) our full ingest: archive copy + sha256, guards, reading, layout, validation, ledger writes
+  (d) a second run with nothing changed      (e) a run after one file changed
+  (f) aggregation and rendering of one annual report for both recipients (PDF and Excel)
+  (g) the ingest through the Prefect flow against the direct call (smallest size; a temporary server)
+  (h) peak memory of the whole process
+Targets are printed as met or not. No assertion: CI runs `--sizes 24` as a smoke test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import platform
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+from python_calamine import CalamineWorkbook  # noqa: E402
+
+from pipeline import aggregating, excel_report, intake, ledger, rendering  # noqa: E402
+from pipeline.completeness import load_rules  # noqa: E402
+from pipeline.paths import CONFIG_DIR  # noqa: E402
+from pipeline.periods import month, year  # noqa: E402
+from pipeline.programme import load_programmes  # noqa: E402
+from pipeline.recipients import load_recipients  # noqa: E402
+from pipeline.units import UnitRegistry  # noqa: E402
+from pipeline.workbook import Filling, build_workbook  # noqa: E402
+
+MONTHS = [(y, m) for y in range(2011, 2016) for m in range(1, 13)]
+
+
+def synthetic_units(n: int) -> UnitRegistry:
+    units = [{"code": f"u{i:04d}", "name": f"Số {i:04d}", "titles": [{"from": "2000-01-01", "type": "huyện"}],
+              "valid_from": "2000-01-01", "valid_to": None, "priority": i % 3 == 0} for i in range(1, n + 1)]
+    return UnitRegistry.model_validate({"province": "Bình Phước", "units": units})
+
+
+class Corpus:
+    """Writes workbooks by substituting unit, period and values into one template's XML parts."""
+
+    def __init__(self, programme):
+        base = build_workbook(programme, synthetic_units(1).units[0], month(2011, 1),
+                              Filling(results={c: 11111 for c in programme.targeted},
+                                      spending={sp.code: {s: 22222 for s in programme.source_codes}
+                                                for sp in programme.subprogrammes}))
+        buffer = io.BytesIO()
+        base.save(buffer)
+        with zipfile.ZipFile(buffer) as z:
+            self.parts = {n: z.read(n) for n in z.namelist()}
+
+    def write(self, path: Path, unit: int, ym: tuple[int, int], seed: int) -> None:
+        y, m = ym
+        sheet = self.parts["xl/worksheets/sheet1.xml"].decode()  # openpyxl writes its strings inline
+        sheet = sheet.replace("SỐ 0001", f"SỐ {unit:04d}").replace("Số 0001", f"Số {unit:04d}")
+        sheet = sheet.replace("háng 1 năm 2011", f"háng {m} năm {y}")
+        counter = iter(range(10**6))
+        sheet = re.sub(r"<v>11111</v>", lambda _: f"<v>{(seed * 7 + next(counter)) % 5}</v>", sheet)
+        sheet = re.sub(r"<v>22222</v>", lambda _: f"<v>{((seed * 13 + next(counter)) % 50) / 10}</v>", sheet)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in self.parts.items():
+                z.writestr(name, sheet.encode() if name == "xl/worksheets/sheet1.xml" else data)
+
+
+def make_corpus(folder: Path, n: int, programme) -> tuple[list[Path], int]:
+    units = max(11, -(-n // len(MONTHS)))
+    corpus = Corpus(programme)
+    paths = []
+    for i in range(n):
+        unit, ym = i // len(MONTHS) + 1, MONTHS[i % len(MONTHS)]
+        path = folder / f"u{unit:04d}" / f"bc-{ym[0]}-{ym[1]:02d}.xlsx"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        corpus.write(path, unit, ym, i)
+        paths.append(path)
+    return paths, units
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def ingest(inputs: Path, db: Path, programmes, units):
+    with ledger.open_ledger(db) as conn:
+        pending = intake.find_pending(inputs, conn, db.parent / "archive")
+        reports = intake.process(pending.new, programmes, units)
+        ledger.store(conn, reports)
+        intake.remember(conn, pending.new + pending.known)
+    return pending, reports
+
+
+def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, float]:
+    programmes = load_programmes()
+    programme = programmes[0]
+    folder = work / f"n{n}"
+    inputs = folder / "inputs"
+    t_make, (paths, n_units) = timed(lambda: make_corpus(inputs, n, programme))
+    units = synthetic_units(n_units)
+    floor, _ = timed(lambda: [CalamineWorkbook.from_path(str(p)).get_sheet_by_name("BaoCao").to_python()
+                              for p in paths])
+    subset = paths[:sample]
+    naive, _ = timed(lambda: [pd.read_excel(p, engine="openpyxl", header=None) for p in subset])
+    naive *= len(paths) / len(subset)
+    db = folder / "ledger.sqlite"
+    full, (_, reports) = timed(lambda: ingest(inputs, db, programmes, units))
+    assert sum(r.status.value != "rejected" for r in reports) == n, "the synthetic corpus must be accepted"
+    again, (pending, _) = timed(lambda: ingest(inputs, db, programmes, units))
+    assert not pending.new
+    one = paths[len(paths) // 2]
+    Corpus(programme).write(one, int(one.parent.name[1:]), tuple(int(x) for x in one.stem[3:].split("-")), 99991)
+    one_read, _ = timed(lambda: CalamineWorkbook.from_path(str(one)).get_sheet_by_name("BaoCao").to_python())
+    changed, _ = timed(lambda: ingest(inputs, db, programmes, units))
+
+    def report():
+        with ledger.open_ledger(db) as conn:
+            subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
+        c = aggregating.aggregate(subs, vals, programme, units, year(2013), load_rules(CONFIG_DIR), problems=probs)
+        book = load_recipients()
+        for r in book.recipients:
+            rendering.render_pdf(c, r, book.issuer, folder / "out" / f"{r.code}.pdf")
+            excel_report.write_excel_report(c, r, book.issuer, folder / "out" / f"{r.code}.xlsx")
+    render, _ = timed(report)
+    result = {"n": n, "make": t_make, "floor": floor, "naive": naive, "full": full, "again": again,
+              "changed": changed, "one_read": one_read, "render": render}
+    if with_prefect:
+        result |= prefect_overhead(inputs, folder, programmes, units)
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    shutil.rmtree(folder)
+    return result
+
+
+def prefect_overhead(inputs: Path, folder: Path, programmes, units) -> dict[str, float]:
+    """The same ingest through the flow (temporary Prefect server) against the direct call, on fresh ledgers."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows
+
+    direct, _ = timed(lambda: ingest(inputs, folder / "direct.sqlite", programmes, units))
+    config = folder / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    (config / "units.yaml").write_text(yaml.safe_dump(
+        {"province": "Bình Phước", "units": [u.model_dump(mode="json") for u in units.units]}, allow_unicode=True),
+        encoding="utf-8")
+    with prefect_test_harness():
+        flows.ingest_inputs(str(folder / "warm"), str(folder / "warm-out"), str(folder / "warm.sqlite"))
+        via, summary = timed(lambda: flows.ingest_inputs(str(inputs), str(folder / "flow-out"),
+                                                         str(folder / "flow.sqlite"), config=str(config)))
+    return {"direct": direct, "flow": via, "flow_new": summary.new}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[660, 6600, 20000])
+    parser.add_argument("--openpyxl-sample", type=int, default=600, help="files read with openpyxl, scaled up")
+    parser.add_argument("--no-prefect", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, n in enumerate(args.sizes):
+            rows.append(one_size(n, min(n, args.openpyxl_sample), Path(tmp), not args.no_prefect and i == 0))
+    print(f"machine: {platform.machine()}, {platform.processor() or '?'}, Python {platform.python_version()}, "
+          f"{__import__('os').cpu_count()} cores")
+    print(f"{'files':>7} {'floor s':>8} {'openpyxl s':>10} {'ingest s':>9} {'ingest/floor':>12} "
+          f"{'openpyxl/ingest':>15} {'rerun %':>8} {'1 change s':>10} {'report s':>9} {'peak MiB':>9}")
+    for r in rows:
+        print(f"{r['n']:>7} {r['floor']:>8.2f} {r['naive']:>10.2f} {r['full']:>9.2f} {r['full'] / r['floor']:>12.1f} "
+              f"{r['naive'] / r['full']:>15.1f} {100 * r['again'] / r['full']:>8.1f} {r['changed']:>10.2f} "
+              f"{r['render']:>9.2f} {r['peak_mib']:>9.0f}")
+    first, last = rows[0], rows[-1]
+    slope = [(b["full"] - a["full"]) / (b["n"] - a["n"]) * 1000 for a, b in zip(rows, rows[1:], strict=False)]
+    targets = [
+        ("full ingest within 2x the floor (a)", last["full"] <= 2 * last["floor"],
+         f"{last['full'] / last['floor']:.1f}x"),
+        ("at least 8x faster than openpyxl (b)", last["naive"] >= 8 * last["full"],
+         f"{last['naive'] / last['full']:.1f}x"),
+        ("no-change re-run within 5 % of a full ingest", last["again"] <= 0.05 * last["full"],
+         f"{100 * last['again'] / last['full']:.1f} %"),
+        ("one-file change within 2x (reading that file + rendering)",
+         last["changed"] <= 2 * (last["one_read"] + last["render"]), f"{last['changed']:.2f} s"),
+        ("peak memory under 1 GiB", last["peak_mib"] < 1024, f"{last['peak_mib']:.0f} MiB"),
+    ]
+    if "flow" in first:
+        over = first["flow"] / first["direct"] - 1
+        targets.append(("Prefect overhead within 15 % (smallest size, temporary server)", over <= 0.15,
+                        f"{100 * over:.0f} %"))
+    print("slope of ingest cost (ms per file) between sizes: " + ", ".join(f"{s:.2f}" for s in slope))
+    for name, met, figure in targets:
+        print(f"  [{'met' if met else 'NOT met'}] {name}: {figure}")
+
+
+if __name__ == "__main__":
+    main()
