@@ -33,7 +33,7 @@ from pipeline.schedules import period_for, schedules
 from pipeline.units import load_units
 from pipeline.validating import ValidationReport
 
-BATCH = 200  # files per read-and-validate task: one task per file would cost more than the reading
+BATCH = 2000  # files per read-and-validate task; each task parses its files across worker processes
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -69,7 +69,7 @@ def send_notification(ws: Workspace, event: str, subject: str, body: str) -> lis
 
 @task(cache_policy=NO_CACHE)
 def read_and_validate(files: list[FileInfo], config: Path) -> list[ValidationReport]:
-    return intake.process(files, load_programmes(config), load_units(config))
+    return intake.process_parallel(files, load_programmes(config), load_units(config))
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

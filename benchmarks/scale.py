@@ -103,7 +103,7 @@ def timed(fn):
 def ingest(inputs: Path, db: Path, programmes, units):
     with ledger.open_ledger(db) as conn:
         pending = intake.find_pending(inputs, conn, db.parent / "archive")
-        reports = intake.process(pending.new, programmes, units)
+        reports = intake.process_parallel(pending.new, programmes, units)  # as the flow does
         ledger.store(conn, reports)
         intake.remember(conn, pending.new + pending.known)
     return pending, reports
