@@ -199,7 +199,8 @@ def _workspace(inputs: str | None, outputs: str | None, ledger_path: str | None,
     default = Workspace.default()
     return Workspace(inputs=Path(inputs) if inputs else default.inputs,
                      outputs=Path(outputs) if outputs else default.outputs,
-                     ledger=Path(ledger_path) if ledger_path else default.ledger,
+                     ledger=(ledger_path if "://" in ledger_path else Path(ledger_path)) if ledger_path
+                     else default.ledger,
                      config=Path(config) if config else default.config)
 
 

@@ -23,12 +23,15 @@ app = typer.Typer(help="Consolidated reporting for the Bình Phước industrial
 
 InputsOpt = Annotated[Path | None, typer.Option(help="Folder of district workbooks [default: ./inputs]")]
 OutputsOpt = Annotated[Path | None, typer.Option(help="Folder for reports and receipts [default: ./outputs]")]
-LedgerOpt = Annotated[Path | None, typer.Option(help="SQLite ledger file [default: ./khuyencong.sqlite]")]
+LedgerOpt = Annotated[str | None, typer.Option(
+    help="Ledger: a SQLite file, or a PostgreSQL URL (postgresql+psycopg://user:pw@host/db) "
+         "[default: ./khuyencong.sqlite]")]
 
 
-def _ws(inputs: Path | None, outputs: Path | None, ledger: Path | None) -> Workspace:
+def _ws(inputs: Path | None, outputs: Path | None, ledger: str | None) -> Workspace:
     d = Workspace.default()
-    return Workspace(inputs or d.inputs, outputs or d.outputs, ledger or d.ledger)
+    target = (ledger if "://" in ledger else Path(ledger)) if ledger else d.ledger
+    return Workspace(inputs or d.inputs, outputs or d.outputs, target)
 
 
 def _prefect_env(workdir: Path) -> None:
@@ -164,7 +167,7 @@ def history(
     found = load_units().find(unit)
     if found is None:
         _fail(f"unknown unit: {unit}")
-    if not ws.ledger.exists():
+    if isinstance(ws.ledger, Path) and not ws.ledger.exists():
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:
         subs, seen, probs = (ledger_mod.submissions_frame(conn), ledger_mod.sightings_frame(conn),
@@ -190,7 +193,7 @@ def export_cmd(
         programme = programme_for_year(load_programmes(), p.last[0])
     except (PeriodError, ProgrammeError) as exc:
         _fail(str(exc))
-    if not ws.ledger.exists():
+    if isinstance(ws.ledger, Path) and not ws.ledger.exists():
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:
         subs, vals = ledger_mod.submissions_frame(conn), ledger_mod.values_frame(conn)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sqlite3
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy.engine import Connection
 
 from pipeline import archive, ledger, receipts
 from pipeline.layout import read_report
@@ -40,7 +41,7 @@ class Pending:
     settling: tuple[str, ...] = ()  # modified too recently (maybe still being copied): left for the next run
 
 
-def find_pending(inputs: Path, conn: sqlite3.Connection, archive_dir: Path, settle_seconds: float = 0) -> Pending:
+def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_seconds: float = 0) -> Pending:
     """New and changed files, each copied into the archive (and hashed) before anything reads it. A file
     modified less than `settle_seconds` ago may still be being copied: it is left for the next run."""
     seen = ledger.seen_unchanged(conn)
@@ -110,14 +111,14 @@ def _process_chunk(files: list[FileInfo]) -> list[tuple[ValidationReport, str | 
     return out
 
 
-def remember(conn: sqlite3.Connection, files: list[FileInfo]) -> None:
+def remember(conn: Connection, files: list[FileInfo]) -> None:
     """Record that these files were seen (history) and need not be hashed again while unchanged."""
     rows = [(str((f.source or f.path).resolve()), f.size, f.mtime_ns, f.sha256) for f in files]
     ledger.remember_files(conn, rows)
     ledger.record_sightings(conn, [(f.sha256, f.name, f.modified.isoformat(timespec="seconds")) for f in files])
 
 
-def duplicate_receipts(conn: sqlite3.Connection, receipts_dir: Path, files: list[FileInfo]) -> list[Path]:
+def duplicate_receipts(conn: Connection, receipts_dir: Path, files: list[FileInfo]) -> list[Path]:
     """A receipt for each file whose bytes were already received under another name or time."""
     out = []
     for f in files:

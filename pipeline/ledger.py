@@ -1,88 +1,125 @@
-"""Storing: the SQLite ledger of every submission, its values (with provenance) and its problems.
+"""Storing: the ledger of every submission, its values (with provenance), its problems and every sighting of
+every file. SQLite (a file) is the embedded default; PostgreSQL works through a URL
+(`postgresql+psycopg://user@host/db`) with the same SQL - only the engine differs (SQLAlchemy).
 
 Amounts are stored as integers in thousandths (`milli`) so sums are exact. Nothing is ever deleted:
-a newer file for the same unit and period supersedes an older one at query time (see aggregating).
+a newer file for the same unit and period supersedes an older one at query time (pipeline.rollup).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable
-from contextlib import closing
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
 
 from pipeline.validating import ValidationReport
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
-    id            INTEGER PRIMARY KEY,
-    sha256        TEXT NOT NULL UNIQUE,
-    file_name     TEXT NOT NULL,
-    size          INTEGER NOT NULL,
-    received_at   TEXT NOT NULL,          -- file modification time, UTC ISO
-    ingested_at   TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('accepted', 'accepted_with_warnings', 'rejected')),
-    programme     TEXT,
-    unit_code     TEXT,
-    period_code   TEXT,
-    period_first  TEXT,                   -- 'YYYY-MM'
-    period_last   TEXT,
-    report_date   TEXT,
-    preparer      TEXT NOT NULL DEFAULT '',
-    phone         TEXT NOT NULL DEFAULT '',
-    notes         TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS submission_values (
-    submission_id INTEGER NOT NULL REFERENCES submissions(id),
-    kind          TEXT NOT NULL CHECK (kind IN ('indicator', 'budget')),
-    code          TEXT NOT NULL,
-    source        TEXT NOT NULL DEFAULT '',
-    milli         INTEGER NOT NULL,       -- amount x 1000, exact
-    cell          TEXT NOT NULL,          -- 'BaoCao!E17'
-    PRIMARY KEY (submission_id, kind, code, source)
-);
-CREATE TABLE IF NOT EXISTS problems (
-    submission_id INTEGER NOT NULL REFERENCES submissions(id),
-    seq           INTEGER NOT NULL,
-    code          TEXT NOT NULL,
-    severity      TEXT NOT NULL,
-    cell          TEXT NOT NULL,
-    found         TEXT NOT NULL,
-    expected      TEXT NOT NULL,
-    message       TEXT NOT NULL,
-    PRIMARY KEY (submission_id, seq)
-);
-CREATE TABLE IF NOT EXISTS seen_files (   -- lets a run skip unchanged files without reading them
-    path          TEXT PRIMARY KEY,
-    size          INTEGER NOT NULL,
-    mtime_ns      INTEGER NOT NULL,
-    sha256        TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sightings (    -- every path under which each file's bytes were seen
-    sha256        TEXT NOT NULL,
-    path          TEXT NOT NULL,          -- as shown to people: relative to the inputs folder
-    received_at   TEXT NOT NULL,
-    first_seen    TEXT NOT NULL,
-    PRIMARY KEY (sha256, path, received_at)
-);
-CREATE INDEX IF NOT EXISTS submissions_unit_period ON submissions(unit_code, period_code);
-"""
-
 MILLI = Decimal(1000)
+metadata = MetaData()
+
+Table("submissions", metadata,
+      Column("id", Integer, primary_key=True, autoincrement=True),
+      Column("sha256", String(64), nullable=False, unique=True),
+      Column("file_name", Text, nullable=False),
+      Column("size", BigInteger, nullable=False),
+      Column("received_at", String(32), nullable=False),  # file modification time, UTC ISO
+      Column("ingested_at", String(32), nullable=False),
+      Column("status", String(32), nullable=False),
+      Column("programme", Text), Column("unit_code", Text), Column("period_code", Text),
+      Column("period_first", String(7)), Column("period_last", String(7)),  # 'YYYY-MM'
+      Column("report_date", String(10)),
+      Column("preparer", Text, nullable=False, server_default=""),
+      Column("phone", Text, nullable=False, server_default=""),
+      Column("notes", Text, nullable=False, server_default=""),
+      CheckConstraint("status IN ('accepted', 'accepted_with_warnings', 'rejected')"),
+      Index("submissions_unit_period", "unit_code", "period_code"))
+Table("submission_values", metadata,
+      Column("submission_id", Integer, nullable=False),
+      Column("kind", String(16), nullable=False),
+      Column("code", String(32), nullable=False),
+      Column("source", String(32), nullable=False, server_default=""),
+      Column("milli", BigInteger, nullable=False),  # amount x 1000, exact
+      Column("cell", Text, nullable=False),  # 'BaoCao!E17'
+      PrimaryKeyConstraint("submission_id", "kind", "code", "source"),
+      CheckConstraint("kind IN ('indicator', 'budget')"))
+Table("problems", metadata,
+      Column("submission_id", Integer, nullable=False), Column("seq", Integer, nullable=False),
+      Column("code", String(64), nullable=False), Column("severity", String(16), nullable=False),
+      Column("cell", Text, nullable=False), Column("found", Text, nullable=False),
+      Column("expected", Text, nullable=False), Column("message", Text, nullable=False),
+      PrimaryKeyConstraint("submission_id", "seq"))
+Table("seen_files", metadata,  # lets a run skip unchanged files without reading them
+      Column("path", Text, primary_key=True), Column("size", BigInteger, nullable=False),
+      Column("mtime_ns", BigInteger, nullable=False), Column("sha256", String(64), nullable=False))
+Table("sightings", metadata,  # every path under which each file's bytes were seen
+      Column("sha256", String(64), nullable=False), Column("path", Text, nullable=False),
+      Column("received_at", String(32), nullable=False), Column("first_seen", String(32), nullable=False),
+      PrimaryKeyConstraint("sha256", "path", "received_at"))
+
+_ENGINES: dict[str, Engine] = {}
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create if needed) the ledger."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.executescript(SCHEMA)
-    return conn
+def url_of(target: Path | str) -> str:
+    """A ledger is a SQLite file path or a database URL."""
+    text_ = str(target)
+    return text_ if "://" in text_ else f"sqlite:///{Path(text_).resolve()}"
+
+
+def engine(target: Path | str) -> Engine:
+    """The engine for a ledger, created once per process, with the schema in place."""
+    url = url_of(target)
+    if url not in _ENGINES:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+        if url.startswith("sqlite"):
+            event.listen(eng, "connect", _sqlite_pragmas)
+        metadata.create_all(eng)
+        _ENGINES[url] = eng
+    return _ENGINES[url]
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@contextmanager
+def open_ledger(target: Path | str) -> Iterator[Connection]:
+    """A connection to the ledger; what it wrote is committed by each writing function, and rolled back if
+    the block fails."""
+    with engine(target).connect() as conn:
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+
+
+def connect(target: Path | str) -> Connection:
+    return engine(target).connect()
 
 
 def to_milli(amount: Decimal) -> int:
@@ -93,88 +130,104 @@ def from_milli(milli: int) -> Decimal:
     return (Decimal(int(milli)) / MILLI).normalize() + Decimal(0)
 
 
-def known_sha256(conn: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in conn.execute("SELECT sha256 FROM submissions")}
+def known_sha256(conn: Connection) -> set[str]:
+    return {row[0] for row in conn.execute(text("SELECT sha256 FROM submissions"))}
 
 
-def seen_unchanged(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+def seen_unchanged(conn: Connection) -> dict[str, tuple[int, int]]:
     """path -> (size, mtime_ns) of files already hashed and stored."""
-    return {p: (s, m) for p, s, m in conn.execute("SELECT path, size, mtime_ns FROM seen_files")}
+    return {p: (s, m) for p, s, m in conn.execute(text("SELECT path, size, mtime_ns FROM seen_files"))}
 
 
-def remember_files(conn: sqlite3.Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
-    with conn:
-        conn.executemany("INSERT OR REPLACE INTO seen_files(path, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)", rows)
+def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
+    params = [{"path": p, "size": s, "mtime_ns": m, "sha256": h} for p, s, m, h in rows]
+    if params:
+        conn.execute(text("""INSERT INTO seen_files(path, size, mtime_ns, sha256)
+                             VALUES (:path, :size, :mtime_ns, :sha256)
+                             ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+                                                              sha256 = excluded.sha256"""), params)
+    conn.commit()
 
 
-def record_sightings(conn: sqlite3.Connection, files: Iterable[tuple[str, str, str]]) -> None:
+def record_sightings(conn: Connection, files: Iterable[tuple[str, str, str]]) -> None:
     """Record (sha256, name, received_at) of every file seen, new or already known."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with conn:
-        conn.executemany("INSERT OR IGNORE INTO sightings(sha256, path, received_at, first_seen) VALUES (?, ?, ?, ?)",
-                         [(sha, name, received, now) for sha, name, received in files])
+    params = [{"sha256": sha, "path": name, "received_at": received, "first_seen": now}
+              for sha, name, received in files]
+    if params:
+        conn.execute(text("""INSERT INTO sightings(sha256, path, received_at, first_seen)
+                             VALUES (:sha256, :path, :received_at, :first_seen) ON CONFLICT DO NOTHING"""), params)
+    conn.commit()
 
 
-def sightings_frame(conn: sqlite3.Connection) -> pd.DataFrame:
-    return pd.read_sql_query("SELECT * FROM sightings ORDER BY sha256, received_at, path", conn)
+def sightings_frame(conn: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(text("SELECT * FROM sightings ORDER BY sha256, received_at, path"), conn)
 
 
-def store(conn: sqlite3.Connection, reports: Iterable[ValidationReport]) -> list[int]:
+_INSERT_SUBMISSION = text("""
+    INSERT INTO submissions(sha256, file_name, size, received_at, ingested_at, status, programme, unit_code,
+                            period_code, period_first, period_last, report_date, preparer, phone, notes)
+    VALUES (:sha256, :file_name, :size, :received_at, :ingested_at, :status, :programme, :unit_code,
+            :period_code, :period_first, :period_last, :report_date, :preparer, :phone, :notes)
+    ON CONFLICT (sha256) DO NOTHING
+    RETURNING id""")
+_INSERT_VALUE = text("""INSERT INTO submission_values(submission_id, kind, code, source, milli, cell)
+                        VALUES (:submission_id, :kind, :code, :source, :milli, :cell)""")
+_INSERT_PROBLEM = text("""INSERT INTO problems(submission_id, seq, code, severity, cell, found, expected, message)
+                          VALUES (:submission_id, :seq, :code, :severity, :cell, :found, :expected, :message)""")
+
+
+def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
     """Store validated files in one transaction; files already in the ledger (same sha256) are skipped."""
     ids: list[int] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with conn:
-        for r in reports:
-            p = r.period
-            cur = conn.execute(
-                """INSERT OR IGNORE INTO submissions(sha256, file_name, size, received_at, ingested_at, status,
-                       programme, unit_code, period_code, period_first, period_last, report_date, preparer, phone,
-                       notes)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (r.file.sha256, r.file.name, r.file.size, r.file.modified.isoformat(timespec="seconds"), now,
-                 r.status.value, r.programme.code if r.programme else None, r.unit.code if r.unit else None,
-                 p.code if p else None, f"{p.first[0]}-{p.first[1]:02d}" if p else None,
-                 f"{p.last[0]}-{p.last[1]:02d}" if p else None,
-                 r.report_date.isoformat() if r.report_date else None, r.preparer, r.phone, r.notes),
-            )
-            if cur.rowcount == 0:
-                continue
-            sid = cur.lastrowid
-            ids.append(sid)
-            conn.executemany(
-                "INSERT INTO submission_values VALUES (?, ?, ?, ?, ?, ?)",
-                [(sid, v.kind, v.code, v.source, to_milli(v.amount), v.cell) for v in r.values],
-            )
-            conn.executemany(
-                "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(sid, i, pr.code, pr.severity.value, pr.cell, pr.found, pr.expected, pr.message)
-                 for i, pr in enumerate(r.problems)],
-            )
+    for r in reports:
+        p = r.period
+        row = conn.execute(_INSERT_SUBMISSION, {
+            "sha256": r.file.sha256, "file_name": r.file.name, "size": r.file.size,
+            "received_at": r.file.modified.isoformat(timespec="seconds"), "ingested_at": now,
+            "status": r.status.value, "programme": r.programme.code if r.programme else None,
+            "unit_code": r.unit.code if r.unit else None, "period_code": p.code if p else None,
+            "period_first": f"{p.first[0]}-{p.first[1]:02d}" if p else None,
+            "period_last": f"{p.last[0]}-{p.last[1]:02d}" if p else None,
+            "report_date": r.report_date.isoformat() if r.report_date else None,
+            "preparer": r.preparer, "phone": r.phone, "notes": r.notes}).first()
+        if row is None:
+            continue
+        sid = row[0]
+        ids.append(sid)
+        if r.values:
+            conn.execute(_INSERT_VALUE, [{"submission_id": sid, "kind": v.kind, "code": v.code, "source": v.source,
+                                          "milli": to_milli(v.amount), "cell": v.cell} for v in r.values])
+        if r.problems:
+            conn.execute(_INSERT_PROBLEM, [{"submission_id": sid, "seq": i, "code": pr.code,
+                                            "severity": pr.severity.value, "cell": pr.cell, "found": pr.found,
+                                            "expected": pr.expected, "message": pr.message}
+                                           for i, pr in enumerate(r.problems)])
+    conn.commit()
     return ids
 
 
-def first_submission(conn: sqlite3.Connection, sha256: str) -> tuple[str, str, str] | None:
+def first_submission(conn: Connection, sha256: str) -> tuple[str, str, str] | None:
     """(file name, received_at, status) of the submission holding these bytes."""
-    row = conn.execute("SELECT file_name, received_at, status FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
+    row = conn.execute(text("SELECT file_name, received_at, status FROM submissions WHERE sha256 = :sha"),
+                       {"sha": sha256}).first()
     return tuple(row) if row else None
 
 
-def submissions_frame(conn: sqlite3.Connection) -> pd.DataFrame:
-    return pd.read_sql_query("SELECT * FROM submissions ORDER BY id", conn)
+def count(conn: Connection, table: str) -> int:
+    if table not in metadata.tables:
+        raise ValueError(f"no ledger table {table}")
+    return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()  # noqa: S608 - a known table name
 
 
-def values_frame(conn: sqlite3.Connection, submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
-    query = "SELECT * FROM submission_values"
-    frame = pd.read_sql_query(query, conn)
-    if submission_ids is not None:
-        frame = frame[frame["submission_id"].isin(list(submission_ids))]
-    return frame
+def submissions_frame(conn: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(text("SELECT * FROM submissions ORDER BY id"), conn)
 
 
-def problems_frame(conn: sqlite3.Connection) -> pd.DataFrame:
-    return pd.read_sql_query("SELECT * FROM problems ORDER BY submission_id, seq", conn)
+def values_frame(conn: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(text("SELECT * FROM submission_values ORDER BY submission_id, kind, code, source"), conn)
 
 
-def open_ledger(path: Path):
-    """Context manager that closes the connection afterwards."""
-    return closing(connect(path))
+def problems_frame(conn: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(text("SELECT * FROM problems ORDER BY submission_id, seq"), conn)

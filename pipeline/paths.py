@@ -16,7 +16,7 @@ class Workspace:
 
     inputs: Path
     outputs: Path
-    ledger: Path
+    ledger: Path | str  # a SQLite file, or a database URL (postgresql+psycopg://…)
     config: Path = CONFIG_DIR
     archive_dir: Path | None = None  # default: "archive" beside the ledger
 
@@ -27,7 +27,10 @@ class Workspace:
 
     @property
     def archive(self) -> Path:
-        return self.archive_dir or self.ledger.parent / "archive"
+        """Beside a SQLite ledger; beside the outputs folder for a database server."""
+        if self.archive_dir:
+            return self.archive_dir
+        return self.ledger.parent / "archive" if isinstance(self.ledger, Path) else self.outputs.parent / "archive"
 
     @property
     def reports(self) -> Path:

@@ -42,6 +42,38 @@ def stamp(received: date | datetime) -> float:
     return received.timestamp()
 
 
+PG_URL = os.environ.get("KHUYENCONG_TEST_PG_URL")  # set by .ci/run (scripts/postgres.sh starts the server)
+
+
+def request_pg_schema(tmp_path: Path) -> str:
+    """A PostgreSQL ledger URL on a fresh schema of its own (the test database is scratch space)."""
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_target(request, tmp_path):
+    """A fresh ledger: a SQLite file, or a PostgreSQL schema of its own when KHUYENCONG_TEST_PG_URL is set."""
+    if request.param == "sqlite":
+        yield tmp_path / "ledger.sqlite"
+        return
+    if not PG_URL:
+        pytest.skip("KHUYENCONG_TEST_PG_URL is not set (bash scripts/postgres.sh starts a server and prints it)")
+    url = request_pg_schema(tmp_path)
+    yield url
+    engine = ledger._ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def harness():
     """One Prefect test harness (a temporary database and API) for the whole session."""
@@ -79,9 +111,9 @@ def make_workbook(programmes: list[Programme], units: UnitRegistry) -> Callable[
 def ingest(programmes: list[Programme], units: UnitRegistry) -> Callable[[Path, Path], list[ValidationReport]]:
     """ingest(inputs, ledger_path): one intake run (find new files, archive, read, validate, store, remember)."""
 
-    def run(inputs: Path, ledger_path: Path) -> list[ValidationReport]:
+    def run(inputs: Path, ledger_path: Path | str) -> list[ValidationReport]:
         with ledger.open_ledger(ledger_path) as conn:
-            pending = intake.find_pending(inputs, conn, ledger_path.parent / "archive")
+            pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
             reports = intake.process(pending.new, programmes, units)
             ledger.store(conn, reports)
             intake.remember(conn, pending.new + pending.known)
@@ -96,9 +128,9 @@ def frames(ledger_path: Path):
         return ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
 
 
-def count_rows(ledger_path: Path, table: str) -> int:
+def count_rows(ledger_path: Path | str, table: str) -> int:
     with ledger.open_ledger(ledger_path) as conn:
-        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return ledger.count(conn, table)
 
 
 # --- locating cells in a written workbook (openpyxl, independently of pipeline.reading) ----------------

@@ -8,7 +8,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import count_rows, frames, stamp
+import pytest
+from conftest import PG_URL, count_rows, frames, request_pg_schema, stamp
+from sqlalchemy import text
 
 from pipeline import intake, ledger, receipts
 from pipeline.layout import read_report
@@ -22,9 +24,9 @@ def _validated(path: Path, programmes, units):
     return validate(read_report(file_info(path, path.parent), programmes), units)
 
 
-def test_store_is_idempotent_on_sha256(tmp_path, make_workbook, programmes, units) -> None:
+def test_store_is_idempotent_on_sha256(tmp_path, ledger_target, make_workbook, programmes, units) -> None:
     path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3, "P4.3": 1}))
-    db = tmp_path / "ledger.sqlite"
+    db = ledger_target
     report = _validated(path, programmes, units)
     with ledger.open_ledger(db) as conn:
         first = ledger.store(conn, [report])
@@ -42,12 +44,12 @@ def test_store_is_idempotent_on_sha256(tmp_path, make_workbook, programmes, unit
     assert row["size"] == path.stat().st_size
 
 
-def test_values_round_trip_exactly(tmp_path, make_workbook, programmes, units) -> None:
+def test_values_round_trip_exactly(tmp_path, ledger_target, make_workbook, programmes, units) -> None:
     written = {"P1.3": Decimal("3"), "P2.2": Decimal("0"), "P2.4": Decimal("1000000")}  # counts: whole numbers
     spending = {"P1": {"KCQG": Decimal("0.1"), "KCĐP": Decimal("0.2"), "Khác": Decimal("0.001")},
                 "P2": {"KCĐP": Decimal("1234.567"), "Khác": Decimal("12.5")}, "P3": {"KCQG": Decimal("20.56")}}
     path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results=written, spending=spending))
-    db = tmp_path / "ledger.sqlite"
+    db = ledger_target
     report = _validated(path, programmes, units)
     with ledger.open_ledger(db) as conn:
         ledger.store(conn, [report])
@@ -61,25 +63,25 @@ def test_values_round_trip_exactly(tmp_path, make_workbook, programmes, units) -
     assert 0.1 + 0.2 != 0.3
     assert back[("budget", "P1", "KCQG")] + back[("budget", "P1", "KCĐP")] == Decimal("0.3")
     with ledger.open_ledger(db) as conn:
-        total = conn.execute("SELECT SUM(milli) FROM submission_values WHERE code = 'P1' AND source IN ('KCQG', 'KCĐP')"
-                             ).fetchone()[0]
+        total = conn.execute(text("SELECT SUM(milli) FROM submission_values WHERE code = 'P1' "
+                                  "AND source IN ('KCQG', 'KCĐP')")).scalar_one()
     assert ledger.from_milli(total) == Decimal("0.3") and str(ledger.from_milli(total)) == "0.3"
 
 
 def test_milli_conversion() -> None:
-    for text in ("0", "0.001", "0.1", "12.5", "1260", "20560", "4112.125"):
-        amount = Decimal(text)
-        assert ledger.to_milli(amount) == int(Decimal(text) * 1000)
+    for digits in ("0", "0.001", "0.1", "12.5", "1260", "20560", "4112.125"):
+        amount = Decimal(digits)
+        assert ledger.to_milli(amount) == int(Decimal(digits) * 1000)
         assert ledger.from_milli(ledger.to_milli(amount)) == amount
-        assert str(ledger.from_milli(ledger.to_milli(amount))) == text  # no exponent, no trailing zeros
+        assert str(ledger.from_milli(ledger.to_milli(amount))) == digits  # no exponent, no trailing zeros
 
 
-def test_problems_are_stored(tmp_path, make_workbook, programmes, units) -> None:
+def test_problems_are_stored(tmp_path, ledger_target, make_workbook, programmes, units) -> None:
     path = make_workbook(tmp_path, "bu-dang", month(2012, 3),
                          Filling(results={"P1.2": -4, "P4.3": "khoảng 3 cơ sở", "P1.3": 2}))
     report = _validated(path, programmes, units)
     assert report.status is Status.REJECTED and len(report.problems) == 2
-    db = tmp_path / "ledger.sqlite"
+    db = ledger_target
     with ledger.open_ledger(db) as conn:
         [sid] = ledger.store(conn, [report])
     subs, _, probs = frames(db)
@@ -90,10 +92,10 @@ def test_problems_are_stored(tmp_path, make_workbook, programmes, units) -> None
                       for i, p in enumerate(report.problems)]
 
 
-def test_unreadable_file_is_stored_as_rejected(tmp_path, programmes, units) -> None:
+def test_unreadable_file_is_stored_as_rejected(tmp_path, ledger_target, programmes, units) -> None:
     path = tmp_path / "hong.xlsx"
     path.write_bytes(b"not a workbook")
-    db = tmp_path / "ledger.sqlite"
+    db = ledger_target
     with ledger.open_ledger(db) as conn:
         ledger.store(conn, [_validated(path, programmes, units)])
     subs, vals, probs = frames(db)
@@ -107,8 +109,9 @@ def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, make_workbook, programmes, units, ingest) -> None:
-    inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
+def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, ledger_target, make_workbook, programmes, units,
+                                                       ingest) -> None:
+    inputs, db = tmp_path / "inputs", ledger_target
     a = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
     make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 5}), received=date(2012, 4, 3))
     (inputs / "~$bao-cao-bu-dang-2012-03.xlsx").write_bytes(b"Excel lock file")  # skipped
@@ -139,17 +142,17 @@ def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, make_workbook, 
     assert (pending.new, pending.known, pending.unchanged) == ([], [], 3)
 
 
-def test_two_identical_new_files_are_read_once(tmp_path, make_workbook, ingest) -> None:
+def test_two_identical_new_files_are_read_once(tmp_path, ledger_target, make_workbook, ingest) -> None:
     inputs = tmp_path / "inputs"
     a = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}))
     shutil.copy(a, inputs / "ban-sao.xlsx")
-    with ledger.open_ledger(tmp_path / "ledger.sqlite") as conn:
+    with ledger.open_ledger(ledger_target) as conn:
         pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
     assert len(pending.new) == 1 and len(pending.known) == 1
 
 
-def test_inputs_are_never_modified(tmp_path, make_workbook, ingest) -> None:
-    inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
+def test_inputs_are_never_modified(tmp_path, ledger_target, make_workbook, ingest) -> None:
+    inputs, db = tmp_path / "inputs", ledger_target
     make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
     make_workbook(tmp_path, "bu-dop", month(2012, 3), Filling(results={"P1.2": -1}), received=date(2012, 4, 2))
     (inputs / "hong.xlsx").write_bytes(os.urandom(2000))
@@ -162,10 +165,32 @@ def test_inputs_are_never_modified(tmp_path, make_workbook, ingest) -> None:
     assert {r.status for r in reports} == {Status.ACCEPTED, Status.REJECTED}
 
 
-def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path, make_workbook) -> None:
+def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path, ledger_target, make_workbook) -> None:
     inputs = tmp_path / "inputs"
     old = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
     fresh = make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 5}))  # mtime: now
-    with ledger.open_ledger(tmp_path / "ledger.sqlite") as conn:
+    with ledger.open_ledger(ledger_target) as conn:
         pending = intake.find_pending(inputs, conn, tmp_path / "archive", settle_seconds=60)
     assert [f.source for f in pending.new] == [old] and pending.settling == (fresh.name,)
+
+
+def test_sqlite_and_postgresql_give_byte_identical_aggregates(tmp_path, programme, units, ingest) -> None:
+    """The 2012 demo through both engines: the same figures and provenance, to the byte."""
+    if not PG_URL:
+        pytest.skip("KHUYENCONG_TEST_PG_URL is not set")
+    from pipeline import demo
+    from pipeline.aggregating import aggregate
+    from pipeline.export import figures, provenance
+    from pipeline.periods import year
+
+    inputs = tmp_path / "inputs"
+    demo.generate(inputs, programme, units, years=(2012,))
+    out = []
+    for target in (tmp_path / "ledger.sqlite", request_pg_schema(tmp_path)):
+        ingest(inputs, target)
+        subs, vals, probs = frames(target)
+        report = aggregate(subs, vals, programme, units, year(2012), today=date(2013, 1, 15), problems=probs)
+        prov = provenance(subs, vals, programme, report.period, report.cumulative_period)
+        out.append((figures(report).to_csv(index=False).encode(),
+                    prov.drop(columns=["received_at"]).to_csv(index=False).encode()))
+    assert out[0] == out[1]
