@@ -8,6 +8,7 @@ Retries are on I/O tasks only.
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -34,6 +35,7 @@ from pipeline.units import load_units
 from pipeline.validating import ValidationReport
 
 BATCH = 2000  # files per read-and-validate task; each task parses its files across worker processes
+DASK_BATCH = 200  # on a Dask cluster, smaller tasks spread over its workers
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -68,8 +70,12 @@ def send_notification(ws: Workspace, event: str, subject: str, body: str) -> lis
 
 
 @task(cache_policy=NO_CACHE)
-def read_and_validate(files: list[FileInfo], config: Path) -> list[ValidationReport]:
-    return intake.process_parallel(files, load_programmes(config), load_units(config))
+def read_and_validate(files: list[FileInfo], config: Path, processes: bool = True) -> list[ValidationReport]:
+    """Workers only parse and return records; the flow alone writes the ledger."""
+    programmes, units = load_programmes(config), load_units(config)
+    if processes:
+        return intake.process_parallel(files, programmes, units)
+    return intake.process(files, programmes, units)  # on a Dask worker: Dask provides the parallelism
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -132,8 +138,11 @@ def _ingest(ws: Workspace) -> IngestSummary:
     known = unchanged = 0
     for round_ in range(6):
         pending = scan_inputs(ws, rules.settle_seconds)
-        batches = [pending.new[i:i + BATCH] for i in range(0, len(pending.new), BATCH)]
-        reports = [r for batch in read_and_validate.map(batches, ws.config).result() for r in batch] if batches else []
+        on_dask = _on_dask()
+        size = DASK_BATCH if on_dask else BATCH
+        batches = [pending.new[i:i + size] for i in range(0, len(pending.new), size)]
+        reports = [r for batch in read_and_validate.map(batches, ws.config, not on_dask).result()
+                   for r in batch] if batches else []
         store_reports(ws, reports, pending.new + pending.known)
         write_receipts(ws, reports, pending.known)
         total += reports
@@ -276,3 +285,23 @@ def deployments(inputs: str | None = None, outputs: str | None = None, ledger_fi
     out.append(ingest_inputs.to_deployment(name="intake", interval=rules.intake_poll_seconds, parameters=params,
                                            tags=["khuyencong"], description="Tiếp nhận tệp mới trong inputs/"))
     return out
+
+
+def _on_dask() -> bool:
+    from prefect.context import get_run_context
+
+    return type(get_run_context().task_runner).__name__ == "DaskTaskRunner"
+
+
+def with_task_runner(flow_fn, task_runner: str = "local", scheduler: str | None = None):
+    """The flow as it should run: on the local thread runner (parsing across processes), or on a Dask
+    cluster through prefect-dask - an existing one at `scheduler` (tcp://host:8786), else a local one."""
+    if task_runner == "local":
+        return flow_fn
+    if task_runner != "dask":
+        raise ValueError(f"unknown task runner {task_runner!r} (local, dask)")
+    from prefect_dask import DaskTaskRunner
+
+    runner = DaskTaskRunner(address=scheduler) if scheduler else \
+        DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 2, "processes": True, "threads_per_worker": 1})
+    return flow_fn.with_options(task_runner=runner)

@@ -95,6 +95,9 @@ def run(
     inputs: InputsOpt = None,
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
+    task_runner: Annotated[str, typer.Option(help="local (threads, parsing across processes) or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); "
+                                                       "without it --task-runner dask starts a local cluster")] = None,
     number: Annotated[int | None, typer.Option(min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT' "
                                                "(left blank to fill in by hand if omitted)")] = None,
 ) -> None:
@@ -108,7 +111,8 @@ def run(
     import flows
 
     for p in periods:
-        paths = flows.FLOW_FOR_KIND[p.kind](p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number)
+        run_flow = flows.with_task_runner(flows.FLOW_FOR_KIND[p.kind], task_runner, scheduler)
+        paths = run_flow(p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number)
         typer.echo(f"{p.code}: reports in {ws.reports / p.code}")
         for path in paths:
             typer.echo(f"  {path}")
