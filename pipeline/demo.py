@@ -182,7 +182,7 @@ def _officer_variants(folder: Path, programme: Programme, units: UnitRegistry, r
     f = _fill(rng, programme, loc_ninh, p, 10, rec)
     path = folder / "2013" / loc_ninh.code / "Bao cao khuyen cong thang 4-2013 (Loc Ninh).xlsx"
     if not path.exists():
-        _free_layout(programme, loc_ninh, p, f).save(path)
+        save_atomic(_free_layout(programme, loc_ninh, p, f), path)
         _stamp(path, rec)
     out.append(DemoFile(path, loc_ninh.code, p.code, rec))
     p = month(2013, 5)
