@@ -64,7 +64,7 @@ def publish_report(report: aggregating.Consolidated, paths: list[Path]) -> None:
                              description=f"Báo cáo {report.period.title}")
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], cache_policy=NO_CACHE)
+@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def send_notification(ws: Workspace, event: str, subject: str, body: str) -> list[str]:
     return notify(load_notifications(ws.config), event, subject, body)
 
@@ -160,9 +160,17 @@ def _ingest(ws: Workspace) -> IngestSummary:
     logger.info("ingest: %s", summary)
     publish_ingest(summary, total)
     if rejected:
-        send_notification(ws, "rejected", f"{len(rejected)} tệp báo cáo khuyến công bị từ chối",
-                          artifacts.rejected_text(rejected))
+        _notify(ws, "rejected", f"{len(rejected)} tệp báo cáo khuyến công bị từ chối",
+                artifacts.rejected_text(rejected))
     return summary
+
+
+def _notify(ws: Workspace, event: str, subject: str, body: str) -> None:
+    """Send a notification; if it cannot be sent (after its retries), say so in the log - the run's work
+    (receipts, reports) is done and must not be reported as failed because a mail server is down."""
+    state = send_notification(ws, event, subject, body, return_state=True)
+    if state.is_failed():
+        get_run_logger().error("notification %r could not be sent: %s", subject, state.message)
 
 
 @contextmanager
@@ -184,8 +192,7 @@ def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Pa
         paths = render_reports(ws, report, number) + export_csv(ws, report)
         logger.info("reports for %s written to %s", period.code, ws.reports / period.code)
         publish_report(report, paths)
-        send_notification(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", artifacts.report_text(
-            report, paths))
+        _notify(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", artifacts.report_text(report, paths))
     return paths
 
 

@@ -129,3 +129,22 @@ def test_a_run_killed_while_rendering_leaves_the_previous_reports_and_the_next_r
     assert again.wait(timeout=240) == 0
     _sound(root)
     assert "Số: 07/BC-SCT" in PdfReader(reports / "bao-cao-2012-Q3-ubnd-tinh.pdf").pages[0].extract_text()
+
+
+def test_a_notification_that_cannot_be_sent_does_not_fail_the_run(tmp_path, harness) -> None:
+    """Notifications on, pointing at a port where nothing listens: the ingest still succeeds and says so."""
+    import shutil
+
+    from pipeline.paths import CONFIG_DIR as config_dir
+
+    config = tmp_path / "config"
+    shutil.copytree(config_dir, config)
+    (config / "notifications.yaml").write_text(
+        "enabled: true\nwebhook_url: http://127.0.0.1:9/nobody\ntimeout_seconds: 1\n", encoding="utf-8")
+    inputs = tmp_path / "inputs"
+    bad = _workbook(inputs, "bu-dang", month(2012, 3), -1)  # rejected: a notification is due
+    old = datetime(2012, 4, 2).timestamp()
+    os.utime(bad, (old, old))
+    summary = flows.ingest_inputs(str(inputs), str(tmp_path / "out"), str(tmp_path / "l.sqlite"), config=str(config))
+    assert (summary.new, summary.rejected) == (1, 1)
+    assert (tmp_path / "out" / "receipts" / f"{bad.name}.txt").exists()
