@@ -23,7 +23,7 @@ from pipeline import aggregating, artifacts, excel_report, export, intake, ledge
 from pipeline.completeness import load_rules
 from pipeline.files import remove_temporaries
 from pipeline.intake import IngestSummary
-from pipeline.locking import run_lock
+from pipeline.locking import Busy, run_lock
 from pipeline.notify import load_notifications, notify
 from pipeline.paths import Workspace
 from pipeline.periods import Kind, Period, parse_period
@@ -79,11 +79,17 @@ def read_and_validate(files: list[FileInfo], config: Path, processes: bool = Tru
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def store_reports(ws: Workspace, reports: list[ValidationReport], seen: list[FileInfo]) -> int:
+def store_reports(ws: Workspace, reports: list[ValidationReport]) -> int:
     with ledger.open_ledger(ws.ledger) as conn:
-        stored = ledger.store(conn, reports)
+        return len(ledger.store(conn, reports))
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def remember_seen(ws: Workspace, seen: list[FileInfo]) -> None:
+    """Last: only once its receipt is written is a file marked as seen (a run that dies before that
+    re-reads it next time and writes the receipt then)."""
+    with ledger.open_ledger(ws.ledger) as conn:
         intake.remember(conn, seen)
-    return len(stored)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -143,8 +149,9 @@ def _ingest(ws: Workspace) -> IngestSummary:
         batches = [pending.new[i:i + size] for i in range(0, len(pending.new), size)]
         reports = [r for batch in read_and_validate.map(batches, ws.config, not on_dask).result()
                    for r in batch] if batches else []
-        store_reports(ws, reports, pending.new + pending.known)
+        store_reports(ws, reports)
         write_receipts(ws, reports, pending.known)
+        remember_seen(ws, pending.new + pending.known)
         total += reports
         known += len(pending.known)
         unchanged = pending.unchanged
@@ -174,10 +181,10 @@ def _notify(ws: Workspace, event: str, subject: str, body: str) -> None:
 
 
 @contextmanager
-def _locked(ws: Workspace):
+def _locked(ws: Workspace, wait_seconds: float = 3600):
     """One run at a time per output folder; the first thing a run does is clear what a killed run left."""
     logger = get_run_logger()
-    with run_lock(ws.outputs, on_wait=lambda: logger.warning(
+    with run_lock(ws.outputs, wait_seconds, on_wait=lambda: logger.warning(
             "another run is writing %s: waiting for it to finish", ws.outputs)):
         clean_temporaries(ws)
         yield
@@ -196,18 +203,27 @@ def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Pa
     return paths
 
 
-def resolve_period(period: str | None, kind: Kind, config: Path, today: date | None = None) -> Period:
-    """The requested period, or the one a run on `today` (by default the run's scheduled date, in the
-    schedules' time zone) reports on: the last completed period of its kind (pipeline.schedules)."""
+def resolve_period(period: str | None, kind: Kind, config: Path, today: date | None = None) -> Period | None:
+    """The requested period, or the one a run on `today` reports on (pipeline.schedules). Without `today`,
+    the run's scheduled date in the schedules' time zone; a scheduled run outside every programme gets None."""
     if period:
         return parse_period(period)
+    clamp = True
     if today is None:
-        from prefect.runtime import flow_run
+        from prefect.runtime import deployment, flow_run
 
         scheduled = flow_run.scheduled_start_time
         zone = ZoneInfo(load_rules(config).timezone)
         today = datetime.fromisoformat(str(scheduled)).astimezone(zone).date() if scheduled else date.today()
-    return period_for(kind, today, load_programmes(config))
+        clamp = deployment.id is None  # started by hand, not by a schedule
+    return period_for(kind, today, load_programmes(config), clamp)
+
+
+def _report_or_skip(ws: Workspace, period: Period | None, number: int | None) -> list[Path]:
+    if period is None:
+        get_run_logger().info("no programme period to report on at this date: nothing to do")
+        return []
+    return _report(ws, period, number)
 
 
 def _workspace(inputs: str | None, outputs: str | None, ledger_path: str | None,
@@ -232,36 +248,40 @@ def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
                   ledger_file: str | None = None, config: str | None = None) -> IngestSummary:
     """Read every new or changed workbook, store it in the ledger and write its receipt."""
     ws = _workspace(inputs, outputs, ledger_file, config)
-    with _locked(ws):
-        return _ingest(ws)
+    try:
+        with _locked(ws, wait_seconds=0):
+            return _ingest(ws)
+    except Busy:  # a report run is ingesting and holds the outputs: the next poll picks up what is left
+        get_run_logger().info("another run holds %s: this intake is skipped", ws.outputs)
+        return IngestSummary(0, 0, 0, 0, 0)
 
 
 @flow(name="monthly_report", flow_run_name=_run_name("monthly"))
 def monthly_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
                    ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.MONTH, ws.config), number)
+    return _report_or_skip(ws, resolve_period(period, Kind.MONTH, ws.config), number)
 
 
 @flow(name="quarterly_report", flow_run_name=_run_name("quarterly"))
 def quarterly_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
                      ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.QUARTER, ws.config), number)
+    return _report_or_skip(ws, resolve_period(period, Kind.QUARTER, ws.config), number)
 
 
 @flow(name="annual_report", flow_run_name=_run_name("annual"))
 def annual_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
                   ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.YEAR, ws.config), number)
+    return _report_or_skip(ws, resolve_period(period, Kind.YEAR, ws.config), number)
 
 
 @flow(name="programme_report", flow_run_name=_run_name("programme"))
 def programme_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
                      ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
-    return _report(ws, resolve_period(period, Kind.SPAN, ws.config), number)
+    return _report_or_skip(ws, resolve_period(period, Kind.SPAN, ws.config), number)
 
 
 FLOW_FOR_KIND = {
@@ -288,9 +308,11 @@ def deployments(inputs: str | None = None, outputs: str | None = None, ledger_fi
     params = {"inputs": str(ws.inputs), "outputs": str(ws.outputs), "ledger_file": str(ws.ledger)}
     out = [FLOW_BY_NAME[s.flow].to_deployment(
         name="scheduled", schedules=[Cron(s.cron, timezone=s.timezone)], parameters=params, tags=["khuyencong"],
+        concurrency_limit=1,
         description=f"Báo cáo định kỳ ({s.cron}, {s.timezone})") for s in schedules(rules)]
     out.append(ingest_inputs.to_deployment(name="intake", interval=rules.intake_poll_seconds, parameters=params,
-                                           tags=["khuyencong"], description="Tiếp nhận tệp mới trong inputs/"))
+                                           tags=["khuyencong"], concurrency_limit=1,
+                                           description="Tiếp nhận tệp mới trong inputs/"))
     return out
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pandas as pd
 
 from pipeline.completeness import Completeness, ReportingRules, UnitStatus, completeness
+from pipeline.formatting import today as local_today
 from pipeline.periods import Kind, Period, through
 from pipeline.programme import Programme
 from pipeline.progress import Funding, FundingYear, GrowthYear, Pace, pace
@@ -119,7 +120,7 @@ class Consolidated:
     by_unit: tuple[UnitRow, ...]
     notes: tuple[Note, ...] = ()
     rejected: tuple[RejectedFile, ...] = ()
-    generated_on: date = field(default_factory=date.today)
+    generated_on: date = field(default_factory=local_today)
     completeness: Completeness | None = None
     reconciliations: tuple[Reconciliation, ...] = ()
     pace: tuple[Pace, ...] = ()
@@ -204,7 +205,7 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
                   for r in in_period.sort_values(["unit_code", "period_first"]).itertuples() if r.notes)
     return Consolidated(
         programme, period, cumulative_period, indicators, budget, status.rows, tuple(rows), notes,
-        _rejected(subs, problems, period), today or date.today(), status,
+        _rejected(subs, problems, period), today or local_today(), status,
         tuple(reconciliations(current, in_period, vals, programme)),
         pace(programme, period, total, rules.pace_margin),
         _funding(current, vals, programme, units, period),

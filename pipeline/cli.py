@@ -105,8 +105,13 @@ def run(
     ws = _ws(inputs, outputs, ledger)
     try:
         periods = [parse_period(p) for p in period]
-    except PeriodError as exc:
+        programmes = load_programmes(ws.config)
+        for p in periods:
+            programme_for_year(programmes, p.last[0])
+    except (PeriodError, ProgrammeError) as exc:
         _fail(str(exc))
+    if number is not None and len(periods) > 1:
+        _fail("--number gives one document number: run one period at a time with it")
     _prefect_env(Path.cwd())
     import flows
 

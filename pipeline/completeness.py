@@ -13,11 +13,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from pipeline.formatting import local_day
 from pipeline.periods import Period, month, parse_period
 from pipeline.rollup import month_index
 from pipeline.units import Unit
@@ -143,7 +145,8 @@ def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules
         for r in mine.itertuples():
             months = set(range(r.m0, r.m1 + 1)) & expected
             received |= months
-            if datetime.fromisoformat(r.received_at).date() <= deadline(parse_period(r.period_code), rules):
+            arrived = local_day(r.received_at, ZoneInfo(rules.timezone))
+            if arrived <= deadline(parse_period(r.period_code), rules):
                 on_time |= months
             else:
                 late_files.append(r.file_name)

@@ -18,6 +18,7 @@ def atomic_output(out_path: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would have made it, not mkstemp's 0600
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -32,3 +33,9 @@ def remove_temporaries(folder: Path) -> list[Path]:
     for p in stale:
         p.unlink(missing_ok=True)
     return stale
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

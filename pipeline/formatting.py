@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
 LOCALE = "vi_VN"
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the province's clock: receipt days, deadlines, report dates
 
 
 def number(value: Decimal | int | float | None, decimals: int | None = None, empty: str = "-") -> str:
@@ -38,3 +40,14 @@ def long_date(day: date) -> str:
 
 def short_date(day: date | None) -> str:
     return "-" if day is None else day.strftime("%d/%m/%Y")
+
+
+def local_day(moment: datetime | str, zone: ZoneInfo = LOCAL_TZ) -> date:
+    """The calendar day of an instant on the province's clock (a file dropped at 00:30 on the 11th in Bình
+    Phước arrived on the 11th, though it was the 10th in UTC)."""
+    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return moment.astimezone(zone).date() if moment.tzinfo else moment.date()
+
+
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from pipeline.formatting import short_date
+from pipeline.formatting import local_day, short_date
 from pipeline.periods import Period, parse_period
 from pipeline.rollup import current_versions, month_index, select_counted
 
@@ -25,7 +25,7 @@ class Version:
 
 
 def _day(iso: str) -> str:
-    return short_date(datetime.fromisoformat(iso).date())
+    return short_date(local_day(iso))
 
 
 def history(subs: pd.DataFrame, sightings: pd.DataFrame, problems: pd.DataFrame, unit_code: str,
@@ -80,8 +80,8 @@ def history_text(unit_name: str, period: Period, versions: list[Version]) -> str
         lines.append("  (chưa nhận được báo cáo nào)")
     for n, v in enumerate(versions, start=1):
         mark = "✔" if v.counts else "·"
-        lines.append(f"{n:>3}. {mark} {v.file_name}  kỳ {v.period_code or '?'}  nhận {short_date(v.received.date())}  "
-                     f"sha256 {v.sha256[:12]}")
+        day = short_date(local_day(v.received))
+        lines.append(f"{n:>3}. {mark} {v.file_name}  kỳ {v.period_code or '?'}  nhận {day}  sha256 {v.sha256[:12]}")
         lines.append(f"       {v.why}")
         if v.also_seen_as:
             lines.append(f"       cùng nội dung, cũng nhận dưới tên: {', '.join(v.also_seen_as)}")

@@ -11,12 +11,12 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
 from pipeline import archive, ledger, receipts
+from pipeline.formatting import local_day, short_date
 from pipeline.layout import read_report
 from pipeline.programme import Programme
 from pipeline.reading import FileInfo, list_inputs
@@ -125,7 +125,7 @@ def duplicate_receipts(conn: Connection, receipts_dir: Path, files: list[FileInf
         first = ledger.first_submission(conn, f.sha256)
         if first is not None and first[0] != f.name:
             name, received_at, status = first
-            received = datetime.fromisoformat(received_at).strftime("%d/%m/%Y")
+            received = short_date(local_day(received_at))
             text = receipts.duplicate_text(f.name, f.sha256, name, received, status)
             out.append(receipts.write_text(receipts_dir, f.name, text))
     return out

@@ -140,7 +140,7 @@ def seen_unchanged(conn: Connection) -> dict[str, tuple[int, int]]:
 
 
 def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
-    params = [{"path": p, "size": s, "mtime_ns": m, "sha256": h} for p, s, m, h in rows]
+    params = [{"path": _text(p), "size": s, "mtime_ns": m, "sha256": h} for p, s, m, h in rows]
     if params:
         conn.execute(text("""INSERT INTO seen_files(path, size, mtime_ns, sha256)
                              VALUES (:path, :size, :mtime_ns, :sha256)
@@ -152,7 +152,7 @@ def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]]) 
 def record_sightings(conn: Connection, files: Iterable[tuple[str, str, str]]) -> None:
     """Record (sha256, name, received_at) of every file seen, new or already known."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    params = [{"sha256": sha, "path": name, "received_at": received, "first_seen": now}
+    params = [{"sha256": sha, "path": _text(name), "received_at": received, "first_seen": now}
               for sha, name, received in files]
     if params:
         conn.execute(text("""INSERT INTO sightings(sha256, path, received_at, first_seen)
@@ -177,13 +177,18 @@ _INSERT_PROBLEM = text("""INSERT INTO problems(submission_id, seq, code, severit
                           VALUES (:submission_id, :seq, :code, :severity, :cell, :found, :expected, :message)""")
 
 
+def _text(value):
+    """PostgreSQL text cannot hold NUL; officers cannot see it either. Other text is stored as read."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
     """Store validated files in one transaction; files already in the ledger (same sha256) are skipped."""
     ids: list[int] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for r in reports:
         p = r.period
-        row = conn.execute(_INSERT_SUBMISSION, {
+        row = conn.execute(_INSERT_SUBMISSION, {k: _text(v) for k, v in {
             "sha256": r.file.sha256, "file_name": r.file.name, "size": r.file.size,
             "received_at": r.file.modified.isoformat(timespec="seconds"), "ingested_at": now,
             "status": r.status.value, "programme": r.programme.code if r.programme else None,
@@ -191,19 +196,19 @@ def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
             "period_first": f"{p.first[0]}-{p.first[1]:02d}" if p else None,
             "period_last": f"{p.last[0]}-{p.last[1]:02d}" if p else None,
             "report_date": r.report_date.isoformat() if r.report_date else None,
-            "preparer": r.preparer, "phone": r.phone, "notes": r.notes}).first()
+            "preparer": r.preparer, "phone": r.phone, "notes": r.notes}.items()}).first()
         if row is None:
             continue
         sid = row[0]
         ids.append(sid)
         if r.values:
             conn.execute(_INSERT_VALUE, [{"submission_id": sid, "kind": v.kind, "code": v.code, "source": v.source,
-                                          "milli": to_milli(v.amount), "cell": v.cell} for v in r.values])
+                                          "milli": to_milli(v.amount), "cell": _text(v.cell)} for v in r.values])
         if r.problems:
             conn.execute(_INSERT_PROBLEM, [{"submission_id": sid, "seq": i, "code": pr.code,
-                                            "severity": pr.severity.value, "cell": pr.cell, "found": pr.found,
-                                            "expected": pr.expected, "message": pr.message}
-                                           for i, pr in enumerate(r.problems)])
+                                            "severity": pr.severity.value, "cell": _text(pr.cell),
+                                            "found": _text(pr.found), "expected": _text(pr.expected),
+                                            "message": _text(pr.message)} for i, pr in enumerate(r.problems)])
     conn.commit()
     return ids
 

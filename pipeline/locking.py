@@ -17,7 +17,8 @@ class Busy(RuntimeError):
 @contextmanager
 def run_lock(folder: Path, wait_seconds: float = 3600, on_wait=None) -> Iterator[None]:
     """Hold `<folder>/.khuyencong.lock` for the block. If another run holds it, wait up to `wait_seconds`
-    (calling `on_wait()` once, to say so), then raise Busy. `wait_seconds=0` means: skip at once."""
+    (calling `on_wait()` once, to say so), then raise Busy. With `wait_seconds=0` Busy is raised at once, for
+    callers that skip their run rather than wait."""
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / ".khuyencong.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -28,7 +29,7 @@ def run_lock(folder: Path, wait_seconds: float = 3600, on_wait=None) -> Iterator
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or wait_seconds <= 0:
                     raise Busy(f"another run holds {folder / '.khuyencong.lock'}") from None
                 if not told and on_wait is not None:
                     on_wait()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.files import atomic_output
-from pipeline.formatting import short_date
+from pipeline.formatting import local_day, short_date
 from pipeline.guards import safe_name
 from pipeline.text import nfc
 from pipeline.validating import Severity, ValidationReport
@@ -27,7 +27,7 @@ def receipt_text(r: ValidationReport) -> str:
         "BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG",
         f"Tệp: {r.file.name}",
         f"Mã kiểm tra (sha256): {r.file.sha256}",
-        f"Ngày nhận: {short_date(r.file.modified.date())}",
+        f"Ngày nhận: {short_date(local_day(r.file.modified))}",
         f"Kết quả: {r.status.label.upper()}",
         f"Đơn vị: {unit}",
         f"Kỳ báo cáo: {r.period.title if r.period else '(không xác định)'}",

@@ -54,11 +54,17 @@ def next_runs(schedule: ReportSchedule, after: datetime, count: int = 3) -> list
     return list(islice(CronSim(schedule.cron, start), count))
 
 
-def period_for(kind: Kind, scheduled: date, programmes: list[Programme]) -> Period:
-    """The period a run scheduled on `scheduled` reports on: the last completed one of its kind, or the
-    whole latest programme for the programme report; clamped to the end of the latest programme."""
+def period_for(kind: Kind, scheduled: date, programmes: list[Programme], clamp: bool = True) -> Period | None:
+    """The period a run on `scheduled` reports on: the last completed one of its kind, or the whole latest
+    programme for the programme report. Outside every programme: with `clamp` (a run started by hand) the
+    nearest programme end; without it (a scheduled run) None - nothing to report, rather than re-issuing the
+    programme's last report every month for ever."""
     if kind is Kind.SPAN:
         return parse_period(programmes[-1].code)
     candidate = last_completed(kind, scheduled)
-    end_year = programmes[-1].last_year
-    return candidate if candidate.last[0] <= end_year else last_completed(kind, date(end_year + 1, 1, 1))
+    inside = any(p.first_year <= candidate.first[0] and candidate.last[0] <= p.last_year for p in programmes)
+    if inside:
+        return candidate
+    if not clamp or candidate.last[0] < programmes[0].first_year:
+        return None
+    return last_completed(kind, date(programmes[-1].last_year + 1, 1, 1))

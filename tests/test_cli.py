@@ -59,3 +59,12 @@ def test_template_refuses_unknown_unit_and_unit_not_yet_existing(tmp_path):
 def test_bad_period_code_is_refused(tmp_path):
     result = runner.invoke(app, ["template", "--unit", "Bù Đăng", "--period", "2012-13", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "not a period code" in result.output
+
+
+def test_run_refuses_a_period_outside_every_programme_and_one_number_for_several(tmp_path):
+    result = runner.invoke(app, ["run", "--period", "2020", "--inputs", str(tmp_path), "--outputs", str(tmp_path),
+                                 "--ledger", str(tmp_path / "l.sqlite")])
+    assert result.exit_code == 2 and "no programme covers the year 2020" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["run", "--period", "2012", "--period", "2013", "--number", "5"])
+    assert result.exit_code == 2 and "one period at a time" in result.output

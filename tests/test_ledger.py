@@ -194,3 +194,14 @@ def test_sqlite_and_postgresql_give_byte_identical_aggregates(tmp_path, programm
         out.append((figures(report).to_csv(index=False).encode(),
                     prov.drop(columns=["received_at"]).to_csv(index=False).encode()))
     assert out[0] == out[1]
+
+
+def test_text_with_nul_characters_is_stored_on_every_engine(tmp_path, ledger_target, make_workbook, programmes,
+                                                             units) -> None:
+    """calamine turns Excel's _x0000_ into NUL, which PostgreSQL text cannot hold: it is dropped, not fatal."""
+    path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}))
+    report = _validated(path, programmes, units)
+    report.notes = "Kinh phí\x00 chậm"
+    with ledger.open_ledger(ledger_target) as conn:
+        assert len(ledger.store(conn, [report])) == 1
+        assert ledger.submissions_frame(conn)["notes"].tolist() == ["Kinh phí chậm"]

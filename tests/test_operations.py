@@ -116,3 +116,34 @@ def test_webhook_and_smtp_notifications() -> None:
     finally:
         http.shutdown()
         smtp.stop()
+
+
+def test_a_scheduled_run_outside_every_programme_reports_nothing(programmes) -> None:
+    assert period_for(Kind.MONTH, date(2019, 7, 15), programmes, clamp=False) is None
+    assert period_for(Kind.QUARTER, date(2011, 1, 15), programmes, clamp=False) is None  # 2010-Q4
+    assert period_for(Kind.MONTH, date(2015, 12, 15), programmes, clamp=False).code == "2015-11"
+    assert period_for(Kind.MONTH, date(2019, 7, 15), programmes).code == "2015-12"  # by hand: the nearest end
+
+
+def test_days_are_the_provinces_not_utc() -> None:
+    from pipeline.completeness import deadline
+    from pipeline.formatting import local_day
+    from pipeline.periods import month
+
+    arrived = "2012-10-10T17:30:00+00:00"  # 00:30 on 11/10/2012 in Bình Phước
+    assert local_day(arrived) == date(2012, 10, 11)
+    assert local_day(arrived) > deadline(month(2012, 9), ReportingRules(deadline_days=10))  # late, not on time
+
+
+def test_outputs_are_readable_like_any_file(tmp_path) -> None:
+    import os
+    import stat
+
+    from pipeline.files import atomic_output
+
+    with atomic_output(tmp_path / "bao-cao.pdf") as tmp:
+        tmp.write_bytes(b"%PDF")
+    mode = stat.S_IMODE((tmp_path / "bao-cao.pdf").stat().st_mode)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert mode == 0o666 & ~mask

@@ -86,7 +86,8 @@ def _run(root: Path, home: str, *args: str) -> subprocess.Popen:
     env.pop("PREFECT_API_URL", None)
     return subprocess.Popen([KHUYENCONG, "run", "--period", "2012-Q3", "--inputs", str(root / "inputs"),
                              "--outputs", str(root / "outputs"), "--ledger", str(root / "ledger.sqlite"), *args],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its own process group: killing the run kills its children
 
 
 def _sound(root: Path) -> None:
@@ -121,7 +122,7 @@ def test_a_run_killed_while_rendering_leaves_the_previous_reports_and_the_next_r
         assert victim.poll() is None, victim.stdout.read()
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
+    os.killpg(victim.pid, signal.SIGKILL)  # the run and its temporary Prefect server, as an operator's kill
     victim.wait()
     after = {p.name: p.read_bytes() for p in reports.iterdir() if not p.name.startswith(".")}
     assert after == before  # every previous report intact, nothing half-written under a report's name
