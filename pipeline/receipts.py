@@ -15,8 +15,10 @@ _LAYOUTS = {"template": "mẫu báo cáo chính thức",
 
 
 def receipt_path(receipts: Path, file_name: str) -> Path:
-    """outputs/receipts/<the file's name made safe (folders joined by "_")>.txt"""
-    return receipts / (safe_name(file_name) + ".txt")
+    """outputs/receipts/<the same folders as in inputs/>/<file name>.txt, each part made safe (no "..", no
+    control characters), so two files never share a receipt."""
+    *folders, name = [part for part in file_name.split("/") if part]
+    return receipts.joinpath(*(safe_name(f) for f in folders)) / (safe_name(name) + ".txt")
 
 
 def receipt_text(r: ValidationReport) -> str:

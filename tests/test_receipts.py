@@ -99,8 +99,10 @@ def test_write_receipt(tmp_path, make_workbook, check) -> None:
     assert report.file.name == "2012/bu-dang/bc.xlsx"
     out = tmp_path / "receipts"
     written = write_receipt(out, report)
-    assert written == receipt_path(out, report.file.name) == out / "2012_bu-dang_bc.xlsx.txt"
+    assert written == receipt_path(out, report.file.name) == out / "2012" / "bu-dang" / "bc.xlsx.txt"
+    assert receipt_path(out, "a/b_c.xlsx") != receipt_path(out, "a_b/c.xlsx")  # no two files share a receipt
+    assert receipt_path(out, "../../etc/passwd").resolve().is_relative_to(out.resolve())
     assert written.read_text(encoding="utf-8") == receipt_text(report)
-    assert [p.name for p in out.iterdir()] == [written.name]  # no temporary file left behind
+    assert [p.name for p in written.parent.iterdir()] == [written.name]  # no temporary file left behind
     write_receipt(out, report)  # written again: replaced, not duplicated
-    assert [p.name for p in out.iterdir()] == [written.name]
+    assert [p.name for p in written.parent.iterdir()] == [written.name]
