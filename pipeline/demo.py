@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from pipeline.encodings import unicode_to_tcvn3
 from pipeline.periods import Period, month, quarter
 from pipeline.programme import Programme
 from pipeline.units import Unit, UnitRegistry
-from pipeline.workbook import SHEET, Filling, build_workbook, save_atomic, template_name, write_template
+from pipeline.workbook import SHEET, Filling, build_workbook, save_atomic, template_name
 
 SEED = 20111220  # the decision's date
 PREPARERS = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em",
@@ -127,10 +128,15 @@ def _write(folder: Path, programme: Programme, unit: Unit, period: Period, filli
            suffix: str = "") -> DemoFile:
     name = template_name(unit, period).replace(".xlsx", f"{suffix}.xlsx")
     path = folder / str(period.first[0]) / unit.code / name
-    if path.exists():  # re-running the demo keeps what is there: the ledger sees no new submission
-        return DemoFile(path, unit.code, period.code, received)
-    write_template(programme, unit, period, path, filling)
-    _stamp(path, received)  # the day it was "dropped": drives late/on-time and supersession
+    return _keep(path, unit, period, received, lambda: build_workbook(programme, unit, period, filling))
+
+
+def _keep(path: Path, unit: Unit, period: Period, received: date, build: Callable[[], Workbook]) -> DemoFile:
+    """Write the workbook `build` makes, dated the day it was "dropped" (which drives late/on-time and
+    supersession). Re-running the demo keeps what is there: the ledger sees no new submission."""
+    if not path.exists():
+        save_atomic(build(), path)
+        _stamp(path, received)
     return DemoFile(path, unit.code, period.code, received)
 
 
@@ -181,27 +187,24 @@ def _officer_variants(folder: Path, programme: Programme, units: UnitRegistry, r
     rec = _received(rng, p, False)
     f = _fill(rng, programme, loc_ninh, p, 10, rec)
     path = folder / "2013" / loc_ninh.code / "Bao cao khuyen cong thang 4-2013 (Loc Ninh).xlsx"
-    if not path.exists():
-        save_atomic(_free_layout(programme, loc_ninh, p, f), path)
-        _stamp(path, rec)
-    out.append(DemoFile(path, loc_ninh.code, p.code, rec))
+    out.append(_keep(path, loc_ninh, p, rec, lambda: _free_layout(programme, loc_ninh, p, f)))
     p = month(2013, 5)
     rec = _received(rng, p, False)
     f = _fill(rng, programme, chon_thanh, p, 10, rec)
     path = folder / "2013" / chon_thanh.code / template_name(chon_thanh, p).replace(".xlsx", "-vntime.xlsx")
-    if not path.exists():
-        wb = build_workbook(programme, chon_thanh, p, f)
-        ws = wb[SHEET]
-        for row in ws.iter_rows(max_row=12):  # the header typed with an old TCVN3 font
-            for cell in row:
-                if isinstance(cell.value, str):
-                    capitals = cell.value.isupper()  # capitals need the ".VnTimeH" font
-                    cell.value = unicode_to_tcvn3(cell.value.lower() if capitals else cell.value)
-                    cell.font = Font(name=".VnTimeH" if capitals else ".VnTime", bold=cell.font.bold, size=12)
-        save_atomic(wb, path)
-        _stamp(path, rec)
-    out.append(DemoFile(path, chon_thanh.code, p.code, rec))
+    out.append(_keep(path, chon_thanh, p, rec, lambda: _in_tcvn3(build_workbook(programme, chon_thanh, p, f))))
     return out
+
+
+def _in_tcvn3(wb: Workbook) -> Workbook:
+    """The header typed with an old TCVN3 font (capitals need the ".VnTimeH" font)."""
+    for row in wb[SHEET].iter_rows(max_row=12):
+        for cell in row:
+            if isinstance(cell.value, str):
+                capitals = cell.value.isupper()
+                cell.value = unicode_to_tcvn3(cell.value.lower() if capitals else cell.value)
+                cell.font = Font(name=".VnTimeH" if capitals else ".VnTime", bold=cell.font.bold, size=12)
+    return wb
 
 
 def _stamp(path: Path, received: date) -> None:
