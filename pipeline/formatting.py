@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
@@ -16,7 +17,12 @@ def number(value: Decimal | int | float | None, decimals: int | None = None, emp
     """1260 -> "1.260"; 20.56 -> "20,56". Shows every stored decimal unless `decimals` is given."""
     if value is None:
         return empty
-    value = Decimal(str(value))
+    return _number(str(value), decimals)
+
+
+@lru_cache(maxsize=65536)  # reports and receipts repeat the same figures: Babel formats each once
+def _number(text: str, decimals: int | None) -> str:
+    value = Decimal(text)
     if decimals is None:
         pattern = "#,##0.###"
     else:

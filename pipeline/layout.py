@@ -95,8 +95,15 @@ def name_index(programme: Programme) -> dict[str, tuple[str, str]]:
     return _INDEX[programme.code]
 
 
+_SOURCE_KEYS: dict[str, dict[str, str]] = {}
+
+
 def _source_keys(programme: Programme) -> dict[str, str]:
-    return {fold(t): s.code for s in programme.sources for t in (s.code, s.name, *s.synonyms)}
+    """folded name -> funding source code, from codes, names and synonyms."""
+    if programme.code not in _SOURCE_KEYS:
+        _SOURCE_KEYS[programme.code] = {fold(t): s.code for s in programme.sources
+                                        for t in (s.code, s.name, *s.synonyms)}
+    return _SOURCE_KEYS[programme.code]
 
 
 # --- the header band of a table ----------------------------------------------------------------------------
@@ -120,11 +127,14 @@ def _starts(text: str, words: tuple[str, ...]) -> bool:
     return _starter(words).match(text) is not None
 
 
+_NAME_START, _NOTES_START, _STOP_START = _starter(NAME_HEADERS), _starter(NOTES_WORDS), _starter(STOP_WORDS)
+
+
 def _header_at(grid: Grid, row: int, name_col: int) -> Header:
     last = row
     nxt = row + 1
     below = [grid.text(nxt, c) for c in range(1, grid.width + 1)]
-    if any(below) and all(grid.number(nxt, c) is None for c in range(1, grid.width + 1)) \
+    if any(below) and not grid.has_number(nxt) \
             and not grid.text(nxt, name_col):
         last = nxt  # a sub-header row ("Tháng 3 | Lũy kế" under a merged "Thực hiện")
     labels: dict[int, str] = {}
@@ -145,7 +155,7 @@ HEADER_MARKS = ("stt", "so tt", "dvt", "don vi tinh", "ma so", "ghi chu", "thuc 
 
 def _is_name_header(grid: Grid, r: int, text: str) -> bool:
     """ "Chỉ tiêu", "Nội dung" … heading a column; a longer text starting so only in a row of other headers."""
-    if not _starts(text, NAME_HEADERS):
+    if _NAME_START.match(text) is None:
         return False
     if re.sub(r"\s*\(.*\)$|[:.]$", "", text) in NAME_HEADERS:
         return True
@@ -268,24 +278,32 @@ _FIELD_SYNONYMS = {"unit": ("don vi bao cao",), "period": ("ky bao cao",),
                    "phone": ("dien thoai", "so dien thoai", "dt")}
 
 
+_FIELD_OF = {word: key for key, words in _FIELD_SYNONYMS.items() for word in words}
+
+
+def _field_labels(grid: Grid) -> dict[str, tuple[int, int]]:
+    """Each field's label cell: the first text that is the label, alone or followed by ":" and its value."""
+    found: dict[str, tuple[int, int]] = {}
+    for r, c, text in grid.texts():
+        key = _FIELD_OF.get(text) or _FIELD_OF.get(text.split(":", 1)[0]) if ":" in text else _FIELD_OF.get(text)
+        if key is not None and key not in found:
+            found[key] = (r, c)
+    return {key: found[key] for key in _FIELDS if key in found}
+
+
 def _read_fields(grid: Grid, raw: RawReport, first_table_row: int) -> None:
     label_rows = []
-    for key in _FIELDS:
-        words = _FIELD_SYNONYMS[key]
-        pos = grid.find(lambda t, w=words: any(t == x or t.startswith(x + ":") or t == x + ":" for x in w))
-        if pos is not None:
-            raw.fields[key] = grid.right_of(*pos)
-            label_rows.append(pos[0])
+    for key, pos in _field_labels(grid).items():
+        raw.fields[key] = grid.right_of(*pos)
+        label_rows.append(pos[0])
     top = min([first_table_row, *label_rows])
     # Title lines above the tables: a period phrase (checked against "Kỳ báo cáo"), the unit if not labelled.
-    units = _units()
     for r, c, text in grid.texts():
         if r >= top:
             break
-        found = find_period_in_text(text)
-        if raw.title_period is None and found is not None and found[0].kind != "span":
-            raw.title_period = grid.cell(r, c)  # "giai đoạn 2011-2015" names the programme, not the period
-        if raw.title_unit is None and find_unit_in_text(units, text) is not None:
+        if raw.title_period is None and _names_period(text):
+            raw.title_period = grid.cell(r, c)
+        if raw.title_unit is None and _names_unit(text):
             raw.title_unit = grid.cell(r, c)
     if "unit" not in raw.fields and raw.title_unit is not None:
         raw.fields["unit"], raw.title_unit = raw.title_unit, None
@@ -299,6 +317,18 @@ def _read_fields(grid: Grid, raw: RawReport, first_table_row: int) -> None:
 @lru_cache(maxsize=1)
 def _units() -> UnitRegistry:
     return load_units()
+
+
+@lru_cache(maxsize=4096)  # title lines repeat from one period to the next
+def _names_period(text: str) -> bool:
+    """A period phrase in a title line ("giai đoạn 2011-2015" names the programme, not the period)."""
+    found = find_period_in_text(text)
+    return found is not None and found[0].kind != "span"
+
+
+@lru_cache(maxsize=4096)
+def _names_unit(text: str) -> bool:
+    return find_unit_in_text(_units(), text) is not None
 
 
 def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:
@@ -317,17 +347,13 @@ def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:
 SECTION = re.compile(r"^(?:[b-e]|[ivx]+)\.\s*(?:kinh phi|kho khan|de xuat|kien nghi|phuong huong|nhiem vu)")
 
 
-def _no_numbers(grid: Grid, r: int) -> bool:
-    return all(grid.number(r, c) is None for c in range(1, grid.width + 1))
-
-
 def _heading_rows(grid: Grid) -> list[int]:
     """Rows that end a table: a section heading (B. KINH PHÍ, C. KHÓ KHĂN …, difficulties, the signature
     block), never a row that carries a number (a sub-item "b. Đào tạo nâng cao tay nghề | 15" is data)."""
     rows = []
     for r, _c, text in grid.texts():
-        heading = SECTION.match(text) or _starts(text, NOTES_WORDS) or _starts(text, STOP_WORDS)
-        if heading and _no_numbers(grid, r):
+        heading = SECTION.match(text) or _NOTES_START.match(text) or _STOP_START.match(text)
+        if heading and not grid.has_number(r):
             rows.append(r)
     return rows
 
@@ -429,9 +455,12 @@ def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Hea
                 raw.missing.append(Missing(f"row:{sp.code}", grid.name, ""))
 
 
+_NOTES_HEAD = re.compile(r"^c\.\s")
+
+
 def _read_notes(grid: Grid, raw: RawReport) -> None:
     """Section C: the text under the "difficulties and proposals" heading, up to the signature block."""
-    head = grid.find(lambda t: re.match(r"^c\.\s", t) is not None or _starts(t, NOTES_WORDS))
+    head = grid.find(lambda t: _NOTES_HEAD.match(t) is not None or _NOTES_START.match(t) is not None)
     if head is None:
         return
     for r in range(head[0] + 1, min(head[0] + 12, grid.height + 1)):

@@ -8,6 +8,7 @@ a newer file for the same unit and period supersedes an older one at query time 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -164,17 +165,23 @@ def sightings_frame(conn: Connection) -> pd.DataFrame:
     return pd.read_sql_query(text("SELECT * FROM sightings ORDER BY sha256, received_at, path"), conn)
 
 
-_INSERT_SUBMISSION = text("""
+_INSERT_SUBMISSION = """
     INSERT INTO submissions(sha256, file_name, size, received_at, ingested_at, status, programme, unit_code,
                             period_code, period_first, period_last, report_date, preparer, phone, notes)
     VALUES (:sha256, :file_name, :size, :received_at, :ingested_at, :status, :programme, :unit_code,
             :period_code, :period_first, :period_last, :report_date, :preparer, :phone, :notes)
     ON CONFLICT (sha256) DO NOTHING
-    RETURNING id""")
-_INSERT_VALUE = text("""INSERT INTO submission_values(submission_id, kind, code, source, milli, cell)
-                        VALUES (:submission_id, :kind, :code, :source, :milli, :cell)""")
-_INSERT_PROBLEM = text("""INSERT INTO problems(submission_id, seq, code, severity, cell, found, expected, message)
-                          VALUES (:submission_id, :seq, :code, :severity, :cell, :found, :expected, :message)""")
+    RETURNING id"""
+_INSERT_VALUE = """INSERT INTO submission_values(submission_id, kind, code, source, milli, cell)
+                   VALUES (:submission_id, :kind, :code, :source, :milli, :cell)"""
+_INSERT_PROBLEM = """INSERT INTO problems(submission_id, seq, code, severity, cell, found, expected, message)
+                     VALUES (:submission_id, :seq, :code, :severity, :cell, :found, :expected, :message)"""
+
+
+def _driver_sql(conn: Connection, sql: str) -> str:
+    """The same statement in the driver's parameter style: sqlite3 takes ":name", psycopg "%(name)s". Bulk
+    inserts go straight to the driver (exec_driver_sql), skipping SQLAlchemy's per-row parameter work."""
+    return sql if conn.dialect.name == "sqlite" else re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
 
 
 def _text(value):
@@ -186,9 +193,11 @@ def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
     """Store validated files in one transaction; files already in the ledger (same sha256) are skipped."""
     ids: list[int] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
+    insert_submission, insert_value, insert_problem = (_driver_sql(conn, sql) for sql in (
+        _INSERT_SUBMISSION, _INSERT_VALUE, _INSERT_PROBLEM))
     for r in reports:
         p = r.period
-        row = conn.execute(_INSERT_SUBMISSION, {k: _text(v) for k, v in {
+        row = conn.exec_driver_sql(insert_submission, {k: _text(v) for k, v in {
             "sha256": r.file.sha256, "file_name": r.file.name, "size": r.file.size,
             "received_at": r.file.modified.isoformat(timespec="seconds"), "ingested_at": now,
             "status": r.status.value, "programme": r.programme.code if r.programme else None,
@@ -202,13 +211,15 @@ def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
         sid = row[0]
         ids.append(sid)
         if r.values:
-            conn.execute(_INSERT_VALUE, [{"submission_id": sid, "kind": v.kind, "code": v.code, "source": v.source,
-                                          "milli": to_milli(v.amount), "cell": _text(v.cell)} for v in r.values])
+            conn.exec_driver_sql(insert_value, [{"submission_id": sid, "kind": v.kind, "code": v.code,
+                                                 "source": v.source, "milli": to_milli(v.amount),
+                                                 "cell": _text(v.cell)} for v in r.values])
         if r.problems:
-            conn.execute(_INSERT_PROBLEM, [{"submission_id": sid, "seq": i, "code": pr.code,
-                                            "severity": pr.severity.value, "cell": _text(pr.cell),
-                                            "found": _text(pr.found), "expected": _text(pr.expected),
-                                            "message": _text(pr.message)} for i, pr in enumerate(r.problems)])
+            conn.exec_driver_sql(insert_problem, [{"submission_id": sid, "seq": i, "code": pr.code,
+                                                   "severity": pr.severity.value, "cell": _text(pr.cell),
+                                                   "found": _text(pr.found), "expected": _text(pr.expected),
+                                                   "message": _text(pr.message)}
+                                                  for i, pr in enumerate(r.problems)])
     conn.commit()
     return ids
 

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -54,6 +55,7 @@ class Cell:
         return self.value is None or (isinstance(self.value, str) and not self.value.strip())
 
 
+@lru_cache(maxsize=1024)
 def sheet_ref(name: str) -> str:
     return name if re.fullmatch(r"[^\W\d]\w*", name) else "'" + name.replace("'", "''") + "'"
 
@@ -77,21 +79,29 @@ class Grid:
                         if (r, c) != (r0, c0):
                             self._merged_parent[r, c] = (r0, c0)
 
+    def value(self, row: int, col: int) -> object:
+        """The cell's value (None outside the sheet)."""
+        if row < 1 or col < 1 or row > self.height:
+            return None
+        values = self.rows[row - 1]
+        return values[col - 1] if col <= len(values) else None
+
     def cell(self, row: int, col: int) -> Cell:
-        try:
-            value = self.rows[row - 1][col - 1] if row >= 1 and col >= 1 else None
-        except IndexError:
-            value = None
-        return Cell(self.name, row, col, value)
+        return Cell(self.name, row, col, self.value(row, col))
 
     def text(self, row: int, col: int) -> str:
         """The cell's text, folded (lower case, no diacritics); "" for numbers and blanks."""
-        value = self.cell(row, col).value
+        value = self.value(row, col)
         return fold(value) if isinstance(value, str) and value.strip() else ""
 
     def number(self, row: int, col: int) -> float | None:
-        value = self.cell(row, col).value
+        value = self.value(row, col)
         return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def has_number(self, row: int) -> bool:
+        """Whether any cell of the row holds a number."""
+        values = self.rows[row - 1] if 1 <= row <= self.height else ()
+        return any(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
     def merged_text(self, row: int, col: int) -> str:
         """The folded text of the merged range this cell belongs to ("" if none)."""
@@ -299,6 +309,8 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
 _ATTR = re.compile(rb"""\b(r|t)\s*=\s*["']([^"']*)["']""")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_TYPE = re.compile(rb"t\s*=\s*[\"']e[\"']")
 
 
 def _cell_start(data: bytes, pos: int) -> int:
@@ -318,7 +330,9 @@ def _xlsx_flags(path: Path, sheet: str, refs: set[str]) -> dict[str, str]:
         if part is None:
             return {}
         data = z.read(part)  # bounded: pipeline.guards has checked the unpacked sizes
-    marks = [m.start() for m in re.finditer(rb"<(?:\w+:)?f[\s>/]|\bt\s*=\s*[\"']e[\"']", data)]
+    marks = [m.start() for m in _FORMULA.finditer(data)]  # two scans with literal prefixes: fast
+    marks += [m.start() for m in _ERROR_TYPE.finditer(data)  # t="e" as a whole word (as \bt=…)
+              if not (data[m.start() - 1:m.start()].isalnum() or data[m.start() - 1:m.start()] == b"_")]
     out: dict[str, str] = {}
     for start in sorted({_cell_start(data, pos) for pos in marks} - {-1}):
         head_end = data.find(b">", start)

@@ -24,6 +24,7 @@ _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _COUNT_WORDS = re.compile(r"^(?:so luong|so luot|so)\s+")
 
 
+@lru_cache(maxsize=8192)
 def match_key(text: str) -> str:
     """Key for matching activity names: no numbering ("1.", "a)", "-"), no trailing "(người)", no leading
     "Số"/"Số lượng", no case, diacritics, spaces or punctuation."""
