@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -34,7 +35,8 @@ from pipeline.schedules import period_for, schedules
 from pipeline.units import load_units
 from pipeline.validating import ValidationReport
 
-BATCH = 2000  # files per read-and-validate task; each task parses its files across worker processes
+BATCH = 500  # files per read-and-validate task; tasks share one set of worker processes, and each batch is
+#               stored and receipted as soon as it is parsed, while later batches are still being parsed
 DASK_BATCH = 200  # on a Dask cluster, smaller tasks spread over its workers
 
 
@@ -50,11 +52,11 @@ def clean_temporaries(ws: Workspace) -> int:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def publish_ingest(summary: IngestSummary, reports: list[ValidationReport]) -> None:
-    create_markdown_artifact(artifacts.ingest_markdown(summary, reports), key="ingest-summary",
+def publish_ingest(summary: IngestSummary, tally: artifacts.IngestTally) -> None:
+    create_markdown_artifact(artifacts.ingest_markdown(summary, tally.rejected), key="ingest-summary",
                              description="Tệp đã đọc, tệp bị từ chối")
-    create_table_artifact(artifacts.submission_rows(reports), key="submission-status",
-                          description="Trạng thái từng tệp trong lần chạy")
+    create_table_artifact(artifacts.submission_rows(tally.shown), key="submission-status",
+                          description="Trạng thái từng tệp trong lần chạy (tệp có lỗi, lưu ý trước)")
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -140,19 +142,16 @@ def _ingest(ws: Workspace) -> IngestSummary:
     while the run goes on is read in the same run, once it has stopped changing."""
     logger = get_run_logger()
     rules = load_rules(ws.config)
-    total: list[ValidationReport] = []
+    tally = artifacts.IngestTally()
     known = unchanged = 0
     for round_ in range(6):
         pending = scan_inputs(ws, rules.settle_seconds)
-        on_dask = _on_dask()
-        size = DASK_BATCH if on_dask else BATCH
-        batches = [pending.new[i:i + size] for i in range(0, len(pending.new), size)]
-        reports = [r for batch in read_and_validate.map(batches, ws.config, not on_dask).result()
-                   for r in batch] if batches else []
-        store_reports(ws, reports)
-        write_receipts(ws, reports, pending.known)
+        for reports in _parsed(ws, pending.new):
+            store_reports(ws, reports)
+            write_receipts(ws, reports, [])
+            tally.add(reports)
+        write_receipts(ws, [], pending.known)
         remember_seen(ws, pending.new + pending.known)
-        total += reports
         known += len(pending.known)
         unchanged = pending.unchanged
         if not pending.settling:
@@ -160,16 +159,26 @@ def _ingest(ws: Workspace) -> IngestSummary:
         logger.info("waiting for %d file(s) still being written: %s", len(pending.settling),
                     ", ".join(pending.settling[:5]))
         time.sleep(rules.settle_seconds if round_ < 5 else 0)
-    rejected = [r for r in total if r.status.value == "rejected"]
-    for r in rejected:
+    for r in tally.rejected[:100]:
         logger.warning("rejected %s: %s", r.file.name, "; ".join(f"{p.code} at {p.cell}" for p in r.errors))
-    summary = IngestSummary(len(total), len(total) - len(rejected), len(rejected), known, unchanged)
+    summary = IngestSummary(tally.new, tally.new - len(tally.rejected), len(tally.rejected), known, unchanged)
     logger.info("ingest: %s", summary)
-    publish_ingest(summary, total)
-    if rejected:
-        _notify(ws, "rejected", f"{len(rejected)} tệp báo cáo khuyến công bị từ chối",
-                artifacts.rejected_text(rejected))
+    publish_ingest(summary, tally)
+    if tally.rejected:
+        _notify(ws, "rejected", f"{len(tally.rejected)} tệp báo cáo khuyến công bị từ chối",
+                artifacts.rejected_text(tally.rejected))
     return summary
+
+
+def _parsed(ws: Workspace, files: list[FileInfo]) -> Iterator[list[ValidationReport]]:
+    """The files' reports, a batch at a time in order, parsed by concurrent tasks."""
+    on_dask = _on_dask()
+    size = DASK_BATCH if on_dask else BATCH
+    futures = read_and_validate.map([files[i:i + size] for i in range(0, len(files), size)], ws.config,
+                                    not on_dask) if files else []
+    for i, future in enumerate(futures):
+        yield future.result()
+        futures[i] = None  # the batch is stored: let its reports go
 
 
 def _notify(ws: Workspace, event: str, subject: str, body: str) -> None:

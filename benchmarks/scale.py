@@ -37,7 +37,7 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from pipeline import aggregating, excel_report, intake, ledger, rendering  # noqa: E402
+from pipeline import aggregating, excel_report, intake, ledger, receipts, rendering  # noqa: E402
 from pipeline.completeness import load_rules  # noqa: E402
 from pipeline.paths import CONFIG_DIR  # noqa: E402
 from pipeline.periods import month, year  # noqa: E402
@@ -101,12 +101,19 @@ def timed(fn):
 
 
 def ingest(inputs: Path, db: Path, programmes, units):
+    """The stage functions called directly, wired as the flow wires them: parse in worker processes, store and
+    receipt each chunk while the next is parsed, then mark the files seen."""
+    statuses = []
     with ledger.open_ledger(db) as conn:
         pending = intake.find_pending(inputs, conn, db.parent / "archive")
-        reports = intake.process_parallel(pending.new, programmes, units)  # as the flow does
-        ledger.store(conn, reports)
+        for reports in intake.process_stream(pending.new, programmes, units):
+            ledger.store(conn, reports)
+            for r in reports:
+                receipts.write_receipt(db.parent / "receipts", r)
+            statuses += [r.status.value for r in reports]
+        intake.duplicate_receipts(conn, db.parent / "receipts", pending.known)
         intake.remember(conn, pending.new + pending.known)
-    return pending, reports
+    return pending, statuses
 
 
 def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, float]:
@@ -122,8 +129,8 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
     naive, _ = timed(lambda: [pd.read_excel(p, engine="openpyxl", header=None) for p in subset])
     naive *= len(paths) / len(subset)
     db = folder / "ledger.sqlite"
-    full, (_, reports) = timed(lambda: ingest(inputs, db, programmes, units))
-    assert sum(r.status.value != "rejected" for r in reports) == n, "the synthetic corpus must be accepted"
+    full, (_, statuses) = timed(lambda: ingest(inputs, db, programmes, units))
+    assert sum(s != "rejected" for s in statuses) == n, "the synthetic corpus must be accepted"
     again, (pending, _) = timed(lambda: ingest(inputs, db, programmes, units))
     assert not pending.new
     one = paths[len(paths) // 2]

@@ -3,6 +3,7 @@ texts. Plain functions over the run's records; staff read the Markdown, so it is
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.aggregating import Consolidated
@@ -10,18 +11,41 @@ from pipeline.formatting import percent
 from pipeline.intake import IngestSummary
 from pipeline.validating import ValidationReport
 
+TABLE_ROWS = 1000  # files listed in a run's table; a national run reads tens of thousands
+LISTED = 200  # rejected files listed in a run's summary and notification
 
-def ingest_markdown(summary: IngestSummary, reports: list[ValidationReport]) -> str:
+
+@dataclass
+class IngestTally:
+    """What an ingest run read, kept small whatever the number of files: counts, the rejected files, and
+    the files shown in the run's table (files with problems first)."""
+
+    new: int = 0
+    rejected: list[ValidationReport] = field(default_factory=list)
+    shown: list[ValidationReport] = field(default_factory=list)
+
+    def add(self, reports: list[ValidationReport]) -> None:
+        self.new += len(reports)
+        self.rejected += [r for r in reports if r.status.value == "rejected"]
+        self.shown = sorted([*self.shown, *reports], key=_attention)[:TABLE_ROWS]
+
+
+def _attention(report: ValidationReport) -> int:
+    return {"rejected": 0, "accepted_with_warnings": 1}.get(report.status.value, 2)
+
+
+def ingest_markdown(summary: IngestSummary, rejected: list[ValidationReport]) -> str:
     lines = ["# Tiếp nhận báo cáo", "",
              f"- Tệp mới đã đọc: **{summary.new}** (tiếp nhận {summary.accepted}, từ chối {summary.rejected})",
              f"- Tệp trùng nội dung đã nhận trước: {summary.already_known}",
              f"- Tệp không đổi, không đọc lại: {summary.unchanged}"]
-    rejected = [r for r in reports if r.status.value == "rejected"]
     if rejected:
         lines += ["", "## Tệp bị từ chối", "", "| Tệp | Ô | Lỗi |", "|---|---|---|"]
-        for r in rejected:
+        for r in rejected[:LISTED]:
             p = r.errors[0]
             lines.append(f"| {_cell(r.file.name)} | {_cell(p.cell)} | {_cell(p.message)} |")
+        if len(rejected) > LISTED:
+            lines += ["", f"… và {len(rejected) - LISTED} tệp khác bị từ chối (xem biên nhận của từng tệp)."]
     return "\n".join(lines) + "\n"
 
 
@@ -46,7 +70,10 @@ def report_markdown(report: Consolidated, paths: list[Path]) -> str:
 
 
 def rejected_text(rejected: list[ValidationReport]) -> str:
-    return "\n".join(f"- {r.file.name}: {r.errors[0].cell or 'tệp'} - {r.errors[0].message}" for r in rejected) + "\n"
+    lines = [f"- {r.file.name}: {r.errors[0].cell or 'tệp'} - {r.errors[0].message}" for r in rejected[:LISTED]]
+    if len(rejected) > LISTED:
+        lines.append(f"… và {len(rejected) - LISTED} tệp khác (xem biên nhận của từng tệp).")
+    return "\n".join(lines) + "\n"
 
 
 def report_text(report: Consolidated, paths: list[Path]) -> str:

@@ -6,10 +6,16 @@ the ledger (same sha256) are not parsed again. Input files are only ever read.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import multiprocessing
 import os
+import pickle
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,27 +77,76 @@ def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegis
     return [validate(read_report(info, programmes), units) for info in files]
 
 
-PARALLEL_FROM = 200  # below this many files, starting worker processes costs more than it saves
-CHUNK = 100
+PARALLEL_FROM = 200  # below this many files, handing them to worker processes costs more than it saves
+CHUNK = 50  # files per piece of work sent to a worker process
+
+
+def process_stream(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
+                   workers: int | None = None, min_files: int = PARALLEL_FROM) -> Iterator[list[ValidationReport]]:
+    """`process` across worker processes (parsing is CPU-bound), yielding the reports a chunk at a time in the
+    order of `files`, so the caller can store one chunk while the workers parse the next. Workers only read
+    and validate and return records; the caller alone writes the ledger. The worker processes are started
+    once per process and configuration and reused by later calls (a long-running `serve` pays once)."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(files) < min_files:
+        if files:
+            yield process(files, programmes, units)
+        return
+    pool = _pool(programmes, units, workers)
+    by_code = {p.code: p for p in programmes}
+    futures = [pool.submit(_process_chunk, files[i:i + CHUNK]) for i in range(0, len(files), CHUNK)]
+    try:
+        for i, future in enumerate(futures):
+            chunk = future.result()
+            futures[i] = None  # type: ignore[call-overload]  # let the chunk's reports go once handed on
+            for report, code in chunk:  # the programme travels by its code, not pickled with every report
+                report.programme = by_code.get(code) if code else None
+            yield [report for report, _ in chunk]
+    except BrokenProcessPool:
+        _discard_pool()  # a worker died (killed, out of memory): the next call starts fresh ones
+        raise
+    finally:
+        for future in futures:
+            if future is not None:
+                future.cancel()
 
 
 def process_parallel(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
                      workers: int | None = None, min_files: int = PARALLEL_FROM) -> list[ValidationReport]:
-    """`process` across worker processes (parsing is CPU-bound): workers only read and validate and return
-    records; the caller alone writes the ledger. Results come back in the order of `files`."""
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(files) < min_files:
-        return process(files, programmes, units)
-    chunks = [files[i:i + CHUNK] for i in range(0, len(files), CHUNK)]
-    by_code = {p.code: p for p in programmes}
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(programmes, units),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
-        out = []
-        for chunk in pool.map(_process_chunk, chunks):
-            for report, code in chunk:  # the programme travels by its code, not pickled with every report
-                report.programme = by_code.get(code) if code else None
-                out.append(report)
-    return out
+    """`process_stream`, all at once: the reports in the order of `files`."""
+    return [r for chunk in process_stream(files, programmes, units, workers, min_files) for r in chunk]
+
+
+_POOL: dict[str, object] = {}  # "key" (configuration and size), "pool"
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(programmes: list[Programme], units: UnitRegistry, workers: int) -> ProcessPoolExecutor:
+    """The worker processes for this configuration, started on first use (spawned: safe beside threads)."""
+    key = hashlib.sha256(pickle.dumps((programmes, units, workers))).hexdigest()
+    with _POOL_LOCK:
+        if _POOL.get("key") != key:
+            _discard_pool_locked()
+            _POOL["pool"] = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                                initargs=(programmes, units),
+                                                mp_context=multiprocessing.get_context("spawn"))
+            _POOL["key"] = key
+        return _POOL["pool"]  # type: ignore[return-value]
+
+
+def _discard_pool() -> None:
+    with _POOL_LOCK:
+        _discard_pool_locked()
+
+
+def _discard_pool_locked() -> None:
+    pool = _POOL.pop("pool", None)
+    _POOL.pop("key", None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
+
+
+atexit.register(_discard_pool)
 
 
 _WORKER: dict[str, object] = {}

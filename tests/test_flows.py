@@ -95,8 +95,10 @@ def run(tmp_path_factory, harness):
     wb.save(inputs / "khong-bang-b.xlsx")
     (inputs / "hong.xlsx").write_bytes(b"not a workbook at all")
     before = {p: p.read_bytes() for p in inputs.iterdir()}
-    paths = flows.quarterly_report(period="2012-Q3", inputs=str(inputs), outputs=str(root / "outputs"),
-                                   ledger_file=str(root / "ledger.sqlite"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flows, "BATCH", 4)  # several batches, each stored and receipted as it is parsed
+        paths = flows.quarterly_report(period="2012-Q3", inputs=str(inputs), outputs=str(root / "outputs"),
+                                       ledger_file=str(root / "ledger.sqlite"))
     return root, paths, before
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+
+import pytest
 
 from pipeline import intake
 from pipeline.reading import file_info
@@ -22,3 +27,26 @@ def test_parallel_equals_serial(programmes, units) -> None:
     parallel = intake.process_parallel(files, programmes, units, workers=2, min_files=1)
     assert [_key(r) for r in parallel] == [_key(r) for r in serial]
     assert len(serial) >= 30
+
+
+def test_stream_yields_chunks_in_order_as_they_are_parsed(programmes, units) -> None:
+    files = [file_info(p, CORPUS) for p in sorted(CORPUS.iterdir())]
+    chunks = list(intake.process_stream(files, programmes, units, workers=2, min_files=1))
+    assert len(chunks) == -(-len(files) // intake.CHUNK)
+    assert [r.file.name for chunk in chunks for r in chunk] == [f.name for f in files]
+    assert all(r.programme is not None for chunk in chunks for r in chunk if r.status.value != "rejected")
+
+
+def test_worker_processes_are_reused_and_replaced_when_one_dies(programmes, units) -> None:
+    files = [file_info(p, CORPUS) for p in sorted(CORPUS.iterdir())][:3]
+    first = intake.process_parallel(files, programmes, units, workers=2, min_files=1)
+    pool = intake._POOL["pool"]
+    intake.process_parallel(files, programmes, units, workers=2, min_files=1)
+    assert intake._POOL["pool"] is pool  # same configuration: the same worker processes
+    for process in list(pool._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
+    with pytest.raises(BrokenProcessPool):
+        intake.process_parallel(files, programmes, units, workers=2, min_files=1)
+    again = intake.process_parallel(files, programmes, units, workers=2, min_files=1)  # fresh workers
+    assert intake._POOL["pool"] is not pool
+    assert [_key(r) for r in again] == [_key(r) for r in first]
