@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,16 +12,36 @@ from pathlib import Path
 @contextmanager
 def atomic_output(out_path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `out_path`; move it into place only if the block succeeds."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    fd, tmp = _create_temporary(out_path)
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would have made it, not mkstemp's 0600
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_atomic(out_path: Path, data: bytes) -> None:
+    """Write `data` to `out_path` through a temporary file beside it (one open, one write, one rename)."""
+    fd, tmp = _create_temporary(out_path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _create_temporary(out_path: Path) -> tuple[int, Path]:
+    """A new, empty file beside `out_path` (".name.<random>.tmp"), never over an existing one, with the
+    permissions a plain open() gives (0666 less the umask: readable like any output, unlike mkstemp's 0600)."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = out_path.with_name(f".{out_path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def remove_temporaries(folder: Path) -> list[Path]:
@@ -33,9 +53,3 @@ def remove_temporaries(folder: Path) -> list[Path]:
     for p in stale:
         p.unlink(missing_ok=True)
     return stale
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

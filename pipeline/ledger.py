@@ -8,7 +8,6 @@ a newer file for the same unit and period supersedes an older one at query time 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -168,20 +167,19 @@ def sightings_frame(conn: Connection) -> pd.DataFrame:
 _INSERT_SUBMISSION = """
     INSERT INTO submissions(sha256, file_name, size, received_at, ingested_at, status, programme, unit_code,
                             period_code, period_first, period_last, report_date, preparer, phone, notes)
-    VALUES (:sha256, :file_name, :size, :received_at, :ingested_at, :status, :programme, :unit_code,
-            :period_code, :period_first, :period_last, :report_date, :preparer, :phone, :notes)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (sha256) DO NOTHING
     RETURNING id"""
 _INSERT_VALUE = """INSERT INTO submission_values(submission_id, kind, code, source, milli, cell)
-                   VALUES (:submission_id, :kind, :code, :source, :milli, :cell)"""
+                   VALUES (?, ?, ?, ?, ?, ?)"""
 _INSERT_PROBLEM = """INSERT INTO problems(submission_id, seq, code, severity, cell, found, expected, message)
-                     VALUES (:submission_id, :seq, :code, :severity, :cell, :found, :expected, :message)"""
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def _driver_sql(conn: Connection, sql: str) -> str:
-    """The same statement in the driver's parameter style: sqlite3 takes ":name", psycopg "%(name)s". Bulk
-    inserts go straight to the driver (exec_driver_sql), skipping SQLAlchemy's per-row parameter work."""
-    return sql if conn.dialect.name == "sqlite" else re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+    """The same statement in the driver's positional style: sqlite3 takes "?", psycopg "%s". Bulk inserts go
+    straight to the driver (exec_driver_sql), skipping SQLAlchemy's per-row parameter work."""
+    return sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s")
 
 
 def _text(value):
@@ -192,34 +190,29 @@ def _text(value):
 def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
     """Store validated files in one transaction; files already in the ledger (same sha256) are skipped."""
     ids: list[int] = []
+    values: list[tuple] = []
+    problems: list[tuple] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    insert_submission, insert_value, insert_problem = (_driver_sql(conn, sql) for sql in (
-        _INSERT_SUBMISSION, _INSERT_VALUE, _INSERT_PROBLEM))
+    insert_submission = _driver_sql(conn, _INSERT_SUBMISSION)
     for r in reports:
         p = r.period
-        row = conn.exec_driver_sql(insert_submission, {k: _text(v) for k, v in {
-            "sha256": r.file.sha256, "file_name": r.file.name, "size": r.file.size,
-            "received_at": r.file.modified.isoformat(timespec="seconds"), "ingested_at": now,
-            "status": r.status.value, "programme": r.programme.code if r.programme else None,
-            "unit_code": r.unit.code if r.unit else None, "period_code": p.code if p else None,
-            "period_first": f"{p.first[0]}-{p.first[1]:02d}" if p else None,
-            "period_last": f"{p.last[0]}-{p.last[1]:02d}" if p else None,
-            "report_date": r.report_date.isoformat() if r.report_date else None,
-            "preparer": r.preparer, "phone": r.phone, "notes": r.notes}.items()}).first()
+        row = conn.exec_driver_sql(insert_submission, tuple(_text(v) for v in (
+            r.file.sha256, r.file.name, r.file.size, r.file.modified.isoformat(timespec="seconds"), now,
+            r.status.value, r.programme.code if r.programme else None, r.unit.code if r.unit else None,
+            p.code if p else None, f"{p.first[0]}-{p.first[1]:02d}" if p else None,
+            f"{p.last[0]}-{p.last[1]:02d}" if p else None, r.report_date.isoformat() if r.report_date else None,
+            r.preparer, r.phone, r.notes))).first()
         if row is None:
             continue
         sid = row[0]
         ids.append(sid)
-        if r.values:
-            conn.exec_driver_sql(insert_value, [{"submission_id": sid, "kind": v.kind, "code": v.code,
-                                                 "source": v.source, "milli": to_milli(v.amount),
-                                                 "cell": _text(v.cell)} for v in r.values])
-        if r.problems:
-            conn.exec_driver_sql(insert_problem, [{"submission_id": sid, "seq": i, "code": pr.code,
-                                                   "severity": pr.severity.value, "cell": _text(pr.cell),
-                                                   "found": _text(pr.found), "expected": _text(pr.expected),
-                                                   "message": _text(pr.message)}
-                                                  for i, pr in enumerate(r.problems)])
+        values += [(sid, v.kind, v.code, v.source, to_milli(v.amount), _text(v.cell)) for v in r.values]
+        problems += [(sid, i, pr.code, pr.severity.value, _text(pr.cell), _text(pr.found), _text(pr.expected),
+                      _text(pr.message)) for i, pr in enumerate(r.problems)]
+    if values:
+        conn.exec_driver_sql(_driver_sql(conn, _INSERT_VALUE), values)
+    if problems:
+        conn.exec_driver_sql(_driver_sql(conn, _INSERT_PROBLEM), problems)
     conn.commit()
     return ids
 

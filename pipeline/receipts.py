@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.files import atomic_output
+from pipeline.files import write_atomic
 from pipeline.formatting import local_day, short_date
 from pipeline.guards import safe_name
 from pipeline.text import nfc
@@ -67,8 +67,7 @@ def duplicate_text(name: str, sha256: str, original: str, received: str, status:
 
 def write_text(receipts: Path, file_name: str, text: str) -> Path:
     path = receipt_path(receipts, file_name)
-    with atomic_output(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 
