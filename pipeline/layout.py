@@ -230,8 +230,9 @@ def find_report(book: Workbook, info: FileInfo, programmes: list[Programme]) -> 
     _read_fields(grid, raw, first_table_row)
     programme = raw.programme = _programme_of(raw, programmes)
     # every header row starts a table (or continues one, when a long table repeats its header)
-    results = [h for h in headers if _result_column(h)[0] is not None and len(_source_columns(h, programme)) < 2]
-    spending = [h for h in headers if len(_source_columns(h, programme)) >= 2]
+    sources = {h.row: _source_columns(h, programme) for h in headers}
+    results = [h for h in headers if _result_column(h)[0] is not None and len(sources[h.row]) < 2]
+    spending = [h for h in headers if len(sources[h.row]) >= 2]
     stops = sorted({h.row for h in headers} | set(_heading_rows(grid)))
     if not results:
         raw.missing.append(Missing("table_a", grid.name, _below_heading(grid, wbk.HEAD_A)))
@@ -243,7 +244,7 @@ def find_report(book: Workbook, info: FileInfo, programmes: list[Programme]) -> 
     if not spending:
         raw.missing.append(Missing("table_b", grid.name, _below_heading(grid, wbk.HEAD_B)))
     for h in spending:
-        _read_spending(grid, raw, programme, h, _end(h, stops, grid))
+        _read_spending(grid, raw, programme, h, _end(h, stops, grid), sources[h.row])
     _read_notes(grid, raw)
     raw.other_sheets = [g.name for g in book.grids if g is not grid and _report_score(g) >= 4]
     raw.blank_causes = book.blank_causes(grid.name, [c for c in (*raw.results.values(), *raw.spending.values())
@@ -345,6 +346,7 @@ def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:
 
 
 SECTION = re.compile(r"^(?:[b-e]|[ivx]+)\.\s*(?:kinh phi|kho khan|de xuat|kien nghi|phuong huong|nhiem vu)")
+_TABLE_END = re.compile("|".join(f"(?:{p.pattern})" for p in (SECTION, _NOTES_START, _STOP_START)))
 
 
 def _heading_rows(grid: Grid) -> list[int]:
@@ -352,8 +354,7 @@ def _heading_rows(grid: Grid) -> list[int]:
     block), never a row that carries a number (a sub-item "b. Đào tạo nâng cao tay nghề | 15" is data)."""
     rows = []
     for r, _c, text in grid.texts():
-        heading = SECTION.match(text) or _NOTES_START.match(text) or _STOP_START.match(text)
-        if heading and not grid.has_number(r):
+        if _TABLE_END.match(text) and not grid.has_number(r):
             rows.append(r)
     return rows
 
@@ -421,8 +422,8 @@ def _read_results(grid: Grid, raw: RawReport, programme: Programme, header: Head
             raw.group_values.append((name, value))
 
 
-def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int) -> None:
-    src_cols = _source_columns(header, programme)
+def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int,
+                   src_cols: dict[str, int]) -> None:
     for src in programme.source_codes:
         if src not in src_cols:
             where = f"{sheet_ref(grid.name)}!{header.row}:{header.last}"

@@ -207,8 +207,8 @@ def load_workbook(path: Path) -> Workbook:
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=guards.MAX_ROWS)
             merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-            grids.append(Grid(nfc(meta.name), [[nfc(v) if isinstance(v, str) else v for v in row] for row in rows],
-                              merged, hidden=str(meta.visible).split(".")[-1] != "Visible"))
+            values = [[nfc(v) if type(v) is str and not v.isascii() else v for v in row] for row in rows]
+            grids.append(Grid(nfc(meta.name), values, merged, hidden=str(meta.visible).split(".")[-1] != "Visible"))
     except PasswordError:
         raise Unreadable("PASSWORD_PROTECTED",
                          "Tệp có mật khẩu nên không đọc được. Hãy gỡ mật khẩu rồi gửi lại.") from None
