@@ -104,7 +104,8 @@ def write_receipts(ws: Workspace, reports: list[ValidationReport], known: list[F
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def aggregate_period(ws: Workspace, programme: Programme, period: Period) -> aggregating.Consolidated:
     with ledger.open_ledger(ws.ledger) as conn:
-        subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
+        subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
+        probs = ledger.problems_frame(conn, rejected_only=True)  # all a report shows of problems
     return aggregating.aggregate(subs, vals, programme, load_units(ws.config), period,
                                  load_rules(ws.config), problems=probs)
 

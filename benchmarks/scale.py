@@ -146,7 +146,8 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
 
     def report():
         with ledger.open_ledger(db) as conn:
-            subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
+            subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
+            probs = ledger.problems_frame(conn, rejected_only=True)
         c = aggregating.aggregate(subs, vals, programme, units, year(2013), load_rules(CONFIG_DIR), problems=probs)
         book = load_recipients()
         for r in book.recipients:

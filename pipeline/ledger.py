@@ -235,8 +235,32 @@ def submissions_frame(conn: Connection) -> pd.DataFrame:
 
 
 def values_frame(conn: Connection) -> pd.DataFrame:
-    return pd.read_sql_query(text("SELECT * FROM submission_values ORDER BY submission_id, kind, code, source"), conn)
+    return _compact_frame(conn, "SELECT * FROM submission_values ORDER BY submission_id, kind, code, source")
 
 
-def problems_frame(conn: Connection) -> pd.DataFrame:
-    return pd.read_sql_query(text("SELECT * FROM problems ORDER BY submission_id, seq"), conn)
+def problems_frame(conn: Connection, rejected_only: bool = False) -> pd.DataFrame:
+    """Every problem, or only those of rejected files (all a consolidated report shows of them)."""
+    if rejected_only:
+        return _compact_frame(conn, """SELECT p.* FROM problems p JOIN submissions s ON s.id = p.submission_id
+                                       WHERE s.status = 'rejected' ORDER BY p.submission_id, p.seq""")
+    return _compact_frame(conn, "SELECT * FROM problems ORDER BY submission_id, seq")
+
+
+FRAME_CHUNK = 100_000  # rows fetched at a time
+
+
+def _compact_frame(conn: Connection, sql: str) -> pd.DataFrame:
+    """A query's rows as a frame, read a chunk at a time, each repeated text stored once: a national ledger has
+    millions of values whose kind, code, source and cell repeat ("indicator", "P1.2", "BaoCao!E17"), and one
+    string object per row would cost ten times the memory."""
+    parts = []
+    for chunk in pd.read_sql_query(text(sql), conn, chunksize=FRAME_CHUNK):
+        for column in chunk.columns:
+            if chunk[column].dtype == object or pd.api.types.is_string_dtype(chunk[column]):
+                codes, uniques = pd.factorize(chunk[column])
+                chunk[column] = pd.Series(uniques.take(codes), index=chunk.index, dtype=chunk[column].dtype) \
+                    if len(uniques) < len(chunk) // 2 else chunk[column]
+        parts.append(chunk)
+    if not parts:
+        return pd.read_sql_query(text(sql), conn)  # no rows: the columns alone
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -205,3 +205,26 @@ def test_text_with_nul_characters_is_stored_on_every_engine(tmp_path, ledger_tar
     with ledger.open_ledger(ledger_target) as conn:
         assert len(ledger.store(conn, [report])) == 1
         assert ledger.submissions_frame(conn)["notes"].tolist() == ["Kinh phí chậm"]
+
+
+def test_frames_read_in_chunks_equal_a_plain_read(tmp_path, ledger_target, ingest, monkeypatch) -> None:
+    import pandas as pd
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "files"
+    inputs = tmp_path / "inputs"
+    shutil.copytree(corpus, inputs)
+    reports = ingest(inputs, ledger_target)
+    assert any(r.status is Status.REJECTED for r in reports) and sum(len(r.values) for r in reports) > 100
+    monkeypatch.setattr(ledger, "FRAME_CHUNK", 7)  # many chunks, each with repeated texts
+    with ledger.open_ledger(ledger_target) as conn:
+        plain_values = pd.read_sql_query(
+            text("SELECT * FROM submission_values ORDER BY submission_id, kind, code, source"), conn)
+        plain_problems = pd.read_sql_query(text("SELECT * FROM problems ORDER BY submission_id, seq"), conn)
+        rejected = set(ledger.submissions_frame(conn).query("status == 'rejected'")["id"])
+        values, problems = ledger.values_frame(conn), ledger.problems_frame(conn)
+        only_rejected = ledger.problems_frame(conn, rejected_only=True)
+    pd.testing.assert_frame_equal(values, plain_values)
+    pd.testing.assert_frame_equal(problems, plain_problems)
+    expected = plain_problems[plain_problems["submission_id"].isin(rejected)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(only_rejected, expected)
+    assert len(only_rejected) < len(problems) and values["code"].nunique() > 10
