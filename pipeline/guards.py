@@ -1,14 +1,18 @@
 """Guards: check a dropped file BEFORE any workbook reader touches it.
 
-`inspect_file(path)` returns None when the file may be handed to python-calamine, else a `Refusal` whose
-`detail` tells the officer, in Vietnamese, what is wrong and what to do. It reads only the file itself
-(one descriptor, opened non-blocking, checked to be a regular file), in bounded chunks, and stops at the
-first refusal. `safe_name(name)` turns a dropped file's relative path into one safe file name for receipts.
+`check_file(path)` reads the file once and returns a `Checked` (its bytes, its kind and, for an xlsx, the
+inflated workbook, relationships, styles and worksheet parts) when it may be handed to python-calamine, else a
+`Refusal` whose `detail` tells the officer, in Vietnamese, what is wrong and what to do. `inspect_file(path)`
+runs the same checks and returns None or the Refusal. The file is opened once (one descriptor, opened
+non-blocking, checked to be a regular file, its size bounded before anything is read) and read whole; every
+check then runs on those bytes in memory, members are inflated in bounded chunks (the scanners see each in
+pieces cut just before a '<', so that no tag or attribute is ever split), and the first refusal stops it.
+`safe_name(name)` turns a dropped file's relative path into one safe file name for receipts.
 
 Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
 - MAX_FILE_BYTES = 20 MiB on disk.
 - MAX_ZIP_ENTRIES = 2 000 members in a zip-based workbook (xlsx, xlsm, ods), and MAX_DIRECTORY_BYTES = 1 MiB
-  of central directory, both read from the zip's end record before zipfile lists the members.
+  of central directory, both read from the zip's end record before the directory is parsed.
 - MAX_UNPACKED_BYTES = 50 MiB in total once unpacked, counted by actually inflating every member (sizes
   declared in the zip are checked first, then verified: a member that inflates to more or less than it
   declares, or fails its CRC, is refused).
@@ -16,9 +20,19 @@ Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
   unpacks to more than RATIO_MIN_BYTES = 1 MiB (tiny files are harmless whatever their ratio).
 - MAX_ROWS = 20 000 rows per sheet, MAX_CELLS = 1 000 000 cells (rows x columns of each sheet's used
   area, summed over sheets: calamine allocates that rectangle densely, however few cells are filled).
-  xlsx/xlsm: from each worksheet's `<dimension ref>`, the highest `r=` row/cell reference and the count of
-  `<row>`/`<c>` elements, whichever is largest. ods: from `content.xml` with row/column repeats expanded
-  up to the last non-empty cell (as calamine does). xls: from each sheet's DIMENSIONS and cell records.
+  xlsx/xlsm, bounded from above as calamine places cells: rows are the largest of the `<dimension ref>`
+  and the highest row of any `r=` value plus the number of `<row>` elements without `r=` (such a row
+  follows the previous one); columns are the largest of the dimension and the highest column of any `r=`
+  value plus, once a `<c>` without `r=` appears (placed right after the previous cell), the most `<c>` in
+  one row. Tags count with any namespace prefix (calamine compares the name after the first ':'), `r=`
+  anywhere in a tag (also right after the previous value's quote). Measured: every member that is a
+  worksheet by its path or root element, from its start (transcoded to UTF-8 if it is UTF-16), and, as raw
+  bytes, every member not measured so, from its first `sheetData` on: calamine reads cells only inside
+  that element, but in whichever part a relationship names, whatever its root, and it parses the ASCII
+  markup behind a binary signature or a UTF-16 byte order mark. ods: from `content.xml` with
+  row/column repeats expanded up to the last non-empty cell (as calamine does), its elements and
+  attributes recognised by local name in any namespace (calamine matches the literal `table:` prefix,
+  whatever namespace it is bound to). xls: from each sheet's DIMENSIONS and cell records.
 - Time and memory: for any file within these bounds, `inspect_file` followed by a full calamine read of
   every sheet (`to_python()`) takes under MAX_SECONDS = 5 s and MAX_RSS_BYTES = 300 MiB peak RSS on a
   2-core machine (tests/test_guards.py measures it in a subprocess).
@@ -32,12 +46,19 @@ Refusal codes and how each is detected:
   (an .xls or .ods named .xlsx) is accepted, and checked as what it really is: read such files with
   `CalamineWorkbook.from_filelike` (sniffs the content); `from_path` goes by the suffix and fails on them.
   `detect_format(path)` says which container a file really is ("zip" or "ole2").
-- ZIP_DAMAGED: zipfile cannot open it (truncated, no central directory), a member's local header is bad,
-  its data is cut short, inflates to a size other than declared, fails its CRC, uses a compression other
-  than stored/deflate, or an XML part is malformed where the guard must parse it (ods content.xml). A member
+- ZIP_DAMAGED: the central directory cannot be read (truncated, no end record, bad entries), or the zip's
+  structure is ambiguous, so that another reader could follow a different directory than the one checked
+  here (calamine's zip reader falls back on an earlier end record when it rejects the last one): bytes
+  after the end record's comment or a comment running past the end, a central directory not exactly where
+  the end record puts it (data prepended to the zip, or between the directory and the end records), a
+  multi-disk or inconsistent end record (member counts disagreeing with each other or with the directory),
+  a zip64 end record not where its locator says. Also a member's local header is bad, its
+  data is cut short, inflates to a size other than declared, fails its CRC, uses a compression other than
+  stored/deflate, or an XML part is malformed where the guard must parse it (ods content.xml). A member
   whose content is refused is still inflated to its end (no more scanning) so that damage is reported first.
 - ZIP_BOMB: too many members (or too large a central directory), too large once unpacked (declared, or
-  inflating to more than declared), or too high a ratio.
+  inflating to more than declared), or too high a ratio; or a shared-string table declaring more than
+  MAX_CELLS unique strings (`uniqueCount`, which calamine reserves memory for up front).
 - PASSWORD_PROTECTED: an OLE2 file with an "EncryptionInfo"/"EncryptedPackage" stream (encrypted xlsx);
   an .xls whose Workbook stream has a FILEPASS record (0x002F); an ods whose manifest has
   `encryption-data`; a zip member with the encryption flag set. (calamine would also raise
@@ -58,18 +79,19 @@ shell or parsed.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import functools
 import hashlib
 import os
 import re
 import stat
 import struct
 import unicodedata
-import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import NamedTuple
 from xml.parsers import expat
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -82,19 +104,30 @@ MAX_CELLS = 1_000_000
 MAX_SECONDS = 5.0
 MAX_RSS_BYTES = 300 * 1024 * 1024
 
-CHUNK = 256 * 1024  # read and inflate in pieces of this size
+CHUNK = 256 * 1024  # inflate in pieces of this size
 NAME_MAX_BYTES = 150  # safe_name: at most this many bytes of UTF-8
 
 WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
+WORKBOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")  # kept in Checked.parts
 
 
 @dataclass(frozen=True)
 class Refusal:
     code: str
     detail: str  # Vietnamese, NFC: what is wrong with the file and what the officer should do
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file that passed the guards, read once: its bytes and what the guards learned while inflating it."""
+
+    data: bytes  # the whole file, exactly as on disk (read once, <= MAX_FILE_BYTES)
+    kind: str  # "xlsx" (also .xlsm), "xls" or "ods": by content, as _check found it
+    parts: dict[str, bytes]  # xlsx only ({} otherwise): the inflated bytes of WORKBOOK_PARTS and of every
+    # member _XlsxSheet measured, keyed by member name (of a repeated name, the last member, as zipfile reads)
 
 
 def _refuse(code: str, detail: str) -> Refusal:
@@ -122,29 +155,21 @@ KIND_NAMES = {"xlsx": "Excel (.xlsx/.xlsm)", "xls": "Excel 97-2003 (.xls)", "ods
 # ---------------------------------------------------------------------------------------------- entry point
 
 
+def check_file(path: Path, *, allow_renamed: bool = True) -> Checked | Refusal:
+    """Read the file once (O_NONBLOCK, regular files only, size bounds before reading), run every check on
+    the bytes in memory, and return them with the kind and (xlsx) the parts inflated on the way."""
+    try:
+        data = _read(path)
+        kind, parts = _check(data, path, allow_renamed)
+    except _Refused as r:
+        return r.refusal
+    return Checked(data, kind, parts)
+
+
 def inspect_file(path: Path, *, allow_renamed: bool = True) -> Refusal | None:
     """None if the file may be read by calamine, else why not. Bounded in time, memory and what it reads."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        return _refuse("NOT_A_WORKBOOK", f"Không mở được tệp (lỗi hệ thống {exc.errno}). Hãy gửi lại tệp báo cáo.")
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        return _refuse("NOT_A_WORKBOOK", "Đây không phải là một tệp thông thường. Hãy gửi tệp báo cáo Excel.")
-    with os.fdopen(fd, "rb") as f:
-        if st.st_size == 0:
-            return _refuse("FILE_EMPTY", "Tệp rỗng (0 byte). Hãy lưu lại báo cáo bằng Excel rồi gửi lại.")
-        if st.st_size > MAX_FILE_BYTES:
-            return _refuse("FILE_TOO_LARGE", f"Tệp quá lớn ({_mb(st.st_size)}, tối đa {_mb(MAX_FILE_BYTES)}). "
-                           "Báo cáo của một đơn vị chỉ vài chục KB: hãy xoá các trang tính, hình ảnh thừa "
-                           "rồi lưu lại và gửi lại.")
-        head = f.read(8192)
-        try:
-            _check(f, head, st.st_size, path, allow_renamed)
-        except _Refused as r:
-            return r.refusal
-    return None
+    result = check_file(path, allow_renamed=allow_renamed)
+    return result if isinstance(result, Refusal) else None
 
 
 def detect_format(path: Path) -> str | None:
@@ -160,20 +185,61 @@ def detect_format(path: Path) -> str | None:
     return "zip" if head.startswith(ZIP_MAGIC) else "ole2" if head.startswith(OLE_MAGIC) else None
 
 
-def _check(f: BinaryIO, head: bytes, size: int, path: Path, allow_renamed: bool) -> None:
+def _read(path: Path) -> bytes:
+    """The whole file through one non-blocking descriptor: a regular file, its size bounded before reading
+    (and again after, should it have changed meanwhile)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise _Refused(_refuse("NOT_A_WORKBOOK", f"Không mở được tệp (lỗi hệ thống {exc.errno}). "
+                               "Hãy gửi lại tệp báo cáo.")) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Refused(_refuse("NOT_A_WORKBOOK", "Đây không phải là một tệp thông thường. Hãy gửi tệp báo cáo "
+                                   "Excel."))
+        _check_file_size(st.st_size)
+        parts: list[bytes] = []
+        total, limit, want = 0, MAX_FILE_BYTES + 1, st.st_size + 1
+        while total < limit:  # one read for a file that did not change since fstat
+            piece = os.read(fd, min(want, limit - total))
+            if not piece:
+                break
+            parts.append(piece)
+            total += len(piece)
+            want = CHUNK  # it grew: read on, within the bound
+    finally:
+        os.close(fd)
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    _check_file_size(len(data))
+    return data
+
+
+def _check_file_size(size: int) -> None:
+    if size == 0:
+        raise _Refused(_refuse("FILE_EMPTY", "Tệp rỗng (0 byte). Hãy lưu lại báo cáo bằng Excel rồi gửi lại."))
+    if size > MAX_FILE_BYTES:
+        raise _Refused(_refuse("FILE_TOO_LARGE", f"Tệp quá lớn ({_mb(size)}, tối đa {_mb(MAX_FILE_BYTES)}). "
+                               "Báo cáo của một đơn vị chỉ vài chục KB: hãy xoá các trang tính, hình ảnh thừa "
+                               "rồi lưu lại và gửi lại."))
+
+
+def _check(data: bytes, path: Path, allow_renamed: bool) -> tuple[str, dict[str, bytes]]:
     expected = WORKBOOK_SUFFIXES.get(path.suffix.lower())
-    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
-        kind = _check_zip(f, size)
-    elif head.startswith(OLE_MAGIC):
-        kind = _check_ole(f, size)
+    parts: dict[str, bytes] = {}
+    if data.startswith(ZIP_MAGIC) or data.startswith(b"PK\x05\x06"):
+        kind, parts = _check_zip(data)
+    elif data.startswith(OLE_MAGIC):
+        kind = _check_ole(data)
     else:
-        raise _Refused(_refuse("NOT_A_WORKBOOK", f"Tệp không phải là bảng tính Excel: nội dung là {_sniff(head)}. "
-                               + RESAVE))
+        raise _Refused(_refuse("NOT_A_WORKBOOK", f"Tệp không phải là bảng tính Excel: nội dung là "
+                               f"{_sniff(data[:8192])}. " + RESAVE))
     if kind != expected and (expected is None or not allow_renamed):
         suffix = path.suffix or "(không có đuôi)"
         raise _Refused(_refuse("EXTENSION_MISMATCH", f"Tệp có đuôi {suffix} nhưng thực chất là tệp "
                                f"{KIND_NAMES[kind]}. Hãy đổi đuôi tệp cho đúng, hoặc mở bằng Excel và lưu lại "
                                "dưới dạng .xlsx rồi gửi lại."))
+    return kind, parts
 
 
 # ------------------------------------------------------------------------------------------------ sniffing
@@ -236,57 +302,119 @@ def _zip_bomb(what: str) -> _Refused:
 _EOCD = struct.Struct("<4s4H2LH")
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_HALVES = struct.Struct("<HH")
+_QUAD = struct.Struct("<Q")
 MAX_DIRECTORY_BYTES = 1024 * 1024  # the zip's central directory: ~100 bytes per member of a real workbook
+ZIP_STORED, ZIP_DEFLATED = 0, 8
+_NO_DIRECTORY = "không đọc được mục lục của tệp nén"
 
 
-def _directory_size(f: BinaryIO, size: int) -> tuple[int, int]:
-    """(members, central-directory bytes) from the end records, read before zipfile lists the members."""
-    tail_at = max(0, size - (_EOCD.size + 65535))
-    f.seek(tail_at)
-    tail = f.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or at + _EOCD.size > len(tail):
+class _Member(NamedTuple):
+    """A central-directory entry, with the fields (and the name decoding) of zipfile.ZipInfo."""
+
+    name: str
+    flag_bits: int
+    compress_type: int
+    crc: int
+    compress_size: int
+    file_size: int
+    header_offset: int
+
+
+def _end_records(data: bytes) -> tuple[int, int, int, int]:
+    """(members, central-directory bytes, its offset, where it must end) from the end records, which must
+    leave no doubt about where the one central directory is."""
+    size = len(data)
+    at = data.rfind(b"PK\x05\x06", max(0, size - (_EOCD.size + 65535)))
+    if at < 0 or at + _EOCD.size > size:
         raise _zip_damaged("không tìm thấy mục lục của tệp nén")
-    _, _, _, _, count, cd_size, _, _ = _EOCD.unpack_from(tail, at)
-    if count == 0xFFFF or cd_size == 0xFFFFFFFF:  # zip64: the real numbers are in the zip64 end record
-        loc = tail_at + at - _ZIP64_LOCATOR.size
-        f.seek(max(0, loc))
-        locator = f.read(_ZIP64_LOCATOR.size)
-        if len(locator) == _ZIP64_LOCATOR.size and locator[:4] == b"PK\x06\x07":
-            f.seek(_ZIP64_LOCATOR.unpack(locator)[2])
-            record = f.read(_ZIP64_EOCD.size)
-            if len(record) == _ZIP64_EOCD.size and record[:4] == b"PK\x06\x06":
-                _, _, _, _, _, _, _, count, cd_size, _ = _ZIP64_EOCD.unpack(record)
-    return count, cd_size
-
-
-def _check_zip(f: BinaryIO, size: int) -> str:
-    count, cd_size = _directory_size(f, size)
+    _, disk, cd_disk, here, count, cd_size, cd_offset, comment = _EOCD.unpack_from(data, at)
+    end = at  # the central directory ends where the end records begin
+    locator = at - _ZIP64_LOCATOR.size
+    if locator >= 0 and data.startswith(b"PK\x06\x07", locator):
+        _, z_disk, record, disks = _ZIP64_LOCATOR.unpack_from(data, locator)
+        end = locator - _ZIP64_EOCD.size
+        if end < 0 or record != end or z_disk or disks > 1 or not data.startswith(b"PK\x06\x06", end):
+            raise _zip_damaged(_NO_DIRECTORY)
+        _, length, _, _, disk64, cd_disk64, here64, count64, size64, offset64 = _ZIP64_EOCD.unpack_from(data, end)
+        if length != _ZIP64_EOCD.size - 12 or any(
+                short not in (full, sentinel) for short, full, sentinel in (
+                    (disk, disk64, 0xFFFF), (cd_disk, cd_disk64, 0xFFFF), (here, here64, 0xFFFF),
+                    (count, count64, 0xFFFF), (cd_size, size64, 0xFFFFFFFF), (cd_offset, offset64, 0xFFFFFFFF))):
+            raise _zip_damaged(_NO_DIRECTORY)
+        disk, cd_disk, here, count, cd_size, cd_offset = disk64, cd_disk64, here64, count64, size64, offset64
     if count > MAX_ZIP_ENTRIES:
         raise _zip_bomb(f"{_num(count)} thành phần bên trong, tối đa {_num(MAX_ZIP_ENTRIES)}")
     if cd_size > MAX_DIRECTORY_BYTES:
         raise _zip_bomb(f"mục lục tệp nén {_mb(cd_size)}, tối đa {_mb(MAX_DIRECTORY_BYTES)}")
-    try:
-        z = zipfile.ZipFile(f)
-    except Exception as exc:  # noqa: BLE001 - whatever zipfile trips on, the file is damaged
-        raise _zip_damaged("không đọc được mục lục của tệp nén") from exc
-    with z:
-        infos = z.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise _zip_bomb(f"{_num(len(infos))} thành phần bên trong, tối đa {_num(MAX_ZIP_ENTRIES)}")
-        kind = _zip_kind({i.filename for i in infos})
-        declared = sum(i.file_size for i in infos)
-        _check_sizes(declared, size, infos)
-        for info in infos:
-            if info.flag_bits & 0x1:
-                raise _Refused(_refuse("PASSWORD_PROTECTED", "Tệp được nén có mật khẩu. Hãy gỡ mật khẩu, lưu lại "
-                                       "báo cáo bằng Excel rồi gửi lại."))
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _zip_damaged(f"kiểu nén lạ số {info.compress_type}")
-        scan = _ZipScan(kind)
-        for info in infos:
-            scan.member(f, info, size)
-    return kind
+    # Readers disagree on zips that need guessing (a prefix, trailing bytes, counts that do not match): the
+    # directory checked here must be the only one another reader could find.
+    if at + _EOCD.size + comment != size or disk or cd_disk or here != count or cd_offset + cd_size != end:
+        raise _zip_damaged(_NO_DIRECTORY)
+    return count, cd_size, cd_offset, end
+
+
+def _central_directory(data: bytes) -> list[_Member]:
+    """The members, as zipfile lists them (names decoded as UTF-8 or cp437 and cut at a NUL, zip64 sizes
+    and offsets from the extra field), from a central directory that must fill its place exactly."""
+    count, _, pos, end = _end_records(data)
+    members: list[_Member] = []
+    while pos < end:
+        if pos + _CENTRAL.size > end:
+            raise _zip_damaged(_NO_DIRECTORY)
+        (sig, _, _, version, _, flags, method, _, _, crc, csize, usize, n, m, k, _, _, _,
+         offset) = _CENTRAL.unpack_from(data, pos)
+        name_at = pos + _CENTRAL.size
+        pos = name_at + n + m + k
+        if sig != b"PK\x01\x02" or version > 63 or pos > end:
+            raise _zip_damaged(_NO_DIRECTORY)
+        raw = data[name_at:name_at + n]
+        try:
+            name = raw.decode("utf-8" if flags & 0x800 else "ascii" if raw.isascii() else "cp437")
+        except UnicodeDecodeError:
+            raise _zip_damaged(_NO_DIRECTORY) from None
+        if "\x00" in name:
+            name = name[:name.index("\x00")]
+        extra = data[name_at + n:name_at + n + m]
+        while len(extra) >= 4:  # as zipfile.ZipInfo._decodeExtra
+            tag, length = _HALVES.unpack_from(extra)
+            if length + 4 > len(extra):
+                raise _zip_damaged(_NO_DIRECTORY)
+            if tag == 1:
+                field = extra[4:length + 4]
+                try:
+                    if usize in (0xFFFFFFFFFFFFFFFF, 0xFFFFFFFF):
+                        usize, field = _QUAD.unpack_from(field)[0], field[8:]
+                    if csize == 0xFFFFFFFF:
+                        csize, field = _QUAD.unpack_from(field)[0], field[8:]
+                    if offset == 0xFFFFFFFF:
+                        offset = _QUAD.unpack_from(field)[0]
+                except struct.error:
+                    raise _zip_damaged(_NO_DIRECTORY) from None
+            extra = extra[length + 4:]
+        members.append(_Member(name, flags, method, crc, csize, usize, offset))
+        if len(members) > MAX_ZIP_ENTRIES:
+            raise _zip_bomb(f"hơn {_num(MAX_ZIP_ENTRIES)} thành phần bên trong, tối đa {_num(MAX_ZIP_ENTRIES)}")
+    if len(members) != count:
+        raise _zip_damaged(_NO_DIRECTORY)
+    return members
+
+
+def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
+    members = _central_directory(data)
+    kind = _zip_kind({m.name for m in members})
+    _check_sizes(sum(m.file_size for m in members), len(data), members)
+    for m in members:
+        if m.flag_bits & 0x1:
+            raise _Refused(_refuse("PASSWORD_PROTECTED", "Tệp được nén có mật khẩu. Hãy gỡ mật khẩu, lưu lại "
+                                   "báo cáo bằng Excel rồi gửi lại."))
+        if m.compress_type not in (ZIP_STORED, ZIP_DEFLATED):
+            raise _zip_damaged(f"kiểu nén lạ số {m.compress_type}")
+    scan = _ZipScan(kind, data)
+    for m in members:
+        scan.member(m)
+    return kind, scan.parts
 
 
 def _zip_kind(names: set[str]) -> str:
@@ -307,30 +435,46 @@ def _zip_kind(names: set[str]) -> str:
     raise _Refused(_refuse("NOT_A_WORKBOOK", f"Tệp không phải là bảng tính Excel: nội dung là {what}. " + RESAVE))
 
 
-def _check_sizes(unpacked: int, on_disk: int, infos: list[zipfile.ZipInfo]) -> None:
+def _check_sizes(unpacked: int, on_disk: int, members: list[_Member]) -> None:
     if unpacked > MAX_UNPACKED_BYTES:
         raise _zip_bomb(f"giải nén ra {_mb(unpacked)}, tối đa {_mb(MAX_UNPACKED_BYTES)}")
     if unpacked > RATIO_MIN_BYTES and unpacked > MAX_RATIO * on_disk:
         raise _zip_bomb(f"tỉ lệ nén {unpacked // max(1, on_disk)}:1, tối đa {MAX_RATIO}:1")
-    for i in infos:
-        if i.file_size > RATIO_MIN_BYTES and i.file_size > MAX_RATIO * max(1, i.compress_size):
-            raise _zip_bomb(f"thành phần {i.filename!r} có tỉ lệ nén {i.file_size // max(1, i.compress_size)}:1, "
+    for m in members:
+        if m.file_size > RATIO_MIN_BYTES and m.file_size > MAX_RATIO * max(1, m.compress_size):
+            raise _zip_bomb(f"thành phần {m.name!r} có tỉ lệ nén {m.file_size // max(1, m.compress_size)}:1, "
                             f"tối đa {MAX_RATIO}:1")
 
 
 # ---------------------------------------------------------------------------------------- inflating members
 
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_NAME_EXTRA = struct.Struct("<HH")  # at offset 26 of a local header (30 bytes)
 _SHEET_PATH = re.compile(r"(^|/)(worksheets|dialogsheets|macrosheets)/[^/]+$", re.IGNORECASE)
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_ENTITY = re.compile(rb"<!(doctype|entity)")
+_ENTITY = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)  # ASCII-only folding, as bytes.lower()
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^<]*?\bref\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?([0-9]{0,9})"
                         rb"(?::\$?([A-Za-z]{0,3})\$?([0-9]{0,9}))?[\"']")
-_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
-_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
-_REF = re.compile(rb"[\s\"']r\s*=\s*[\"']([A-Za-z]*)([0-9]+)[\"']")  # r="XFD20000" (row: r="20000")
-_ODD_REF = re.compile(rb"[\s\"']r\s*=\s*(?:\"[A-Za-z0-9]*[^\"<A-Za-z0-9]|'[A-Za-z0-9]*[^'<A-Za-z0-9])")
-_MAX_CARRY = 64 * 1024
+# Row and cell tags as calamine (quick-xml) names them: the local name after the first ':' of whatever
+# precedes the first whitespace, so any prefix at all ("<x:c", "<ñ:c", "<a$b:c"); not end tags, comments
+# or processing instructions. A tag whose first attribute is r= certainly has one; every other tag is
+# counted as having none (an over-count only widens the bound).
+_TAG = re.compile(rb"<(?![/!?])(?:[^ \t\r\n:<]*+:)?(c|row)[\s/>]")
+_NO_R_TAG = re.compile(rb"<(c|row)(?![ \t\r\n]+r[ \t\r\n]*=)[\s/>]")  # unprefixed, first attribute not r=
+# Cheap tests before it: every tag it finds is found by one of these (it is not followed by " r=").
+_NO_R_CELL_QUICK, _NO_R_ROW_QUICK = re.compile(rb"<c(?! r=)[\s/>]"), re.compile(rb"<row(?! r=)[\s/>]")
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")  # cheap test before the prefixed search below
+_NO_R_PREFIXED_TAG = re.compile(rb"<(?![/!?])[^ \t\r\n:<]*+:(c|row)(?![ \t\r\n]+r[ \t\r\n]*=)[\s/>]")
+# Every r= attribute (after whitespace or a quote, as attributes follow each other; the look-behind does not
+# consume the quote closing a previous value, so r="A1"r="XFD9" yields both), with its quote, its value
+# (up to a quote or '<') and the character ending it.
+_R_VALUE = re.compile(rb"r(?<=[\s\"']r)\s*=\s*([\"'][^\"'<]*[\"'<]?)")
+_REF_VALUE = re.compile(rb"[\"']([A-Za-z]*)([0-9]+)[\"']")  # r="XFD20000" (row: r="20000")
+_ODD_VALUE = re.compile(rb"\"[A-Za-z0-9]*[^\"<A-Za-z0-9]|'[A-Za-z0-9]*[^'<A-Za-z0-9]")  # r="&#88;FD1"
+_ALNUM = bytes(range(48, 58)) + bytes(range(65, 91)) + bytes(range(97, 123))
+_LETTERS, _DIGITS = _ALNUM[10:], _ALNUM[:10]
+_QUOTES_TO_SPACES = bytes.maketrans(b"\"'", b"  ")
+_UNIQUE_COUNT = re.compile(rb"uniqueCount\s*=\s*[\"']([^\"'<]*)")
+_NUMBER = re.compile(rb"[0-9]+")
 
 
 def _col_number(letters: bytes) -> int:
@@ -340,64 +484,220 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
+_UTF16 = {b"\xff\xfe": "utf-16", b"<\x00": "utf-16-le", b"\xfe\xff": "utf-16", b"\x00<": "utf-16-be"}
+
+
+def _name_facts(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool]:
+    """What a member's name says: (ods manifest, ods content, XML by its suffix, a worksheet by its path,
+    xlsx shared strings, which calamine finds ignoring case)."""
+    return _usual_name_facts(kind, name) if len(name) <= 128 else _read_name(kind, name)
+
+
+def _read_name(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool]:
+    lowered = name.lower()
+    return (kind == "ods" and lowered == "meta-inf/manifest.xml", kind == "ods" and lowered == "content.xml",
+            lowered.endswith((".xml", ".rels", ".vml")), _SHEET_PATH.search(name) is not None,
+            kind == "xlsx" and "sharedstrings" in lowered)
+
+
+_usual_name_facts = functools.lru_cache(maxsize=512)(_read_name)  # the same few names in every workbook
+
+
+class _Plan(NamedTuple):
+    """How a member is scanned, decided from its name and first chunk."""
+
+    binary: bool  # a recognised binary: no text scan
+    utf16: str | None  # the text scan transcodes it to UTF-8 first
+    role: str  # text handler: "manifest", "content" (ods) or "sheet" (xlsx, by path or root), else ""
+    probe: bool  # xlsx, not measured as raw bytes from its start: measured from its first sheetData on
+    shared: bool  # xlsx shared strings: bound their uniqueCount (raw bytes)
+
+
 class _ZipScan:
     """Inflates every member in bounded chunks, counting real sizes and scanning XML parts."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, data: bytes):
         self.kind = kind
+        self.data = data
+        self.view = memoryview(data)
         self.unpacked = 0
         self.cells = 0  # rows x columns, summed over sheets
+        self.parts: dict[str, bytes] = {}
 
-    def member(self, f: BinaryIO, info: zipfile.ZipInfo, size: int) -> None:
-        f.seek(info.header_offset)
-        header = f.read(_LOCAL.size)
-        if len(header) != _LOCAL.size or header[:4] != b"PK\x03\x04":
-            raise _zip_damaged(f"đầu mục {info.filename!r} sai")
-        fields = _LOCAL.unpack(header)
-        start = info.header_offset + _LOCAL.size + fields[10] + fields[11]
-        if start + info.compress_size > size:
-            raise _zip_damaged(f"thành phần {info.filename!r} bị cắt cụt")
-        f.seek(start)
-        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-        sink: _Sink | None = None
+    def member(self, m: _Member) -> None:
+        data, name = self.data, m.name
+        at = m.header_offset
+        if at + 30 > len(data) or not data.startswith(ZIP_MAGIC, at):
+            raise _zip_damaged(f"đầu mục {name!r} sai")
+        n, k = _LOCAL_NAME_EXTRA.unpack_from(data, at + 26)
+        start = at + 30 + n + k
+        end = start + m.compress_size
+        if end > len(data):
+            raise _zip_damaged(f"thành phần {name!r} bị cắt cụt")
+        whole = self._whole(m, start, end) if m.file_size <= CHUNK else None
+        if whole is None:
+            self._stream(m, start, end)
+            return
+        if zlib.crc32(whole) != m.crc:
+            raise _zip_damaged(f"thành phần {name!r} sai kích thước hoặc mã kiểm tra CRC")
+        self.unpacked += len(whole)
+        if self._scan_whole(name, whole) or name in WORKBOOK_PARTS:
+            self.parts[name] = whole
+
+    def _whole(self, m: _Member, start: int, end: int) -> bytes | None:
+        """A small member in one piece, when it inflates exactly as declared (else None: the chunked path
+        then inflates it again and reports what is wrong)."""
+        if m.compress_type != ZIP_DEFLATED:
+            if m.compress_size != m.file_size:
+                return None
+            whole = self.data[start:end]
+        elif m.compress_size > CHUNK:
+            return None
+        else:
+            inflater = zlib.decompressobj(-15)
+            try:
+                whole = inflater.decompress(self.view[start:end], CHUNK)
+            except zlib.error:
+                return None
+            if not inflater.eof:
+                return None
+        return whole if whole and len(whole) == m.file_size else None
+
+    def _stream(self, m: _Member, start: int, end: int) -> None:
+        """Inflates a member chunk by chunk, scanning each chunk as it comes."""
+        data, name = self.data, m.name
+        inflater = zlib.decompressobj(-15) if m.compress_type == ZIP_DEFLATED else None
+        keep: list[bytes] | None = [] if self.kind == "xlsx" else None  # for Checked.parts
+        text: _Sink | None = None  # entity scan, ods parsing, worksheets by path or root (UTF-16 transcoded)
+        raw: _Sink | None = None  # xlsx: the bytes as calamine parses them
+        sheets: list[_XlsxSheet | _SheetProbe] = []
         pending: _Refused | None = None  # a content refusal waits for the CRC: damage is reported first
-        left, total, crc = info.compress_size, 0, 0
+        closed = False
+        total = crc = 0
+        pos = start
         try:
-            while left > 0 or (inflater is not None and inflater.unconsumed_tail):
-                if inflater is not None and inflater.unconsumed_tail:
-                    raw = inflater.unconsumed_tail
-                else:
-                    raw = f.read(min(CHUNK, left))
-                    if not raw:
-                        raise _zip_damaged(f"thành phần {info.filename!r} bị cắt cụt")
-                    left -= len(raw)
-                data = raw if inflater is None else inflater.decompress(raw, CHUNK)
-                if not data:
-                    if inflater is not None and inflater.eof:
+            while True:
+                if inflater is None:
+                    if pos >= end:
                         break
+                    out = data[pos:min(pos + CHUNK, end)]
+                    pos += len(out)
+                    last = pos >= end
+                else:
+                    if inflater.unconsumed_tail:
+                        out = inflater.decompress(inflater.unconsumed_tail, CHUNK)
+                    elif pos < end:
+                        out = inflater.decompress(self.view[pos:min(pos + CHUNK, end)], CHUNK)
+                        pos = min(pos + CHUNK, end)
+                    else:
+                        break
+                    if not out:
+                        if inflater.eof:
+                            break
+                        continue
+                    last = inflater.eof
+                total += len(out)
+                if total > m.file_size:  # declared sizes were checked against the bounds: hold it to them
+                    raise _zip_bomb(f"thành phần {name!r} giải nén ra nhiều hơn khai báo")
+                crc = zlib.crc32(out, crc)
+                if keep is not None:
+                    keep.append(out)
+                if pending is not None:
                     continue
-                total += len(data)
-                if total > info.file_size:  # declared sizes were checked against the bounds: hold it to them
-                    raise _zip_bomb(f"thành phần {info.filename!r} giải nén ra nhiều hơn khai báo")
-                crc = zlib.crc32(data, crc)
-                if pending is None:
-                    try:
-                        sink = sink or _sink_for(info.filename, data, self)
-                        if sink is not None:
-                            sink.feed(data)
-                    except _Refused as refused:
-                        pending, sink = refused, None  # stop scanning; inflate the rest only to check it
+                final = last and total == m.file_size  # the last chunk: the handlers see the rest at once
+                try:
+                    if text is None:  # tried again on each chunk while the member looks binary
+                        at_start = total == len(out)
+                        text, first_raw = self._sinks(name, self._plan(name, out, at_start), sheets)
+                        raw = first_raw if at_start else raw
+                    if text is not None:
+                        text.feed(out, final)
+                    if raw is not None:
+                        raw.feed(out, final)
+                except _Refused as refused:
+                    pending, keep = refused, None  # stop scanning; inflate the rest only to check it
+                    continue
+                closed = final
         except zlib.error as exc:
-            raise _zip_damaged(f"dữ liệu nén của {info.filename!r} sai") from exc
+            raise _zip_damaged(f"dữ liệu nén của {name!r} sai") from exc
         if inflater is not None and not inflater.eof:
-            raise _zip_damaged(f"thành phần {info.filename!r} bị cắt cụt")
-        if total != info.file_size or crc != info.CRC:
-            raise _zip_damaged(f"thành phần {info.filename!r} sai kích thước hoặc mã kiểm tra CRC")
+            raise _zip_damaged(f"thành phần {name!r} bị cắt cụt")
+        if total != m.file_size or crc != m.crc:
+            raise _zip_damaged(f"thành phần {name!r} sai kích thước hoặc mã kiểm tra CRC")
         if pending is not None:
             raise pending
-        if sink is not None:
-            sink.close()
+        if not closed:
+            for sink in (text, raw):
+                if sink is not None:
+                    sink.feed(b"", final=True)
         self.unpacked += total
+        if keep is not None and (name in WORKBOOK_PARTS or [s for s in sheets if s.measured]):
+            self.parts[name] = keep[0] if len(keep) == 1 else b"".join(keep)
+
+    def _plan(self, name: str, first: bytes, at_start: bool) -> _Plan:
+        """From a member's first chunk (or a later one while it looked binary)."""
+        manifest, content, xml_name, sheet_path, shared = _name_facts(self.kind, name)
+        binary = first.startswith(_BINARY) and not (manifest or content)  # calamine parses those two anyway
+        utf16 = _UTF16.get(first[:2])
+        role = "manifest" if manifest else "content" if content else ""
+        if self.kind == "xlsx" and not binary and (
+                xml_name or utf16 is not None or first[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")):
+            if not sheet_path:
+                root = _ROOT.search(first.decode(utf16, "replace").encode("utf-8") if utf16 else first)
+                # no root in the first chunk (padded prolog): measure it as a sheet
+                sheet_path = root is None or root.group(2).lower() in (b"worksheet", b"dialogsheet", b"macrosheet")
+            role = "sheet" if sheet_path else ""
+        xlsx = self.kind == "xlsx" and at_start
+        return _Plan(binary, utf16, role, xlsx and not (role == "sheet" and utf16 is None), xlsx and shared)
+
+    def _scan_whole(self, name: str, whole: bytes) -> bool:
+        """A member in one piece, scanned as its sinks would scan it (see _sinks); True if measured as a
+        worksheet."""
+        plan = self._plan(name, whole, True)
+        measured = False
+        if not plan.binary:
+            text = whole.decode(plan.utf16, "replace").encode("utf-8") if plan.utf16 else whole
+            if b"!" in text and _ENTITY.search(text):
+                raise _entities(name)
+            if plan.role == "sheet":
+                _XlsxSheet(name, self).feed(text, True)
+                measured = True
+            elif plan.role == "manifest":
+                _ManifestScan().feed(text, True)
+            elif plan.role == "content":
+                _OdsSheets(self).feed(text, True)
+        if plan.probe and b"sheetData" in whole:
+            _XlsxSheet(name, self).feed(whole, True)
+            measured = True
+        if plan.shared:
+            _UniqueCount().feed(whole, True)
+        return measured
+
+    def _sinks(self, name: str, plan: _Plan, sheets: list[_XlsxSheet | _SheetProbe]) -> tuple[_Sink | None,
+                                                                                                _Sink | None]:
+        """The text sink (entity scan, then the plan's role, on the text transcoded from UTF-16) and the raw
+        handlers (sheetData probe, uniqueCount bound), in the text sink if the text is the raw bytes, else in
+        a sink of their own."""
+        handlers: list[Callable[[bytes, bool], None]] = []
+        if plan.role == "sheet":
+            sheet = _XlsxSheet(name, self)
+            sheets.append(sheet)
+            handlers.append(sheet.feed)
+        elif plan.role == "manifest":
+            handlers.append(_ManifestScan().feed)
+        elif plan.role == "content":
+            handlers.append(_OdsSheets(self).feed)
+        raw_handlers: list[Callable[[bytes, bool], None]] = []
+        if plan.probe:
+            probe = _SheetProbe(name, self)
+            sheets.append(probe)
+            raw_handlers.append(probe.feed)
+        if plan.shared:
+            raw_handlers.append(_UniqueCount().feed)
+        if plan.binary or plan.utf16 is not None:
+            raw = _Sink(name, raw_handlers, entities=False) if raw_handlers else None
+            return None if plan.binary else _Sink(name, handlers, plan.utf16), raw
+        return _Sink(name, handlers + raw_handlers), None
 
     def add_sheet(self, name: str, rows: int, cols: int) -> None:
         if rows > MAX_ROWS:
@@ -412,70 +712,46 @@ class _ZipScan:
 
 
 class _Sink:
-    """Receives a member's inflated bytes chunk by chunk (UTF-16 parts are transcoded to UTF-8 first)."""
+    """Receives a member's inflated bytes chunk by chunk (UTF-16 parts are transcoded to UTF-8 first) and
+    hands its handlers whole pieces cut just before a '<': no pattern the handlers look for spans such a cut
+    (each one either starts with the '<' or cannot contain one). A piece without any '<' is held, however
+    long, until one comes: a bound on the carry would have to cut inside a tag, where a reference could
+    hide (bounded anyway by the member's size, itself bounded by MAX_UNPACKED_BYTES). A text sink first
+    looks for DOCTYPE/ENTITY declarations in each piece."""
 
-    def __init__(self, name: str, utf16: str | None, handlers: list[Callable[[bytes, bool], None]]):
-        self.name = name
+    def __init__(self, name: str, handlers: list[Callable[[bytes, bool], None]], utf16: str | None = None,
+                 entities: bool = True):
+        self.name, self.handlers, self.entities = name, handlers, entities
         self.decoder = codecs.getincrementaldecoder(utf16)("replace") if utf16 else None
-        self.handlers = handlers
-        self.carry = b""
+        self.carry: list[bytes] = []
 
     def feed(self, data: bytes, final: bool = False) -> None:
         if self.decoder is not None:
             data = self.decoder.decode(data, final).encode("utf-8")
-        buf = self.carry + data
-        cut = len(buf) if final else buf.rfind(b"<")  # '<' never occurs inside a tag: hand on whole tags
-        if cut < 0 or len(buf) - cut > _MAX_CARRY:  # long text (or a giant tag): cut after a tag's end
-            cut = buf.rfind(b">") + 1
-            if cut <= 0 or len(buf) - cut > _MAX_CARRY:
-                cut = len(buf) - 64
-        part, self.carry = buf[:cut], buf[cut:]
+        if final:
+            part = b"".join((*self.carry, data)) if self.carry else data
+            self.carry = []
+        else:
+            cut = data.rfind(b"<")
+            if cut < 0:
+                if data:
+                    self.carry.append(data)
+                return
+            part = b"".join((*self.carry, data[:cut])) if self.carry else data[:cut]
+            self.carry = [data[cut:]]
+        if self.entities and b"!" in part and _ENTITY.search(part):
+            raise _entities(self.name)
         if part or final:
             for h in self.handlers:
                 h(part, final)
 
-    def close(self) -> None:
-        self.feed(b"", final=True)
+
+def _entities(name: str) -> _Refused:
+    return _Refused(_refuse("XML_ENTITIES", f"Tệp chứa khai báo DOCTYPE/ENTITY trong phần {name!r}: không phải "
+                            "tệp do Excel lưu và có thể gây hại. " + RESAVE))
 
 
 _BINARY = (OLE_MAGIC, ZIP_MAGIC, b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x01\x00\x00\x00", b"\xd7\xcd\xc6\x9a")
-
-
-def _sink_for(name: str, first: bytes, scan: _ZipScan) -> _Sink | None:
-    """A sink for every member but recognisable binaries (OLE2 such as vbaProject.bin, zip, PNG, JPEG, GIF,
-    EMF, WMF): all are scanned for DOCTYPE/ENTITY; XML parts that may be sheets are also measured."""
-    if first.startswith(_BINARY):
-        return None
-    utf16 = None
-    if first.startswith(b"\xff\xfe") or first.startswith(b"<\x00"):
-        utf16 = "utf-16-le" if not first.startswith(b"\xff\xfe") else "utf-16"
-    elif first.startswith(b"\xfe\xff") or first.startswith(b"\x00<"):
-        utf16 = "utf-16-be" if not first.startswith(b"\xfe\xff") else "utf-16"
-    probe = first[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    is_xml = name.lower().endswith((".xml", ".rels", ".vml")) or utf16 is not None or probe.startswith(b"<")
-    handlers: list[Callable[[bytes, bool], None]] = [_EntityScan(name).feed]
-    lowered = name.lower()
-    if scan.kind == "ods" and lowered == "meta-inf/manifest.xml":
-        handlers.append(_ManifestScan().feed)
-    elif scan.kind == "ods" and lowered == "content.xml":
-        handlers.append(_OdsSheets(scan).feed)
-    elif scan.kind == "xlsx" and is_xml:
-        text = first.decode(utf16, "replace").encode("utf-8") if utf16 else first
-        root = _ROOT.search(text)  # no root in the first chunk (padded prolog): measure it as a sheet
-        is_sheet = root is None or root.group(2).lower() in (b"worksheet", b"dialogsheet", b"macrosheet")
-        if is_sheet or _SHEET_PATH.search(name):
-            handlers.append(_XlsxSheet(name, scan).feed)
-    return _Sink(name, utf16, handlers)
-
-
-class _EntityScan:
-    def __init__(self, name: str):
-        self.name = name
-
-    def feed(self, part: bytes, final: bool) -> None:
-        if _ENTITY.search(part.lower()):
-            raise _Refused(_refuse("XML_ENTITIES", f"Tệp chứa khai báo DOCTYPE/ENTITY trong phần {self.name!r}: "
-                                   "không phải tệp do Excel lưu và có thể gây hại. " + RESAVE))
 
 
 class _ManifestScan:
@@ -485,56 +761,117 @@ class _ManifestScan:
                                    "lại rồi gửi lại."))
 
 
+class _UniqueCount:
+    """calamine reserves room for a shared-string table's declared `uniqueCount` before reading it."""
+
+    def feed(self, part: bytes, final: bool) -> None:
+        if b"uniqueCount" not in part:
+            return
+        for value in _UNIQUE_COUNT.findall(part):
+            for digits in _NUMBER.findall(value):
+                digits = digits.lstrip(b"0")
+                if len(digits) > 9 or int(digits or b"0") > MAX_CELLS:
+                    shown = _num(int(digits)) if len(digits) <= 20 else digits[:20].decode() + "…"
+                    raise _zip_bomb(f"bảng chuỗi dùng chung khai báo {shown} chuỗi, tối đa {_num(MAX_CELLS)}")
+
+
+class _SheetProbe:
+    """A member not measured from its start (any part but a worksheet by path or root, or one whose raw
+    bytes the text sink does not see): measured from the first piece holding `sheetData` on, since calamine
+    reads cells only inside that element, whatever the part's name, root or first bytes."""
+
+    def __init__(self, name: str, scan: _ZipScan):
+        self.name, self.scan = name, scan
+        self.sheet: _XlsxSheet | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self.sheet is not None
+
+    def feed(self, part: bytes, final: bool) -> None:
+        if self.sheet is None:
+            if b"sheetData" not in part:
+                return
+            self.sheet = _XlsxSheet(self.name, self.scan)
+        self.sheet.feed(part, final)
+
+
 class _XlsxSheet:
-    """Counts a worksheet's extent while it streams by: dimension, row/cell references, row/cell tags."""
+    """Bounds a worksheet's extent while it streams by, as calamine places cells (see the module docstring):
+    the dimension, every r= reference, row tags without r= and, once cells without r= appear, the most
+    cells in one row."""
+
+    measured = True
 
     def __init__(self, name: str, scan: _ZipScan):
         self.name, self.scan = name, scan
         self.dim_rows = self.dim_cols = 0
         self.seen_dimension = False
-        self.rows = self.max_row = self.max_col = 0
+        self.max_row = self.max_col = 0
+        self.rows_no_r = 0  # <row> without r=: each one may follow the highest row so far
+        self.cells_no_r = False
         self.widest = self.current = 0  # most <c> in one row, counted once cells without r= appear
 
     def feed(self, part: bytes, final: bool) -> None:
-        if not self.seen_dimension and (m := _DIMENSION.search(part)):
+        if not self.seen_dimension and b"dimension" in part and (m := _DIMENSION.search(part)):
             self.seen_dimension = True
             c1, r1, c2, r2 = m.groups()
             self.dim_rows = max(int(r1 or 0), int(r2 or 0))
             self.dim_cols = max(_col_number(c1 or b""), _col_number(c2 or b""))
-        self.rows += len(_ROW_TAG.findall(part))
-        refs = _REF.findall(part)
-        cells_with_ref = 0
-        if refs:
-            self.max_row = max(self.max_row, max(int(r) if len(r) < 16 else EXCEL_MAX_ROWS for _, r in refs))
-            letters = {c for c, _ in refs if c}
-            cells_with_ref = sum(1 for c, _ in refs if c)
-            if letters:
-                self.max_col = max(self.max_col, max(_col_number(c) for c in letters))
-        if _ODD_REF.search(part):  # e.g. r="&#88;FD1": cannot be bounded without a full parser
-            self.max_row, self.max_col = EXCEL_MAX_ROWS, EXCEL_MAX_COLS
-        rows = max(self.dim_rows, self.rows, self.max_row)
+        no_r = _NO_R_TAG.findall(part) if _NO_R_CELL_QUICK.search(part) or _NO_R_ROW_QUICK.search(part) else []
+        if _PREFIXED_TAG.search(part):
+            no_r += _NO_R_PREFIXED_TAG.findall(part)
+        if no_r:
+            rows_no_r = no_r.count(b"row")
+            self.rows_no_r += rows_no_r
+            if rows_no_r < len(no_r):
+                # calamine places a cell without r= right after the previous one: bound a row's width by its
+                # cell count (on top of the highest referenced column)
+                self.cells_no_r = True
+                counts = [len(seg) for seg in b"".join(_TAG.findall(part)).split(b"row")]
+                if len(counts) == 1:
+                    self.current += counts[0]
+                else:
+                    self.widest = max(self.widest, self.current + counts[0], *counts[1:-1])
+                    self.current = counts[-1]
+        if values := _R_VALUE.findall(part):
+            self._references(values)
+        rows = max(self.dim_rows, self.max_row + self.rows_no_r, 1 if self.cells_no_r else 0)
         if rows > MAX_ROWS:
             self.scan.add_sheet("", rows, 0)
-        if len(_CELL_TAG.findall(part)) > cells_with_ref:
-            # calamine places a cell without r= right after the previous one: bound a row's width by its
-            # cell count (on top of the highest referenced column)
-            counts = [len(_CELL_TAG.findall(seg)) for seg in _ROW_TAG.split(part)]
-            if len(counts) == 1:
-                self.current += counts[0]
-            else:
-                self.widest = max(self.widest, self.current + counts[0], *counts[1:-1])
-                self.current = counts[-1]
         cols = max(self.dim_cols, self.max_col + max(self.widest, self.current), 1 if rows else 0)
         if final or self.scan.cells + rows * cols > MAX_CELLS:
             self.scan.add_sheet("", rows, cols)
 
+    def _references(self, values: list[bytes]) -> None:
+        """The highest row and column among r= values (each: quote, value, ending character)."""
+        joined = b"".join(values)
+        quote = joined[:1]
+        if joined.translate(None, _ALNUM) == quote * (2 * len(values)):
+            # all clean (r="A1", one kind of quote): rows are the digits, columns the letters of each value
+            # (a value such as "1A", which calamine rejects, only adds to the bound)
+            rows = set(joined.translate(_QUOTES_TO_SPACES, _LETTERS).split())
+            columns = set(joined.translate(_QUOTES_TO_SPACES, _DIGITS).split())
+        else:
+            if any(_ODD_VALUE.match(v) for v in values):  # e.g. r="&#88;FD1": cannot be bounded without a parser
+                self.max_row, self.max_col = EXCEL_MAX_ROWS, EXCEL_MAX_COLS
+                return
+            refs = [m.groups() for v in values if (m := _REF_VALUE.fullmatch(v))]
+            rows = {r for _, r in refs}
+            columns = {c for c, _ in refs}
+        rows.discard(b"")
+        if rows:
+            top = max(map(int, rows)) if max(map(len, rows)) < 16 else EXCEL_MAX_ROWS
+            self.max_row = max(self.max_row, top)
+        columns.discard(b"")
+        if columns:
+            self.max_col = max(self.max_col, max(map(_col_number, columns)))
+
 
 class _OdsSheets:
     """Parses content.xml with expat (no DTD: the entity scan runs first) and expands row/column repeats
-    up to each table's last non-empty cell, as calamine does."""
-
-    TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-    OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    up to each table's last non-empty cell, as calamine does. Elements and attributes are recognised by
+    local name in any namespace: calamine matches the literal "table:" prefix whatever it is bound to."""
 
     def __init__(self, scan: _ZipScan):
         self.scan = scan
@@ -548,30 +885,31 @@ class _OdsSheets:
         self.cell_has_value = False
 
     @staticmethod
-    def _repeat(attrs: dict[str, str], key: str) -> int:
-        try:
-            return max(1, int(attrs.get(key, "1")))
-        except ValueError:
-            return 1
+    def _repeat(attrs: dict[str, str], local: str) -> int:
+        """The largest repeat given under this local name, in any namespace (1 if none can be read)."""
+        n = 1
+        for key, value in attrs.items():
+            if key.rpartition(" ")[2] == local:
+                with contextlib.suppress(ValueError):
+                    n = max(n, int(value))
+        return n
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if self.cell_depth:
             self.cell_depth += 1
             self.cell_has_value = True  # any content (text:p …) makes the cell non-empty
             return
-        ns, _, local = name.rpartition(" ")
-        if ns != self.TABLE:
-            return
+        local = name.rpartition(" ")[2]
         if local == "table":
-            self.table = attrs.get(f"{self.TABLE} name", "?")
+            self.table = next((v for k, v in attrs.items() if k.rpartition(" ")[2] == "name"), "?")
             self.row = self.last_row = self.last_col = 0
         elif local == "table-row":
-            self.row_rep = self._repeat(attrs, f"{self.TABLE} number-rows-repeated")
+            self.row_rep = self._repeat(attrs, "number-rows-repeated")
             self.col = self.row_last_col = 0
         elif local in ("table-cell", "covered-table-cell"):
-            self.col += self._repeat(attrs, f"{self.TABLE} number-columns-repeated")
+            self.col += self._repeat(attrs, "number-columns-repeated")
             self.cell_depth = 1
-            self.cell_has_value = f"{self.OFFICE} value-type" in attrs or f"{self.TABLE} formula" in attrs
+            self.cell_has_value = any(k.rpartition(" ")[2] in ("value-type", "formula") for k in attrs)
 
     def end(self, name: str) -> None:
         if self.cell_depth:
@@ -581,9 +919,7 @@ class _OdsSheets:
             if self.cell_has_value:
                 self.row_last_col = self.col
             return
-        ns, _, local = name.rpartition(" ")
-        if ns != self.TABLE:
-            return
+        local = name.rpartition(" ")[2]
         if local == "table-row":
             self.row += self.row_rep
             if self.row_last_col:
@@ -691,9 +1027,7 @@ class _Cfb:
         return b"".join(parts)[:size]
 
 
-def _check_ole(f: BinaryIO, size: int) -> str:
-    f.seek(0)
-    data = f.read(MAX_FILE_BYTES + 1)
+def _check_ole(data: bytes) -> str:
     try:
         cfb = _Cfb(data)
     except (struct.error, _Refused) as exc:

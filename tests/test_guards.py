@@ -7,12 +7,16 @@ import importlib.util
 import json
 import os
 import random
+import re
+import struct
 import subprocess
 import sys
 import time
 import unicodedata
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -284,3 +288,225 @@ def test_safe_name_properties_on_random_input() -> None:
         assert len(s.encode("utf-8")) <= 150
         assert not any(unicodedata.category(c)[0] == "C" for c in s)
         assert safe_name(s) == s
+
+
+# ------------------------------------------------------------------------------------------------ check_file
+
+
+def test_check_file_returns_the_bytes_and_the_parts(tmp_path: Path) -> None:
+    path = mh.template(tmp_path)
+    checked = guards.check_file(path)
+    assert isinstance(checked, guards.Checked)
+    assert checked.data == path.read_bytes() and checked.kind == "xlsx"
+    names = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", mh.SHEET]
+    with zipfile.ZipFile(path) as z:
+        assert checked.parts == {name: z.read(name) for name in names}
+
+
+def test_check_file_keeps_every_worksheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    for i in range(3):
+        ws = wb.create_sheet(f"Trang {i}")
+        ws.append(["Bù Đăng", i, "Đồng Xoài"])
+    wb.save(path := tmp_path / "three.xlsx")
+    checked = guards.check_file(path)
+    with zipfile.ZipFile(path) as z:
+        sheets = {n for n in z.namelist() if n.startswith("xl/worksheets/")}
+        assert len(sheets) == 4
+        assert checked.parts == {n: z.read(n) for n in [*guards.WORKBOOK_PARTS, *sheets]}
+
+
+@pytest.mark.parametrize(("name", "kind"), [("big_but_fine", "xlsx"), ("xlsm_with_macro", "xlsx"), ("xls_small", "xls"),
+                                            ("ods_fine", "ods")])
+def test_check_file_kind(samples: dict[str, Path], name: str, kind: str) -> None:
+    checked = guards.check_file(samples[name])
+    assert isinstance(checked, guards.Checked) and checked.kind == kind
+    assert checked.data == samples[name].read_bytes()
+    assert (checked.parts != {}) == (kind == "xlsx")
+
+
+def test_check_file_kind_is_the_content(samples: dict[str, Path], tmp_path: Path) -> None:
+    (ods := tmp_path / "really_ods.xlsx").write_bytes(samples["ods_fine"].read_bytes())
+    assert guards.check_file(ods).kind == "ods"
+    assert guards.check_file(ods, allow_renamed=False) == inspect_file(ods, allow_renamed=False)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_check_file_refuses_as_inspect_file(samples: dict[str, Path], name: str) -> None:
+    assert guards.check_file(samples[name]) == inspect_file(samples[name])
+
+
+def test_check_file_opens_and_reads_the_file_once(samples: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_open, real_read = os.open, os.read
+
+    def spy_open(path, *args, **kwargs):
+        calls.append("open")
+        return real_open(path, *args, **kwargs)
+
+    def spy_read(fd, n):
+        calls.append("read")
+        return real_read(fd, n)
+
+    monkeypatch.setattr(os, "open", spy_open)
+    monkeypatch.setattr(os, "read", spy_read)
+    for name in ("big_but_fine", "ods_fine", "xls_small", "million_rows"):
+        calls.clear()
+        guards.check_file(samples[name])
+        assert calls == ["open", "read", "read"]  # the whole file, then the end of it
+
+
+# --------------------------------------------------------------------------------- gaps closed in the guard
+# Each file below was let through by an earlier version of the guard, while python-calamine either aborted
+# the process allocating the sheet's area (SIGABRT) or read more rows than MAX_ROWS.
+
+_SPARSE = (b'<row r="1"><c r="A1"><v>1</v></c></row>'
+           b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+
+
+def _sheet(body: bytes) -> bytes:
+    return f'<worksheet xmlns="{mh.NS}"><sheetData>'.encode() + body + b"</sheetData></worksheet>"
+
+
+def _workbook(folder: Path, name: str, replace: dict[str, bytes], extra: dict[str, bytes] | None = None) -> Path:
+    """The template with some members replaced and some added."""
+    with zipfile.ZipFile(path := folder / name, "w", zipfile.ZIP_DEFLATED) as z:
+        for member, data in mh._members(folder).items():
+            z.writestr(member, replace.get(member, data))
+        for member, data in (extra or {}).items():
+            z.writestr(member, data)
+    return path
+
+
+@pytest.mark.parametrize("prefix", [b"\x01\x00\x00\x00", b"GIF89a", b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff",
+                                    b"<\x00a/>"])
+def test_worksheet_behind_a_binary_signature_or_utf16_mark_is_measured(tmp_path: Path, prefix: bytes) -> None:
+    # calamine parses the ASCII markup after these bytes (a binary signature, a UTF-16 byte order mark)
+    path = _workbook(tmp_path, "prefixed.xlsx", {mh.SHEET: prefix + _sheet(_SPARSE)})
+    assert inspect_file(path).code == "TOO_MANY_ROWS"
+
+
+@pytest.mark.parametrize("content", [b"<foo/>" + _sheet(_SPARSE), b"<foo>" + _sheet(_SPARSE) + b"</foo>"])
+def test_worksheet_wherever_the_relationships_point_is_measured(tmp_path: Path, content: bytes) -> None:
+    rels = mh._members(tmp_path)["xl/_rels/workbook.xml.rels"].replace(b"/xl/worksheets/sheet1.xml",
+                                                                        b"media/image1.xml")
+    path = _workbook(tmp_path, "elsewhere.xlsx", {"xl/_rels/workbook.xml.rels": rels},
+                     {"xl/media/image1.xml": content})
+    assert inspect_file(path).code == "TOO_MANY_ROWS"
+
+
+def test_text_that_looks_like_references_hides_no_cell(tmp_path: Path) -> None:
+    # 16 384 cells without r= in row 1, each holding the text ' r="A1"', then row 20 000
+    cells = b'<c t="inlineStr"><is><t> r="A1"</t></is></c>' * 16384
+    path = _workbook(tmp_path, "fake_refs.xlsx", {mh.SHEET: _sheet(
+        b'<row r="1"><c r="A1"><v>1</v></c>' + cells + b'</row><row r="20000"><c r="A20000"><v>1</v></c></row>')})
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+
+
+def test_adjacent_references_are_all_read(tmp_path: Path) -> None:
+    # no space between the attributes: calamine keeps the last r=
+    path = _workbook(tmp_path, "adjacent.xlsx", {mh.SHEET: _sheet(
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c r="A20000"r="XFD20000"><v>1</v></c></row>')})
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+
+
+@pytest.mark.parametrize("before", [1, 4, 12])
+def test_reference_inside_a_huge_tag_is_not_cut(tmp_path: Path, before: int) -> None:
+    # a cell tag padded with whitespace so that its r= sits across where a bounded carry would cut it
+    head = f'<worksheet xmlns="{mh.NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c'.encode()
+    sheet = (head + b" " * (guards.CHUNK - 64 - before - len(head)) + b' r="XFD20000"' + b" " * 200
+             + b"><v>1</v></c></row>" + b" " * 10000 + b"</sheetData></worksheet>")
+    assert inspect_file(_workbook(tmp_path, "huge_tag.xlsx", {mh.SHEET: sheet})).code == "TOO_MANY_CELLS"
+
+
+@pytest.mark.parametrize("prefix", ["x", "ñ", "a$b", "a/b", ""])
+def test_cells_with_any_prefix_are_counted(tmp_path: Path, prefix: str) -> None:
+    # calamine names an element by what follows the first ':', whatever comes before it
+    c = f"{prefix}:c".encode()
+    path = _workbook(tmp_path, "prefix.xlsx", {mh.SHEET: _sheet(
+        b'<row r="1">' + (b"<" + c + b"><v>1</v></" + c + b">") * 16384
+        + b'</row><row r="20000"><c r="A20000"><v>1</v></c></row>')})
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+
+
+def test_rows_without_reference_count_after_the_highest_one(tmp_path: Path) -> None:
+    # calamine puts these five rows at 20 001 … 20 005
+    path = _workbook(tmp_path, "mixed_rows.xlsx", {mh.SHEET: _sheet(
+        b'<row r="20000"><c r="A20000"><v>1</v></c></row>' + b"<row><c><v>1</v></c></row>" * 5)})
+    assert inspect_file(path).code == "TOO_MANY_ROWS"
+
+
+@pytest.mark.parametrize("member", ["xl/sharedStrings.xml", "xl/SharedStrings.xml"])
+def test_shared_strings_declaring_billions_are_refused(tmp_path: Path, member: str) -> None:
+    # calamine reserves room for uniqueCount strings before reading any
+    sst = f'<sst xmlns="{mh.NS}" count="1" uniqueCount="4000000000"><si><t>a</t></si></sst>'.encode()
+    refusal = inspect_file(_workbook(tmp_path, "sst.xlsx", {}, {member: sst}))
+    assert refusal.code == "ZIP_BOMB" and "4 000 000 000" in refusal.detail
+
+
+def test_ods_table_prefix_bound_to_another_namespace_is_measured(tmp_path: Path) -> None:
+    # calamine matches the literal "table:" prefix, whatever namespace it is bound to
+    path = mh.ods_repeat_rows(tmp_path)
+    with zipfile.ZipFile(path) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    members["content.xml"] = members["content.xml"].replace(b"urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+                                                            b"urn:example:other")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    assert inspect_file(path).code == "TOO_MANY_ROWS"
+
+
+def _end_record(data: bytes, offset: int, fmt: str, value: int) -> bytes:
+    out = bytearray(data)
+    struct.pack_into(fmt, out, out.rfind(b"PK\x05\x06") + offset, value)
+    return bytes(out)
+
+
+def _after(hostile: bytes, zip_data: bytes) -> bytes:
+    """zip_data placed after hostile, its offsets moved so that it reads as one zip from there."""
+    out, by = bytearray(zip_data), len(hostile)
+    end = out.rfind(b"PK\x05\x06")
+    pos = struct.unpack_from("<I", out, end + 16)[0]
+    struct.pack_into("<I", out, end + 16, pos + by)
+    while out[pos:pos + 4] == b"PK\x01\x02":
+        n, m, k = struct.unpack_from("<3H", out, pos + 28)
+        struct.pack_into("<I", out, pos + 42, struct.unpack_from("<I", out, pos + 42)[0] + by)
+        pos += 46 + n + m + k
+    return hostile + bytes(out)
+
+
+@pytest.mark.parametrize(("offset", "fmt", "value"), [(10, "<H", 10), (8, "<H", 10), (4, "<H", 1), (6, "<H", 1),
+                                                      (20, "<H", 50)])
+def test_end_record_that_another_reader_would_skip_is_refused(tmp_path: Path, offset: int, fmt: str,
+                                                              value: int) -> None:
+    # a good workbook after a hostile one: with an end record that calamine's zip reader rejects (member counts
+    # that disagree, another disk, a comment running past the end), it falls back on the hostile one's
+    hostile = mh.sparse_cells(tmp_path).read_bytes()
+    good = mh.template(tmp_path).read_bytes()
+    (ok := tmp_path / "ok.xlsx").write_bytes(_after(hostile, good))
+    assert inspect_file(ok) is None  # the hostile zip is dead bytes in front: every reader reads the good one
+    (bad := tmp_path / "bad.xlsx").write_bytes(_after(hostile, _end_record(good, offset, fmt, value)))
+    assert inspect_file(bad).code == "ZIP_DAMAGED"
+
+
+def test_bytes_around_the_zip_are_refused(tmp_path: Path) -> None:
+    good = mh.template(tmp_path).read_bytes()
+    for data in (good + b"\x00" * 16, mh.sparse_cells(tmp_path).read_bytes() + good):
+        (path := tmp_path / "around.xlsx").write_bytes(data)
+        assert inspect_file(path).code == "ZIP_DAMAGED"
+
+
+def test_unusual_but_valid_sheets_pass(tmp_path: Path) -> None:
+    sheet = mh._members(tmp_path)[mh.SHEET].decode()
+    prefixed = re.sub(r"<(/?)(?![?!])([A-Za-z]+)", r"<\1x:\2", sheet).replace(
+        f'<x:worksheet xmlns="{mh.NS}"', f'<x:worksheet xmlns:x="{mh.NS}"')
+    excel_like = sheet.replace("<row ", '<row spans="1:7" x14ac:dyDescent="0.25" ').replace(
+        f'<worksheet xmlns="{mh.NS}"', f'<worksheet xmlns="{mh.NS}" xmlns:x14ac="urn:x14ac"')
+    single_quotes = re.sub(r' r="([A-Z]*[0-9]+)"', r" r='\1'", sheet)
+    for i, text in enumerate((prefixed, excel_like, single_quotes, sheet.replace("><", ">\r\n  <"))):
+        path = _workbook(tmp_path, f"valid{i}.xlsx", {mh.SHEET: text.encode()})
+        assert inspect_file(path) is None, i
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("BaoCao").to_python()
+        assert len(rows) == len(CalamineWorkbook.from_path(str(mh.template(tmp_path))).get_sheet_by_name(
+            "BaoCao").to_python())
