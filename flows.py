@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -32,10 +32,10 @@ from pipeline.programme import Programme, load_programmes, programme_for_year
 from pipeline.reading import FileInfo
 from pipeline.recipients import load_recipients
 from pipeline.schedules import period_for, schedules
-from pipeline.units import load_units
+from pipeline.units import UnitRegistry, load_units
 from pipeline.validating import ValidationReport
 
-BATCH = 500  # files per read-and-validate task; tasks share one set of worker processes, and each batch is
+BATCH = 1000  # files per read-and-validate task; tasks share one set of worker processes, and each batch is
 #               stored and receipted as soon as it is parsed, while later batches are still being parsed
 DASK_BATCH = 200  # on a Dask cluster, smaller tasks spread over its workers
 
@@ -72,9 +72,9 @@ def send_notification(ws: Workspace, event: str, subject: str, body: str) -> lis
 
 
 @task(cache_policy=NO_CACHE)
-def read_and_validate(files: list[FileInfo], config: Path, processes: bool = True) -> list[ValidationReport]:
+def read_and_validate(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
+                      processes: bool = True) -> list[ValidationReport]:
     """Workers only parse and return records; the flow alone writes the ledger."""
-    programmes, units = load_programmes(config), load_units(config)
     if processes:
         return intake.process_parallel(files, programmes, units)
     return intake.process(files, programmes, units)  # on a Dask worker: Dask provides the parallelism
@@ -175,8 +175,9 @@ def _parsed(ws: Workspace, files: list[FileInfo]) -> Iterator[list[ValidationRep
     """The files' reports, a batch at a time in order, parsed by concurrent tasks."""
     on_dask = _on_dask()
     size = DASK_BATCH if on_dask else BATCH
-    futures = read_and_validate.map([files[i:i + size] for i in range(0, len(files), size)], ws.config,
-                                    not on_dask) if files else []
+    programmes, units = load_programmes(ws.config), load_units(ws.config)  # once per run, not per batch
+    futures = read_and_validate.map([files[i:i + size] for i in range(0, len(files), size)],
+                                    unmapped(programmes), unmapped(units), not on_dask) if files else []
     for i, future in enumerate(futures):
         yield future.result()
         futures[i] = None  # the batch is stored: let its reports go

@@ -9,6 +9,7 @@ each conversion recorded. Finding the report's parts in the cells is pipeline.la
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -150,6 +151,8 @@ class Workbook:
     kind: str  # "xlsx", "xls" or "ods"
     grids: list[Grid]
     converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
+    data: bytes = b""  # the file's bytes, read once by pipeline.guards
+    parts: dict[str, bytes] = field(default_factory=dict)  # xlsx: XML parts the guards inflated (by member name)
 
     def blank_causes(self, sheet: str, blanks: list[Cell]) -> dict[str, str]:
         """Why these cells read as empty when they are not: a formula with no cached value ("no value") or an
@@ -159,8 +162,15 @@ class Workbook:
         by_ref = {f"{get_column_letter(c.col)}{c.row}": c.ref for c in blanks}
         if self.kind == "xls":
             cells = [(c.row, c.col, f"{get_column_letter(c.col)}{c.row}") for c in blanks]
-            return {by_ref[r]: v for r, v in _xls_errors(self.path, sheet, cells).items()}
-        return {by_ref[r]: v for r, v in _xlsx_flags(self.path, sheet, set(by_ref)).items()}
+            return {by_ref[r]: v for r, v in _xls_errors(self.data, sheet, cells).items()}
+        return {by_ref[r]: v for r, v in _xlsx_flags(self, sheet, set(by_ref)).items()}
+
+    def part(self, name: str) -> bytes | None:
+        """An xlsx member's inflated bytes: kept by the guards, else read from the (checked) bytes."""
+        if name in self.parts:
+            return self.parts[name]
+        with zipfile.ZipFile(io.BytesIO(self.data)) as z:
+            return z.read(name) if name in z.namelist() else None
 
 
 class Unreadable(Exception):
@@ -192,14 +202,13 @@ def list_inputs(inputs: Path) -> list[Path]:
 
 
 def load_workbook(path: Path) -> Workbook:
-    """Check the file, then read every worksheet; raise Unreadable with a reason an officer can act on."""
-    refusal = guards.inspect_file(path)
-    if refusal is not None:
-        raise Unreadable(refusal.code, refusal.detail)
-    kind = _kind(path)
-    try:
-        with path.open("rb") as fh:  # by content, not by extension: an .xls renamed .xlsx is still read
-            wb = CalamineWorkbook.from_filelike(fh)
+    """Check the file, then read every worksheet; raise Unreadable with a reason an officer can act on. The
+    file is read from disk once: the guards' bytes are what calamine parses."""
+    checked = guards.check_file(path)
+    if isinstance(checked, guards.Refusal):
+        raise Unreadable(checked.code, checked.detail)
+    try:  # by content, not by extension: an .xls renamed .xlsx is still read
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
         grids = []
         for meta in wb.sheets_metadata:
             if str(meta.typ).split(".")[-1] != "WorkSheet":
@@ -215,7 +224,7 @@ def load_workbook(path: Path) -> Workbook:
     except (CalamineError, zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
         raise Unreadable("FILE_UNREADABLE", f"Không mở được tệp ({type(exc).__name__}). "
                          "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.") from None
-    book = Workbook(path, kind, grids)
+    book = Workbook(path, checked.kind, grids, data=checked.data, parts=checked.parts)
     _convert_legacy_text(book)
     return book
 
@@ -227,16 +236,6 @@ def _fonts_or_none(book: Workbook) -> dict[tuple[str, int, int], str] | None:
         return _cell_fonts(book)
     except Exception:  # noqa: BLE001 - any failure of the font readers falls back to the text heuristic
         return None
-
-
-def _kind(path: Path) -> str:
-    """"xlsx" (also .xlsm), "xls" or "ods", from the file's content (guards has already checked it)."""
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"PK"):
-        with zipfile.ZipFile(path) as z:
-            return "ods" if "content.xml" in z.namelist() else "xlsx"
-    return "xls"
 
 
 # --- legacy fonts (TCVN3, VNI) ----------------------------------------------------------------------------
@@ -270,13 +269,11 @@ def _convert_legacy_text(book: Workbook) -> None:
 def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
     """Legacy font names of text cells, by (sheet, row, col); {} if none is used; None if unknown (.ods)."""
     if book.kind == "xlsx":
-        with zipfile.ZipFile(book.path) as z:
-            styles = z.read("xl/styles.xml") if "xl/styles.xml" in z.namelist() else b""
-        if not _LEGACY_FONT.search(styles):
+        if not _LEGACY_FONT.search(book.part("xl/styles.xml") or b""):
             return {}
         import openpyxl  # a full style read only for the rare file that uses a legacy font
 
-        with book.path.open("rb") as fh:
+        with io.BytesIO(book.data) as fh:
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
             try:
                 return {(nfc(ws.title), cell.row, cell.column): cell.font.name
@@ -288,7 +285,7 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
     if book.kind == "xls":
         import xlrd
 
-        wb = xlrd.open_workbook(file_contents=book.path.read_bytes(), formatting_info=True, on_demand=True)
+        wb = xlrd.open_workbook(file_contents=book.data, formatting_info=True, on_demand=True)
         fonts = {}
         for sheet in wb.sheets():
             for r in range(min(sheet.nrows, guards.MAX_ROWS)):
@@ -321,15 +318,14 @@ def _cell_start(data: bytes, pos: int) -> int:
     return start
 
 
-def _xlsx_flags(path: Path, sheet: str, refs: set[str]) -> dict[str, str]:
+def _xlsx_flags(book: Workbook, sheet: str, refs: set[str]) -> dict[str, str]:
     """For these cell references ("E17"): "no value" for a formula with no cached value, or the error
     shown ("#N/A", "#DIV/0!" …) for an error cell. calamine reads both as empty. Only the cells holding a
     formula or an error are looked at, found from their <f> and t="e" marks."""
-    with zipfile.ZipFile(path) as z:
-        part = _sheet_part(z, sheet)
-        if part is None:
-            return {}
-        data = z.read(part)  # bounded: pipeline.guards has checked the unpacked sizes
+    part = _sheet_part(book, sheet)
+    data = book.part(part) if part is not None else None  # bounded: the guards checked the unpacked sizes
+    if data is None:
+        return {}
     marks = [m.start() for m in _FORMULA.finditer(data)]  # two scans with literal prefixes: fast
     marks += [m.start() for m in _ERROR_TYPE.finditer(data)  # t="e" as a whole word (as \bt=…)
               if not (data[m.start() - 1:m.start()].isalnum() or data[m.start() - 1:m.start()] == b"_")]
@@ -349,10 +345,10 @@ def _xlsx_flags(path: Path, sheet: str, refs: set[str]) -> dict[str, str]:
     return out
 
 
-def _xls_errors(path: Path, sheet: str, cells: list[tuple[int, int, str]]) -> dict[str, str]:
+def _xls_errors(data: bytes, sheet: str, cells: list[tuple[int, int, str]]) -> dict[str, str]:
     import xlrd
 
-    wb = xlrd.open_workbook(file_contents=path.read_bytes(), on_demand=True)
+    wb = xlrd.open_workbook(file_contents=data, on_demand=True)
     try:
         ws = next((wb.sheet_by_name(n) for n in wb.sheet_names() if nfc(n) == sheet), None)
         out = {}
@@ -364,9 +360,12 @@ def _xls_errors(path: Path, sheet: str, cells: list[tuple[int, int, str]]) -> di
         wb.release_resources()
 
 
-def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
-    wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+def _sheet_part(book: Workbook, sheet: str) -> str | None:
+    workbook, relations = book.part("xl/workbook.xml"), book.part("xl/_rels/workbook.xml.rels")
+    if workbook is None or relations is None:
+        return None
+    wb = ElementTree.fromstring(workbook)
+    rels = ElementTree.fromstring(relations)
     targets = {r.get("Id"): r.get("Target") for r in rels}
     for s in wb.iterfind("m:sheets/m:sheet", _NS):
         if nfc(s.get("name", "")) == sheet:
