@@ -307,42 +307,64 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
 _ATTR = re.compile(rb"""\b(r|t)\s*=\s*["']([^"']*)["']""")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_ERROR_TYPE = re.compile(rb"t\s*=\s*[\"']e[\"']")
 
 
-def _cell_start(data: bytes, pos: int) -> int:
-    """Where the <c …> element containing byte `pos` starts (-1 if none)."""
-    start = data.rfind(b"<c", 0, pos)
+_LOOK_BACK = 1024  # a cell's "<c" is this close before its r="…" (Excel writes short start tags)
+_BODY_MAX = 256 * 1024  # a cell's content (formula, value, inline text) is shorter than this
+_MAX_TRIES = 100  # occurrences of one quoted reference looked at (others are in text, not in a tag)
+
+
+def _cell_start(data: bytes, pos: int, low: int = 0) -> int:
+    """Where the <c …> element containing byte `pos` starts (-1 if none at or after `low`)."""
+    start = data.rfind(b"<c", low, pos)
     while start >= 0 and data[start + 2:start + 3] not in (b" ", b">", b"\t", b"\n", b"\r"):
-        start = data.rfind(b"<c", 0, start)  # "<col …>" is not a cell
+        start = data.rfind(b"<c", low, start)  # "<col …>" is not a cell
     return start
 
 
 def _xlsx_flags(book: Workbook, sheet: str, refs: set[str]) -> dict[str, str]:
     """For these cell references ("E17"): "no value" for a formula with no cached value, or the error
-    shown ("#N/A", "#DIV/0!" …) for an error cell. calamine reads both as empty. Only the cells holding a
-    formula or an error are looked at, found from their <f> and t="e" marks."""
+    shown ("#N/A", "#DIV/0!" …) for an error cell. calamine reads both as empty. Each cell is found by its
+    quoted reference, so the work is bounded by the cells asked about, not by the sheet's formulas."""
     part = _sheet_part(book, sheet)
     data = book.part(part) if part is not None else None  # bounded: the guards checked the unpacked sizes
     if data is None:
         return {}
-    marks = [m.start() for m in _FORMULA.finditer(data)]  # two scans with literal prefixes: fast
-    marks += [m.start() for m in _ERROR_TYPE.finditer(data)  # t="e" as a whole word (as \bt=…)
-              if not (data[m.start() - 1:m.start()].isalnum() or data[m.start() - 1:m.start()] == b"_")]
     out: dict[str, str] = {}
-    for start in sorted({_cell_start(data, pos) for pos in marks} - {-1}):
-        head_end = data.find(b">", start)
-        attrs = dict(_ATTR.findall(data[start:head_end]))
-        ref = attrs.get(b"r", b"").decode()
-        if ref not in refs or data[head_end - 1:head_end] == b"/":
-            continue
-        body = data[head_end:data.find(b"</c>", head_end)]
-        value = _VALUE.search(body)
-        if attrs.get(b"t") == b"e":
-            out[ref] = value.group(1).decode() if value else "#ERROR"
-        elif re.search(rb"<(?:\w+:)?f[\s>/]", body) and not (value and value.group(1).strip()):
-            out[ref] = "no value"
+    for ref in refs:
+        if (flag := _flag_of(data, ref.encode())) is not None:
+            out[ref] = flag
     return out
+
+
+def _flag_of(data: bytes, ref: bytes) -> str | None:
+    """The flag of the first <c> element whose r attribute is `ref`, or None."""
+    for quote in (b'"', b"'"):
+        needle = quote + ref + quote
+        pos, tries = data.find(needle), 0
+        while pos >= 0 and tries < _MAX_TRIES:
+            tries += 1
+            start = _cell_start(data, pos, max(0, pos - _LOOK_BACK))
+            head_end = data.find(b">", start) if start >= 0 else -1
+            if head_end > pos:  # the quoted reference lies in this cell's start tag
+                attrs = dict(_ATTR.findall(data[start:head_end]))
+                if attrs.get(b"r") == ref:
+                    return _cell_flag(data, head_end, attrs)
+            pos = data.find(needle, pos + 1)
+    return None
+
+
+def _cell_flag(data: bytes, head_end: int, attrs: dict[bytes, bytes]) -> str | None:
+    if data[head_end - 1:head_end] == b"/":
+        return None  # <c … />: nothing in it
+    end = data.find(b"</c>", head_end, head_end + _BODY_MAX)
+    body = data[head_end:end if end >= 0 else head_end + _BODY_MAX]
+    value = _VALUE.search(body)
+    if attrs.get(b"t") == b"e":
+        return value.group(1).decode(errors="replace") if value else "#ERROR"
+    if _FORMULA.search(body) and not (value and value.group(1).strip()):
+        return "no value"
+    return None
 
 
 def _xls_errors(data: bytes, sheet: str, cells: list[tuple[int, int, str]]) -> dict[str, str]:

@@ -174,3 +174,18 @@ def test_unreadable_stylesheet_falls_back_to_the_text_heuristic(tmp_path, make_w
             z.writestr(n, data)
     report = _check(path, programmes, units)  # openpyxl refuses this stylesheet; the run goes on
     assert report.status is not Status.REJECTED and _values(report) == {"P1.2": 4}
+
+
+def test_formula_and_error_cells_found_by_their_reference_not_by_text() -> None:
+    from pipeline import reading
+
+    data = (b'<sheetData><row r="17"><c r="A17" t="inlineStr"><is><t>see r="E17" and \'F17\'</t></is></c>'
+            b'<c r="E17" s="2"><f>SUM(A1:A3)</f></c><c r=\'F17\' t="e"><v>#N/A</v></c>'
+            b'<c r="G17"><f>1+1</f><v>2</v></c><c r="H17"/></row></sheetData>')
+    assert reading._flag_of(data, b"E17") == "no value"
+    assert reading._flag_of(data, b"F17") == "#N/A"
+    assert reading._flag_of(data, b"G17") is None  # a formula with its value: read as the value
+    assert reading._flag_of(data, b"A17") is None and reading._flag_of(data, b"H17") is None
+    assert reading._flag_of(data, b"Z99") is None
+    hostile = b"<f>" * 200_000 + b'"E17"' * 200_000  # no cell at all: bounded work, nothing flagged
+    assert reading._flag_of(hostile, b"E17") is None
