@@ -76,36 +76,6 @@ class RawReport:
     programme: Programme | None = None  # the programme the tables were read against
 
 
-# --- matching names --------------------------------------------------------------------------------------
-
-_INDEX: dict[str, dict[str, tuple[str, str]]] = {}
-
-
-def name_index(programme: Programme) -> dict[str, tuple[str, str]]:
-    """match key -> ("indicator" | "subprogramme", code), from names and synonyms."""
-    if programme.code not in _INDEX:
-        index: dict[str, tuple[str, str]] = {}
-        for sp in programme.groups:
-            for text in (sp.code, sp.name, *sp.synonyms):
-                index[match_key(text)] = ("subprogramme", sp.code)
-            for i in sp.indicators:
-                for text in (i.code, i.name, *i.synonyms):
-                    index[match_key(text)] = ("indicator", i.code)
-        _INDEX[programme.code] = index
-    return _INDEX[programme.code]
-
-
-_SOURCE_KEYS: dict[str, dict[str, str]] = {}
-
-
-def _source_keys(programme: Programme) -> dict[str, str]:
-    """folded name -> funding source code, from codes, names and synonyms."""
-    if programme.code not in _SOURCE_KEYS:
-        _SOURCE_KEYS[programme.code] = {fold(t): s.code for s in programme.sources
-                                        for t in (s.code, s.name, *s.synonyms)}
-    return _SOURCE_KEYS[programme.code]
-
-
 # --- the header band of a table ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -199,7 +169,7 @@ def _result_column(header: Header) -> tuple[int | None, bool]:
 
 
 def _source_columns(header: Header, programme: Programme) -> dict[str, int]:
-    keys = _source_keys(programme)
+    keys = programme.source_keys
     found: dict[str, int] = {}
     for c, label in header.labels.items():
         for key, code in keys.items():
@@ -369,22 +339,25 @@ def _end(header: Header, stops: list[int], grid: Grid) -> int:
 def _is_total(text: str) -> bool:
     """A totals row or column: "Tổng cộng", "Cộng", "Tổng số" (on the text with its accents: "Công tác …"
     is not a total)."""
-    return re.match(r"^(?:tổng cộng|tổng số|tổng|cộng)(?!\w)", nfc(text).strip().lower()) is not None
+    return _TOTAL.match(nfc(text).strip().lower()) is not None
+
+
+_TOTAL = re.compile(r"^(?:tổng cộng|tổng số|tổng|cộng)(?!\w)")
 
 
 def _classify(grid: Grid, r: int, header: Header, programme: Programme) -> tuple[str, str, Cell | None]:
     """("indicator" | "subprogramme" | "total" | "blank" | "unmatched", code, name cell) of a body row."""
-    index = name_index(programme)
-    name = grid.cell(r, header.name_col)
+    index = programme.name_keys
     if header.code_col is not None:
-        code = str(grid.cell(r, header.code_col).value or "").strip()
+        code = str(grid.value(r, header.code_col) or "").strip()
         if code in programme.indicators:
-            return "indicator", code, name
-        if any(g.code == code for g in programme.groups):
-            return "subprogramme", code, name
+            return "indicator", code, grid.cell(r, header.name_col)
+        if code in programme.group_codes:
+            return "subprogramme", code, grid.cell(r, header.name_col)
     text = grid.text(r, header.name_col)
     if not text:
         return "blank", "", None
+    name = grid.cell(r, header.name_col)
     if _is_total(str(name.value)):
         return "total", "", name
     kind, code = index.get(match_key(text), ("unmatched", ""))
@@ -467,5 +440,5 @@ def _read_notes(grid: Grid, raw: RawReport) -> None:
     for r in range(head[0] + 1, min(head[0] + 12, grid.height + 1)):
         if _starts(grid.row_text(r), STOP_WORDS) or re.match(r"^[d-e]\.\s", grid.row_text(r)):
             return
-        raw.notes += [grid.cell(r, c) for c in range(1, grid.width + 1)
-                      if isinstance(grid.cell(r, c).value, str) and not grid.cell(r, c).blank]
+        raw.notes += [grid.cell(r, c) for c, v in enumerate(grid.rows[r - 1], start=1)
+                      if isinstance(v, str) and v.strip()]

@@ -41,6 +41,8 @@ def read_number(value: object) -> Reading:
             raise NotANumber("a logical value")
         return Reading(None)
     if isinstance(value, int | float | Decimal):
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return Reading(Decimal(int(value)))  # the common case: what "{:.15g}" gives, without formatting
         try:  # 15 significant digits, as Excel shows a stored double (0.30000000000000004 -> 0.3)
             amount = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(value)
         except InvalidOperation as exc:

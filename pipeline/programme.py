@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.paths import CONFIG_DIR
-from pipeline.text import match_key, nfc
+from pipeline.text import fold, match_key, nfc
 
 
 class ProgrammeError(ValueError):
@@ -135,6 +135,28 @@ class Programme(_Model):
     @cached_property
     def source_codes(self) -> tuple[str, ...]:
         return tuple(s.code for s in self.sources)
+
+    @cached_property
+    def group_codes(self) -> frozenset[str]:
+        return frozenset(g.code for g in self.groups)
+
+    @cached_property
+    def name_keys(self) -> dict[str, tuple[str, str]]:
+        """Matching key (pipeline.text.match_key) of every code, name and synonym -> ("indicator" |
+        "subprogramme", code): how rows of a free-layout report are recognised."""
+        keys: dict[str, tuple[str, str]] = {}
+        for g in self.groups:
+            for text in (g.code, g.name, *g.synonyms):
+                keys[match_key(text)] = ("subprogramme", g.code)
+            for i in g.indicators:
+                for text in (i.code, i.name, *i.synonyms):
+                    keys[match_key(text)] = ("indicator", i.code)
+        return keys
+
+    @cached_property
+    def source_keys(self) -> dict[str, str]:
+        """Folded code, name and synonyms of each funding source -> its code."""
+        return {fold(t): s.code for s in self.sources for t in (s.code, s.name, *s.synonyms)}
 
     def subprogramme_of(self, indicator_code: str) -> SubProgramme:
         return next(s for s in self.subprogrammes if any(i.code == indicator_code for i in s.indicators))

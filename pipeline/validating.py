@@ -280,7 +280,7 @@ def _check_header(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
 def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "", blank_causes: dict[str, str] | None = None,
                   money: bool = False) -> Decimal | None:
     """Read one number cell by the rules of pipeline.numbers; record what is wrong or ambiguous."""
-    cause = (blank_causes or {}).get(cell.ref)
+    cause = blank_causes.get(cell.ref) if blank_causes else None
     if cause == "no value":
         bag.add("FORMULA_NO_VALUE", cell, "công thức chưa có giá trị", "một số (công thức đã được tính)",
                 f"Ô {cell.ref} ({what}) là công thức nhưng tệp chưa lưu kết quả tính. Hãy mở tệp bằng Excel, "
