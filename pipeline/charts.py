@@ -121,6 +121,23 @@ def nice_step(top: float, ticks: int = 5) -> float:
 
 # --- progress toward each target ------------------------------------------------------------------------
 
+MAX_GRID_STEPS = 8  # grid intervals on the share axis, whatever the shares (a tick every 50 % up to 400 %)
+
+
+def progress_scale(peak: float) -> tuple[float, float]:
+    """(end of the share axis, step between its grid lines) for the largest share `peak` (1.0 = 100 %).
+
+    Up to 150 % a line every 25 %, then every 50 %; where that would need more than MAX_GRID_STEPS lines
+    (shares far above their targets), a round step (nice_step) and the axis ending on a multiple of it,
+    so the chart's size never depends on how far a target was exceeded."""
+    top = max(1.0, math.ceil(peak * 4) / 4)
+    step = 0.25 if top <= 1.5 else 0.5
+    if top / step > MAX_GRID_STEPS:
+        step = nice_step(peak)
+        top = step * math.ceil(round(peak / step, 9))
+    return top, step
+
+
 def progress_chart(bars: Sequence[ProgressBar], *, chart_id: str = "tien-do", width_mm: float = WIDTH_MM,
                    label: str = "Tỷ lệ thực hiện lũy kế so với mục tiêu giai đoạn") -> str:
     """Horizontal bars: each indicator's cumulative share of its 5-year target, the expected share marked."""
@@ -128,8 +145,8 @@ def progress_chart(bars: Sequence[ProgressBar], *, chart_id: str = "tien-do", wi
     label_w, value_w = width * 0.46, 62.0
     x0 = label_w + 6
     bar_w = width - x0 - value_w
-    shares = [float(b.share) for b in bars if b.share is not None]
-    top = max(1.0, math.ceil(max(shares, default=0) * 4) / 4)
+    peak = max((float(b.share) for b in bars if b.share is not None), default=0.0)
+    top, step = progress_scale(peak)
     scale = bar_w / top
     chars = int(label_w / 3.7)  # 8 pt Times: about 3,7 pt a character
     hatch = f"{chart_id}-cham"
@@ -168,14 +185,12 @@ def progress_chart(bars: Sequence[ProgressBar], *, chart_id: str = "tien-do", wi
         y += height
     plot_top, plot_bottom = 4.0, y + 2
     grid = []
-    step = 0.25 if top <= 1.5 else 0.5
-    tick = 0.0
-    while tick <= top + 1e-9:
+    for i in range(int(top / step + 1e-9) + 1):
+        tick = i * step
         x = x0 + tick * scale
         grid.append(f'<path d="M{_f(x)},{_f(plot_top)} V{_f(plot_bottom)}" stroke="#000" stroke-width="0.3" '
                     'stroke-dasharray="1.5,2"/>')
-        grid.append(_text(x, plot_bottom + 10, percent(Decimal(str(tick)), 0), anchor="middle"))
-        tick += step
+        grid.append(_text(x, plot_bottom + 10, percent(Decimal(str(round(tick, 6))), 0), anchor="middle"))
     grid.append(f'<path d="M{_f(x0)},{_f(plot_top)} V{_f(plot_bottom)}" stroke="#000" stroke-width="0.8"/>')
     y = plot_bottom + 24
     legend = [

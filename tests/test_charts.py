@@ -7,7 +7,16 @@ from decimal import Decimal as D
 
 from render_samples import sample_report
 
-from pipeline.charts import FundingBar, ProgressBar, funding_chart, nice_step, progress_chart, wrap
+from pipeline.charts import (
+    MAX_GRID_STEPS,
+    FundingBar,
+    ProgressBar,
+    funding_chart,
+    nice_step,
+    progress_chart,
+    progress_scale,
+    wrap,
+)
 from pipeline.rendering import funding_svg, progress_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -69,3 +78,21 @@ def test_helpers() -> None:
     assert nice_step(4500) == 1000 and nice_step(10) == 2 and nice_step(0) == 1
     assert progress_svg(sample_report(indicators=())) == ""
     assert funding_svg(sample_report(funding=None)) == ""
+
+
+def test_progress_scale_keeps_a_province_look_and_bounds_the_grid() -> None:
+    assert progress_scale(0.4) == (1.0, 0.25) and progress_scale(1.3) == (1.5, 0.25)  # as before
+    assert progress_scale(2.9) == (3.0, 0.5) and progress_scale(4.0) == (4.0, 0.5)
+    assert progress_scale(4.01) == (5.0, 1.0)
+    for peak in (4.2, 37.3, 7700.0, 1e9):
+        top, step = progress_scale(peak)
+        assert top >= peak and top / step <= MAX_GRID_STEPS and round(top / step, 9).is_integer()
+
+
+def test_progress_chart_size_does_not_depend_on_how_far_a_target_was_exceeded() -> None:
+    """A target exceeded 7.700 times (national totals against a province's targets) drew 15.400 grid lines."""
+    small = progress_chart([ProgressBar("A", "Vượt", D("1.3"), D("0.5"))])
+    huge = progress_chart([ProgressBar("A", "Vượt", D("7700"), D("0.5"))])
+    grid = ET.fromstring(huge).findall(f"{SVG}path[@stroke-dasharray]")
+    assert len(grid) <= MAX_GRID_STEPS + 1 and len(huge) < 2 * len(small)
+    assert "770.000,0 %" in _texts(huge) and "800.000 %" in _texts(huge) and "0 %" in _texts(huge)
