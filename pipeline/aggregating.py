@@ -7,6 +7,7 @@ PDF, Excel, HTML and CSV outputs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,14 +15,35 @@ from decimal import Decimal
 import pandas as pd
 
 from pipeline.completeness import Completeness, ReportingRules, UnitStatus, completeness
+from pipeline.formatting import number
 from pipeline.formatting import today as local_today
 from pipeline.periods import Kind, Period, through
 from pipeline.programme import Programme
 from pipeline.progress import Funding, FundingYear, GrowthYear, Pace, pace
-from pipeline.rollup import Reconciliation, contributors, current_versions, figures, reconciliations, select_counted
+from pipeline.rollup import (
+    Reconciliation,
+    contributors,
+    current_versions,
+    figures,
+    figures_by_unit,
+    reconciliations,
+    select_counted,
+    with_months,
+)
 from pipeline.units import UnitRegistry
 
 ZERO = Decimal(0)
+# A sentence names every unit up to NAMED_MAX (a province's dozen); beyond, the first NAMED_SHOWN and how many
+# others ("… và 287 đơn vị khác"), so that no sentence grows with the number of units.
+NAMED_MAX = 12
+NAMED_SHOWN = 10
+
+
+def named(parts: Sequence[str], sep: str = ", ", noun: str = "đơn vị") -> str:
+    """`parts` joined by `sep`; beyond NAMED_MAX of them, the first NAMED_SHOWN "và N <noun> khác"."""
+    if len(parts) <= NAMED_MAX:
+        return sep.join(parts)
+    return f"{sep.join(parts[:NAMED_SHOWN])} và {len(parts) - NAMED_SHOWN} {noun} khác"
 
 
 @dataclass(frozen=True)
@@ -134,9 +156,9 @@ class Consolidated:
         c = self.completeness
         if c is None or not c.expected:
             return ""
-        text = f"Số liệu tổng hợp từ {c.received}/{c.expected} tháng-đơn vị đã báo cáo"
+        text = f"Số liệu tổng hợp từ {number(c.received)}/{number(c.expected)} tháng-đơn vị đã báo cáo"
         gaps = [f"{u.unit_name} ({u.coverage})" for u in c.rows if u.months_covered < u.months_expected]
-        return text + (f"; chưa đủ: {', '.join(gaps)}." if gaps else " (đủ).")
+        return text + (f"; chưa đủ: {named(gaps)}." if gaps else " (đủ).")
 
     @property
     def behind_pace(self) -> list[Pace]:
@@ -172,7 +194,7 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
     """The consolidated report for `period` (and cumulatively since the programme began)."""
     rules = rules or ReportingRules()
     cumulative_period = through(programme.first_year, period)
-    current = current_versions(subs[subs["programme"] == programme.code])
+    current = with_months(current_versions(subs[subs["programme"] == programme.code]))
     in_period = select_counted(current, period)
     cumulative = select_counted(current, cumulative_period)
     now, total = figures(vals, in_period, programme), figures(vals, cumulative, programme)
@@ -194,8 +216,9 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
     expected = units.expected(period)
     status = completeness(expected, in_period, period, rules)
     rows = []
+    per_unit = figures_by_unit(vals, in_period, programme)
     for unit in expected:
-        mine = figures(vals, in_period[in_period["unit_code"] == unit.code], programme)
+        mine = per_unit.get(unit.code, {})
         rows.append(UnitRow(unit.code, unit.full_name(period.end),
                             {i: mine.get(("indicator", i, ""), ZERO) for i in programme.indicators},
                             {s: sum((v for (k, _, src), v in mine.items() if k == "budget" and src == s), ZERO)
@@ -203,15 +226,27 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
     names = {u.code: u.full_name(period.end) for u in units.units}
     notes = tuple(Note(names.get(r.unit_code, r.unit_code), r.period_code, r.notes)
                   for r in in_period.sort_values(["unit_code", "period_first"]).itertuples() if r.notes)
+    years = _years(current, vals, programme, period)
+    carriers = _carriers(vals, programme)
     return Consolidated(
         programme, period, cumulative_period, indicators, budget, status.rows, tuple(rows), notes,
         _rejected(subs, problems, period), today or local_today(), status,
         tuple(reconciliations(current, in_period, vals, programme)),
         pace(programme, period, total, rules.pace_margin),
-        _funding(current, vals, programme, units, period),
-        _context(programme, units, vals, in_period, now, period),
-        _growth(current, vals, programme, units, period),
+        _funding(years, vals, programme, units),
+        _context(programme, units, carriers, in_period, now, period),
+        _growth(years, carriers, programme, units, period),
     )
+
+
+@dataclass(frozen=True)
+class _Year:
+    """One calendar year of the programme up to the period's end: its window, counted reports and figures."""
+
+    year: int
+    window: Period
+    counted: pd.DataFrame
+    figures: dict[tuple[str, str, str], Decimal]
 
 
 def _year_window(year: int, period: Period) -> Period:
@@ -219,24 +254,39 @@ def _year_window(year: int, period: Period) -> Period:
     return Period((year, 1), min((year, 12), period.last), Kind.SPAN)
 
 
-def _funding(current: pd.DataFrame, vals: pd.DataFrame, programme: Programme, units: UnitRegistry,
-             period: Period) -> Funding:
-    priority = {u.code for u in units.units if u.priority}
-    years = []
+def _years(current: pd.DataFrame, vals: pd.DataFrame, programme: Programme, period: Period) -> list[_Year]:
+    """Each year from the programme's first to the period's (funding by year and growth share them)."""
+    out = []
     for y in range(programme.first_year, min(period.last[0], programme.last_year) + 1):
         window = _year_window(y, period)
         counted = select_counted(current, window)
-        spent = figures(vals, counted, programme)
-        by_source = {s: sum((v for (k, _, src), v in spent.items() if k == "budget" and src == s), ZERO)
+        out.append(_Year(y, window, counted, figures(vals, counted, programme)))
+    return out
+
+
+def _funding(years: list[_Year], vals: pd.DataFrame, programme: Programme, units: UnitRegistry) -> Funding:
+    priority = {u.code for u in units.units if u.priority}
+    out = []
+    for y in years:
+        by_source = {s: sum((v for (k, _, src), v in y.figures.items() if k == "budget" and src == s), ZERO)
                      for s in programme.source_codes}
-        in_priority = figures(vals, counted[counted["unit_code"].isin(priority)], programme)
-        years.append(FundingYear(y, len(window), by_source,
-                                 sum((v for (k, _, _), v in in_priority.items() if k == "budget"), ZERO)))
+        in_priority = figures(vals, y.counted[y.counted["unit_code"].isin(priority)], programme)
+        out.append(FundingYear(y.year, len(y.window), by_source,
+                               sum((v for (k, _, _), v in in_priority.items() if k == "budget"), ZERO)))
     average = programme.average_per_year or programme.budget.total / programme.years
-    return Funding(tuple(years), dict(programme.budget.by_source), average)
+    return Funding(tuple(out), dict(programme.budget.by_source), average)
 
 
-def _context(programme: Programme, units: UnitRegistry, vals: pd.DataFrame, counted: pd.DataFrame,
+def _carriers(vals: pd.DataFrame, programme: Programme) -> dict[str, set[int]]:
+    """Context and growth indicator code -> the ids of the reports that carry a value for it."""
+    codes = {i.code for i in programme.context.indicators} if programme.context else set()
+    codes |= {programme.growth.indicator} if programme.growth else set()
+    rows = vals.loc[(vals["kind"] == "indicator") & vals["code"].isin(codes), ["code", "submission_id"]]
+    found = {code: set(ids) for code, ids in rows.groupby("code")["submission_id"]}
+    return {code: found.get(code, set()) for code in codes}
+
+
+def _context(programme: Programme, units: UnitRegistry, carriers: dict[str, set[int]], counted: pd.DataFrame,
              now: dict[tuple[str, str, str], Decimal], period: Period) -> tuple[ContextRow, ...]:
     if programme.context is None:
         return ()
@@ -244,34 +294,31 @@ def _context(programme: Programme, units: UnitRegistry, vals: pd.DataFrame, coun
     out = []
     for ind in programme.context.indicators:
         value = now.get(("indicator", ind.code, ""))
-        reporting = _units_with(vals, counted, ind.code)
+        reporting = _units_with(carriers[ind.code], counted)
         out.append(ContextRow(ind.code, ind.name, ind.unit, ind.kind, value, len(reporting), len(expected)))
     return tuple(out)
 
 
-def _units_with(vals: pd.DataFrame, counted: pd.DataFrame, code: str) -> set[str]:
-    """Units whose counted reports carry a value for indicator `code`."""
-    ids = vals.loc[(vals["code"] == code) & (vals["kind"] == "indicator"), "submission_id"]
+def _units_with(ids: set[int], counted: pd.DataFrame) -> set[str]:
+    """Units whose counted reports are among `ids` (the reports carrying a value for an indicator)."""
     return set(counted.loc[counted["id"].isin(ids), "unit_code"])
 
 
-def _growth(current: pd.DataFrame, vals: pd.DataFrame, programme: Programme, units: UnitRegistry,
+def _growth(years: list[_Year], carriers: dict[str, set[int]], programme: Programme, units: UnitRegistry,
             period: Period) -> tuple[GrowthYear, ...]:
     """The growth objective's indicator (production value) per full year, and its growth on the year before."""
     if programme.growth is None:
         return ()
     code = programme.growth.indicator
     out: list[GrowthYear] = []
-    for y in range(programme.first_year, min(period.last[0], programme.last_year) + 1):
-        if (y, 12) > period.last:
+    for y in years:
+        if (y.year, 12) > period.last:
             break  # only whole years are compared
-        window = _year_window(y, period)
-        counted = select_counted(current, window)
-        value = figures(vals, counted, programme).get(("indicator", code, ""), ZERO)
-        expected = [u for u in units.expected(window) if u.level != "province"]
+        value = y.figures.get(("indicator", code, ""), ZERO)
+        expected = [u for u in units.expected(y.window) if u.level != "province"]
         previous = out[-1].value if out else None
         growth = value / previous - 1 if previous else None
-        out.append(GrowthYear(y, value, len(_units_with(vals, counted, code)), len(expected), growth))
+        out.append(GrowthYear(y.year, value, len(_units_with(carriers[code], y.counted)), len(expected), growth))
     return tuple(out)
 
 
@@ -280,13 +327,20 @@ def _rejected(subs: pd.DataFrame, problems: pd.DataFrame | None, period: Period)
 
     A later accepted file for the same unit and period, or under the same file name, replaces it.
     """
+    rejected = subs[subs["status"] == "rejected"]
+    if rejected.empty:
+        return ()
     ok = subs[subs["status"] != "rejected"]
+    # only the slots and names of rejected files can replace one (grouping every accepted file is costly)
+    ok = ok[ok["file_name"].isin(set(rejected["file_name"])) | ok["unit_code"].isin(set(rejected["unit_code"]))]
     later_by_slot = ok.groupby(["unit_code", "period_code"])["received_at"].max().to_dict()
     later_by_name = ok.groupby("file_name")["received_at"].max().to_dict()
+    if problems is not None:
+        problems = problems[problems["submission_id"].isin(set(rejected["id"]))]
     first_problem = {} if problems is None else problems.groupby("submission_id")["message"].first().to_dict()
     counts = {} if problems is None else problems.groupby("submission_id").size().to_dict()
     out = []
-    for r in subs[subs["status"] == "rejected"].itertuples():
+    for r in rejected.itertuples():
         if isinstance(r.period_first, str) and not (period.first <= _ym(r.period_first)
                                                    and _ym(r.period_last) <= period.last):
             continue

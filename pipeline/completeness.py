@@ -136,22 +136,27 @@ def months_existed(unit: Unit, period: Period) -> list[tuple[int, int]]:
 def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules: ReportingRules) -> Completeness:
     """Completeness of `period` for the expected `units`, from the reports that count for it."""
     rows = []
+    by_unit: dict[str, list] = {}  # each unit's counted reports in month order, grouped in one pass
+    columns = ["unit_code", "m0", "m1", "period_code", "received_at", "file_name"]
+    for r in counted.sort_values("m0", kind="stable")[columns].itertuples(index=False):
+        by_unit.setdefault(r.unit_code, []).append(r)
+    zone = ZoneInfo(rules.timezone)
     for unit in units:
         expected = {month_index(ym) for ym in months_existed(unit, period)}
         received: set[int] = set()
         on_time: set[int] = set()
-        mine = counted[counted["unit_code"] == unit.code].sort_values("m0")
+        mine = by_unit.get(unit.code, [])
         late_files = []
-        for r in mine.itertuples():
+        for r in mine:
             months = set(range(r.m0, r.m1 + 1)) & expected
             received |= months
-            arrived = local_day(r.received_at, ZoneInfo(rules.timezone))
+            arrived = local_day(r.received_at, zone)
             if arrived <= deadline(parse_period(r.period_code), rules):
                 on_time |= months
             else:
                 late_files.append(r.file_name)
         missing = tuple(f"{i // 12}-{i % 12 + 1:02d}" for i in sorted(expected - received))
-        last = max((datetime.fromisoformat(x) for x in mine["received_at"]), default=None)
+        last = max((datetime.fromisoformat(r.received_at) for r in mine), default=None)
         rows.append(UnitStatus(unit.code, unit.full_name(period.end), unit.priority, len(expected), len(received),
-                               len(on_time), missing, tuple(mine["file_name"]), last, tuple(late_files)))
+                               len(on_time), missing, tuple(r.file_name for r in mine), last, tuple(late_files)))
     return Completeness(period.code, tuple(rows))

@@ -20,8 +20,11 @@ Appendix sheets, one per appendix of the recipient's copy and numbered as in its
 - funding (the seed's appendix): Mã số | Nội dung | Kế hoạch: Tổng | Kế hoạch: <source> … | Trong kỳ: Tổng |
   Trong kỳ: <source> … | Lũy kế: Tổng | Lũy kế: <source> … | Tỷ lệ đạt | Tiến độ yêu cầu; one row per
   sub-programme, then the bold "Tổng cộng" row (Mã số empty).
-- units (recipients with unit detail): Mã số | Chỉ tiêu | ĐVT | <one column per unit> | Cộng; indicator rows,
-  then one spending row per source (Mã số = source code) and the bold "Tổng kinh phí" row.
+- units (recipients with unit detail): up to 12 units (a province), Mã số | Chỉ tiêu | ĐVT | <one column per
+  unit> | Cộng; indicator rows, then one spending row per source (Mã số = source code) and the bold "Tổng kinh
+  phí" row. With more units, one row per unit: Mã số (the unit's code) | Đơn vị | <one column per indicator,
+  "P1.2 Lao động được đào tạo mới (người)"> … | <one per source> | Tổng kinh phí (triệu đồng); then the bold
+  "Cộng" row. Every unit, whatever the recipient's max_units_listed (which only limits the PDF).
 - kcqg (recipients with the national funds set apart): Mã số | Chương trình | Kế hoạch giai đoạn (KCQG) |
   Thực hiện trong kỳ | Lũy kế từ đầu chương trình | Tỷ lệ đạt | Tỷ trọng trong tổng kinh phí đã thực hiện; then
   the bold "Tổng cộng" row.
@@ -72,12 +75,14 @@ from pipeline.recipients import Issuer, Recipient
 from pipeline.rendering import (
     APPENDIX_TITLES,
     NATIONAL,
+    UNIT_COLUMNS_MAX,
     appendix_numbers,
     attachment_line,
     budget_total_expected,
     by_unit_totals,
     completeness_of,
     difference_lines,
+    excel_sheet,
     funding_note,
     growth_below,
     growth_objective,
@@ -87,6 +92,7 @@ from pipeline.rendering import (
     pace_legend,
     reconciliation_summary,
     share_of,
+    unit_columns,
     unit_names,
     unit_remark,
 )
@@ -512,6 +518,9 @@ def _reconciliation_sheet(wb: Workbook, report: Consolidated) -> None:
 
 
 def _by_unit_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
+    if len(report.by_unit) > UNIT_COLUMNS_MAX:
+        _by_unit_rows_sheet(wb, report, appx)
+        return
     prog, units = report.programme, report.by_unit
     totals = by_unit_totals(report)
     headers = ["Mã số", "Chỉ tiêu", "ĐVT", *(u.unit_name for u in units), "Cộng"]
@@ -546,6 +555,25 @@ def _by_unit_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
         line(src.code, src.name, prog.money_unit, spending, totals["spending_totals"][src.code])
     spent = [u.spending_total for u in units]
     line("", "Tổng kinh phí", prog.money_unit, spent, totals["spending_grand_total"], bold=True)
+
+
+def _by_unit_rows_sheet(wb: Workbook, report: Consolidated, appx: Appendix) -> None:
+    """Results by unit with the units as rows (more units than a province's): every unit, every figure."""
+    results, spending = unit_columns(report.programme)
+    columns = [c for _, _, cols in results for c in cols] + spending
+    headers = ["Mã số", "Đơn vị", *(f"{c.label} ({c.unit})" for c in columns)]
+    widths = [14, 34, *([13] * len(columns))]
+    subtitle = (f"{appx.attachment}. Kết quả thực hiện trong kỳ của {len(report.by_unit)} đơn vị, mỗi đơn vị "
+                f"một dòng; kinh phí tính bằng {report.programme.money_unit}")
+    ws = _sheet(wb, appx.sheet, report, subtitle, headers, widths, landscape=True, freeze="C4", title=appx.title)
+    ws.row_dimensions[HEADER_ROW].height = 90
+    row = FIRST_DATA_ROW
+    for u in report.by_unit:
+        for col, value in enumerate([u.unit_code, u.unit_name, *(c.of(u) for c in columns)], start=1):
+            _put(ws, row, col, value)
+        row += 1
+    for col, value in enumerate(["", "Cộng", *(c.total(report.by_unit) for c in columns)], start=1):
+        _put(ws, row, col, value, bold=True)
 
 
 def _notes_sheet(wb: Workbook, report: Consolidated) -> None:
@@ -602,7 +630,7 @@ def write_excel_report(report: Consolidated, recipient: Recipient, issuer: Issue
     attachment = attachment_line(report, issuer, number)
     for key, no in appendix_numbers(recipient).items():
         title = f"Phụ lục {no}. {APPENDIX_TITLES[key]} - {report.period.title}"
-        APPENDIX_SHEETS[key](wb, report, Appendix(f"PhuLuc{no}", title, attachment))
+        APPENDIX_SHEETS[key](wb, report, Appendix(excel_sheet(recipient, key), title, attachment))
     _pace_sheet(wb, report)
     _funding_sheet(wb, report)
     _context_sheet(wb, report)

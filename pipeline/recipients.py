@@ -1,7 +1,8 @@
 """Recipients of the consolidated report and the issuing body, as data (config/recipients.yaml).
 
 Each recipient has its name, the salutation line ("Kính gửi: …"), what its copy contains (body sections and
-appendices, in order; unit-level detail; the national funds set apart), the "Nơi nhận" list and the signer.
+appendices, in order; unit-level detail and how many units its PDF lists one by one; the national funds set
+apart), the "Nơi nhận" list and the signer.
 Adding a recipient is adding an entry to the file.
 """
 
@@ -56,6 +57,10 @@ class Recipient(_Model):
     unit_detail: bool = True  # results by reporting unit (appendix "units", unit-level sentences)
     kcqg_separate: bool = False  # the use of national funds (KCQG) set apart (section II and appendix "kcqg")
     data_sheet: bool = False  # Excel: the long-form sheet of every value with its file and cell
+    # The most units the PDF lists one by one (appendices "units" and "reporting"). Beyond it (a national
+    # consolidation) those appendices summarise: figures by indicator with how many units contributed and the
+    # largest contribution; the units that did not report fully or on time. The Excel workbook lists every unit.
+    max_units_listed: int = Field(default=100, ge=1, le=10_000)
     sections: tuple[Section, ...] = ("results", "funding", "reporting", "difficulties", "tasks")
     appendices: tuple[Appendix, ...] = ("results", "funding", "reporting")
     copies: tuple[str, ...] = ("Như trên", "Lưu: VT")  # "Nơi nhận:" lines, without the dash and the ";"

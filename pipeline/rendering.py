@@ -11,6 +11,11 @@ themselves), and WeasyPrint may only load ``data:`` URLs and files inside the te
 (``SafeFetcher``); the report itself loads nothing.
 
 The helpers below turn the record into rows and Vietnamese sentences; the Excel writer uses the same ones.
+
+Scale: nothing a recipient reads grows without bound with the number of units. Sentences name at most a dozen
+units ("… và 287 đơn vị khác"), section IV and the reconciliation notes print at most NOTES_MAX items beyond a
+dozen units, and the unit appendices follow the recipient's max_units_listed (by_unit_layout, reporting_rows);
+what the PDF leaves out is named and found in the Excel workbook, which lists every unit.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pipeline import charts
-from pipeline.aggregating import ZERO, BudgetRow, Consolidated, IndicatorRow, UnitRow
+from pipeline.aggregating import NAMED_MAX, NAMED_SHOWN, ZERO, BudgetRow, Consolidated, IndicatorRow, UnitRow, named
 from pipeline.completeness import Completeness, ReportingRules, UnitStatus
 from pipeline.files import atomic_output
 from pipeline.formatting import long_date, number, percent, short_date
@@ -44,7 +49,14 @@ from pipeline.rollup import Difference, Reconciliation
 from pipeline.text import nfc
 
 TEMPLATE = "report.html.j2"
+# Results by unit (appendix "units"): up to UNIT_COLUMNS_MAX units (a province) the units are columns, at most
+# MAX_UNITS_PER_TABLE to a table; beyond, the units are rows (a table of at most ROW_TABLE_COLUMNS figures
+# across, its headings repeated on every page), so the pages grow with the units and stay readable; beyond
+# the recipient's max_units_listed, a summary by indicator (the Excel workbook lists every unit).
+UNIT_COLUMNS_MAX = 12
 MAX_UNITS_PER_TABLE = 10  # unit columns per table in the by-unit section (landscape A4)
+ROW_TABLE_COLUMNS = 12
+NOTES_MAX = 30  # beyond NAMED_MAX units, the PDF prints at most this many notes (section IV) and reconciliations
 FLAG = "\u25bc"  # ▼ marks a line behind pace or a year below the growth objective (legible in black and white)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 COARSER = {Kind.QUARTER: "báo cáo quý", Kind.HALF: "báo cáo 6 tháng", Kind.NINE_MONTHS: "báo cáo 9 tháng",
@@ -123,6 +135,133 @@ def by_unit_tables(units: Sequence[UnitRow], size: int = MAX_UNITS_PER_TABLE) ->
     return [ByUnitTable(s, with_total=i == len(slices) - 1) for i, s in enumerate(slices)]
 
 
+@dataclass(frozen=True)
+class UnitColumn:
+    """A figure of the by-unit table: an indicator's result, a source's spending, or the spending total."""
+
+    code: str  # indicator or source code; "" for the spending total
+    name: str
+    unit: str
+    kind: str  # "result", "spending" or "spent" (the total)
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+    def of(self, row: UnitRow) -> Decimal | None:
+        """This figure for one unit."""
+        if self.kind == "result":
+            return row.results.get(self.code)
+        return row.spending.get(self.code) if self.kind == "spending" else row.spending_total
+
+    def total(self, rows: Sequence[UnitRow]) -> Decimal | None:
+        """This figure summed over the units (the "Cộng" of by_unit_totals)."""
+        return sum_or_none([self.of(r) for r in rows])
+
+
+@dataclass(frozen=True)
+class UnitColumnGroup:
+    """One table of the by-unit appendix with units as rows: its part title, headings and figures."""
+
+    title: str  # "A. Kết quả thực hiện trong kỳ: chương trình P1 đến P3"
+    heads: tuple[tuple[str, int], ...]  # (heading above its columns, how many columns it spans)
+    columns: tuple[UnitColumn, ...]
+
+
+def unit_columns(programme: Programme) -> tuple[list[tuple[str, str, list[UnitColumn]]], list[UnitColumn]]:
+    """([(sub-programme code, heading, its indicator columns) …], the spending columns: each source, the total)."""
+    results = [(sp.code, f"{sp.code}. {sp.name}", [UnitColumn(i.code, i.name, i.unit, "result") for i in sp.indicators])
+               for sp in programme.subprogrammes if sp.indicators]
+    money = programme.money_unit
+    spending = [UnitColumn(s.code, s.name, money, "spending") for s in programme.sources]
+    return results, [*spending, UnitColumn("", "Tổng kinh phí", money, "spent")]
+
+
+def unit_column_groups(programme: Programme, width: int = ROW_TABLE_COLUMNS) -> list[UnitColumnGroup]:
+    """The tables of the by-unit appendix with units as rows: sub-programmes packed in order, at most `width`
+    figures across (a sub-programme wider than that is split), then the spending by source."""
+    results, spending = unit_columns(programme)
+    packs: list[list[tuple[str, str, list[UnitColumn]]]] = []
+    for code, head, columns in results:
+        for i in range(0, len(columns), width):
+            piece = (code, head, columns[i:i + width])
+            if packs and sum(len(p[2]) for p in packs[-1]) + len(piece[2]) <= width:
+                packs[-1].append(piece)
+            else:
+                packs.append([piece])
+    out = []
+    for n, pack in enumerate(packs):
+        codes = list(dict.fromkeys(code for code, _, _ in pack))
+        which = codes[0] if len(codes) == 1 else f"{codes[0]} đến {codes[-1]}"
+        out.append(UnitColumnGroup(f"{_letter(n)}. Kết quả thực hiện trong kỳ: chương trình {which}",
+                                   tuple((head, len(cols)) for _, head, cols in pack),
+                                   tuple(col for _, _, cols in pack for col in cols)))
+    title = f"{_letter(len(out))}. Kinh phí thực hiện trong kỳ (ĐVT: {programme.money_unit})"
+    out.append(UnitColumnGroup(title, (("Kinh phí thực hiện trong kỳ", len(spending)),), tuple(spending)))
+    return out
+
+
+def _letter(n: int) -> str:
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n] if n < 26 else str(n + 1)
+
+
+@dataclass(frozen=True)
+class UnitSummaryRow:
+    """A figure of the by-unit appendix when the units are too many to list: its total over the units, how many
+    units contributed, and the largest contribution (with how many other units reached it)."""
+
+    column: UnitColumn
+    total: Decimal | None
+    units_with: int  # units with a figure above 0
+    top_name: str
+    top_value: Decimal | None
+    top_ties: int  # other units with the same largest figure
+
+
+def unit_summary(report: Consolidated) -> list[tuple[str, list[UnitSummaryRow]]]:
+    """[(heading, rows) …] for every sub-programme's indicators, then spending: the summary by indicator."""
+    results, spending = unit_columns(report.programme)
+    out = []
+    for _, head, columns in [*results, ("", "Kinh phí thực hiện trong kỳ", spending)]:
+        rows = []
+        for col in columns:
+            values = [(u, col.of(u)) for u in report.by_unit]
+            present = [(u, v) for u, v in values if v]
+            top = max((v for _, v in present), default=None)
+            leaders = [u for u, v in present if v == top]
+            first = leaders[0].unit_name if leaders else ""
+            rows.append(UnitSummaryRow(col, col.total(report.by_unit), len(present), first, top,
+                                       max(len(leaders) - 1, 0)))
+        out.append((head, rows))
+    return out
+
+
+def by_unit_layout(report: Consolidated, recipient: Recipient) -> str:
+    """How appendix "units" shows the units: "columns" (a province), "rows", "summary" (beyond the recipient's
+    max_units_listed) or "" (no unit detail, or no units)."""
+    count = len(report.by_unit)
+    if not recipient.unit_detail or not count:
+        return ""
+    if count > recipient.max_units_listed:
+        return "summary"
+    return "columns" if count <= UNIT_COLUMNS_MAX else "rows"
+
+
+def excel_sheet(recipient: Recipient, key: str) -> str:
+    """The Excel sheet of an appendix ("PhuLuc03"), named as write_excel_report names it."""
+    return f"PhuLuc{appendix_numbers(recipient)[key]}"
+
+
+def excel_file_sheet(report: Consolidated, recipient: Recipient, sheet: str) -> str:
+    """ "sheet YKien của tệp Excel kèm theo (bao-cao-2013-ubnd-tinh.xlsx)" """
+    return f"sheet {sheet} của tệp Excel kèm theo ({report_basename(report, recipient)}.xlsx)"
+
+
+def excel_pointer(report: Consolidated, recipient: Recipient, key: str) -> str:
+    """Where appendix `key` lists every unit: "sheet PhuLuc03 của tệp Excel kèm theo (bao-cao-….xlsx)"."""
+    return excel_file_sheet(report, recipient, excel_sheet(recipient, key))
+
+
 def sum_or_none(values: Sequence[Decimal | None]) -> Decimal | None:
     """Sum of the values present; None when none is."""
     present = [v for v in values if v is not None]
@@ -181,19 +320,46 @@ def unit_remark(u: UnitStatus) -> str:
     return "; ".join(parts)
 
 
+def reporting_rows(report: Consolidated, recipient: Recipient) -> tuple[list[tuple[int, UnitStatus]], str]:
+    """The rows of appendix "reporting" as (number in the full list, unit), and the line saying what was left
+    out: every unit up to the recipient's max_units_listed; beyond, only the units that did not report fully or
+    on time (at most max_units_listed of them)."""
+    rows = completeness_of(report).rows
+    limit = recipient.max_units_listed
+    if len(rows) <= limit:
+        return list(enumerate(rows, start=1)), ""
+    attention = [(i, u) for i, u in enumerate(rows, start=1) if unit_remark(u)]
+    n, k = number(len(rows)), number(len(attention))
+    text = f"Báo cáo tổng hợp từ {n} đơn vị, nhiều hơn {number(limit)} đơn vị: "
+    if not attention:
+        text += "tất cả đã báo cáo đủ số tháng và đúng hạn, bảng chỉ có dòng Cộng"
+    elif len(attention) <= limit:
+        text += (f"bảng chỉ liệt kê {k}/{n} đơn vị chưa báo cáo đủ số tháng hoặc trễ hạn (số thứ tự theo danh sách "
+                 "đầy đủ)")
+    else:
+        text += (f"bảng chỉ liệt kê {number(limit)} đơn vị đầu tiên trong số {k}/{n} đơn vị chưa báo cáo đủ số "
+                 "tháng hoặc trễ hạn (số thứ tự theo danh sách đầy đủ)")
+    if attention and len(attention) < len(rows):
+        text += f"; {number(len(rows) - len(attention))} đơn vị còn lại đã báo cáo đủ số tháng và đúng hạn"
+    text += (f". Dòng Cộng tính cho cả {n} đơn vị. Tình hình báo cáo của từng đơn vị: "
+             f"{excel_pointer(report, recipient, 'reporting')}.")
+    return attention[:limit], text
+
+
 def completeness_summary(report: Consolidated) -> str:
     """ "Đã nhận báo cáo cho 31/33 tháng-đơn vị (93,9 %), trong đó 29 tháng-đơn vị đúng hạn (87,9 %) …" """
     c = completeness_of(report)
     if not c.expected:
         return "Không có đơn vị nào phải báo cáo trong kỳ."
-    text = (f"Đã nhận báo cáo cho {c.received}/{c.expected} tháng-đơn vị ({percent(c.rate)}), trong đó "
-            f"{c.on_time}/{c.expected} tháng-đơn vị đúng hạn ({percent(c.on_time_rate)}) và {c.late} tháng-đơn vị "
-            "trễ hạn")
+    expected = number(c.expected)
+    text = (f"Đã nhận báo cáo cho {number(c.received)}/{expected} tháng-đơn vị ({percent(c.rate)}), trong đó "
+            f"{number(c.on_time)}/{expected} tháng-đơn vị đúng hạn ({percent(c.on_time_rate)}) và {number(c.late)} "
+            "tháng-đơn vị trễ hạn")
     extra = []
     if c.missing_units:
-        extra.append(f"{len(c.missing_units)} đơn vị chưa báo cáo")
+        extra.append(f"{number(len(c.missing_units))} đơn vị chưa báo cáo")
     if c.partial_units:
-        extra.append(f"{len(c.partial_units)} đơn vị báo cáo chưa đủ số tháng")
+        extra.append(f"{number(len(c.partial_units))} đơn vị báo cáo chưa đủ số tháng")
     return text + (f"; {', '.join(extra)}." if extra else ".")
 
 
@@ -291,6 +457,14 @@ def reconciliation_note(report: Consolidated, r: Reconciliation) -> str:
 def reconciliation_notes(report: Consolidated) -> list[str]:
     """Notes for the reconciliations that changed a figure."""
     return [reconciliation_note(report, r) for r in report.reconciliations if r.differences]
+
+
+def shown_notes(items: Sequence[object], units: int) -> tuple[list[object], int]:
+    """(what the PDF prints, how many it leaves to the Excel workbook): every item when they come from at most
+    NAMED_MAX units (a province), else the first NOTES_MAX."""
+    if units <= NAMED_MAX or len(items) <= NOTES_MAX:
+        return list(items), 0
+    return list(items[:NOTES_MAX]), len(items) - NOTES_MAX
 
 
 def reconciliation_summary(report: Consolidated, lead_in: bool = False) -> str:
@@ -395,7 +569,7 @@ def funding_note(report: Consolidated) -> str:
         return ""
     spent = sum((y.priority for y in f.years), ZERO)
     names = [u.unit_name for u in completeness_of(report).rows if u.priority]
-    where = f"các địa bàn ưu tiên ({', '.join(names)})" if names else "các địa bàn ưu tiên"
+    where = f"các địa bàn ưu tiên ({named(names)})" if names else "các địa bàn ưu tiên"
     if f.priority_share is None:
         return f"Chưa có kinh phí thực hiện để tính tỷ lệ tại {where}."
     return (f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)}, kinh phí thực hiện tại {where} là "
@@ -498,9 +672,15 @@ class ResultSection:
 
 
 def _contributors(report: Consolidated, code: str) -> str:
-    """ "Bù Đăng 30, Đồng Xoài 15" — the units that did something for indicator `code` in the period."""
-    parts = [f"{u.unit_name} {number(u.results[code])}" for u in report.by_unit if u.results.get(code)]
-    return ", ".join(parts)
+    """ "Bù Đăng 30, Đồng Xoài 15" — the units that did something for indicator `code` in the period; beyond
+    NAMED_MAX units, the NAMED_SHOWN largest "và 287 đơn vị khác cộng 1.234" (the parts add up to the figure)."""
+    units = [(u.unit_name, u.results[code]) for u in report.by_unit if u.results.get(code)]
+    if len(units) <= NAMED_MAX:
+        return ", ".join(f"{name} {number(v)}" for name, v in units)
+    largest = sorted(units, key=lambda u: u[1], reverse=True)  # stable: equal figures keep the units' order
+    shown, rest = largest[:NAMED_SHOWN], largest[NAMED_SHOWN:]
+    listed = ", ".join(f"{name} {number(v)}" for name, v in shown)
+    return f"{listed} và {len(rest)} đơn vị khác cộng {number(sum((v for _, v in rest), ZERO))}"
 
 
 def indicator_sentence(report: Consolidated, row: IndicatorRow, p: Pace | None, by_unit: bool = False) -> str:
@@ -679,20 +859,23 @@ def national_summary(report: Consolidated) -> str:
 def reporting_sentences(report: Consolidated) -> list[str]:
     """Completeness, then the units missing, short of months or late, by name."""
     c = completeness_of(report)
-    out = [f"{len(report.reporting_units)}/{len(report.units)} đơn vị đã báo cáo. {completeness_summary(report)}"]
+    out = [f"{number(len(report.reporting_units))}/{number(len(report.units))} đơn vị đã báo cáo. "
+           f"{completeness_summary(report)}"]
     missing = report.missing_units
-    out.append(f"Các đơn vị chưa báo cáo: {', '.join(u.unit_name for u in missing)}." if missing
+    out.append(f"Các đơn vị chưa báo cáo: {named([u.unit_name for u in missing])}." if missing
                else "Tất cả các đơn vị đã báo cáo.")
     partial = [u for u in c.partial_units if u.reported]
     if partial:
         out.append("Các đơn vị báo cáo chưa đủ số tháng: "
-                   + "; ".join(f"{u.unit_name} (thiếu {month_list(u.missing_months)})" for u in partial) + ".")
+                   + named([f"{u.unit_name} (thiếu {month_list(u.missing_months)})" for u in partial], "; ") + ".")
     late = [u for u in c.rows if u.late_files]
-    if late:
-        out.append("Các đơn vị nộp báo cáo trễ hạn: "
-                   + "; ".join(f"{u.unit_name} ({', '.join(u.late_files)})" for u in late) + ".")
+    if late:  # beyond a province's units, how many files each rather than their names
+        few = len(late) <= NAMED_MAX
+        parts = [f"{u.unit_name} ({', '.join(u.late_files) if few else f'{number(len(u.late_files))} tệp'})"
+                 for u in late]
+        out.append(f"Các đơn vị nộp báo cáo trễ hạn: {named(parts, '; ')}.")
     if report.rejected:
-        out.append(f"Có {len(report.rejected)} tệp bị từ chối, xem biên nhận.")
+        out.append(f"Có {number(len(report.rejected))} tệp bị từ chối, xem biên nhận.")
     return [keep_percent(x) for x in out]
 
 
@@ -729,6 +912,12 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, numb
     following = next_period(report.period, report.programme)
     sections = [k for k in recipient.sections
                 if k != "tasks" or (following is not None and task_groups(report))]
+    layout = by_unit_layout(report, recipient)
+    reporting_rows_, reporting_left_out = reporting_rows(report, recipient)
+    notes, notes_left_out = shown_notes(report.notes, len({n.unit_name for n in report.notes}))
+    changed = [r for r in report.reconciliations if r.differences]
+    reconciliation_notes_, reconciliations_left_out = shown_notes(reconciliation_notes(report),
+                                                                  len({r.unit_code for r in changed}))
     context = {
         "report": report,
         "programme": report.programme,
@@ -758,8 +947,17 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, numb
         "budget_totals": report.budget_totals,
         "reported_count": len(report.reporting_units),
         "late_count": sum(1 for u in units if u.late_files),
-        "by_unit_tables": by_unit_tables(report.by_unit) if recipient.unit_detail else [],
+        "unit_layout": layout,
+        "by_unit_tables": by_unit_tables(report.by_unit) if layout == "columns" else [],
+        "unit_groups": unit_column_groups(report.programme) if layout == "rows" else [],
+        "unit_summary": unit_summary(report) if layout == "summary" else [],
+        "units_pointer": excel_pointer(report, recipient, "units") if "units" in recipient.appendices else "",
         **by_unit_totals(report),
+        "reporting_rows": reporting_rows_,
+        "reporting_left_out": reporting_left_out,
+        "notes": notes,
+        "notes_left_out": notes_left_out,
+        "notes_pointer": excel_file_sheet(report, recipient, "YKien"),
         "flag": FLAG,
         "roman": ROMAN,
         "completeness": completeness_of(report),
@@ -767,7 +965,9 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, numb
         "unit_remark": unit_remark,
         "reconciliation_heading": reconciliation_heading(report),
         "reconciliation_summary": reconciliation_summary(report, lead_in=True),
-        "reconciliation_notes": reconciliation_notes(report),
+        "reconciliation_notes": reconciliation_notes_,
+        "reconciliations_left_out": reconciliations_left_out,
+        "reconciliations_pointer": excel_file_sheet(report, recipient, "DieuChinh"),
         "pace": pace_index(report),
         "pace_legend": pace_legend(report) if report.pace else "",
         "behind_indicators": behind_lines(report, "indicator"),

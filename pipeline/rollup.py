@@ -52,10 +52,22 @@ def _best_cover(rows: list[tuple[int, int, int, float, int]]) -> list[int]:
     return best[-1][1]
 
 
+def month_indexes(codes: pd.Series) -> pd.Series:
+    """month_index of every 'YYYY-MM' in `codes` (each distinct code converted once)."""
+    return codes.map({code: month_index(code) for code in codes.unique()})
+
+
+def with_months(current: pd.DataFrame) -> pd.DataFrame:
+    """`current` with the month numbers m0 and m1 of each report's first and last month."""
+    if {"m0", "m1"} <= set(current.columns):
+        return current
+    return current.assign(m0=month_indexes(current["period_first"]), m1=month_indexes(current["period_last"]))
+
+
 def select_counted(current: pd.DataFrame, window: Period) -> pd.DataFrame:
     """The reports that count for `window`, per unit, by the rule above (columns m0, m1, n added)."""
     lo, hi = month_index(window.first), month_index(window.last)
-    frame = current.assign(m0=current["period_first"].map(month_index), m1=current["period_last"].map(month_index))
+    frame = with_months(current)
     frame = frame[(frame["m0"] >= lo) & (frame["m1"] <= hi)]
     frame = frame.assign(n=frame["m1"] - frame["m0"] + 1)
     keep: list[int] = []
@@ -65,16 +77,33 @@ def select_counted(current: pd.DataFrame, window: Period) -> pd.DataFrame:
     return frame.loc[sorted(keep)]
 
 
-def figures(vals: pd.DataFrame, counted: pd.DataFrame, programme: Programme) -> dict[tuple[str, str, str], Decimal]:
-    """(kind, code, source) -> value over the counted reports: flows summed; levels from each unit's last
-    report that has the value, then summed over units."""
-    chosen = vals.merge(counted[["id", "unit_code", "m1"]], left_on="submission_id", right_on="id")
+Key = tuple[str, str, str]  # (kind, code, source): ("indicator", "P1.2", "") or ("budget", "P1", "KCQG")
+_VALUE_COLUMNS = ["submission_id", "kind", "code", "source", "milli"]
+
+
+def _sums(vals: pd.DataFrame, counted: pd.DataFrame, programme: Programme, by: list[str]) -> pd.Series:
+    """milli summed by `by` + (kind, code, source) over the counted reports (the rule of `figures`)."""
+    chosen = vals[_VALUE_COLUMNS].merge(counted[["id", "unit_code", "m1"]], left_on="submission_id", right_on="id")
     levels = {c for c, i in programme.indicators.items() if i.kind == "level"}
     is_level = (chosen["kind"] == "indicator") & chosen["code"].isin(levels)
-    flows = chosen[~is_level].groupby(["kind", "code", "source"])["milli"].sum()
+    keys = [*by, "kind", "code", "source"]
+    flows = chosen[~is_level].groupby(keys)["milli"].sum()
     last = chosen[is_level].sort_values("m1").groupby(["unit_code", "code"]).tail(1)
-    level_sums = last.groupby(["kind", "code", "source"])["milli"].sum()
-    return {key: from_milli(total) for key, total in pd.concat([flows, level_sums]).items()}
+    return pd.concat([flows, last.groupby(keys)["milli"].sum()])
+
+
+def figures(vals: pd.DataFrame, counted: pd.DataFrame, programme: Programme) -> dict[Key, Decimal]:
+    """(kind, code, source) -> value over the counted reports: flows summed; levels from each unit's last
+    report that has the value, then summed over units."""
+    return {key: from_milli(total) for key, total in _sums(vals, counted, programme, []).items()}
+
+
+def figures_by_unit(vals: pd.DataFrame, counted: pd.DataFrame, programme: Programme) -> dict[str, dict[Key, Decimal]]:
+    """unit code -> `figures` over that unit's counted reports alone, for every unit in one pass."""
+    out: dict[str, dict[Key, Decimal]] = {}
+    for (unit, *key), total in _sums(vals, counted, programme, ["unit_code"]).items():
+        out.setdefault(unit, {})[tuple(key)] = from_milli(total)
+    return out
 
 
 def contributors(vals: pd.DataFrame, counted: pd.DataFrame) -> dict[tuple[str, str, str], tuple[int, ...]]:
@@ -114,15 +143,26 @@ def reconciliations(current: pd.DataFrame, counted: pd.DataFrame, vals: pd.DataF
     """For every counted report that replaces finer current reports inside it, the flows that differ."""
     out = []
     flows = {c for c, i in programme.indicators.items() if i.kind == "flow"}
-    frame = current.assign(m0=current["period_first"].map(month_index), m1=current["period_last"].map(month_index))
-    for row in counted[counted["n"] > 1].itertuples():
-        finer = frame[(frame["unit_code"] == row.unit_code) & (frame["m0"] >= row.m0) & (frame["m1"] <= row.m1)
-                      & (frame["id"] != row.id)]
-        if finer.empty:
-            continue
+    coarser = counted[counted["n"] > 1]
+    if coarser.empty:
+        return out
+    frame = with_months(current)
+    frame = frame[frame["unit_code"].isin(set(coarser["unit_code"]))]
+    by_unit = {unit: rows for unit, rows in frame.groupby("unit_code")}
+    found = []
+    for row in coarser.itertuples():
+        rows = by_unit[row.unit_code]
+        finer = rows[(rows["m0"] >= row.m0) & (rows["m1"] <= row.m1) & (rows["id"] != row.id)]
+        if not finer.empty:
+            found.append((row, finer))
+    ids = {row.id for row, _ in found} | {i for _, finer in found for i in finer["id"]}
+    values = vals.loc[vals["submission_id"].isin(ids), _VALUE_COLUMNS]
+    by_id = {i: rows for i, rows in values.groupby("submission_id")}
+    none = values.iloc[:0]
+    for row, finer in found:
         covered = {m for f in finer.itertuples() for m in range(f.m0, f.m1 + 1)}
-        mine = vals[vals["submission_id"] == row.id]
-        theirs = vals[vals["submission_id"].isin(finer["id"])]
+        mine = by_id.get(row.id, none)
+        theirs = pd.concat([by_id.get(i, none) for i in finer["id"]])
         theirs = theirs.groupby(["kind", "code", "source"])["milli"].sum()
         ours = mine.set_index(["kind", "code", "source"])["milli"]
         diffs = []

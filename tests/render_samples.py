@@ -199,3 +199,36 @@ def sample_report(unit_count: int = 4, **changes: object) -> Consolidated:
     if "units" in changes and "completeness" not in changes:
         changes["completeness"] = Completeness(period.code, changes["units"])  # type: ignore[arg-type]
     return replace(report, **changes) if changes else report
+
+
+def unit_result(i: int, j: int) -> Decimal:
+    """Unit i's (1, 2, …) result for the programme's j-th indicator (0, 1, …) in many_units_report: 0 to 6."""
+    return D((i * (j + 1)) % 7)
+
+
+def unit_spending(i: int) -> dict[str, Decimal]:
+    """Unit i's spending by source in many_units_report."""
+    return {"KCQG": D(i) / 10, "KCĐP": D(i % 5), "Khác": D(0)}
+
+
+def many_units_report(count: int, notes: int = 0) -> Consolidated:
+    """The sample report with `count` units "huyện Số 0001" … (more than a province's): unit i's results are
+    unit_result(i, j), its spending unit_spending(i); every 7th unit missed August (and sent nothing else
+    late); the first `notes` units each sent one note. The province's figures are the units' sums."""
+    prog = programme()
+    codes = list(prog.indicators)
+    rows, statuses = [], []
+    for i in range(1, count + 1):
+        code, name = f"u{i:04d}", f"huyện Số {i:04d}"
+        rows.append(UnitRow(code, name, {c: unit_result(i, j) for j, c in enumerate(codes)}, unit_spending(i)))
+        if i % 7:
+            statuses.append(UnitStatus(code, name, i % 3 == 0, 3, 3, 3, (), (f"{code}-2012-Q3.xlsx",),
+                                       datetime(2012, 10, 3, 9, 30)))
+        else:
+            statuses.append(UnitStatus(code, name, i % 3 == 0, 3, 2, 2, ("2012-08",),
+                                       (f"{code}-2012-07.xlsx", f"{code}-2012-09.xlsx"), datetime(2012, 10, 3)))
+    report = sample_report()
+    indicators = tuple(replace(r, in_period=sum((u.results[r.code] for u in rows), D(0))) for r in report.indicators)
+    return replace(report, indicators=indicators, by_unit=tuple(rows), units=tuple(statuses),
+                   completeness=Completeness(report.period.code, tuple(statuses)), reconciliations=(),
+                   notes=tuple(Note(f"huyện Số {i:04d}", "2012-09", f"Ý kiến số {i}.") for i in range(1, notes + 1)))

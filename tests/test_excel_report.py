@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from render_samples import BEHIND, issuer, recipient, sample_report
+from render_samples import BEHIND, issuer, many_units_report, recipient, sample_report, unit_result, unit_spending
 
 from pipeline.aggregating import Note, UnitRow, UnitStatus
 from pipeline.excel_report import (
@@ -411,3 +411,32 @@ def test_context_and_growth_sheet(tmp_path: Path) -> None:
     assert growth[2013]["Tăng so với năm trước"] == pytest.approx(0.18) and growth[2013]["Đánh giá"] == "đạt mục tiêu"
     assert ws.cell(title + 1, 1).font.b
     assert next(c for c in ws["D"] if c.value == pytest.approx(0.12)).number_format == SHARE_FORMAT
+
+
+def test_by_unit_sheet_with_many_units_has_a_row_per_unit(tmp_path: Path) -> None:
+    """More units than a province's: one row per unit, every unit even beyond the PDF's max_units_listed."""
+    n = 150
+    path = write_excel_report(many_units_report(n), recipient("ubnd-tinh"), issuer(), tmp_path / "many.xlsx")
+    ws = load_workbook(path)["PhuLuc03"]
+    prog = many_units_report(1).programme
+    codes = [i.code for sp in prog.subprogrammes for i in sp.indicators]
+    headers = [c.value for c in ws[HEADER_ROW]]
+    assert headers[:3] == ["Mã số", "Đơn vị", "P1.1 Bộ giáo trình dạy nghề được biên soạn (bộ)"]
+    assert headers[-4:] == ["KCQG Kinh phí khuyến công quốc gia (triệu đồng)",
+                            "KCĐP Kinh phí khuyến công địa phương (triệu đồng)",
+                            "Khác Nguồn khác (đóng góp của đơn vị thụ hưởng, …) (triệu đồng)",
+                            "Tổng kinh phí (triệu đồng)"]
+    order = list(prog.indicators)
+    rows = list(ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True))
+    assert len(rows) == n + 1
+    for i, row in enumerate(rows[:-1], start=1):
+        money = unit_spending(i)
+        assert row[:2] == (f"u{i:04d}", f"huyện Số {i:04d}")
+        assert [_num(v) for v in row[2:2 + len(codes)]] == [unit_result(i, order.index(c)) for c in codes]
+        assert [_num(v) for v in row[2 + len(codes):]] == [*money.values(), sum(money.values())]
+    total = rows[-1]
+    assert total[1] == "Cộng" and ws.cell(FIRST_DATA_ROW + n, 2).font.bold
+    assert [_num(v) for v in total[2:2 + len(codes)]] == [
+        sum(unit_result(i, order.index(c)) for i in range(1, n + 1)) for c in codes]
+    assert _num(total[-1]) == sum(sum(unit_spending(i).values()) for i in range(1, n + 1))
+    assert ws.freeze_panes == "C4" and ws.page_setup.orientation == "landscape"

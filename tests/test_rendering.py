@@ -12,20 +12,28 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from render_samples import BEHIND, issuer, recipient, sample_report
+from render_samples import BEHIND, issuer, many_units_report, recipient, sample_report, unit_result, unit_spending
 from weasyprint import HTML
 
-from pipeline.aggregating import Note, UnitStatus
+from pipeline.aggregating import Note, UnitStatus, named
 from pipeline.formatting import number, percent
 from pipeline.paths import TEMPLATES_DIR
+from pipeline.recipients import Recipient
 from pipeline.rendering import (
+    NOTES_MAX,
+    UNIT_COLUMNS_MAX,
     BlockedURLError,
     SafeFetcher,
+    by_unit_layout,
     by_unit_tables,
     month_list,
     render_html,
     render_pdf,
     report_basename,
+    reporting_rows,
+    reporting_sentences,
+    shown_notes,
+    unit_column_groups,
 )
 
 
@@ -601,3 +609,170 @@ def test_no_tasks_section_after_the_programme_ends() -> None:
 
     report = sample_report(period=year(2015))
     assert "NHIỆM VỤ" not in render_html(report, recipient("ubnd-tinh"), issuer())
+
+
+# --- many units (a national consolidation): readable, bounded, every figure right ----------------------------
+
+def _limited(code: str, limit: int) -> Recipient:
+    return Recipient.model_validate({**recipient(code).model_dump(), "max_units_listed": limit})
+
+
+def _appendix_pages(pdf: Path, no: str) -> list[str]:
+    """The text of each page of appendix `no`."""
+    pages = _pages(pdf)
+    start = next(i for i, t in enumerate(pages) if f"Phụ lục {no} " in t)
+    end = next((i for i in range(start + 1, len(pages)) if re.search(r"Phụ lục \d\d ", pages[i])), len(pages))
+    return pages[start:end]
+
+
+def test_layout_of_the_units_appendix_follows_the_number_of_units() -> None:
+    ubnd = recipient("ubnd-tinh")
+    assert ubnd.max_units_listed == 100 and recipient("bo-cong-thuong").max_units_listed == 100
+    assert by_unit_layout(many_units_report(UNIT_COLUMNS_MAX), ubnd) == "columns"  # a province: units side by side
+    assert by_unit_layout(many_units_report(UNIT_COLUMNS_MAX + 1), ubnd) == "rows"
+    assert by_unit_layout(many_units_report(100), ubnd) == "rows"
+    assert by_unit_layout(many_units_report(101), ubnd) == "summary"
+    assert by_unit_layout(many_units_report(101), recipient("bo-cong-thuong")) == ""  # no unit detail
+    assert by_unit_layout(sample_report(by_unit=()), ubnd) == ""
+
+
+def test_unit_column_groups_pack_subprogrammes_then_spending() -> None:
+    prog = sample_report().programme
+    groups = unit_column_groups(prog)
+    assert [g.title for g in groups] == ["A. Kết quả thực hiện trong kỳ: chương trình P1 đến P3",
+                                         "B. Kết quả thực hiện trong kỳ: chương trình P4 đến P7",
+                                         "C. Kinh phí thực hiện trong kỳ (ĐVT: triệu đồng)"]
+    assert all(len(g.columns) <= 12 for g in groups)
+    indicators = [i.code for sp in prog.subprogrammes for i in sp.indicators]
+    assert [c.code for g in groups[:-1] for c in g.columns] == indicators  # each once, in programme order
+    assert [c.code for c in groups[-1].columns] == ["KCQG", "KCĐP", "Khác", ""]
+    assert [h for h, _ in groups[0].heads] == [f"{sp.code}. {sp.name}" for sp in prog.subprogrammes[:3]]
+    assert all(sum(span for _, span in g.heads) == len(g.columns) for g in groups)
+    narrow = unit_column_groups(prog, width=3)  # a sub-programme wider than a table is split
+    assert [c.code for g in narrow[:-1] for c in g.columns] == indicators
+    assert all(len(g.columns) <= 3 for g in narrow[:-1])
+
+
+@pytest.fixture(scope="module")
+def rows_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    out = tmp_path_factory.mktemp("rows")
+    return {n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), out / f"{n}.pdf")
+            for n in (25, 50, 75)}
+
+
+def test_units_as_rows_every_unit_with_its_figures(rows_pdfs: dict[int, Path]) -> None:
+    n = 75
+    text = " ".join(_appendix_pages(rows_pdfs[n], "03"))
+    codes = list(sample_report().programme.indicators)
+    first, second = range(0, 10), range(10, 22)  # P1-P3, then P4-P7 (programme order)
+    for i in range(1, n + 1):
+        for part in (first, second):
+            line = f"{i} huyện Số {i:04d} " + " ".join(number(unit_result(i, j)) for j in part)
+            assert line in text, line
+        money = unit_spending(i)
+        line = f"{i} huyện Số {i:04d} " + " ".join(number(v) for v in (*money.values(), sum(money.values())))
+        assert line in text, line
+    for part in (first, second):  # the totals, computed here from the units' figures
+        assert "Cộng " + " ".join(number(sum(unit_result(i, j) for i in range(1, n + 1))) for j in part) in text
+    kcqg = sum(Decimal(i) / 10 for i in range(1, n + 1))
+    kcdp = sum(Decimal(i % 5) for i in range(1, n + 1))
+    assert f"Cộng {number(kcqg)} {number(kcdp)} 0 {number(kcqg + kcdp)}" in text
+    assert codes[0] == "P1.1" and "P1.1 Bộ giáo trình dạy nghề được biên soạn (bộ)" in text
+
+
+def test_units_as_rows_pages_grow_in_proportion_with_headers_repeated(rows_pdfs: dict[int, Path]) -> None:
+    pages = {n: _appendix_pages(pdf, "03") for n, pdf in rows_pdfs.items()}
+    counts = [len(pages[n]) for n in (25, 50, 75)]
+    assert counts[0] < counts[1] < counts[2]
+    assert abs((counts[2] - counts[1]) - (counts[1] - counts[0])) <= 1, counts  # linear in the units
+    for text in pages[75]:
+        assert "STT Đơn vị" in text  # the headings on every page
+        assert len(re.findall(r"huyện Số \d{4}", text)) <= 35  # pages stay readable
+    first = _pages(rows_pdfs[75]).index(pages[75][0])
+    for p in PdfReader(rows_pdfs[75]).pages[first:first + len(pages[75])]:
+        assert p.mediabox.width > p.mediabox.height  # landscape
+
+
+def test_units_beyond_the_limit_are_summarised_with_exact_figures(tmp_path: Path) -> None:
+    pdfs = {n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), tmp_path / f"{n}.pdf")
+            for n in (101, 400)}
+    appendix = {n: _appendix_pages(pdf, "03") for n, pdf in pdfs.items()}
+    assert len(appendix[101]) == len(appendix[400]) <= 3  # the same pages whatever the number of units
+    text = " ".join(appendix[400])
+    assert "Báo cáo tổng hợp từ 400 đơn vị, nhiều hơn 100 đơn vị" in text
+    assert "sheet PhuLuc03 của tệp Excel kèm theo (bao-cao-2012-Q3-ubnd-tinh.xlsx)" in text
+    # no unit rows: the largest contribution of each of the 26 figures, and the ten units named in the coverage line
+    assert len(re.findall(r"huyện Số \d{4}", text)) <= 26 + 10
+    prog = sample_report().programme
+    for j, (code, ind) in enumerate(prog.indicators.items()):
+        if code.startswith("C"):
+            continue
+        values = [unit_result(i, j) for i in range(1, 401)]
+        top = max(values)
+        leaders = [i for i, v in enumerate(values, start=1) if v == top]
+        line = f"{code} {ind.name} {ind.unit} {number(sum(values))} {sum(1 for v in values if v)}/400 "
+        if not top:
+            line += "-"  # nobody did anything
+        else:
+            ties = f" (và {len(leaders) - 1} đơn vị khác cùng mức)" if len(leaders) > 1 else ""
+            line += f"huyện Số {leaders[0]:04d}{ties} {number(top)}"
+        assert line in text, line
+    kcqg = [Decimal(i) / 10 for i in range(1, 401)]
+    assert f"KCQG Kinh phí khuyến công quốc gia triệu đồng {number(sum(kcqg))} 400/400 huyện Số 0400 40" in text
+    # the report's body stays the same length too: sentences name at most ten units
+    assert len(PdfReader(pdfs[400]).pages) - len(_appendix_pages(pdfs[400], "04")) == len(
+        PdfReader(pdfs[101]).pages) - len(_appendix_pages(pdfs[101], "04"))
+
+
+def test_reporting_appendix_beyond_the_limit_lists_the_units_that_need_attention(tmp_path: Path) -> None:
+    pdf = render_pdf(many_units_report(50), _limited("bo-cong-thuong", 20), issuer(), tmp_path / "r.pdf")
+    text = " ".join(_appendix_pages(pdf, "04"))
+    late = [i for i in range(1, 51) if i % 7 == 0]
+    for i in late:  # numbered as in the full list
+        assert f"{i} huyện Số {i:04d}{'(*)' if i % 3 == 0 else ''} 3 2 2 0 8/2012 thiếu 1 tháng" in text
+    assert "huyện Số 0001" not in text and "huyện Số 0050" not in text
+    assert f"Cộng Tỷ lệ so với số tháng phải báo cáo 150 {150 - len(late)}" in text  # over all 50 units
+    assert f"bảng chỉ liệt kê {len(late)}/50 đơn vị chưa báo cáo đủ số tháng hoặc trễ hạn" in text
+    assert f"{50 - len(late)} đơn vị còn lại đã báo cáo đủ số tháng và đúng hạn" in text
+    assert "sheet PhuLuc04 của tệp Excel kèm theo (bao-cao-2012-Q3-bo-cong-thuong.xlsx)" in text
+    # more units to list than the limit: the first ones, and how many more
+    rows, left_out = reporting_rows(many_units_report(100), _limited("bo-cong-thuong", 5))
+    assert [no for no, _ in rows] == [7, 14, 21, 28, 35]
+    assert "bảng chỉ liệt kê 5 đơn vị đầu tiên trong số 14/100 đơn vị" in left_out
+    assert reporting_rows(many_units_report(100), recipient("bo-cong-thuong"))[1] == ""  # within the limit
+
+
+def test_sentences_name_at_most_ten_units_and_the_parts_add_up() -> None:
+    n = 40
+    report = many_units_report(n, notes=35)
+    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    values = [(i, unit_result(i, 0)) for i in range(1, n + 1)]  # P1.1
+    largest = sorted((v for v in values if v[1]), key=lambda v: v[1], reverse=True)
+    shown = ", ".join(f"huyện Số {i:04d} {number(v)}" for i, v in largest[:10])
+    rest = sum(v for _, v in largest[10:])
+    assert f"({shown} và {len(largest) - 10} đơn vị khác cộng {number(rest)})" in html
+    assert sum(v for _, v in largest[:10]) + rest == report.indicators[0].in_period
+    # the units short of months: ten named, then how many others
+    partial = reporting_sentences(many_units_report(100))[2]
+    assert partial.startswith("Các đơn vị báo cáo chưa đủ số tháng: huyện Số 0007 (thiếu 8/2012); ")
+    assert partial.endswith("huyện Số 0070 (thiếu 8/2012) và 4 đơn vị khác.")
+    # notes: thirty printed, the rest in the Excel workbook
+    assert html.count('<p class="body note">') == 30
+    assert "Ngoài ra còn 5 ý kiến khác; toàn bộ 35 ý kiến của các đơn vị tại sheet YKien của tệp Excel" in html
+    # a province (at most 12 units) keeps every name and every note
+    few = render_html(many_units_report(12, notes=12), recipient("ubnd-tinh"), issuer())
+    assert few.count('<p class="body note">') == 12 and "đơn vị khác" not in few
+
+
+def test_shown_notes() -> None:
+    items = [f"ý kiến {i}" for i in range(50)]
+    assert shown_notes(items, units=12) == (items, 0)  # a province: every note
+    assert shown_notes(items, units=13) == (items[:NOTES_MAX], 50 - NOTES_MAX)
+    assert shown_notes(items[:NOTES_MAX], units=400) == (items[:NOTES_MAX], 0)
+
+
+def test_named() -> None:
+    assert named([]) == "" and named(["a", "b"]) == "a, b"
+    assert named([str(i) for i in range(12)], "; ") == "; ".join(str(i) for i in range(12))
+    assert named([str(i) for i in range(13)]) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9 và 3 đơn vị khác"
+    assert named([str(i) for i in range(40)], noun="tệp").endswith("9 và 30 tệp khác")

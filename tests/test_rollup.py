@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pipeline.aggregating import aggregate
 from pipeline.completeness import ReportingRules, completeness, deadline
 from pipeline.periods import Period, month, parse_period, quarter, year
-from pipeline.rollup import current_versions, figures, month_index, select_counted
+from pipeline.rollup import current_versions, figures, figures_by_unit, month_index, select_counted
 from pipeline.units import UnitRegistry, load_units
 
 UNITS = ["bu-dang", "loc-ninh", "dong-xoai"]
@@ -62,6 +62,21 @@ def test_province_total_is_the_sum_of_units(programme, rs) -> None:
     p12 = next(i for i in report.indicators if i.code == "P1.2")
     assert p12.in_period == sum((u.results["P1.2"] for u in report.by_unit), Decimal(0))
     assert report.budget_totals.in_period_total == sum((u.spending_total for u in report.by_unit), Decimal(0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(reports)
+def test_figures_by_unit_are_each_units_figures(programme, rs) -> None:
+    """One pass over all units gives what `figures` gives for each unit alone (flows and a level, C1)."""
+    subs, vals = _frames(rs)
+    levels = vals[vals["kind"] == "indicator"].assign(code="C1", milli=lambda v: v["milli"] * 3 + v["submission_id"])
+    vals = pd.concat([vals, levels], ignore_index=True)
+    for window in (year(2012), parse_period("2012-2013"), quarter(2013, 2)):
+        counted = select_counted(current_versions(subs), window)
+        by_unit = figures_by_unit(vals, counted, programme)
+        assert set(by_unit) == set(counted["unit_code"])
+        for unit in UNITS:
+            assert by_unit.get(unit, {}) == figures(vals, counted[counted["unit_code"] == unit], programme)
 
 
 @settings(max_examples=40, deadline=None)
