@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from pipeline import aggregating, artifacts, excel_report, export, intake, ledger, receipts, rendering
 from pipeline.completeness import load_rules
@@ -35,6 +38,7 @@ from pipeline.schedules import period_for, schedules
 from pipeline.units import UnitRegistry, load_units
 from pipeline.validating import ValidationReport
 
+AHEAD, DASK_AHEAD = 2, 16  # batches parsed ahead of the one being stored
 BATCH = 1000  # files per read-and-validate task; tasks share one set of worker processes, and each batch is
 #               stored and receipted as soon as it is parsed, while later batches are still being parsed
 DASK_BATCH = 200  # on a Dask cluster, smaller tasks spread over its workers
@@ -148,11 +152,11 @@ def _ingest(ws: Workspace) -> IngestSummary:
     for round_ in range(6):
         pending = scan_inputs(ws, rules.settle_seconds)
         for reports in _parsed(ws, pending.new):
-            store_reports(ws, reports)
-            write_receipts(ws, reports, [])
+            store_reports(ws, quote(reports))
+            write_receipts(ws, quote(reports), [])
             tally.add(reports)
-        write_receipts(ws, [], pending.known)
-        remember_seen(ws, pending.new + pending.known)
+        write_receipts(ws, [], quote(pending.known))
+        remember_seen(ws, quote(pending.new + pending.known))
         known += len(pending.known)
         unchanged = pending.unchanged
         if not pending.settling:
@@ -172,15 +176,21 @@ def _ingest(ws: Workspace) -> IngestSummary:
 
 
 def _parsed(ws: Workspace, files: list[FileInfo]) -> Iterator[list[ValidationReport]]:
-    """The files' reports, a batch at a time in order, parsed by concurrent tasks."""
+    """The files' reports, a batch at a time in order. A few batches are parsed ahead (tasks running
+    concurrently) while the flow stores the current one; never more, so memory stays flat however many files
+    there are. Large arguments are quoted: Prefect would otherwise walk every record to find dependencies."""
     on_dask = _on_dask()
-    size = DASK_BATCH if on_dask else BATCH
-    programmes, units = load_programmes(ws.config), load_units(ws.config)  # once per run, not per batch
-    futures = read_and_validate.map([files[i:i + size] for i in range(0, len(files), size)],
-                                    unmapped(programmes), unmapped(units), not on_dask) if files else []
-    for i, future in enumerate(futures):
-        yield future.result()
-        futures[i] = None  # the batch is stored: let its reports go
+    size, ahead = (DASK_BATCH, DASK_AHEAD) if on_dask else (BATCH, AHEAD)
+    wrap = (lambda x: x) if on_dask else quote  # quoted arguments do not reach Dask workers unwrapped
+    programmes, units = wrap(load_programmes(ws.config)), wrap(load_units(ws.config))  # once per run
+    batches = (files[i:i + size] for i in range(0, len(files), size))
+    running = deque(read_and_validate.submit(wrap(b), programmes, units, not on_dask)
+                    for b in islice(batches, ahead))
+    while running:
+        reports = running.popleft().result()
+        if (batch := next(batches, None)) is not None:
+            running.append(read_and_validate.submit(wrap(batch), programmes, units, not on_dask))
+        yield reports
 
 
 def _notify(ws: Workspace, event: str, subject: str, body: str) -> None:

@@ -13,10 +13,12 @@ import os
 import pickle
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -94,11 +96,13 @@ def process_stream(files: list[FileInfo], programmes: list[Programme], units: Un
         return
     pool = _pool(programmes, units, workers)
     by_code = {p.code: p for p in programmes}
-    futures = [pool.submit(_process_chunk, files[i:i + CHUNK]) for i in range(0, len(files), CHUNK)]
+    chunks = (files[i:i + CHUNK] for i in range(0, len(files), CHUNK))
+    running = deque(pool.submit(_process_chunk, c) for c in islice(chunks, 2 * workers + 2))  # bounded: memory
     try:
-        for i, future in enumerate(futures):
-            chunk = future.result()
-            futures[i] = None  # type: ignore[call-overload]  # let the chunk's reports go once handed on
+        while running:
+            chunk = running.popleft().result()
+            if (nxt := next(chunks, None)) is not None:
+                running.append(pool.submit(_process_chunk, nxt))
             for report, code in chunk:  # the programme travels by its code, not pickled with every report
                 report.programme = by_code.get(code) if code else None
             yield [report for report, _ in chunk]
@@ -106,9 +110,8 @@ def process_stream(files: list[FileInfo], programmes: list[Programme], units: Un
         _discard_pool()  # a worker died (killed, out of memory): the next call starts fresh ones
         raise
     finally:
-        for future in futures:
-            if future is not None:
-                future.cancel()
+        for future in running:
+            future.cancel()
 
 
 def process_parallel(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
