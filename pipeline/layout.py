@@ -184,9 +184,13 @@ def read_report(info: FileInfo, programmes: list[Programme]) -> RawReport:
     """Read a file (pipeline.reading) and find its report; an unreadable file yields a RawReport saying why."""
     try:
         book = load_workbook(info.path)
+        return find_report(book, info, programmes)
     except Unreadable as exc:
         return RawReport(file=info, programme=programmes[-1], unreadable=exc.detail, refusal_code=exc.code)
-    return find_report(book, info, programmes)
+    except Exception as exc:  # noqa: BLE001 - a file no rule foresaw is refused; it never stops the others
+        return RawReport(file=info, programme=programmes[-1], refusal_code="FILE_UNREADABLE",
+                         unreadable=f"Không đọc được nội dung tệp ({type(exc).__name__}). "
+                                    "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.")
 
 
 def find_report(book: Workbook, info: FileInfo, programmes: list[Programme]) -> RawReport:

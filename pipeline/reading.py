@@ -73,12 +73,17 @@ class Grid:
         self.width = max((len(r) for r in rows), default=0)
         self._texts: list[tuple[int, int, str]] | None = None
         self._merged_parent: dict[tuple[int, int], tuple[int, int]] = {}
-        for r0, c0, r1, c1 in merged:  # 1-based, inclusive
-            if (r1 - r0 + 1) * (c1 - c0 + 1) <= 10_000:
-                for r in range(r0, r1 + 1):
-                    for c in range(c0, c1 + 1):
-                        if (r, c) != (r0, c0):
-                            self._merged_parent[r, c] = (r0, c0)
+        budget = max(self.height * self.width, 1)  # each cell has one parent: more is a hostile file
+        for r0, c0, r1, c1 in sorted(set(merged)):  # 1-based, inclusive; clipped to the sheet
+            r1, c1 = min(r1, self.height), min(c1, self.width)
+            area = (r1 - r0 + 1) * (c1 - c0 + 1)
+            if area <= 1 or area > 10_000 or area > budget:
+                continue
+            budget -= area
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if (r, c) != (r0, c0):
+                        self._merged_parent[r, c] = (r0, c0)
 
     def value(self, row: int, col: int) -> object:
         """The cell's value (None outside the sheet)."""
@@ -241,6 +246,8 @@ def _fonts_or_none(book: Workbook) -> dict[tuple[str, int, int], str] | None:
 # --- legacy fonts (TCVN3, VNI) ----------------------------------------------------------------------------
 
 _LEGACY_FONT = re.compile(rb"\.vn|vni[- ]", re.IGNORECASE)
+_LEGACY_FONT_UTF16 = re.compile(rb"\.\x00[vV]\x00[nN]\x00|[vV]\x00[nN]\x00[iI]\x00[- ]\x00")  # .xls FONT names
+MAX_STYLES_BYTES = 4 * 1024 * 1024  # Excel's stylesheets are tens of KB
 
 
 def _convert_legacy_text(book: Workbook) -> None:
@@ -268,28 +275,38 @@ def _convert_legacy_text(book: Workbook) -> None:
 
 def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
     """Legacy font names of text cells, by (sheet, row, col); {} if none is used; None if unknown (.ods)."""
+    sizes = {g.name: (g.height, g.width) for g in book.grids}  # never read past what calamine read
     if book.kind == "xlsx":
-        if not _LEGACY_FONT.search(book.part("xl/styles.xml") or b""):
+        styles = book.part("xl/styles.xml") or b""
+        if not _LEGACY_FONT.search(styles):
             return {}
+        if len(styles) > MAX_STYLES_BYTES:
+            return None  # no real stylesheet is this large: judge by the text alone
         import openpyxl  # a full style read only for the rare file that uses a legacy font
 
         with io.BytesIO(book.data) as fh:
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
             try:
                 return {(nfc(ws.title), cell.row, cell.column): cell.font.name
-                        for ws in wb.worksheets for row in ws.iter_rows(max_row=guards.MAX_ROWS) for cell in row
+                        for ws in wb.worksheets
+                        for row in ws.iter_rows(max_row=sizes.get(nfc(ws.title), (0, 0))[0] or 1,
+                                                max_col=sizes.get(nfc(ws.title), (0, 0))[1] or 1)
+                        for cell in row
                         if isinstance(cell.value, str) and cell.font is not None
                         and encodings.encoding_for_font(cell.font.name)}
             finally:
                 wb.close()
     if book.kind == "xls":
+        if not _LEGACY_FONT.search(book.data) and not _LEGACY_FONT_UTF16.search(book.data):
+            return {}  # no FONT record names a legacy font: xlrd's formatting read is not needed
         import xlrd
 
-        wb = xlrd.open_workbook(file_contents=book.data, formatting_info=True, on_demand=True)
+        wb = xlrd.open_workbook(file_contents=book.data, formatting_info=True, on_demand=True, ragged_rows=True)
         fonts = {}
         for sheet in wb.sheets():
-            for r in range(min(sheet.nrows, guards.MAX_ROWS)):
-                for c in range(sheet.ncols):
+            height, width = sizes.get(nfc(sheet.name), (0, 0))
+            for r in range(min(sheet.nrows, height)):
+                for c in range(min(sheet.row_len(r), width)):
                     cell = sheet.cell(r, c)
                     if cell.ctype == xlrd.XL_CELL_TEXT:
                         name = wb.font_list[wb.xf_list[cell.xf_index].font_index].name
@@ -345,7 +362,8 @@ def _flag_of(data: bytes, ref: bytes) -> str | None:
         while pos >= 0 and tries < _MAX_TRIES:
             tries += 1
             start = _cell_start(data, pos, max(0, pos - _LOOK_BACK))
-            head_end = data.find(b">", start) if start >= 0 else -1
+            inside = start >= 0 and data.find(b">", start, pos) < 0  # no tag ends between "<c" and the reference
+            head_end = data.find(b">", pos, pos + _LOOK_BACK) if inside else -1
             if head_end > pos:  # the quoted reference lies in this cell's start tag
                 attrs = dict(_ATTR.findall(data[start:head_end]))
                 if attrs.get(b"r") == ref:
@@ -386,8 +404,11 @@ def _sheet_part(book: Workbook, sheet: str) -> str | None:
     workbook, relations = book.part("xl/workbook.xml"), book.part("xl/_rels/workbook.xml.rels")
     if workbook is None or relations is None:
         return None
-    wb = ElementTree.fromstring(workbook)
-    rels = ElementTree.fromstring(relations)
+    try:  # quick-xml (calamine) accepts what ElementTree may not (unbound prefixes, repeated attributes)
+        wb = ElementTree.fromstring(workbook)
+        rels = ElementTree.fromstring(relations)
+    except ElementTree.ParseError:
+        return None
     targets = {r.get("Id"): r.get("Target") for r in rels}
     for s in wb.iterfind("m:sheets/m:sheet", _NS):
         if nfc(s.get("name", "")) == sheet:

@@ -189,3 +189,35 @@ def test_formula_and_error_cells_found_by_their_reference_not_by_text() -> None:
     assert reading._flag_of(data, b"Z99") is None
     hostile = b"<f>" * 200_000 + b'"E17"' * 200_000  # no cell at all: bounded work, nothing flagged
     assert reading._flag_of(hostile, b"E17") is None
+
+
+def test_unbounded_tag_after_a_reference_is_not_searched_to_the_end() -> None:
+    from pipeline import reading
+
+    data = b'<!-- <c "E16" r="E16" ' + b"x" * 3_000_000 + b'--><sheetData><c r="E16"><f>A1</f></c></sheetData>'
+    assert reading._flag_of(data, b"E16") == "no value"  # the real cell, found in bounded steps
+
+
+def test_merged_ranges_are_clipped_deduplicated_and_bounded() -> None:
+    from pipeline.reading import Grid
+
+    rows = [["Tiêu đề", "", ""], ["a", 1, 2]]
+    grid = Grid("BaoCao", rows, [(1, 1, 1, 3)] * 10_000 + [(1, 1, 90_000, 16_000), (2, 2, 9, 9)])
+    assert grid.merged_text(1, 3) == "tieu de"  # the real merge, once
+    assert grid._merged_parent == {(1, 2): (1, 1), (1, 3): (1, 1), (2, 3): (2, 2)}  # clipped; the rest over budget
+
+
+def test_an_unforeseen_error_refuses_that_file_only(tmp_path, programmes, monkeypatch) -> None:
+    from pipeline import layout
+    from pipeline.reading import file_info
+    from pipeline.workbook import write_template
+
+    path = write_template(programmes[0], layout._units().by_code["bu-dang"], month(2012, 3),
+                          tmp_path / "a.xlsx", None)
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("a reader bug")
+
+    monkeypatch.setattr(layout, "_read_notes", broken)
+    raw = layout.read_report(file_info(path, tmp_path), programmes)
+    assert raw.refusal_code == "FILE_UNREADABLE" and "ZeroDivisionError" in raw.unreadable
