@@ -80,7 +80,7 @@ def read_and_validate(files: list[FileInfo], programmes: list[Programme], units:
                       processes: bool = True) -> list[ValidationReport]:
     """Workers only parse and return records; the flow alone writes the ledger."""
     if processes:
-        return intake.process_parallel(files, programmes, units)
+        return intake.process_parallel(files, programmes, units, min_files=1)  # a crash costs one file only
     return intake.process(files, programmes, units)  # on a Dask worker: Dask provides the parallelism
 
 

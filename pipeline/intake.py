@@ -11,11 +11,12 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import resource
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline import archive, ledger, receipts
 from pipeline.formatting import local_day, short_date
-from pipeline.layout import read_report
+from pipeline.layout import RawReport, read_report
 from pipeline.programme import Programme
 from pipeline.reading import FileInfo, list_inputs
 from pipeline.units import UnitRegistry
@@ -94,24 +95,73 @@ def process_stream(files: list[FileInfo], programmes: list[Programme], units: Un
         if files:
             yield process(files, programmes, units)
         return
-    pool = _pool(programmes, units, workers)
     by_code = {p.code: p for p in programmes}
     chunks = (files[i:i + CHUNK] for i in range(0, len(files), CHUNK))
-    running = deque(pool.submit(_process_chunk, c) for c in islice(chunks, 2 * workers + 2))  # bounded: memory
+    window = 2 * workers + 2  # chunks in flight: enough to keep the workers busy, few enough for memory
+    pool = _pool(programmes, units, workers)
+    running = deque((_submit(pool, c), c) for c in islice(chunks, window))
     try:
         while running:
-            chunk = running.popleft().result()
-            if (nxt := next(chunks, None)) is not None:
-                running.append(pool.submit(_process_chunk, nxt))
-            for report, code in chunk:  # the programme travels by its code, not pickled with every report
-                report.programme = by_code.get(code) if code else None
-            yield [report for report, _ in chunk]
-    except BrokenProcessPool:
-        _discard_pool()  # a worker died (killed, out of memory): the next call starts fresh ones
-        raise
+            future, chunk_files = running.popleft()
+            try:
+                chunk = future.result()
+            except BrokenProcessPool:  # a file crashed its worker: find it, refuse it, read the others
+                lost = [chunk_files, *(c for _, c in running)]
+                running.clear()
+                _discard_pool(pool)
+                for suspects in lost:
+                    yield _one_by_one(suspects, programmes, units, workers)
+                pool = _pool(programmes, units, workers)
+                running.extend((_submit(pool, c), c) for c in islice(chunks, window))
+                continue
+            running.extend((_submit(pool, c), c) for c in islice(chunks, window - len(running)))
+            yield _with_programmes(chunk, by_code)
     finally:
-        for future in running:
+        for future, _ in running:
             future.cancel()
+
+
+def _submit(pool: ProcessPoolExecutor, files: list[FileInfo]) -> Future:
+    """The chunk's future; a failed one if the workers are already gone (it is then read again)."""
+    try:
+        return pool.submit(_process_chunk, files)
+    except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down by another thread
+        failed: Future = Future()
+        failed.set_exception(exc if isinstance(exc, BrokenProcessPool) else BrokenProcessPool(str(exc)))
+        return failed
+
+
+def _with_programmes(chunk: list[tuple[ValidationReport, str | None]],
+                     by_code: dict[str, Programme]) -> list[ValidationReport]:
+    for report, code in chunk:  # the programme travels by its code, not pickled with every report
+        report.programme = by_code.get(code) if code else None
+    return [report for report, _ in chunk]
+
+
+CRASHED = ("Tệp làm chương trình đọc bảng tính dừng đột ngột (cấu trúc bất thường hoặc quá lớn) nên không đọc "
+           "được; các tệp khác vẫn được đọc bình thường. Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx "
+           "rồi gửi lại.")
+
+
+def _one_by_one(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
+                workers: int) -> list[ValidationReport]:
+    """Files whose worker died, each read alone in a worker: a file that kills a worker twice (once could be
+    another file's doing, read at the same time by another task) is refused (READER_CRASHED); the others
+    are read as usual. Costs a restart of the workers per crash."""
+    by_code = {p.code: p for p in programmes}
+    out = []
+    for f in files:
+        for _attempt in range(2):
+            pool = _pool(programmes, units, workers)
+            try:
+                out += _with_programmes(_submit(pool, [f]).result(), by_code)
+                break
+            except BrokenProcessPool:
+                _discard_pool(pool)
+        else:
+            raw = RawReport(file=f, programme=programmes[-1], unreadable=CRASHED, refusal_code="READER_CRASHED")
+            out.append(validate(raw, units))
+    return out
 
 
 def process_parallel(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
@@ -137,9 +187,11 @@ def _pool(programmes: list[Programme], units: UnitRegistry, workers: int) -> Pro
         return _POOL["pool"]  # type: ignore[return-value]
 
 
-def _discard_pool() -> None:
+def _discard_pool(broken: ProcessPoolExecutor | None = None) -> None:
+    """Stop the worker processes (only if they are still `broken`'s: another thread may have replaced them)."""
     with _POOL_LOCK:
-        _discard_pool_locked()
+        if broken is None or _POOL.get("pool") is broken:
+            _discard_pool_locked()
 
 
 def _discard_pool_locked() -> None:
@@ -155,8 +207,17 @@ atexit.register(_discard_pool)
 _WORKER: dict[str, object] = {}
 
 
+WORKER_MEMORY = 4 * 1024**3  # address space of a worker process: a runaway read fails there, not the machine
+
+
 def _init_worker(programmes: list[Programme], units: UnitRegistry) -> None:
     _WORKER["programmes"], _WORKER["units"] = programmes, units
+    try:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):  # a platform without address-space limits: the guards' bounds remain
+        pass
 
 
 def _process_chunk(files: list[FileInfo]) -> list[tuple[ValidationReport, str | None]]:
