@@ -40,8 +40,11 @@ Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
 Refusal codes and how each is detected:
 - FILE_EMPTY: 0 bytes.  FILE_TOO_LARGE: over MAX_FILE_BYTES.
 - NOT_A_WORKBOOK: not a regular file, or the magic bytes are neither zip ("PK\\x03\\x04") nor OLE2; or a
-  zip/OLE2 holding no workbook (a Word document, a plain zip). The detail names what it looks like (CSV,
-  HTML page, PDF, image, …).
+  zip/OLE2 holding no workbook (a Word document, a plain zip), or an .xlsb (an `xl/workbook.bin`, even next
+  to an `xl/workbook.xml`: calamine reads it when the xlsx parts fail). The detail names what it looks like
+  (CSV, HTML page, PDF, image, …). A zip's format is decided as calamine decides it: xlsx by
+  `xl/workbook.xml` in any ASCII case and with "\\" for "/" (as calamine's xlsx reader finds parts), ods by
+  the exact names `mimetype` and `content.xml`.
 - EXTENSION_MISMATCH: only with `allow_renamed=False`. By default a real workbook under the wrong suffix
   (an .xls or .ods named .xlsx) is accepted, and checked as what it really is: read such files with
   `CalamineWorkbook.from_filelike` (sniffs the content); `from_path` goes by the suffix and fails on them.
@@ -52,7 +55,13 @@ Refusal codes and how each is detected:
   after the end record's comment or a comment running past the end, a central directory not exactly where
   the end record puts it (data prepended to the zip, or between the directory and the end records), a
   multi-disk or inconsistent end record (member counts disagreeing with each other or with the directory),
-  a zip64 end record not where its locator says. Also a member's local header is bad, its
+  a zip64 end record not where its locator says; or member names that readers resolve differently: two
+  names equal once ASCII case is folded and "\\" read as "/" (zipfile reads the last of two same-named
+  members, calamine the first spelling it finds), a name holding a NUL (zipfile cuts it there), an Info-ZIP
+  Unicode Path field (0x7075) giving another name (calamine's zip reader renames the member after it); or
+  the marks of two formats in one zip (`xl/workbook.xml` or `xl/_rels/workbook.xml.rels`, and `mimetype` or
+  `content.xml`): calamine tries xlsx, then xlsb, then ods, falling back on the next when one fails on a
+  damaged part, so the guard could not know which it reads. Also a member's local header is bad, its
   data is cut short, inflates to a size other than declared, fails its CRC, uses a compression other than
   stored/deflate, or an XML part is malformed where the guard must parse it (ods content.xml). A member
   whose content is refused is still inflated to its end (no more scanning) so that damage is reported first.
@@ -88,7 +97,7 @@ import stat
 import struct
 import unicodedata
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -126,8 +135,9 @@ class Checked:
 
     data: bytes  # the whole file, exactly as on disk (read once, <= MAX_FILE_BYTES)
     kind: str  # "xlsx" (also .xlsm), "xls" or "ods": by content, as _check found it
-    parts: dict[str, bytes]  # xlsx only ({} otherwise): the inflated bytes of WORKBOOK_PARTS and of every
-    # member _XlsxSheet measured, keyed by member name (of a repeated name, the last member, as zipfile reads)
+    parts: dict[str, bytes]  # xlsx only ({} otherwise): the inflated bytes of WORKBOOK_PARTS (found in any
+    # ASCII case, as calamine finds them) and of every member _XlsxSheet measured, keyed by member name (names
+    # are unique: a zip with two members of one name, in any case, is refused)
 
 
 def _refuse(code: str, detail: str) -> Refusal:
@@ -294,6 +304,12 @@ def _zip_damaged(what: str) -> _Refused:
                             + RESAVE))
 
 
+def _zip_ambiguous(what: str) -> _Refused:
+    """A zip that different readers could read differently (member names, formats): ZIP_DAMAGED."""
+    return _Refused(_refuse("ZIP_DAMAGED", f"Tệp nén có cấu trúc không rõ ràng ({what}): mỗi phần mềm có thể đọc "
+                            "ra một nội dung khác nhau, nên tệp không được mở để bảo đảm an toàn. " + RESAVE))
+
+
 def _zip_bomb(what: str) -> _Refused:
     return _Refused(_refuse("ZIP_BOMB", f"Tệp có cấu trúc bất thường ({what}) nên không được mở để bảo đảm an "
                             "toàn. " + RESAVE))
@@ -374,13 +390,16 @@ def _central_directory(data: bytes) -> list[_Member]:
             name = raw.decode("utf-8" if flags & 0x800 else "ascii" if raw.isascii() else "cp437")
         except UnicodeDecodeError:
             raise _zip_damaged(_NO_DIRECTORY) from None
-        if "\x00" in name:
-            name = name[:name.index("\x00")]
+        if "\x00" in name:  # zipfile cuts the name there, calamine's zip reader does not
+            raise _zip_ambiguous(f"tên thành phần {name[:name.index(chr(0))]!r} chứa ký tự rỗng")
         extra = data[name_at + n:name_at + n + m]
         while len(extra) >= 4:  # as zipfile.ZipInfo._decodeExtra
             tag, length = _HALVES.unpack_from(extra)
             if length + 4 > len(extra):
                 raise _zip_damaged(_NO_DIRECTORY)
+            if tag == 0x7075 and extra[9:length + 4] != name.encode("utf-8"):
+                # Info-ZIP Unicode Path: calamine's zip reader renames the member after it, zipfile does not
+                raise _zip_ambiguous(f"tên thành phần {name!r} được ghi theo hai cách")
             if tag == 1:
                 field = extra[4:length + 4]
                 try:
@@ -401,9 +420,24 @@ def _central_directory(data: bytes) -> list[_Member]:
     return members
 
 
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ\\", "abcdefghijklmnopqrstuvwxyz/")
+
+
+def _norm(name: str) -> str:
+    """A member name as calamine's xlsx reader compares it: ASCII letters folded, backslashes as slashes."""
+    return name.translate(_ASCII_FOLD)
+
+
 def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
     members = _central_directory(data)
-    kind = _zip_kind({m.name for m in members})
+    by_norm = {_norm(m.name): m.name for m in members}
+    if len(by_norm) != len(members):  # zipfile and calamine read the last copy, or the first spelling found
+        seen: set[str] = set()
+        for m in members:
+            if (key := _norm(m.name)) in seen:
+                raise _zip_ambiguous(f"hai thành phần cùng tên {m.name!r}")
+            seen.add(key)
+    kind = _zip_kind(by_norm.keys(), {m.name for m in members})
     _check_sizes(sum(m.file_size for m in members), len(data), members)
     for m in members:
         if m.flag_bits & 0x1:
@@ -411,24 +445,31 @@ def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
                                    "báo cáo bằng Excel rồi gửi lại."))
         if m.compress_type not in (ZIP_STORED, ZIP_DEFLATED):
             raise _zip_damaged(f"kiểu nén lạ số {m.compress_type}")
-    scan = _ZipScan(kind, data)
+    scan = _ZipScan(kind, data, by_norm)
     for m in members:
         scan.member(m)
     return kind, scan.parts
 
 
-def _zip_kind(names: set[str]) -> str:
-    if "xl/workbook.xml" in names:
+def _zip_kind(norm: Collection[str], names: set[str]) -> str:
+    """The format calamine reads the zip as, from the member names (`norm`: as calamine's xlsx reader compares
+    them; `names`: exact, as its ods reader looks them up). calamine tries xlsx, then xlsb, then ods, and falls
+    back on the next when one fails on a damaged part: a zip with the marks of two formats is refused."""
+    if "xl/workbook.bin" in norm:
+        what = "bảng tính Excel nhị phân (.xlsb), chưa được hỗ trợ"
+        raise _Refused(_refuse("NOT_A_WORKBOOK", f"Tệp không phải là bảng tính Excel: nội dung là {what}. " + RESAVE))
+    if ("xl/workbook.xml" in norm or "xl/_rels/workbook.xml.rels" in norm) and (
+            "mimetype" in norm or "content.xml" in norm):
+        raise _zip_ambiguous("vừa có phần của bảng tính Excel vừa có phần của bảng tính OpenDocument")
+    if "xl/workbook.xml" in norm:
         return "xlsx"
     if "content.xml" in names and "mimetype" in names:
         return "ods"
-    if "word/document.xml" in names:
+    if "word/document.xml" in norm:
         what = "tài liệu Word (.docx)"
-    elif any(n.startswith("ppt/") for n in names):
+    elif any(n.startswith("ppt/") for n in norm):
         what = "bài trình chiếu PowerPoint (.pptx)"
-    elif "xl/workbook.bin" in names:
-        what = "bảng tính Excel nhị phân (.xlsb), chưa được hỗ trợ"
-    elif "content.xml" in names:
+    elif "content.xml" in norm:
         what = "tài liệu OpenDocument không phải bảng tính"
     else:
         what = "tệp nén ZIP không chứa bảng tính"
@@ -516,10 +557,12 @@ class _Plan(NamedTuple):
 class _ZipScan:
     """Inflates every member in bounded chunks, counting real sizes and scanning XML parts."""
 
-    def __init__(self, kind: str, data: bytes):
+    def __init__(self, kind: str, data: bytes, by_norm: dict[str, str]):
         self.kind = kind
         self.data = data
         self.view = memoryview(data)
+        self.by_norm = by_norm  # member names as calamine's xlsx reader compares them -> as stored
+        self.kept = {by_norm[n] for n in WORKBOOK_PARTS if n in by_norm}  # kept in parts, whatever their case
         self.unpacked = 0
         self.cells = 0  # rows x columns, summed over sheets
         self.parts: dict[str, bytes] = {}
@@ -541,7 +584,7 @@ class _ZipScan:
         if zlib.crc32(whole) != m.crc:
             raise _zip_damaged(f"thành phần {name!r} sai kích thước hoặc mã kiểm tra CRC")
         self.unpacked += len(whole)
-        if self._scan_whole(name, whole) or name in WORKBOOK_PARTS:
+        if self._scan_whole(name, whole) or name in self.kept:
             self.parts[name] = whole
 
     def _whole(self, m: _Member, start: int, end: int) -> bytes | None:
@@ -631,7 +674,7 @@ class _ZipScan:
                 if sink is not None:
                     sink.feed(b"", final=True)
         self.unpacked += total
-        if keep is not None and (name in WORKBOOK_PARTS or [s for s in sheets if s.measured]):
+        if keep is not None and (name in self.kept or [s for s in sheets if s.measured]):
             self.parts[name] = keep[0] if len(keep) == 1 else b"".join(keep)
 
     def _plan(self, name: str, first: bytes, at_start: bool) -> _Plan:

@@ -14,6 +14,7 @@ import sys
 import time
 import unicodedata
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -510,3 +511,105 @@ def test_unusual_but_valid_sheets_pass(tmp_path: Path) -> None:
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("BaoCao").to_python()
         assert len(rows) == len(CalamineWorkbook.from_path(str(mh.template(tmp_path))).get_sheet_by_name(
             "BaoCao").to_python())
+
+
+# ------------------------------------------------------------------------ formats and names as calamine reads them
+# calamine tries xlsx, then xlsb, then ods, and falls back on the next when one fails; its xlsx reader finds parts
+# ignoring ASCII case and reading "\" as "/", and its zip reader renames a member after an Info-ZIP Unicode Path
+# field. Each file below was read by calamine as another format, or with other parts, than the guard checked.
+
+_SPARSE_SHEET = _sheet(_SPARSE)
+_ODS_MARKS = {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+              "content.xml": b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:'
+                             b'1.0"/>'}
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_ods_behind_a_broken_xlsx_workbook_is_refused(tmp_path: Path) -> None:
+    # calamine fails on the empty xl/workbook.xml, falls back on ods and expands the million repeated rows
+    with zipfile.ZipFile(mh.ods_repeat_rows(tmp_path)) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    for workbook in (b"", b"not xml"):
+        path = _zip(tmp_path / "ods_behind.xlsx", {**members, "xl/workbook.xml": workbook})
+        assert inspect_file(path).code == "ZIP_DAMAGED"
+
+
+@pytest.mark.parametrize("spelling", ["XL/WORKBOOK.XML", "xl/Workbook.xml", "xl\\workbook.xml"])
+def test_xlsx_workbook_under_another_spelling_is_found(tmp_path: Path, spelling: str) -> None:
+    members = mh._members(tmp_path)
+    members[mh.SHEET] = _SPARSE_SHEET
+    members[spelling] = members.pop("xl/workbook.xml")
+    # behind ods marks: calamine reads the xlsx (and aborts), the guard used to measure it as an ods
+    assert inspect_file(_zip(tmp_path / "both.xlsx", {**_ODS_MARKS, **members})).code == "ZIP_DAMAGED"
+    # alone: an xlsx, measured as one (the guard used to call it "not a workbook")
+    assert inspect_file(_zip(tmp_path / "alone.xlsx", members)).code == "TOO_MANY_ROWS"
+
+
+def _with_central_extra(data: bytes, member: str, extra: bytes) -> bytes:
+    """The zip with `extra` appended to one member's central-directory extra field."""
+    out = bytearray(data)
+    end = out.rfind(b"PK\x05\x06")
+    cd_size, cd_off = struct.unpack_from("<II", out, end + 12)
+    pos, entries = cd_off, []
+    while pos < end:
+        n, m, k = struct.unpack_from("<3H", out, pos + 28)
+        entry = bytearray(out[pos:pos + 46 + n + m + k])
+        if entry[46:46 + n] == member.encode():
+            entry[46 + n + m:46 + n + m] = extra
+            struct.pack_into("<H", entry, 30, m + len(extra))
+        entries.append(bytes(entry))
+        pos += 46 + n + m + k
+    directory = b"".join(entries)
+    record = bytearray(out[end:end + 22])
+    struct.pack_into("<I", record, 12, len(directory))
+    return bytes(out[:cd_off]) + directory + bytes(record)
+
+
+def _unicode_path(stored: str, name: str) -> bytes:
+    return struct.pack("<HHBI", 0x7075, 5 + len(name.encode()), 1, zlib.crc32(stored.encode())) + name.encode()
+
+
+def test_member_renamed_by_a_unicode_path_field_is_refused(tmp_path: Path) -> None:
+    # calamine's zip reader calls xl/wbk.xml "xl/workbook.xml"; zipfile (and the guard) keep the stored name
+    members = mh._members(tmp_path)
+    members["xl/wbk.xml"] = members.pop("xl/workbook.xml")
+    members[mh.SHEET] = _SPARSE_SHEET
+    data = _zip(tmp_path / "base.xlsx", {**_ODS_MARKS, **members}).read_bytes()
+    (path := tmp_path / "renamed.xlsx").write_bytes(
+        _with_central_extra(data, "xl/wbk.xml", _unicode_path("xl/wbk.xml", "xl/workbook.xml")))
+    assert inspect_file(path).code == "ZIP_DAMAGED"
+    # the same field naming the member as stored changes nothing (Info-ZIP writes it for non-ASCII names)
+    good = mh.template(tmp_path).read_bytes()
+    (same := tmp_path / "same.xlsx").write_bytes(_with_central_extra(good, mh.SHEET, _unicode_path(mh.SHEET, mh.SHEET)))
+    assert inspect_file(same) is None
+
+
+def test_xlsx_with_a_binary_workbook_is_refused(tmp_path: Path) -> None:
+    # a broken xl/workbook.xml sends calamine to the xlsb reader, whose binary records the guard cannot measure
+    path = _workbook(tmp_path, "xlsb.xlsx", {}, {"xl/workbook.bin": b"\x83\x01\x00", "xl/_rels/workbook.bin.rels": b""})
+    assert inspect_file(path).code == "NOT_A_WORKBOOK"
+
+
+@pytest.mark.parametrize("second", [mh.SHEET, mh.SHEET.upper(), mh.SHEET.replace("/", "\\")])
+def test_members_with_the_same_name_are_refused(tmp_path: Path, second: str) -> None:
+    # zipfile and calamine read the last of two same-named members, calamine the first of two spellings
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        path = _workbook(tmp_path, "dup.xlsx", {}, {second: _SPARSE_SHEET})
+    refusal = inspect_file(path)
+    assert refusal.code == "ZIP_DAMAGED" and "cùng tên" in refusal.detail
+
+
+def test_member_name_with_a_nul_is_refused(tmp_path: Path) -> None:
+    # zipfile cuts the name at the NUL ("xl/worksheets/sheet1.xml"), calamine's zip reader does not
+    data = _workbook(tmp_path, "nul.xlsx", {}, {"xl/media/aXb.png": b"\x89PNG"}).read_bytes()
+    (path := tmp_path / "nul2.xlsx").write_bytes(data.replace(b"xl/media/aXb.png", b"xl/media/a\x00b.png"))
+    assert inspect_file(path).code == "ZIP_DAMAGED"
