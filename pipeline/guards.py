@@ -32,7 +32,13 @@ Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
   markup behind a binary signature or a UTF-16 byte order mark. ods: from `content.xml` with
   row/column repeats expanded up to the last non-empty cell (as calamine does), its elements and
   attributes recognised by local name in any namespace (calamine matches the literal `table:` prefix,
-  whatever namespace it is bound to). xls: from each sheet's DIMENSIONS and cell records.
+  whatever namespace it is bound to); a cell is empty only when it has no content and no attribute but
+  those LibreOffice writes on empty cells (repeats, style, spans, validation, protection): calamine reads
+  `office:value`, `string-value`, `date-value`, `time-value`, `boolean-value` even without a value type.
+  xls: from each sheet's DIMENSIONS and cell records.
+  Sheets count as a full read looks them up, by name (`get_sheet_by_name` for each of `sheet_names`): of
+  several sheets of one name each lookup reads the same one, so they count as many times the largest of
+  them (ods: calamine keeps the last table of a name, and lists the name once per table).
 - Time and memory: for any file within these bounds, `inspect_file` followed by a full calamine read of
   every sheet (`to_python()`) takes under MAX_SECONDS = 5 s and MAX_RSS_BYTES = 300 MiB peak RSS on a
   2-core machine (tests/test_guards.py measures it in a subprocess).
@@ -159,6 +165,41 @@ def _num(n: int) -> str:
 
 
 RESAVE = "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại."
+
+
+def _too_many_cells() -> _Refused:
+    return _Refused(_refuse("TOO_MANY_CELLS", f"Bảng tính quá lớn (vùng dữ liệu hơn {_num(MAX_CELLS)} ô). Hãy xoá "
+                            "các trang tính, cột và dòng thừa rồi lưu lại và gửi lại."))
+
+
+_UNSURE = object()  # the group key of sheet names whose reading cannot be told apart for certain
+
+
+class _Reads:
+    """The cells a full read allocates, sheet by sheet as readers look them up: calamine (and whoever reads
+    every name of `sheet_names` with `get_sheet_by_name`) finds a sheet by its name, so of several sheets of
+    one name each lookup reads the same one. A name's sheets therefore count as many times the largest of
+    them; names that cannot be decoded for certain share one group (`_UNSURE`)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[object, tuple[int, int]] = {}  # key -> (sheets, largest area)
+        self.total = 0
+
+    def add(self, key: object, area: int) -> None:
+        count, top = self.groups.get(key, (0, 0))
+        self.total += (count + 1) * max(top, area) - count * top
+        self.groups[key] = (count + 1, max(top, area))
+        if self.total > MAX_CELLS:
+            raise _too_many_cells()
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _name_key(name: str) -> str:
+    """A sheet name for grouping: whitespace runs as one space (XML parsers differ on attribute whitespace,
+    and merging two names only counts more)."""
+    return _SPACES.sub(" ", name)
 KIND_NAMES = {"xlsx": "Excel (.xlsx/.xlsm)", "xls": "Excel 97-2003 (.xls)", "ods": "OpenDocument (.ods)"}
 
 
@@ -750,8 +791,7 @@ class _ZipScan:
                                    "rồi lưu lại và gửi lại."))
         self.cells += rows * cols
         if self.cells > MAX_CELLS:
-            raise _Refused(_refuse("TOO_MANY_CELLS", f"Bảng tính quá lớn (vùng dữ liệu hơn {_num(MAX_CELLS)} ô). "
-                                   "Hãy xoá các trang tính, cột và dòng thừa rồi lưu lại và gửi lại."))
+            raise _too_many_cells()
 
 
 class _Sink:
@@ -911,6 +951,13 @@ class _XlsxSheet:
             self.max_col = max(self.max_col, max(map(_col_number, columns)))
 
 
+# The attributes of a cell that calamine reads as empty (LibreOffice writes these on empty cells); any other
+# (office:value, string-value, date-value, boolean-value, value-type, table:formula …) may make it a value.
+_ODS_EMPTY_CELL = frozenset({
+    "number-columns-repeated", "style-name", "number-columns-spanned", "number-rows-spanned",
+    "number-matrix-columns-spanned", "number-matrix-rows-spanned", "content-validation-name", "protect", "protected"})
+
+
 class _OdsSheets:
     """Parses content.xml with expat (no DTD: the entity scan runs first) and expands row/column repeats
     up to each table's last non-empty cell, as calamine does. Elements and attributes are recognised by
@@ -918,11 +965,13 @@ class _OdsSheets:
 
     def __init__(self, scan: _ZipScan):
         self.scan = scan
+        self.reads = _Reads()
         p = expat.ParserCreate(namespace_separator=" ")
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.StartElementHandler, p.EndElementHandler = self.start, self.end
         self.parser = p
         self.table = ""
+        self.table_key: object = None
         self.row = self.row_rep = self.col = self.last_row = self.last_col = self.row_last_col = 0
         self.cell_depth = 0  # >0 inside a cell
         self.cell_has_value = False
@@ -944,7 +993,10 @@ class _OdsSheets:
             return
         local = name.rpartition(" ")[2]
         if local == "table":
-            self.table = next((v for k, v in attrs.items() if k.rpartition(" ")[2] == "name"), "?")
+            names = [v for k, v in attrs.items() if k.rpartition(" ")[2] == "name"]
+            self.table = names[0] if names else "?"
+            # calamine reads a table by its table:name (a table without one is not read at all)
+            self.table_key = _UNSURE if len(names) > 1 else _name_key(names[0]) if names else object()
             self.row = self.last_row = self.last_col = 0
         elif local == "table-row":
             self.row_rep = self._repeat(attrs, "number-rows-repeated")
@@ -952,7 +1004,9 @@ class _OdsSheets:
         elif local in ("table-cell", "covered-table-cell"):
             self.col += self._repeat(attrs, "number-columns-repeated")
             self.cell_depth = 1
-            self.cell_has_value = any(k.rpartition(" ")[2] in ("value-type", "formula") for k in attrs)
+            # calamine reads a value from office:value, string-value, date-value, boolean-value … even without
+            # a value-type: only the attributes of an empty cell leave it empty
+            self.cell_has_value = any(k.rpartition(" ")[2] not in _ODS_EMPTY_CELL for k in attrs)
 
     def end(self, name: str) -> None:
         if self.cell_depth:
@@ -972,6 +1026,7 @@ class _OdsSheets:
                     self.scan.add_sheet(self.table, self.last_row, self.last_col)
         elif local == "table":
             self.scan.add_sheet(self.table, self.last_row, self.last_col)
+            self.reads.add(self.table_key, self.last_row * self.last_col)
 
     def feed(self, part: bytes, final: bool) -> None:
         try:
@@ -1114,8 +1169,7 @@ def _check_biff(stream: bytes) -> None:
                                    "rồi lưu lại và gửi lại."))
         cells += rows * cols
         if cells > MAX_CELLS:
-            raise _Refused(_refuse("TOO_MANY_CELLS", f"Bảng tính quá lớn (vùng dữ liệu hơn {_num(MAX_CELLS)} ô). "
-                                   "Hãy xoá các trang tính, cột và dòng thừa rồi lưu lại và gửi lại."))
+            raise _too_many_cells()
 
     while pos + 4 <= n:
         rtype, length = struct.unpack_from("<HH", stream, pos)

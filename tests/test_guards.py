@@ -613,3 +613,47 @@ def test_member_name_with_a_nul_is_refused(tmp_path: Path) -> None:
     data = _workbook(tmp_path, "nul.xlsx", {}, {"xl/media/aXb.png": b"\x89PNG"}).read_bytes()
     (path := tmp_path / "nul2.xlsx").write_bytes(data.replace(b"xl/media/aXb.png", b"xl/media/a\x00b.png"))
     assert inspect_file(path).code == "ZIP_DAMAGED"
+
+
+# ---------------------------------------------------------------------------------------------- ods cells
+
+
+def _ods_tables(folder: Path, name: str, tables: list[tuple[str, str]]) -> Path:
+    """An ods (mimetype, manifest, content.xml) with these (name, rows) tables."""
+    body = "".join(f'<table:table table:name="{n}">{rows}</table:table>' for n, rows in tables)
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {mh._ODS_NS} office:version="1.2">'
+               f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>")
+    base = mh._ods(folder, "base_" + name, "")
+    with zipfile.ZipFile(base) as z:
+        members = [(i.filename, z.read(i), i.compress_type) for i in z.infolist()]
+    with zipfile.ZipFile(path := folder / name, "w") as z:
+        for member, data, compress in members:
+            z.writestr(member, content.encode() if member == "content.xml" else data, compress_type=compress)
+    return path
+
+
+@pytest.mark.parametrize("attribute", ['office:value="1"', 'office:string-value="x"', 'office:date-value="2020-01-01"',
+                                       'office:boolean-value="true"', 'office:time-value="PT1H"'])
+def test_ods_value_without_value_type_is_a_value(tmp_path: Path, attribute: str) -> None:
+    # calamine reads these cells as values and expands their repeats (30 000 rows x 200 here)
+    def rows(attr: str) -> str:
+        return (f"<table:table-row>{mh._VALUE}</table:table-row>"
+                f'<table:table-row table:number-rows-repeated="30000"><table:table-cell table:number-columns-'
+                f'repeated="200" {attr}/></table:table-row>')
+    assert inspect_file(_ods_tables(tmp_path, "value.ods", [("BaoCao", rows(attribute))])).code == "TOO_MANY_ROWS"
+    # a styled empty cell stays empty, for calamine as for the guard
+    path = _ods_tables(tmp_path, "empty.ods", [("BaoCao", rows('table:style-name="ce1"'))])
+    assert inspect_file(path) is None
+    assert len(CalamineWorkbook.from_path(str(path)).get_sheet_by_name("BaoCao").to_python()) == 1
+
+
+def test_ods_tables_sharing_a_name_count_once_per_table(tmp_path: Path) -> None:
+    # calamine keeps the last of the tables named "A" and lists "A" three times: three reads of 10 000 x 50 cells
+    big = f'<table:table-row table:number-rows-repeated="10000">{mh._VALUE * 50}</table:table-row>'
+    small = f"<table:table-row>{mh._VALUE}</table:table-row>"
+    path = _ods_tables(tmp_path, "same_name.ods", [("A", small), ("A", small), ("A", big)])
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+    path = _ods_tables(tmp_path, "other_names.ods", [("A", small), ("B", small), ("C", big)])
+    assert inspect_file(path) is None
+    assert [len(r) for r in (CalamineWorkbook.from_path(str(path)).get_sheet_by_name(n).to_python() for n in "ABC")] \
+        == [1, 1, 10000]
