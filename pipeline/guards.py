@@ -38,7 +38,12 @@ Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
   xls: from each sheet's DIMENSIONS and cell records.
   Sheets count as a full read looks them up, by name (`get_sheet_by_name` for each of `sheet_names`): of
   several sheets of one name each lookup reads the same one, so they count as many times the largest of
-  them (ods: calamine keeps the last table of a name, and lists the name once per table).
+  them (ods: calamine keeps the last table of a name, and lists the name once per table). xlsx: each
+  `<sheet>` of xl/workbook.xml counts the part its relationship names (a part named by several sheets,
+  through one `r:id` or several relationships, counts once per sheet), the tags and attributes read as
+  quick-xml reads them, in each way the bytes may be decoded (behind a UTF-16 byte order mark quick-xml
+  parses the ASCII markup), any doubt counting more (ZIP_BOMB beyond MAX_ZIP_ENTRIES sheets or 4 x
+  MAX_ZIP_ENTRIES relationships, which no workbook within the member bound has).
 - Time and memory: for any file within these bounds, `inspect_file` followed by a full calamine read of
   every sheet (`to_python()`) takes under MAX_SECONDS = 5 s and MAX_RSS_BYTES = 300 MiB peak RSS on a
   2-core machine (tests/test_guards.py measures it in a subprocess).
@@ -73,7 +78,8 @@ Refusal codes and how each is detected:
   whose content is refused is still inflated to its end (no more scanning) so that damage is reported first.
 - ZIP_BOMB: too many members (or too large a central directory), too large once unpacked (declared, or
   inflating to more than declared), or too high a ratio; or a shared-string table declaring more than
-  MAX_CELLS unique strings (`uniqueCount`, which calamine reserves memory for up front).
+  MAX_CELLS unique strings (`uniqueCount`, which calamine reserves memory for up front); or an xlsx
+  workbook declaring more sheets than MAX_ZIP_ENTRIES, or its relationships more than 4 x MAX_ZIP_ENTRIES.
 - PASSWORD_PROTECTED: an OLE2 file with an "EncryptionInfo"/"EncryptedPackage" stream (encrypted xlsx);
   an .xls whose Workbook stream has a FILEPASS record (0x002F); an ods whose manifest has
   `encryption-data`; a zip member with the encryption flag set. (calamine would also raise
@@ -489,6 +495,8 @@ def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
     scan = _ZipScan(kind, data, by_norm)
     for m in members:
         scan.member(m)
+    if kind == "xlsx":
+        scan.sheet_reads()
     return kind, scan.parts
 
 
@@ -606,6 +614,7 @@ class _ZipScan:
         self.kept = {by_norm[n] for n in WORKBOOK_PARTS if n in by_norm}  # kept in parts, whatever their case
         self.unpacked = 0
         self.cells = 0  # rows x columns, summed over sheets
+        self.areas: dict[str, int] = {}  # xlsx: rows x columns of each measured member
         self.parts: dict[str, bytes] = {}
 
     def member(self, m: _Member) -> None:
@@ -783,7 +792,49 @@ class _ZipScan:
             return None if plan.binary else _Sink(name, handlers, plan.utf16), raw
         return _Sink(name, handlers + raw_handlers), None
 
-    def add_sheet(self, name: str, rows: int, cols: int) -> None:
+    def sheet_reads(self) -> None:
+        """The cells calamine reads, sheet by sheet: each `<sheet>` of xl/workbook.xml reads the part its
+        relationship names, however many sheets name the same part, and sheets are looked up by name (see
+        _Reads). Parsed as quick-xml parses them (local names after the first ':', the literal attributes
+        `name`, `r:id`/`relationships:id`, `Id` and `Target`, values as written), counting more wherever
+        in doubt: a `<sheet` or `<Relationship` tag is parsed from wherever it appears (also in comments),
+        every target given to an Id counts, escaped and unescaped, and each way the bytes may be decoded
+        (see _xml_readings) is bounded on its own."""
+        workbook, rels = (self.by_norm.get(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+        if workbook is None or rels is None or workbook not in self.parts or rels not in self.parts:
+            return  # calamine cannot open a workbook without its relationships, and reads no sheet without one
+        largest = max(self.areas.values(), default=0)
+        data = self.parts[workbook]
+        if _UTF16.get(data[:2]) is None and data.count(b"sheet") * largest <= MAX_CELLS:
+            return  # every sheet tag spells "sheet" in ASCII bytes and reads at most the largest part
+        targets: dict[str, set[str]] = {}  # Id -> every target given to it, in every reading
+        for reading in _xml_readings(self.parts[rels]):
+            for count, tag in enumerate(_REL_TAG.finditer(reading.text)):
+                if count >= 4 * MAX_ZIP_ENTRIES:
+                    raise _zip_bomb(f"hơn {_num(4 * MAX_ZIP_ENTRIES)} quan hệ giữa các phần của sổ làm việc")
+                attrs = _tag_attributes(reading.text, tag.end())
+                given = {v for k, t in attrs if k == "Target" for v in reading.values(t)}
+                for key, rid in attrs:
+                    if key == "Id":
+                        targets.setdefault(rid, set()).update(given)
+        for reading in _xml_readings(data):
+            reads = _Reads()
+            for count, tag in enumerate(_SHEET_TAG.finditer(reading.text)):
+                if count >= MAX_ZIP_ENTRIES:  # each sheet has a part of its own
+                    raise _zip_bomb(f"sổ làm việc khai báo hơn {_num(MAX_ZIP_ENTRIES)} trang tính")
+                attrs = _tag_attributes(reading.text, tag.end())
+                area = 0
+                for key, rid in attrs:
+                    for target in targets.get(rid, ()) if key in ("r:id", "relationships:id") else ():
+                        if target == _ANY_PART:
+                            area = largest
+                        elif part := self.by_norm.get(_norm(_part_path(target))):
+                            area = max(area, self.areas.get(part, 0))
+                reads.add(reading.key([v for k, v in attrs if k == "name"]), area)
+
+    def add_sheet(self, name: str, rows: int, cols: int, member: str | None = None) -> None:
+        if member is not None:  # an xlsx part's extent, for the sheets that name it (sheet_reads)
+            self.areas[member] = self.areas.get(member, 0) + rows * cols
         if rows > MAX_ROWS:
             where = f"Trang tính “{name}”" if name else "Một trang tính"
             raise _Refused(_refuse("TOO_MANY_ROWS", f"{where} có hơn {_num(MAX_ROWS)} dòng, vượt giới hạn cho "
@@ -792,6 +843,99 @@ class _ZipScan:
         self.cells += rows * cols
         if self.cells > MAX_CELLS:
             raise _too_many_cells()
+
+
+# workbook.xml and its relationships, as calamine reads them (see _ZipScan.sheet_reads)
+_SHEET_TAG = re.compile(r"<(?![/!?])(?:[^\s<>:]*:)?sheet(?=[\s/>])")
+_REL_TAG = re.compile(r"<(?![/!?])(?:[^\s<>:]*:)?Relationship(?=[\s/>])")
+_ATTRIBUTE = re.compile(r"""\s*([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_XML_ENCODING = re.compile(r"""<\?xml[^>]*?\sencoding\s*=\s*["']\s*([^"'\s]*)""")
+_REFERENCE = re.compile(r"&(?:#[xX]0*([0-9A-Fa-f]{1,8})|#0*([0-9]{1,10})|(lt|gt|amp|quot|apos));")
+_PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+_ANY_PART = "\x00any"  # a target whose bytes cannot be decoded as calamine decodes them: any part
+# Declared encodings that read ASCII as ASCII and that Python decodes as encoding_rs does ASCII text.
+_ASCII_ENCODINGS = re.compile(r"(windows|cp)-?125[0-8]|iso-?8859-\d+|latin-?1|(us-)?ascii|koi8-[ru]|"
+                              r"gbk|gb2312|gb18030|big5|shift_jis|euc-jp|euc-kr|tis-620|windows-874")
+
+
+class _XmlReading(NamedTuple):
+    """One way calamine may decode an XML part: its text, the codecs that decode its raw values (None: the
+    text is decoded already) and how far sheet names can be told apart ("sure", "ascii", "unsure")."""
+
+    text: str
+    codecs: tuple[str, ...] | None
+    names: str
+
+    def values(self, raw: str) -> set[str]:
+        """What a raw attribute value may mean: as written and unescaped, in each codec."""
+        decoded = {raw} if self.codecs is None else {raw, *(
+            _ANY_PART if c == "?" else raw.encode("latin-1").decode(c, "replace") for c in self.codecs)}
+        return decoded | {u for v in decoded if (u := _unescape(v)) is not None}
+
+    def key(self, names: list[str]) -> object:
+        """The group key of a sheet by the `name` attributes of its tag (calamine unescapes the value)."""
+        if not names:
+            return ""
+        raw = names[0]
+        plain = raw.isascii() and raw.isprintable()
+        value = _unescape(raw) if len(names) == 1 and (self.names == "sure" or self.names == "ascii" and plain) \
+            else None
+        if value is None or "\ufffd" in value:
+            return _UNSURE
+        return _name_key(value)
+
+
+def _xml_readings(data: bytes) -> list[_XmlReading]:
+    """The ways quick-xml may read an XML part: it parses markup as bytes and decodes values in the encoding
+    of a byte order mark or declaration. Behind a UTF-16 mark, both the UTF-16 text and the ASCII markup
+    (values decoded as UTF-16); with another declared encoding, the bytes (values in that encoding)."""
+    if utf16 := _UTF16.get(data[:2]):
+        wide = "utf-16-be" if data[:2] in (b"\xfe\xff", b"\x00<") else "utf-16-le"
+        return [_XmlReading(data.decode(utf16, "replace"), None, "sure"),
+                _XmlReading(data.decode("latin-1"), (wide, "utf-8"), "unsure")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        return [_XmlReading(data[3:].decode("utf-8", "replace"), None, "sure")]
+    declared = _XML_ENCODING.match(data[:256].decode("latin-1").lstrip())
+    label = declared.group(1).lower() if declared else "utf-8"
+    if label in ("utf-8", "utf8"):
+        return [_XmlReading(data.decode("utf-8", "replace"), None, "sure")]
+    try:
+        codec = codecs.lookup(label).name
+    except LookupError:
+        codec = "?"
+    names = "ascii" if _ASCII_ENCODINGS.fullmatch(label) else "unsure"
+    return [_XmlReading(data.decode("latin-1"), (codec,), names)]
+
+
+def _tag_attributes(text: str, pos: int) -> list[tuple[str, str]]:
+    """The attributes of the tag whose name ends at pos, as written (quick-xml does not unescape them)."""
+    out = []
+    while m := _ATTRIBUTE.match(text, pos):
+        out.append((m.group(1), m.group(2) if m.group(2) is not None else m.group(3)))
+        pos = m.end()
+    return out
+
+
+def _unescape(value: str) -> str | None:
+    """An attribute value with its references resolved as quick-xml resolves them (None if one cannot be)."""
+    if "&" not in value:
+        return value
+    if "&" in _REFERENCE.sub("", value):
+        return None
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(3):
+            return _PREDEFINED[m.group(3)]
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        return chr(code) if code < 0x110000 else "\ufffd"
+    return _REFERENCE.sub(one, value)
+
+
+def _part_path(target: str) -> str:
+    """The part a relationship target names, as calamine forms it."""
+    return target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else "xl/" + target
 
 
 class _Sink:
@@ -924,7 +1068,7 @@ class _XlsxSheet:
             self.scan.add_sheet("", rows, 0)
         cols = max(self.dim_cols, self.max_col + max(self.widest, self.current), 1 if rows else 0)
         if final or self.scan.cells + rows * cols > MAX_CELLS:
-            self.scan.add_sheet("", rows, cols)
+            self.scan.add_sheet("", rows, cols, self.name)
 
     def _references(self, values: list[bytes]) -> None:
         """The highest row and column among r= values (each: quote, value, ending character)."""

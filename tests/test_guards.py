@@ -15,6 +15,7 @@ import time
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -186,6 +187,7 @@ def test_guard_opens_nothing_but_the_file(samples: dict[str, Path], monkeypatch:
 
 _PROBE = """
 import json, resource, sys, time
+from collections.abc import Callable
 from pathlib import Path
 start = time.perf_counter()
 from pipeline.guards import inspect_file
@@ -657,3 +659,62 @@ def test_ods_tables_sharing_a_name_count_once_per_table(tmp_path: Path) -> None:
     assert inspect_file(path) is None
     assert [len(r) for r in (CalamineWorkbook.from_path(str(path)).get_sheet_by_name(n).to_python() for n in "ABC")] \
         == [1, 1, 10000]
+
+
+# ---------------------------------------------------------------------------------- xlsx sheets and their parts
+
+_REL_SHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+_HALF = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="10000"><c r="AX10000"><v>1</v></c></row>')  # 500 000
+_ONE = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>')
+
+
+def _sheets_workbook(folder: Path, name: str, sheets: list[tuple[str, str]], rels: list[tuple[str, str]],
+                     parts: dict[str, bytes], wrap: Callable[[bytes], bytes] = lambda b: b) -> Path:
+    """The template with these <sheet> (name, r:id) entries, extra relationships (Id, Target) and parts."""
+    members = mh._members(folder)
+    wb = members["xl/workbook.xml"].decode()
+    entries = "".join(f'<sheet name="{n}" sheetId="{i + 1}" r:id="{r}"/>' for i, (n, r) in enumerate(sheets))
+    wb = wb[:wb.index("<sheets>")] + f"<sheets>{entries}" + wb[wb.index("</sheets>"):]
+    extra = "".join(f'<Relationship Type="{_REL_SHEET}" Target="{t}" Id="{i}"/>' for i, t in rels)
+    rel_xml = members["xl/_rels/workbook.xml.rels"].decode().replace("</Relationships>", extra + "</Relationships>")
+    replace = {"xl/workbook.xml": wrap(wb.encode()), "xl/_rels/workbook.xml.rels": rel_xml.encode(), mh.SHEET: _ONE}
+    return _workbook(folder, name, replace, parts)
+
+
+def test_sheets_sharing_one_part_count_once_each(tmp_path: Path) -> None:
+    # calamine reads the part once per <sheet> naming it: three reads of 500 000 cells
+    parts = {"xl/worksheets/half.xml": _HALF}
+    shared = [("A", "rH"), ("B", "rH"), ("C", "rH")]
+    path = _sheets_workbook(tmp_path, "same_id.xlsx", shared, [("rH", "worksheets/half.xml")], parts)
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+    # several relationships to one part, written differently
+    rels = [("r1", "worksheets/half.xml"), ("r2", "/xl/worksheets/half.xml"), ("r3", "WORKSHEETS/Half.xml")]
+    path = _sheets_workbook(tmp_path, "same_target.xlsx", [("A", "r1"), ("B", "r2"), ("C", "r3")], rels, parts)
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+    path = _sheets_workbook(tmp_path, "once.xlsx", [("A", "r1"), ("B", "rId1")], rels[:1], parts)
+    assert inspect_file(path) is None
+    wb = CalamineWorkbook.from_path(str(path))
+    assert [len(wb.get_sheet_by_name(n).to_python()) for n in wb.sheet_names] == [10000, 1]
+
+
+@pytest.mark.parametrize("second", ["A", "&#65;", "B"])
+def test_sheets_sharing_one_name_count_as_the_largest(tmp_path: Path, second: str) -> None:
+    # calamine finds a sheet by its name: both lookups of "A" read the first part (1 000 000 cells)
+    parts = {"xl/worksheets/half.xml": _HALF, "xl/worksheets/one.xml": _ONE, "xl/worksheets/two.xml": _ONE}
+    rels = [("rH", "worksheets/half.xml"), ("r1", "worksheets/one.xml"), ("r2", "worksheets/two.xml")]
+    sheets = [("A", "rH"), (second, "r1"), ("A" if second == "B" else second, "r2")]
+    path = _sheets_workbook(tmp_path, "same_name.xlsx", sheets, rels, parts)
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+    path = _sheets_workbook(tmp_path, "other_names.xlsx", [("A", "rH"), ("B", "r1"), ("C", "r2")], rels, parts)
+    assert inspect_file(path) is None
+
+
+@pytest.mark.parametrize("wrap", [lambda b: b"\xff\xfe" + b, lambda b: b.decode().encode("utf-16"),
+                                  lambda b: b.replace(b"<workbook", b'<?xml version="1.0" encoding="windows-1252"?>'
+                                                                  b"<workbook", 1)])
+def test_sheets_are_counted_however_the_workbook_is_encoded(tmp_path: Path, wrap: Callable[[bytes], bytes]) -> None:
+    # calamine parses the ASCII markup behind a UTF-16 byte order mark
+    shared = [("A", "rH"), ("B", "rH"), ("C", "rH")]
+    path = _sheets_workbook(tmp_path, "encoded.xlsx", shared, [("rH", "worksheets/half.xml")],
+                            {"xl/worksheets/half.xml": _HALF}, wrap)
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
