@@ -35,10 +35,18 @@ Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
   whatever namespace it is bound to); a cell is empty only when it has no content and no attribute but
   those LibreOffice writes on empty cells (repeats, style, spans, validation, protection): calamine reads
   `office:value`, `string-value`, `date-value`, `time-value`, `boolean-value` even without a value type.
-  xls: from each sheet's DIMENSIONS and cell records.
+  xls: every stream named "Workbook" or "Book" in any case, by calamine's decoding of directory names (the
+  first 64 bytes, up to a NUL) or by their stored length (xlrd's), whatever the entry's type, each checked
+  on its own; in each, each substream from its BOF, and each sheet as calamine reads it: from the offset of
+  its BOUNDSHEET record (in the globals, up to their EOF), skipping nothing (calamine skips a nested BOF …
+  EOF, an embedded chart, whose cells only count more), up to the EOF closing its own BOF (or the end of
+  the stream); extents from DIMENSIONS (also the rows x columns calamine reserves from them, which wrap
+  around when the first row or column is past the last) and every cell record (a MULRK's cells from its
+  first column on, whatever its last column field says).
   Sheets count as a full read looks them up, by name (`get_sheet_by_name` for each of `sheet_names`): of
   several sheets of one name each lookup reads the same one, so they count as many times the largest of
-  them (ods: calamine keeps the last table of a name, and lists the name once per table). xlsx: each
+  them (ods and xls: calamine keeps the last sheet of a name, and lists the name once per sheet; an xls
+  name decoded as calamine decodes it, in the workbook's codepage, NULs dropped). xlsx: each
   `<sheet>` of xl/workbook.xml counts the part its relationship names (a part named by several sheets,
   through one `r:id` or several relationships, counts once per sheet), the tags and attributes read as
   quick-xml reads them, in each way the bytes may be decoded (behind a UTF-16 byte order mark quick-xml
@@ -84,7 +92,12 @@ Refusal codes and how each is detected:
   an .xls whose Workbook stream has a FILEPASS record (0x002F); an ods whose manifest has
   `encryption-data`; a zip member with the encryption flag set. (calamine would also raise
   `python_calamine.PasswordError` for a protected .xls.)
-- XLS_DAMAGED: an OLE2 file whose sectors, directory or Workbook stream cannot be followed.
+- XLS_DAMAGED: an OLE2 file whose sectors, directory or Workbook stream cannot be followed (read as calamine
+  reads them: the root is the first directory entry, a stream under MINI_CUTOFF bytes is in the mini
+  stream, so a header giving another cutoff is refused, and a DIFAT or mini-stream chain that does not end
+  is refused, where calamine would follow it until memory runs out); or a BOUNDSHEET whose offset is not
+  where a later record of the stream starts (calamine would read a sheet hidden in another record's body)
+  or is shared with another BOUNDSHEET.
 - XML_ENTITIES: `<!DOCTYPE` or `<!ENTITY` (any case, UTF-8 or UTF-16) anywhere in any member (XML parts,
   and any other member that is not a recognisable binary: OLE2, zip, PNG, JPEG, GIF, EMF, WMF), scanned in
   chunks while inflating.
@@ -1194,8 +1207,38 @@ def _password() -> _Refused:
                             "lại rồi gửi lại."))
 
 
+_DIFAT_END = 0xFFFFFFFA  # calamine follows a DIFAT chain while the next sector is below this
+MINI_CUTOFF = 4096  # calamine reads a stream under this size from the mini stream, whatever the header says
+
+
+def _decode_rs(raw: bytes, codec: str) -> str:
+    """Bytes decoded as encoding_rs decodes them: a byte order mark (UTF-8 or UTF-16) overrides the codec."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", "replace")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw[2:].decode("utf-16-le" if raw[0] == 0xFF else "utf-16-be", "replace")
+    return raw.decode(codec, "replace")
+
+
+def _cfb_name(raw: bytes) -> str:
+    """A directory entry's name as calamine decodes it: its 64 bytes as UTF-16LE (by encoding_rs), cut at the
+    first NUL; the stored length is not used."""
+    return _decode_rs(raw, "utf-16-le").partition("\x00")[0]
+
+
+class _Entry(NamedTuple):
+    name: str  # as calamine decodes it
+    stored: str  # by its stored length (as xlrd and olefile read it)
+    type: int
+    start: int
+    size: int
+
+
 class _Cfb:
-    """A minimal, bounded reader of an OLE2 compound file held in memory (at most MAX_FILE_BYTES)."""
+    """A minimal, bounded reader of an OLE2 compound file held in memory (at most MAX_FILE_BYTES), reading
+    what calamine reads: the root is the first directory entry, every entry counts whatever its type, a
+    stream under MINI_CUTOFF bytes is in the mini stream (a header giving another cutoff is refused), every
+    chain is followed to its end (a loop is refused: calamine would follow it forever)."""
 
     def __init__(self, data: bytes):
         self.data = data
@@ -1207,11 +1250,15 @@ class _Cfb:
         self.ssz = 1 << shift
         self.nsect = max(0, (len(data) - self.ssz) // self.ssz + 1)
         n_fat, first_dir = struct.unpack_from("<II", data, 0x2C)
-        self.cutoff, first_minifat, n_minifat, first_difat, n_difat = struct.unpack_from("<5I", data, 0x38)
+        cutoff, first_minifat, n_minifat, first_difat, _ = struct.unpack_from("<5I", data, 0x38)
+        if cutoff != MINI_CUTOFF:
+            raise _ole_damaged("ngưỡng mini-stream sai")
         difat = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < _END]
         sector, hops = first_difat, 0
         per = self.ssz // 4 - 1
-        while sector < _END and hops <= n_difat and hops < self.nsect:
+        while sector < _DIFAT_END:
+            if hops >= self.nsect:
+                raise _ole_damaged("chuỗi DIFAT sai")
             block = self.sector(sector)
             difat += [s for s in struct.unpack_from(f"<{per}I", block) if s < _END]
             sector = struct.unpack_from("<I", block, per * 4)[0]
@@ -1219,18 +1266,16 @@ class _Cfb:
         fat_bytes = b"".join(self.sector(s) for s in difat[: min(n_fat, self.nsect)])
         self.fat = struct.unpack(f"<{len(fat_bytes) // 4}I", fat_bytes)
         directory = self.chain(first_dir)
-        self.entries: dict[str, tuple[int, int, int]] = {}  # name -> (type, start, size)
+        self.entries: list[_Entry] = []
         for off in range(0, len(directory) - 127, 128):
             nlen = min(64, struct.unpack_from("<H", directory, off + 64)[0])
-            etype = directory[off + 66]
             start, size = struct.unpack_from("<IQ", directory, off + 116)
             if self.ssz == 512:
                 size &= 0xFFFFFFFF
-            name = directory[off:off + max(0, nlen - 2)].decode("utf-16-le", "replace")
-            if etype in (1, 2, 5):
-                self.entries.setdefault(name if etype != 5 else "\x00root", (etype, start, size))
-        root = self.entries.get("\x00root")
-        self.mini_stream = self.chain(root[1], root[2]) if root else b""
+            stored = directory[off:off + max(0, nlen - 2)].decode("utf-16-le", "replace")
+            self.entries.append(_Entry(_cfb_name(directory[off:off + 64]), stored, directory[off + 66], start, size))
+        root = self.entries[0] if self.entries else None
+        self.mini_stream = self.chain(root.start, root.size) if root else b""
         minifat = self.chain(first_minifat) if n_minifat else b""
         self.minifat = struct.unpack(f"<{len(minifat) // 4}I", minifat)
 
@@ -1252,21 +1297,17 @@ class _Cfb:
         data = b"".join(parts)
         return data if size is None else data[:size]
 
-    def stream(self, name: str) -> bytes | None:
-        entry = self.entries.get(name)
-        if entry is None or entry[0] != 2:
-            return None
-        _, start, size = entry
-        if size >= self.cutoff:
-            return self.chain(start, size)
-        parts, sector, seen = [], start, 0
-        while sector < _END and len(parts) * 64 < size:
-            if seen > len(self.minifat) or sector >= len(self.minifat) or (sector + 1) * 64 > len(self.mini_stream):
+    def stream(self, entry: _Entry) -> bytes:
+        if entry.size >= MINI_CUTOFF:
+            return self.chain(entry.start, entry.size)
+        parts, sector = [], entry.start
+        while sector < _END:  # to the chain's end, as calamine reads it
+            if len(parts) >= len(self.minifat) or sector >= len(self.minifat) \
+                    or (sector + 1) * 64 > len(self.mini_stream):
                 raise _ole_damaged("chuỗi mini-sector sai")
             parts.append(self.mini_stream[sector * 64:(sector + 1) * 64])
             sector = self.minifat[sector]
-            seen += 1
-        return b"".join(parts)[:size]
+        return b"".join(parts)[:entry.size]
 
 
 def _check_ole(data: bytes) -> str:
@@ -1279,67 +1320,173 @@ def _check_ole(data: bytes) -> str:
         if isinstance(exc, _Refused):
             raise
         raise _ole_damaged("cấu trúc sai") from exc
-    names = {n.lower() for n in cfb.entries}
+    names = {n.lower() for e in cfb.entries for n in (e.name, e.stored)}
     if "encryptedpackage" in names or "encryptioninfo" in names:
         raise _password()
-    book = next((n for n in cfb.entries if n.lower() in ("workbook", "book")), None)
-    if book is None:
+    # calamine reads the first entry named "Workbook", else "Book" (by its own decoding of names); xlrd may
+    # read another (it decodes names by their stored length): every candidate is checked
+    books = [e for e in cfb.entries if e.name.lower() in _BOOKS or e.stored.lower() in _BOOKS]
+    if not books:
         what = "tài liệu Word 97-2003 (.doc)" if "worddocument" in names else \
             "bài trình chiếu PowerPoint 97-2003 (.ppt)" if "powerpoint document" in names else \
             "tệp Office không chứa bảng tính"
         raise _Refused(_refuse("NOT_A_WORKBOOK", f"Tệp không phải là bảng tính Excel: nội dung là {what}. " + RESAVE))
-    try:
-        stream = cfb.stream(book) or b""
-    except struct.error as exc:
-        raise _ole_damaged("cấu trúc sai") from exc
-    _check_biff(stream)
+    for book in books:
+        try:
+            stream = cfb.stream(book)
+        except struct.error as exc:
+            raise _ole_damaged("cấu trúc sai") from exc
+        _check_biff(stream)
     return "xls"
 
 
+_BOOKS = ("workbook", "book")
 _BIFF_CELLS = {0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6}  # FORMULA … RSTRING: row, col
-_BIFF_MULTI = {0x00BD, 0x00BE}
+_BIFF_MULTI = {0x00BD: 6, 0x00BE: 2}  # MULRK, MULBLANK: row, first column, entries of this size, last column
+_BIFF_SEEN = frozenset({0x002F, 0x0809, 0x0009, 0x0209, 0x0409, 0x000A, 0x0200, 0x0042, 0x0085, *_BIFF_CELLS,
+                        *_BIFF_MULTI})  # the records _check_biff looks into
+# Codepages whose encoding_rs decoder reads printable ASCII (and NUL) as itself.
+_ASCII_CODEPAGES = frozenset({874, 932, 936, 949, 950, *range(1250, 1259), 10000, 20127, 20866, 21866,
+                              *range(28591, 28606), 51932, 51949, 54936, 65001})
+
+
+def _biff8(body: bytes) -> bool:
+    """Whether a BOF record makes calamine read what follows as BIFF8 (else BIFF2-5)."""
+    version = struct.unpack_from("<H", body)[0] if len(body) >= 2 else 0
+    kind = struct.unpack_from("<H", body, 2)[0] if len(body) >= 4 else 0
+    if version == 0:
+        return kind != 0x1000
+    return version not in (0x0200, 0x0002, 0x0007, 0x0300, 0x0400, 0x0500)
+
+
+def _sheet_key(body: bytes, biff8: bool, codepage: int) -> object:
+    """A BOUNDSHEET's name as calamine decodes it (in the codepage of the last CODEPAGE record, a BIFF8
+    string by its flag as 16-bit or as 8-bit widened with NULs, NULs then dropped), or _UNSURE when this
+    decoding is not certainly calamine's."""
+    if len(body) < 8:
+        return _UNSURE
+    cch, high, chars = (body[6], bool(body[7] & 1), body[8:]) if biff8 else (body[6], None, body[7:])
+    wide = {1200: "utf-16-le", 1201: "utf-16-be"}.get(codepage)
+    if wide is None and codepage not in _ASCII_CODEPAGES:
+        return _UNSURE
+    if high is None and wide is not None:
+        high = False  # calamine widens 8-bit strings for a UTF-16 codepage
+    if high:
+        raw = chars[:2 * min(len(chars) // 2, cch)]
+    elif high is False:
+        raw = b"".join(bytes((b, 0)) for b in chars[:cch])
+    else:
+        raw = chars[:cch]
+    if wide is None:  # an ASCII codepage: only printable ASCII (and NULs, dropped) reads for certain
+        text = raw.decode("latin-1").replace("\x00", "")
+        return text if text.isascii() and text.isprintable() else _UNSURE
+    text = _decode_rs(raw, wide).replace("\x00", "")
+    return _UNSURE if "\ufffd" in text else text
 
 
 def _check_biff(stream: bytes) -> None:
-    """Walks the Workbook stream's records: FILEPASS, and each sheet's DIMENSIONS and cell positions."""
+    """Walks a Workbook stream's records once: FILEPASS anywhere; each substream from its BOF (as a reader
+    walking the stream would see it); and the sheets calamine reads: each BOUNDSHEET of the globals (up to
+    their EOF) read from its offset, a BOF after the sheet's own opening a nested substream (an embedded
+    chart) that calamine skips up to its matching EOF, the sheet ending at the EOF that closes its own BOF
+    (nested cells count too, which only counts more); sheets count as _Reads counts them. An offset that is
+    not where a later record starts, or that two BOUNDSHEETs share, is refused. Extents: DIMENSIONS (also
+    the rows x columns calamine reserves from its first and last row and column, which wrap around when the
+    first is past the last) and every cell record's row and column."""
     pos, n = 0, len(stream)
     sheet, cells, rows, cols = 0, 0, 0, 0
+    in_globals, biff8, codepage = True, True, 1200
+    pending: dict[int, object] = {}  # BOUNDSHEET offsets ahead -> name keys
+    depth = 0  # BOFs less EOFs so far
+    # calamine's sheets being read, latest last: (name key, depth at its start, [rows, cols] since its start).
+    # A sheet started later ends no later (depth moves by one per record), so they end from the top.
+    walks: list[tuple[object, int, list[int]]] = []
+    open_rows = open_cols = 0  # the extent of the oldest sheet being read, so far
+    reads = _Reads()
 
     def close_sheet() -> None:
         nonlocal cells
         if rows > MAX_ROWS:
-            raise _Refused(_refuse("TOO_MANY_ROWS", f"Trang tính thứ {sheet - 1} có hơn {_num(MAX_ROWS)} dòng, "
-                                   "vượt giới hạn cho phép. Hãy xoá các dòng thừa (kể cả dòng trống đã định dạng) "
-                                   "rồi lưu lại và gửi lại."))
+            raise _Refused(_refuse("TOO_MANY_ROWS", f"Trang tính thứ {max(1, sheet - 1)} có hơn {_num(MAX_ROWS)} "
+                                   "dòng, vượt giới hạn cho phép. Hãy xoá các dòng thừa (kể cả dòng trống đã định "
+                                   "dạng) rồi lưu lại và gửi lại."))
         cells += rows * cols
         if cells > MAX_CELLS:
             raise _too_many_cells()
 
+    def end_walk() -> None:
+        nonlocal open_rows, open_cols
+        key, _, (r, c) = walks.pop()
+        if r > MAX_ROWS:
+            raise _Refused(_refuse("TOO_MANY_ROWS", f"Một trang tính có hơn {_num(MAX_ROWS)} dòng, vượt giới hạn "
+                                   "cho phép. Hãy xoá các dòng thừa (kể cả dòng trống đã định dạng) rồi lưu lại và "
+                                   "gửi lại."))
+        reads.add(key, r * c)
+        if walks:  # the sheet below read all this too
+            below = walks[-1][2]
+            below[0], below[1] = max(below[0], r), max(below[1], c)
+        else:
+            open_rows = open_cols = 0
+
+    unpack = _HALVES.unpack_from
     while pos + 4 <= n:
-        rtype, length = struct.unpack_from("<HH", stream, pos)
-        body = stream[pos + 4:pos + 4 + length]
+        at = pos
+        rtype, length = unpack(stream, pos)
         pos += 4 + length
+        if pending and at in pending:  # calamine starts reading a sheet here
+            walks.append((pending.pop(at), depth, [0, 0]))
+        if rtype not in _BIFF_SEEN:
+            continue
+        body = stream[at + 4:pos]
+        r = c = -1
         if rtype == 0x002F:
             raise _password()
         if rtype == 0x0809 or rtype in (0x0009, 0x0209, 0x0409):  # BOF: a new substream
             close_sheet()
             sheet, rows, cols = sheet + 1, 0, 0
-        elif rtype == 0x0200 and len(body) >= 14:  # DIMENSIONS (BIFF8): rwMac, colMac are one past the last
-            rows = max(rows, struct.unpack_from("<I", body, 4)[0])
-            cols = max(cols, struct.unpack_from("<H", body, 10)[0])
-        elif rtype == 0x0200 and len(body) >= 8:  # DIMENSIONS (BIFF5)
-            rows = max(rows, struct.unpack_from("<H", body, 2)[0])
-            cols = max(cols, struct.unpack_from("<H", body, 6)[0])
+            depth += rtype == 0x0809
+            if in_globals and rtype == 0x0809:
+                biff8 = _biff8(body)
+        elif rtype == 0x000A:  # EOF: calamine's globals end here, and the sheets whose own BOF it closes
+            in_globals = False
+            depth -= 1
+            while walks and walks[-1][1] >= depth:
+                end_walk()
+        elif rtype == 0x0200 and len(body) >= 8:  # DIMENSIONS: first row, last row + 1, first col, last col + 1
+            first_r, last_r, first_c, last_c = struct.unpack_from("<IIHH" if len(body) >= 14 else "<HHHH", body)
+            if last_r and last_c:  # calamine reserves (last - first) rows and columns, in 32-bit arithmetic
+                r = max(last_r, (last_r - first_r) & 0xFFFFFFFF) - 1
+                c = max(last_c, (last_c - first_c) & 0xFFFFFFFF) - 1
+            else:
+                r, c = last_r - 1, last_c - 1
         elif rtype in _BIFF_CELLS and len(body) >= 4:
             r, c = struct.unpack_from("<HH", body)
-            rows, cols = max(rows, r + 1), max(cols, c + 1)
         elif rtype in _BIFF_MULTI and len(body) >= 6:
-            r = struct.unpack_from("<H", body)[0]
-            c = struct.unpack_from("<H", body, len(body) - 2)[0]
+            r, first = struct.unpack_from("<HH", body)
+            c = max(struct.unpack_from("<H", body, len(body) - 2)[0], first + (len(body) - 6) // _BIFF_MULTI[rtype] - 1)
+        elif in_globals and rtype == 0x0042 and len(body) >= 2:  # CODEPAGE
+            codepage = struct.unpack_from("<H", body)[0]
+        elif in_globals and rtype == 0x0085 and len(body) >= 4:  # BOUNDSHEET: where calamine reads a sheet
+            where = struct.unpack_from("<I", body)[0]
+            if where < pos or where in pending:
+                raise _ole_damaged("vị trí trang tính sai")
+            pending[where] = _sheet_key(body, biff8, codepage)
+        if r >= 0 or c >= 0:
             rows, cols = max(rows, r + 1), max(cols, c + 1)
-        if rows > MAX_ROWS or cells + rows * cols > MAX_CELLS:
-            close_sheet()
+            if rows > MAX_ROWS or cells + rows * cols > MAX_CELLS:
+                close_sheet()
+            if walks:
+                top = walks[-1][2]
+                top[0], top[1] = max(top[0], r + 1), max(top[1], c + 1)
+                open_rows, open_cols = max(open_rows, r + 1), max(open_cols, c + 1)
+                if open_rows > MAX_ROWS or reads.total + open_rows * open_cols > MAX_CELLS:
+                    while walks:  # the oldest sheet being read is too large already: refused
+                        end_walk()
     close_sheet()
+    while walks:  # calamine reads a sheet without an EOF to the end of the stream
+        end_walk()
+    if pending:  # an offset inside a record, or past the end
+        raise _ole_damaged("vị trí trang tính sai")
 
 
 # ------------------------------------------------------------------------------------------------ safe names

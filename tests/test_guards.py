@@ -718,3 +718,131 @@ def test_sheets_are_counted_however_the_workbook_is_encoded(tmp_path: Path, wrap
     path = _sheets_workbook(tmp_path, "encoded.xlsx", shared, [("rH", "worksheets/half.xml")],
                             {"xl/worksheets/half.xml": _HALF}, wrap)
     assert inspect_file(path).code == "TOO_MANY_CELLS"
+
+
+# ------------------------------------------------------------------------------------------- xls as calamine reads it
+
+_BOF_GLOBALS = mh._record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0))
+_BOF_SHEET = mh._record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 0))
+_EOF = mh._record(0x000A)
+
+
+def _xls_sheet(rows: int, cols: int, eof: bool = True) -> bytes:
+    """A sheet substream with cells at A1 and at (rows, cols)."""
+    return _BOF_SHEET + mh._number(0, 0, 1.0) + mh._number(rows - 1, cols - 1, 1.0) + (_EOF if eof else b"")
+
+
+def _xls(folder: Path, name: str, sheets: list[tuple[bytes, bytes]], at: list[int] | None = None,
+         streams: dict[str, bytes] | None = None) -> Path:
+    """An .xls whose Workbook stream has these (BOUNDSHEET name record tail, substream) sheets, the BOUNDSHEETs
+    pointing at the substreams, or at these offsets."""
+    bound = sum(4 + 6 + len(tail) for tail, _ in sheets)
+    offsets, where = [], len(_BOF_GLOBALS) + bound + len(_EOF)
+    for _, substream in sheets:
+        offsets.append(where)
+        where += len(substream)
+    records = b"".join(mh._record(0x0085, struct.pack("<IBB", offset, 0, 0) + tail)
+                       for offset, (tail, _) in zip(at or offsets, sheets, strict=True))
+    stream = _BOF_GLOBALS + records + _EOF + b"".join(s for _, s in sheets)
+    (path := folder / name).write_bytes(mh.cfb({"Workbook": stream, **(streams or {})}))
+    return path
+
+
+def _short(name: str, wide: bool = False) -> bytes:
+    """A BOUNDSHEET name (ShortXLUnicodeString): 8-bit, or 16-bit."""
+    return bytes((len(name), 1 if wide else 0)) + name.encode("utf-16-le" if wide else "latin-1")
+
+
+def test_every_workbook_stream_is_checked(tmp_path: Path) -> None:
+    # calamine reads "Workbook" (here the hostile one) whatever comes first; xlrd may read another
+    good = mh._biff(mh._number(0, 0, 1.0))
+    bad = mh._biff(mh._number(0, 0, 1.0) + mh._number(65535, 255, 1.0))
+    for streams in ({"Book": good, "Workbook": bad}, {"WORKBOOK": good, "Workbook": bad}):
+        (path := tmp_path / "two.xls").write_bytes(mh.cfb(streams))
+        assert inspect_file(path).code == "TOO_MANY_ROWS", streams.keys()
+
+
+def test_stream_name_is_read_as_calamine_reads_it(tmp_path: Path) -> None:
+    # a "Workbook" entry whose stored name length says "W": calamine reads the name up to its first NUL
+    good = mh._biff(mh._number(0, 0, 1.0))
+    bad = mh._biff(mh._number(0, 0, 1.0) + mh._number(65535, 255, 1.0))
+    data = bytearray(mh.cfb({"Book": good, "Workbook": bad}))
+    at = data.find("Workbook".encode("utf-16-le"))
+    struct.pack_into("<H", data, at + 64, 4)
+    (path := tmp_path / "short_name.xls").write_bytes(bytes(data))
+    assert inspect_file(path).code == "TOO_MANY_ROWS"
+
+
+def test_sheet_hidden_inside_another_record_is_refused(tmp_path: Path) -> None:
+    # calamine reads the sheet at its BOUNDSHEET offset, inside the body of a record the guard walked over
+    hidden = _xls_sheet(65536, 256)
+    offset = len(_BOF_GLOBALS) + 4 + 6 + 3 + len(_EOF) + 4
+    path = _xls(tmp_path, "hidden.xls", [(_short("A"), mh._record(0x1234, hidden))], at=[offset])
+    assert inspect_file(path).code == "XLS_DAMAGED"
+
+
+def test_sheets_sharing_one_substream_are_refused(tmp_path: Path) -> None:
+    # three BOUNDSHEETs at one offset: calamine reads the sheet (10 000 x 51 cells) three times
+    sheet = _xls_sheet(10000, 51)
+    first = len(_BOF_GLOBALS) + 3 * (4 + 6 + 3) + len(_EOF)
+    path = _xls(tmp_path, "shared.xls", [(_short("A"), sheet), (_short("B"), b""), (_short("C"), b"")],
+                at=[first] * 3)
+    assert inspect_file(path).code == "XLS_DAMAGED"
+
+
+@pytest.mark.parametrize("names", [("A", "A", "A"), ("A", "A\x00", "A")])
+def test_xls_sheets_sharing_a_name_count_as_the_largest(tmp_path: Path, names: tuple[str, ...]) -> None:
+    # calamine keeps the last sheet of a name (NULs dropped) and lists the name once per sheet: 3 x 510 000 cells
+    small, big = _xls_sheet(1, 1), _xls_sheet(10000, 51)
+    tails = [_short(names[0]), _short(names[1], wide=True), _short(names[2])]
+    path = _xls(tmp_path, "same_name.xls", [(tails[0], small), (tails[1], small), (tails[2], big)])
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+    path = _xls(tmp_path, "other_names.xls", [(_short("A"), small), (_short("B"), small), (_short("C"), big)])
+    assert inspect_file(path) is None
+    wb = CalamineWorkbook.from_path(str(path))
+    assert [len(wb.get_sheet_by_name(n).to_python()) for n in wb.sheet_names] == [1, 1, 10000]
+
+
+def test_sheet_is_read_up_to_the_eof_of_its_own_bof(tmp_path: Path) -> None:
+    # calamine skips a BOF … EOF nested in a sheet (an embedded chart) and reads the sheet on to the EOF that
+    # closes its own BOF: sheet A, without an EOF, holds the cell at row 10 000 that follows sheet B
+    loose = mh._number(9999, 50, 1.0) + _EOF
+    sheets = [(_short("A"), _xls_sheet(1, 1, eof=False)), (_short("B"), _xls_sheet(10000, 51) + loose)]
+    assert inspect_file(path := _xls(tmp_path, "no_eof.xls", sheets)).code == "TOO_MANY_CELLS"
+    sheets[1] = (_short("B"), _xls_sheet(10000, 1) + loose)  # within bounds: as calamine reads it
+    assert inspect_file(path := _xls(tmp_path, "no_eof.xls", sheets)) is None
+    wb = CalamineWorkbook.from_path(str(path))
+    assert [(len(rows), len(rows[0])) for rows in (wb.get_sheet_by_name(n).to_python() for n in "AB")] \
+        == [(10000, 51), (10000, 1)]
+
+
+@pytest.mark.parametrize(("first", "last"), [(10, 2), (0x10000, 2)])
+def test_dimensions_are_read_as_calamine_reserves_them(tmp_path: Path, first: int, last: int) -> None:
+    # calamine reserves (last - first) rows x columns in 32-bit arithmetic: 2 - 10 wraps to 4 294 967 288 rows
+    dimensions = mh._record(0x0200, struct.pack("<IIHHH", first, last, 0, 2, 0))
+    (path := tmp_path / "dims.xls").write_bytes(mh.cfb({"Workbook": mh._biff(dimensions + mh._number(0, 0, 1.0))}))
+    assert inspect_file(path).code == "TOO_MANY_ROWS"
+
+
+def test_mulrk_columns_count_from_the_first(tmp_path: Path) -> None:
+    # calamine places a MULRK's values from its first column on (65 000 … 65 636), whatever its last column says
+    rk = struct.pack("<HI", 15, 1 << 2)
+    mulrk = mh._record(0x00BD, struct.pack("<HH", 0, 65000) + rk * 637 + struct.pack("<H", 100))
+    (path := tmp_path / "mulrk.xls").write_bytes(mh.cfb({"Workbook": mh._biff(mulrk + mh._number(30, 0, 1.0))}))
+    assert inspect_file(path).code == "TOO_MANY_CELLS"
+
+
+def test_compound_file_read_as_calamine_reads_it(tmp_path: Path) -> None:
+    good = mh.xls_small(tmp_path).read_bytes()
+    # a DIFAT chain looping on itself: calamine follows it forever (until memory runs out)
+    data = bytearray(good)
+    loop = (len(data) - 512) // 512
+    data += struct.pack("<127I", *([0xFFFFFFFF] * 127)) + struct.pack("<I", loop)
+    struct.pack_into("<II", data, 0x44, loop, 1)
+    (path := tmp_path / "difat.xls").write_bytes(bytes(data))
+    assert inspect_file(path).code == "XLS_DAMAGED"
+    # a mini-stream cutoff other than 4096: calamine ignores it, so streams would be read from elsewhere
+    data = bytearray(good)
+    struct.pack_into("<I", data, 0x38, 512)
+    (path := tmp_path / "cutoff.xls").write_bytes(bytes(data))
+    assert inspect_file(path).code == "XLS_DAMAGED"
