@@ -6,7 +6,9 @@ inflated workbook, relationships, styles and worksheet parts) when it may be han
 runs the same checks and returns None or the Refusal. The file is opened once (one descriptor, opened
 non-blocking, checked to be a regular file, its size bounded before anything is read) and read whole; every
 check then runs on those bytes in memory, members are inflated in bounded chunks (the scanners see each in
-pieces cut just before a '<', so that no tag or attribute is ever split), and the first refusal stops it.
+pieces cut just before a '<', so that no tag or attribute is ever split; a long piece without one, such as a
+comment, is searched value by value, so that the guard's own memory stays near the member's size however many
+values it holds), and the first refusal stops it.
 `safe_name(name)` turns a dropped file's relative path into one safe file name for receipts.
 
 Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
@@ -576,6 +578,8 @@ _ODD_VALUE = re.compile(rb"\"[A-Za-z0-9]*[^\"<A-Za-z0-9]|'[A-Za-z0-9]*[^'<A-Za-z
 _ALNUM = bytes(range(48, 58)) + bytes(range(65, 91)) + bytes(range(97, 123))
 _LETTERS, _DIGITS = _ALNUM[10:], _ALNUM[:10]
 _QUOTES_TO_SPACES = bytes.maketrans(b"\"'", b"  ")
+_FINDALL_BYTES = 4 * CHUNK  # a piece longer than this (no '<' in it) is searched value by value
+_BATCH = 65536
 _UNIQUE_COUNT = re.compile(rb"uniqueCount\s*=\s*[\"']([^\"'<]*)")
 _NUMBER = re.compile(rb"[0-9]+")
 
@@ -1007,9 +1011,9 @@ class _UniqueCount:
     def feed(self, part: bytes, final: bool) -> None:
         if b"uniqueCount" not in part:
             return
-        for value in _UNIQUE_COUNT.findall(part):
-            for digits in _NUMBER.findall(value):
-                digits = digits.lstrip(b"0")
+        for m in _UNIQUE_COUNT.finditer(part):  # one at a time: a long piece may hold millions
+            for number in _NUMBER.finditer(m.group(1)):
+                digits = number.group().lstrip(b"0")
                 if len(digits) > 9 or int(digits or b"0") > MAX_CELLS:
                     shown = _num(int(digits)) if len(digits) <= 20 else digits[:20].decode() + "…"
                     raise _zip_bomb(f"bảng chuỗi dùng chung khai báo {shown} chuỗi, tối đa {_num(MAX_CELLS)}")
@@ -1074,8 +1078,18 @@ class _XlsxSheet:
                 else:
                     self.widest = max(self.widest, self.current + counts[0], *counts[1:-1])
                     self.current = counts[-1]
-        if values := _R_VALUE.findall(part):
-            self._references(values)
+        if len(part) <= _FINDALL_BYTES:
+            if values := _R_VALUE.findall(part):
+                self._references(values)
+        else:  # a long piece without '<' (text, a comment): its values in batches, not millions of objects at once
+            batch: list[bytes] = []
+            for m in _R_VALUE.finditer(part):
+                batch.append(m.group(1))
+                if len(batch) >= _BATCH:
+                    self._references(batch)
+                    batch = []
+            if batch:
+                self._references(batch)
         rows = max(self.dim_rows, self.max_row + self.rows_no_r, 1 if self.cells_no_r else 0)
         if rows > MAX_ROWS:
             self.scan.add_sheet("", rows, 0)

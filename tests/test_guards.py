@@ -846,3 +846,35 @@ def test_compound_file_read_as_calamine_reads_it(tmp_path: Path) -> None:
     struct.pack_into("<I", data, 0x38, 512)
     (path := tmp_path / "cutoff.xls").write_bytes(bytes(data))
     assert inspect_file(path).code == "XLS_DAMAGED"
+
+
+# ------------------------------------------------------------------------------------------- the guard's own bounds
+
+_CHECK_PEAK = """
+import sys
+from pathlib import Path
+from pipeline.guards import check_file
+result = check_file(Path(sys.argv[1]))
+print(getattr(result, "code", "ACCEPTED"),
+      next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+"""
+
+
+@pytest.mark.parametrize("member", [mh.SHEET, "xl/sharedStrings.xml"])
+def test_guard_memory_stays_bounded_on_millions_of_values(tmp_path: Path, member: str) -> None:
+    # a 20 MiB comment of ` r="X42"` texts and no '<' (one piece, millions of values: the guard peaked at
+    # 965 MiB on 47 MiB of them), or a `uniqueCount` holding millions of numbers
+    rng = random.Random(3)
+    if member == mh.SHEET:
+        tokens = [f' r="{chr(65 + i % 26)}{1 + i // 26}"'.encode() for i in range(26 * 99)]
+        comment = b"".join(rng.choices(tokens, k=20 * 1024 * 1024 // 7))
+        path = _workbook(tmp_path, "comment.xlsx", {mh.SHEET: _sheet(
+            b'<row r="1"><c r="A1"><v>1</v></c></row><!--' + comment + b"-->")})
+    else:
+        numbers = b" ".join(rng.choices([b"%d" % d for d in range(10)], k=10 * 1024 * 1024))
+        path = _workbook(tmp_path, "numbers.xlsx", {}, {member: f'<sst xmlns="{mh.NS}" count="1" uniqueCount="'.encode()
+                                                         + numbers + b'"><si><t>a</t></si></sst>'})
+    done = subprocess.run([sys.executable, "-c", _CHECK_PEAK, str(path)], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parent.parent, check=True)
+    code, peak = done.stdout.split()
+    assert code == "ACCEPTED" and int(peak) < 128 * 1024 * 1024, done.stdout
