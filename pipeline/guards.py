@@ -102,7 +102,10 @@ Refusal codes and how each is detected:
   or is shared with another BOUNDSHEET.
 - XML_ENTITIES: `<!DOCTYPE` or `<!ENTITY` (any case, UTF-8 or UTF-16) anywhere in any member (XML parts,
   and any other member that is not a recognisable binary: OLE2, zip, PNG, JPEG, GIF, EMF, WMF), scanned in
-  chunks while inflating.
+  chunks while inflating. Except in an SVG image (`xl/media/*.svg`, ods `Pictures/*.svg`; illustration
+  software writes a DOCTYPE in SVG logos): calamine parses no media, so there a declaration is refused only
+  if an xlsx relationship names the image's file (in any relationships part but those of drawings and
+  charts, where images are named), since calamine reads a part wherever a relationship points.
 - TOO_MANY_ROWS / TOO_MANY_CELLS: over MAX_ROWS / MAX_CELLS as counted above (also when a cell reference
   is written so that it cannot be read, e.g. with character references).
 
@@ -512,6 +515,8 @@ def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
         scan.member(m)
     if kind == "xlsx":
         scan.sheet_reads()
+    if scan.images:
+        scan.media_entities()
     return kind, scan.parts
 
 
@@ -594,17 +599,17 @@ def _col_number(letters: bytes) -> int:
 _UTF16 = {b"\xff\xfe": "utf-16", b"<\x00": "utf-16-le", b"\xfe\xff": "utf-16", b"\x00<": "utf-16-be"}
 
 
-def _name_facts(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool]:
+def _name_facts(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool, bool]:
     """What a member's name says: (ods manifest, ods content, XML by its suffix, a worksheet by its path,
-    xlsx shared strings, which calamine finds ignoring case)."""
+    xlsx shared strings, which calamine finds ignoring case, an SVG image)."""
     return _usual_name_facts(kind, name) if len(name) <= 128 else _read_name(kind, name)
 
 
-def _read_name(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool]:
+def _read_name(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool, bool]:
     lowered = name.lower()
     return (kind == "ods" and lowered == "meta-inf/manifest.xml", kind == "ods" and lowered == "content.xml",
             lowered.endswith((".xml", ".rels", ".vml")), _SHEET_PATH.search(name) is not None,
-            kind == "xlsx" and "sharedstrings" in lowered)
+            kind == "xlsx" and "sharedstrings" in lowered, _IMAGE.fullmatch(_norm(name)) is not None)
 
 
 _usual_name_facts = functools.lru_cache(maxsize=512)(_read_name)  # the same few names in every workbook
@@ -618,6 +623,7 @@ class _Plan(NamedTuple):
     role: str  # text handler: "manifest", "content" (ods) or "sheet" (xlsx, by path or root), else ""
     probe: bool  # xlsx, not measured as raw bytes from its start: measured from its first sheetData on
     shared: bool  # xlsx shared strings: bound their uniqueCount (raw bytes)
+    image: bool  # an SVG image: a DOCTYPE/ENTITY in it is refused only if calamine may parse it (media_entities)
 
 
 class _ZipScan:
@@ -633,6 +639,8 @@ class _ZipScan:
         self.cells = 0  # rows x columns, summed over sheets
         self.areas: dict[str, int] = {}  # xlsx: rows x columns of each measured member
         self.parts: dict[str, bytes] = {}
+        self.images: set[str] = set()  # SVG images holding a DOCTYPE/ENTITY declaration
+        self.rels: dict[str, bytes] = {}  # xlsx: every relationships part (for media_entities)
 
     def member(self, m: _Member) -> None:
         data, name = self.data, m.name
@@ -653,6 +661,8 @@ class _ZipScan:
         self.unpacked += len(whole)
         if self._scan_whole(name, whole) or name in self.kept:
             self.parts[name] = whole
+        if self.kind == "xlsx" and name[-5:].lower() == ".rels":
+            self.rels[name] = whole
 
     def _whole(self, m: _Member, start: int, end: int) -> bytes | None:
         """A small member in one piece, when it inflates exactly as declared (else None: the chunked path
@@ -743,10 +753,12 @@ class _ZipScan:
         self.unpacked += total
         if keep is not None and (name in self.kept or [s for s in sheets if s.measured]):
             self.parts[name] = keep[0] if len(keep) == 1 else b"".join(keep)
+        if keep is not None and name[-5:].lower() == ".rels":
+            self.rels[name] = self.parts.get(name) or b"".join(keep)
 
     def _plan(self, name: str, first: bytes, at_start: bool) -> _Plan:
         """From a member's first chunk (or a later one while it looked binary)."""
-        manifest, content, xml_name, sheet_path, shared = _name_facts(self.kind, name)
+        manifest, content, xml_name, sheet_path, shared, image = _name_facts(self.kind, name)
         binary = first.startswith(_BINARY) and not (manifest or content)  # calamine parses those two anyway
         utf16 = _UTF16.get(first[:2])
         role = "manifest" if manifest else "content" if content else ""
@@ -758,7 +770,7 @@ class _ZipScan:
                 sheet_path = root is None or root.group(2).lower() in (b"worksheet", b"dialogsheet", b"macrosheet")
             role = "sheet" if sheet_path else ""
         xlsx = self.kind == "xlsx" and at_start
-        return _Plan(binary, utf16, role, xlsx and not (role == "sheet" and utf16 is None), xlsx and shared)
+        return _Plan(binary, utf16, role, xlsx and not (role == "sheet" and utf16 is None), xlsx and shared, image)
 
     def _scan_whole(self, name: str, whole: bytes) -> bool:
         """A member in one piece, scanned as its sinks would scan it (see _sinks); True if measured as a
@@ -768,7 +780,9 @@ class _ZipScan:
         if not plan.binary:
             text = whole.decode(plan.utf16, "replace").encode("utf-8") if plan.utf16 else whole
             if b"!" in text and _ENTITY.search(text):
-                raise _entities(name)
+                if not plan.image:
+                    raise _entities(name)
+                self.images.add(name)
             if plan.role == "sheet":
                 _XlsxSheet(name, self).feed(text, True)
                 measured = True
@@ -804,10 +818,35 @@ class _ZipScan:
             raw_handlers.append(probe.feed)
         if plan.shared:
             raw_handlers.append(_UniqueCount().feed)
+        images = self.images if plan.image else None
         if plan.binary or plan.utf16 is not None:
             raw = _Sink(name, raw_handlers, entities=False) if raw_handlers else None
-            return None if plan.binary else _Sink(name, handlers, plan.utf16), raw
-        return _Sink(name, handlers + raw_handlers), None
+            return None if plan.binary else _Sink(name, handlers, plan.utf16, images=images), raw
+        return _Sink(name, handlers + raw_handlers, images=images), None
+
+    def media_entities(self) -> None:
+        """An SVG image with a DOCTYPE/ENTITY declaration, refused only if calamine may parse it: calamine reads
+        no media (an ods reader reads content.xml and its manifest alone), but an xlsx part is read wherever a
+        relationship names it. So the image is refused when a relationship names it (by file name, in any
+        ASCII case, escaped or not), in any relationships part but those of drawings and charts (where images
+        are named, and which calamine never reads)."""
+        if self.kind != "xlsx":
+            return
+        wanted = {_basename(n) for n in self.images}
+        seen = 0
+        for rels, data in self.rels.items():
+            if _norm(rels).startswith(("xl/drawings/_rels/", "xl/charts/_rels/")):
+                continue
+            for reading in _xml_readings(data):
+                if reading.codecs is None and "&" not in reading.text and not any(
+                        w in reading.text.lower() for w in wanted):
+                    continue  # names none of them
+                for tag in _REL_TAG.finditer(reading.text):
+                    seen += 1
+                    for key, value in _tag_attributes(reading.text, tag.end()):
+                        if key == "Target" and (seen > 4 * MAX_ZIP_ENTRIES or wanted & {
+                                _basename(v) for v in reading.values(value)}):
+                            raise _entities(min(self.images))
 
     def sheet_reads(self) -> None:
         """The cells calamine reads, sheet by sheet: each `<sheet>` of xl/workbook.xml reads the part its
@@ -950,6 +989,13 @@ def _unescape(value: str) -> str | None:
     return _REFERENCE.sub(one, value)
 
 
+_IMAGE = re.compile(r"(?:xl/media|pictures)/[^/]+\.svg")  # an SVG image, by its name as _norm gives it
+
+
+def _basename(name: str) -> str:
+    return _norm(name).rpartition("/")[2]
+
+
 def _part_path(target: str) -> str:
     """The part a relationship target names, as calamine forms it."""
     return target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else "xl/" + target
@@ -964,8 +1010,9 @@ class _Sink:
     looks for DOCTYPE/ENTITY declarations in each piece."""
 
     def __init__(self, name: str, handlers: list[Callable[[bytes, bool], None]], utf16: str | None = None,
-                 entities: bool = True):
+                 entities: bool = True, images: set[str] | None = None):
         self.name, self.handlers, self.entities = name, handlers, entities
+        self.images = images  # an SVG image: a declaration is noted there (see _ZipScan.media_entities)
         self.decoder = codecs.getincrementaldecoder(utf16)("replace") if utf16 else None
         self.carry: list[bytes] = []
 
@@ -984,7 +1031,10 @@ class _Sink:
             part = b"".join((*self.carry, data[:cut])) if self.carry else data[:cut]
             self.carry = [data[cut:]]
         if self.entities and b"!" in part and _ENTITY.search(part):
-            raise _entities(self.name)
+            if self.images is None:
+                raise _entities(self.name)
+            self.images.add(self.name)
+            self.entities = False
         if part or final:
             for h in self.handlers:
                 h(part, final)

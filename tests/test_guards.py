@@ -878,3 +878,37 @@ def test_guard_memory_stays_bounded_on_millions_of_values(tmp_path: Path, member
                           cwd=Path(__file__).parent.parent, check=True)
     code, peak = done.stdout.split()
     assert code == "ACCEPTED" and int(peak) < 128 * 1024 * 1024, done.stdout
+
+
+# ---------------------------------------------------------------------------------------------- media
+
+_SVG = (b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+        b'height="10"/>')
+_DRAWING_RELS = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+                 b'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
+                 b'Target="../media/image1.svg"/></Relationships>')
+
+
+@pytest.mark.parametrize("padding", [0, 300_000])
+def test_svg_image_with_a_doctype_is_accepted(tmp_path: Path, padding: int) -> None:
+    # Illustrator writes a DOCTYPE in SVG logos; calamine never parses media (small, and streamed in chunks)
+    svg = _SVG.replace(b"/>", b">" + b"<!-- " + b"x" * padding + b" --></svg>") if padding else _SVG
+    extra = {"xl/media/image1.svg": svg, "xl/drawings/_rels/drawing1.xml.rels": _DRAWING_RELS}
+    path = _workbook(tmp_path, "logo.xlsx", {}, extra)
+    assert inspect_file(path) is None
+    assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("BaoCao").to_python()
+    with zipfile.ZipFile(mh.ods_fine(tmp_path)) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    assert inspect_file(_zip(tmp_path / "logo.ods", {**members, "Pictures/logo.svg": svg})) is None
+
+
+def test_svg_that_calamine_may_parse_keeps_the_entity_scan(tmp_path: Path) -> None:
+    # named by a workbook relationship (calamine reads a part wherever one points), or not an image at all
+    rels = mh._members(tmp_path)["xl/_rels/workbook.xml.rels"].replace(b"/xl/worksheets/sheet1.xml",
+                                                                        b"media/Image1.SVG")
+    path = _workbook(tmp_path, "named.xlsx", {"xl/_rels/workbook.xml.rels": rels}, {"xl/media/image1.svg": _SVG})
+    assert inspect_file(path).code == "XML_ENTITIES"
+    for name in ("xl/image1.svg", "xl/media/image1.xml", "xl/media/sub/image1.svg"):
+        path = _workbook(tmp_path, "elsewhere.xlsx", {}, {name: _SVG})
+        assert inspect_file(path).code == "XML_ENTITIES", name
