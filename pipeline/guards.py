@@ -189,6 +189,7 @@ def _num(n: int) -> str:
 
 
 RESAVE = "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại."
+KIND_NAMES = {"xlsx": "Excel (.xlsx/.xlsm)", "xls": "Excel 97-2003 (.xls)", "ods": "OpenDocument (.ods)"}
 
 
 def _too_many_cells() -> _Refused:
@@ -224,7 +225,6 @@ def _name_key(name: str) -> str:
     """A sheet name for grouping: whitespace runs as one space (XML parsers differ on attribute whitespace,
     and merging two names only counts more)."""
     return _SPACES.sub(" ", name)
-KIND_NAMES = {"xlsx": "Excel (.xlsx/.xlsm)", "xls": "Excel 97-2003 (.xls)", "ods": "OpenDocument (.ods)"}
 
 
 # ---------------------------------------------------------------------------------------------- entry point
@@ -844,8 +844,10 @@ class _ZipScan:
                 for tag in _REL_TAG.finditer(reading.text):
                     seen += 1
                     for key, value in _tag_attributes(reading.text, tag.end()):
-                        if key == "Target" and (seen > 4 * MAX_ZIP_ENTRIES or wanted & {
-                                _basename(v) for v in reading.values(value)}):
+                        if key != "Target":
+                            continue
+                        named = {_basename(v) for v in reading.values(value)}
+                        if seen > 4 * MAX_ZIP_ENTRIES or _ANY_PART in named or wanted & named:
                             raise _entities(min(self.images))
 
     def sheet_reads(self) -> None:
