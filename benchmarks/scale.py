@@ -98,6 +98,12 @@ def make_corpus(folder: Path, n: int, programme) -> tuple[list[Path], int]:
     return paths, units
 
 
+def each(paths: list[Path], read) -> None:
+    """Read every file, keeping nothing (a list of every result would weigh more than the pipeline)."""
+    for p in paths:
+        read(p)
+
+
 def timed(fn):
     start = time.perf_counter()
     result = fn()
@@ -127,10 +133,10 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
     inputs = folder / "inputs"
     t_make, (paths, n_units) = timed(lambda: make_corpus(inputs, n, programme))
     units = synthetic_units(n_units)
-    floor, _ = timed(lambda: [CalamineWorkbook.from_path(str(p)).get_sheet_by_name("BaoCao").to_python()
-                              for p in paths])
+    floor, _ = timed(lambda: each(paths, lambda p: CalamineWorkbook.from_path(str(p)).get_sheet_by_name(
+        "BaoCao").to_python()))
     subset = paths[:sample]
-    naive, _ = timed(lambda: [pd.read_excel(p, engine="openpyxl", header=None) for p in subset])
+    naive, _ = timed(lambda: each(subset, lambda p: pd.read_excel(p, engine="openpyxl", header=None)))
     naive *= len(paths) / len(subset)
     db = folder / "ledger.sqlite"
     start_workers, _ = timed(lambda: list(intake.process_stream(  # as in a running `serve`: started once

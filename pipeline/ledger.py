@@ -102,6 +102,7 @@ def engine(target: Path | str) -> Engine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: consistent after a crash; fsync at checkpoints only
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
