@@ -52,8 +52,9 @@ Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
   `<sheet>` of xl/workbook.xml counts the part its relationship names (a part named by several sheets,
   through one `r:id` or several relationships, counts once per sheet), the tags and attributes read as
   quick-xml reads them, in each way the bytes may be decoded (behind a UTF-16 byte order mark quick-xml
-  parses the ASCII markup), any doubt counting more (ZIP_BOMB beyond MAX_ZIP_ENTRIES sheets or 4 x
-  MAX_ZIP_ENTRIES relationships, which no workbook within the member bound has).
+  parses the ASCII markup), any doubt counting more (ZIP_BOMB beyond 4 x MAX_ZIP_ENTRIES relationships).
+- MAX_SHEETS = 2 000 sheets (xlsx `<sheet>` entries, xls BOUNDSHEETs, ods tables): calamine finds a sheet by
+  its name in a list, so that a full read of n sheets costs n² comparisons.
 - Time and memory: for any file within these bounds, `inspect_file` followed by a full calamine read of
   every sheet (`to_python()`) takes under MAX_SECONDS = 5 s and MAX_RSS_BYTES = 300 MiB peak RSS on a
   2-core machine (tests/test_guards.py measures it in a subprocess).
@@ -89,7 +90,7 @@ Refusal codes and how each is detected:
 - ZIP_BOMB: too many members (or too large a central directory), too large once unpacked (declared, or
   inflating to more than declared), or too high a ratio; or a shared-string table declaring more than
   MAX_CELLS unique strings (`uniqueCount`, which calamine reserves memory for up front); or an xlsx
-  workbook declaring more sheets than MAX_ZIP_ENTRIES, or its relationships more than 4 x MAX_ZIP_ENTRIES.
+  workbook whose relationships number more than 4 x MAX_ZIP_ENTRIES.
 - PASSWORD_PROTECTED: an OLE2 file with an "EncryptionInfo"/"EncryptedPackage" stream (encrypted xlsx);
   an .xls whose Workbook stream has a FILEPASS record (0x002F); an ods whose manifest has
   `encryption-data`; a zip member with the encryption flag set. (calamine would also raise
@@ -107,7 +108,8 @@ Refusal codes and how each is detected:
   if an xlsx relationship names the image's file (in any relationships part but those of drawings and
   charts, where images are named), since calamine reads a part wherever a relationship points.
 - TOO_MANY_ROWS / TOO_MANY_CELLS: over MAX_ROWS / MAX_CELLS as counted above (also when a cell reference
-  is written so that it cannot be read, e.g. with character references).
+  is written so that it cannot be read, e.g. with character references); TOO_MANY_CELLS also for more than
+  MAX_SHEETS sheets.
 
 Not refused: macros. An .xlsm is read like an .xlsx; calamine only reads cell values and never runs
 anything (VBA projects, XLM macros, external links and OLE objects are ignored). Odd file names (spaces,
@@ -140,6 +142,7 @@ RATIO_MIN_BYTES = 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
 MAX_ROWS = 20_000
 MAX_CELLS = 1_000_000
+MAX_SHEETS = 2000  # sheets per workbook: calamine finds each by name in a list, and a full read asks for each
 MAX_SECONDS = 5.0
 MAX_RSS_BYTES = 300 * 1024 * 1024
 
@@ -192,6 +195,11 @@ RESAVE = "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồ
 KIND_NAMES = {"xlsx": "Excel (.xlsx/.xlsm)", "xls": "Excel 97-2003 (.xls)", "ods": "OpenDocument (.ods)"}
 
 
+def _too_many_sheets() -> _Refused:
+    return _Refused(_refuse("TOO_MANY_CELLS", f"Bảng tính có hơn {_num(MAX_SHEETS)} trang tính, vượt giới hạn cho "
+                            "phép. Hãy xoá các trang tính thừa rồi lưu lại và gửi lại."))
+
+
 def _too_many_cells() -> _Refused:
     return _Refused(_refuse("TOO_MANY_CELLS", f"Bảng tính quá lớn (vùng dữ liệu hơn {_num(MAX_CELLS)} ô). Hãy xoá "
                             "các trang tính, cột và dòng thừa rồi lưu lại và gửi lại."))
@@ -209,8 +217,12 @@ class _Reads:
     def __init__(self) -> None:
         self.groups: dict[object, tuple[int, int]] = {}  # key -> (sheets, largest area)
         self.total = 0
+        self.sheets = 0
 
     def add(self, key: object, area: int) -> None:
+        self.sheets += 1
+        if self.sheets > MAX_SHEETS:
+            raise _too_many_sheets()
         count, top = self.groups.get(key, (0, 0))
         self.total += (count + 1) * max(top, area) - count * top
         self.groups[key] = (count + 1, max(top, area))
@@ -863,7 +875,8 @@ class _ZipScan:
             return  # calamine cannot open a workbook without its relationships, and reads no sheet without one
         largest = max(self.areas.values(), default=0)
         data = self.parts[workbook]
-        if _UTF16.get(data[:2]) is None and data.count(b"sheet") * largest <= MAX_CELLS:
+        if _UTF16.get(data[:2]) is None and (tags := data.count(b"sheet")) <= MAX_SHEETS and \
+                tags * largest <= MAX_CELLS:
             return  # every sheet tag spells "sheet" in ASCII bytes and reads at most the largest part
         targets: dict[str, set[str]] = {}  # Id -> every target given to it, in every reading
         for reading in _xml_readings(self.parts[rels]):
@@ -877,9 +890,7 @@ class _ZipScan:
                         targets.setdefault(rid, set()).update(given)
         for reading in _xml_readings(data):
             reads = _Reads()
-            for count, tag in enumerate(_SHEET_TAG.finditer(reading.text)):
-                if count >= MAX_ZIP_ENTRIES:  # each sheet has a part of its own
-                    raise _zip_bomb(f"sổ làm việc khai báo hơn {_num(MAX_ZIP_ENTRIES)} trang tính")
+            for tag in _SHEET_TAG.finditer(reading.text):  # at most MAX_SHEETS (reads.add)
                 attrs = _tag_attributes(reading.text, tag.end())
                 area = 0
                 for key, rid in attrs:
@@ -1536,6 +1547,8 @@ def _check_biff(stream: bytes) -> None:
             where = struct.unpack_from("<I", body)[0]
             if where < pos or where in pending:
                 raise _ole_damaged("vị trí trang tính sai")
+            if len(pending) + len(walks) + reads.sheets >= MAX_SHEETS:
+                raise _too_many_sheets()
             pending[where] = _sheet_key(body, biff8, codepage)
         if r >= 0 or c >= 0:
             rows, cols = max(rows, r + 1), max(cols, c + 1)

@@ -912,3 +912,15 @@ def test_svg_that_calamine_may_parse_keeps_the_entity_scan(tmp_path: Path) -> No
     for name in ("xl/image1.svg", "xl/media/image1.xml", "xl/media/sub/image1.svg"):
         path = _workbook(tmp_path, "elsewhere.xlsx", {}, {name: _SVG})
         assert inspect_file(path).code == "XML_ENTITIES", name
+
+
+def test_more_sheets_than_max_sheets_are_refused(tmp_path: Path) -> None:
+    # calamine finds each sheet by name in a list: a full read of n sheets costs n² comparisons
+    n = guards.MAX_SHEETS + 1
+    small = f"<table:table-row>{mh._VALUE}</table:table-row>"
+    paths = [_ods_tables(tmp_path, "many.ods", [(f"S{i}", small) for i in range(n)]),
+             _xls(tmp_path, "many.xls", [(_short(f"S{i}"), _EOF) for i in range(n)]),
+             _sheets_workbook(tmp_path, "many.xlsx", [(f"S{i}", "rId1") for i in range(n)], [], {})]
+    for path in paths:
+        refusal = inspect_file(path)
+        assert refusal.code == "TOO_MANY_CELLS" and "2 000 trang tính" in refusal.detail, path.name
