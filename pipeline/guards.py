@@ -507,14 +507,15 @@ def _norm(name: str) -> str:
 
 def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
     members = _central_directory(data)
-    by_norm = {_norm(m.name): m.name for m in members}
+    names = [m.name for m in members]
+    by_norm = dict(zip(_norm("\x00".join(names)).split("\x00"), names, strict=True))  # names hold no NUL
     if len(by_norm) != len(members):  # zipfile and calamine read the last copy, or the first spelling found
         seen: set[str] = set()
         for m in members:
             if (key := _norm(m.name)) in seen:
                 raise _zip_ambiguous(f"hai thành phần cùng tên {m.name!r}")
             seen.add(key)
-    kind = _zip_kind(by_norm.keys(), {m.name for m in members})
+    kind = _zip_kind(by_norm.keys(), set(names))
     _check_sizes(sum(m.file_size for m in members), len(data), members)
     for m in members:
         if m.flag_bits & 0x1:
@@ -528,7 +529,7 @@ def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
     if kind == "xlsx":
         scan.sheet_reads()
     if scan.images:
-        scan.media_entities()
+        scan.media_entities(members)
     return kind, scan.parts
 
 
@@ -652,7 +653,6 @@ class _ZipScan:
         self.areas: dict[str, int] = {}  # xlsx: rows x columns of each measured member
         self.parts: dict[str, bytes] = {}
         self.images: set[str] = set()  # SVG images holding a DOCTYPE/ENTITY declaration
-        self.rels: dict[str, bytes] = {}  # xlsx: every relationships part (for media_entities)
 
     def member(self, m: _Member) -> None:
         data, name = self.data, m.name
@@ -673,8 +673,6 @@ class _ZipScan:
         self.unpacked += len(whole)
         if self._scan_whole(name, whole) or name in self.kept:
             self.parts[name] = whole
-        if self.kind == "xlsx" and name[-5:].lower() == ".rels":
-            self.rels[name] = whole
 
     def _whole(self, m: _Member, start: int, end: int) -> bytes | None:
         """A small member in one piece, when it inflates exactly as declared (else None: the chunked path
@@ -765,8 +763,6 @@ class _ZipScan:
         self.unpacked += total
         if keep is not None and (name in self.kept or [s for s in sheets if s.measured]):
             self.parts[name] = keep[0] if len(keep) == 1 else b"".join(keep)
-        if keep is not None and name[-5:].lower() == ".rels":
-            self.rels[name] = self.parts.get(name) or b"".join(keep)
 
     def _plan(self, name: str, first: bytes, at_start: bool) -> _Plan:
         """From a member's first chunk (or a later one while it looked binary)."""
@@ -836,7 +832,14 @@ class _ZipScan:
             return None if plan.binary else _Sink(name, handlers, plan.utf16, images=images), raw
         return _Sink(name, handlers + raw_handlers, images=images), None
 
-    def media_entities(self) -> None:
+    def inflated(self, m: _Member) -> bytes:
+        """A member already checked (sizes, CRC), inflated again."""
+        n, k = _LOCAL_NAME_EXTRA.unpack_from(self.data, m.header_offset + 26)
+        start = m.header_offset + 30 + n + k
+        raw = self.data[start:start + m.compress_size]
+        return raw if m.compress_type == ZIP_STORED else zlib.decompress(raw, -15)
+
+    def media_entities(self, members: list[_Member]) -> None:
         """An SVG image with a DOCTYPE/ENTITY declaration, refused only if calamine may parse it: calamine reads
         no media (an ods reader reads content.xml and its manifest alone), but an xlsx part is read wherever a
         relationship names it. So the image is refused when a relationship names it (by file name, in any
@@ -846,10 +849,11 @@ class _ZipScan:
             return
         wanted = {_basename(n) for n in self.images}
         seen = 0
-        for rels, data in self.rels.items():
-            if _norm(rels).startswith(("xl/drawings/_rels/", "xl/charts/_rels/")):
+        for m in members:
+            norm = _norm(m.name)
+            if not norm.endswith(".rels") or norm.startswith(("xl/drawings/_rels/", "xl/charts/_rels/")):
                 continue
-            for reading in _xml_readings(data):
+            for reading in _xml_readings(self.parts.get(m.name) or self.inflated(m)):
                 if reading.codecs is None and "&" not in reading.text and not any(
                         w in reading.text.lower() for w in wanted):
                     continue  # names none of them
@@ -870,16 +874,17 @@ class _ZipScan:
         in doubt: a `<sheet` or `<Relationship` tag is parsed from wherever it appears (also in comments),
         every target given to an Id counts, escaped and unescaped, and each way the bytes may be decoded
         (see _xml_readings) is bounded on its own."""
-        workbook, rels = (self.by_norm.get(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
-        if workbook is None or rels is None or workbook not in self.parts or rels not in self.parts:
-            return  # calamine cannot open a workbook without its relationships, and reads no sheet without one
+        data = self.parts.get(self.by_norm.get("xl/workbook.xml", ""))
+        if data is None:
+            return  # no sheet to read
         largest = max(self.areas.values(), default=0)
-        data = self.parts[workbook]
-        if _UTF16.get(data[:2]) is None and (tags := data.count(b"sheet")) <= MAX_SHEETS and \
-                tags * largest <= MAX_CELLS:
+        if data[:2] not in _UTF16 and (tags := data.count(b"sheet")) <= MAX_SHEETS and tags * largest <= MAX_CELLS:
             return  # every sheet tag spells "sheet" in ASCII bytes and reads at most the largest part
+        rels = self.parts.get(self.by_norm.get("xl/_rels/workbook.xml.rels", ""))
+        if rels is None:
+            return  # calamine cannot open a workbook without its relationships
         targets: dict[str, set[str]] = {}  # Id -> every target given to it, in every reading
-        for reading in _xml_readings(self.parts[rels]):
+        for reading in _xml_readings(rels):
             for count, tag in enumerate(_REL_TAG.finditer(reading.text)):
                 if count >= 4 * MAX_ZIP_ENTRIES:
                     raise _zip_bomb(f"hơn {_num(4 * MAX_ZIP_ENTRIES)} quan hệ giữa các phần của sổ làm việc")
