@@ -9,10 +9,12 @@ Retries are on I/O tasks only.
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
@@ -224,20 +226,34 @@ def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Pa
     return paths
 
 
-def resolve_period(period: str | None, kind: Kind, config: Path, today: date | None = None) -> Period | None:
-    """The requested period, or the one a run on `today` reports on (pipeline.schedules). Without `today`,
-    the run's scheduled date in the schedules' time zone; a scheduled run outside every programme gets None."""
-    if period:
-        return parse_period(period)
+def resolve_period(period: str | int | None, kind: Kind, config: Path, today: date | None = None) -> Period | None:
+    """The requested period (a year may arrive as a number: `-p period=2012`), or the one a run on `today`
+    reports on (pipeline.schedules). Without `today`: the run's scheduled date in the schedules' time zone. A
+    run started by a schedule outside every programme gets None (nothing to do); one started by hand without a
+    period reports the last completed period, clamped to the end of the latest programme."""
+    if period not in (None, ""):
+        return parse_period(str(period))
     clamp = True
     if today is None:
-        from prefect.runtime import deployment, flow_run
+        from prefect.context import FlowRunContext
+        from prefect.runtime import flow_run
 
         scheduled = flow_run.scheduled_start_time
         zone = ZoneInfo(load_rules(config).timezone)
         today = datetime.fromisoformat(str(scheduled)).astimezone(zone).date() if scheduled else date.today()
-        clamp = deployment.id is None  # started by hand, not by a schedule
-    return period_for(kind, today, load_programmes(config), clamp)
+        context = FlowRunContext.get()
+        clamp = not (context and context.flow_run and context.flow_run.auto_scheduled)
+    chosen = period_for(kind, today, load_programmes(config), clamp)
+    if chosen is not None:
+        _log_info("no period given: reporting on %s (%s)", chosen.code, chosen.title)
+    return chosen
+
+
+def _log_info(message: str, *args: object) -> None:
+    from prefect.exceptions import MissingContextError
+
+    with suppress(MissingContextError):
+        get_run_logger().info(message, *args)
 
 
 def _report_or_skip(ws: Workspace, period: Period | None, number: int | None) -> list[Path]:
@@ -278,28 +294,28 @@ def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
 
 
 @flow(name="monthly_report", flow_run_name=_run_name("monthly"))
-def monthly_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
+def monthly_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
                    ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
     return _report_or_skip(ws, resolve_period(period, Kind.MONTH, ws.config), number)
 
 
 @flow(name="quarterly_report", flow_run_name=_run_name("quarterly"))
-def quarterly_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
+def quarterly_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
                      ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
     return _report_or_skip(ws, resolve_period(period, Kind.QUARTER, ws.config), number)
 
 
 @flow(name="annual_report", flow_run_name=_run_name("annual"))
-def annual_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
+def annual_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
                   ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
     return _report_or_skip(ws, resolve_period(period, Kind.YEAR, ws.config), number)
 
 
 @flow(name="programme_report", flow_run_name=_run_name("programme"))
-def programme_report(period: str | None = None, inputs: str | None = None, outputs: str | None = None,
+def programme_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
                      ledger_file: str | None = None, number: int | None = None) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file)
     return _report_or_skip(ws, resolve_period(period, Kind.SPAN, ws.config), number)
@@ -318,22 +334,25 @@ FLOW_FOR_KIND = {
 FLOW_BY_NAME = {f.name: f for f in (monthly_report, quarterly_report, annual_report, programme_report)}
 
 
-def deployments(inputs: str | None = None, outputs: str | None = None, ledger_file: str | None = None) -> list:
+def deployments(inputs: str | None = None, outputs: str | None = None, ledger_file: str | None = None,
+                config: str | None = None) -> list:
     """What `khuyencong serve` serves: the four report flows on their cron schedules (Asia/Ho_Chi_Minh,
-    config/reporting.yaml) and the intake flow every `intake_poll_seconds` (file events trigger it sooner).
-    A scheduled run leaves `period` empty: it reports on the period its scheduled date implies."""
+    config/reporting.yaml), and the intake flow without a schedule (serve's intake loop starts it in-process
+    when files are new or changed; the deployment is there to start it by hand). A scheduled run leaves
+    `period` empty: it reports on the period its scheduled date implies."""
     from prefect.schedules import Cron
 
-    ws = _workspace(inputs, outputs, ledger_file)
+    ws = _workspace(inputs, outputs, ledger_file, config)
     rules = load_rules(ws.config)
     params = {"inputs": str(ws.inputs), "outputs": str(ws.outputs), "ledger_file": str(ws.ledger)}
     out = [FLOW_BY_NAME[s.flow].to_deployment(
         name="scheduled", schedules=[Cron(s.cron, timezone=s.timezone)], parameters=params, tags=["khuyencong"],
         concurrency_limit=1,
         description=f"Báo cáo định kỳ ({s.cron}, {s.timezone})") for s in schedules(rules)]
-    out.append(ingest_inputs.to_deployment(name="intake", interval=rules.intake_poll_seconds, parameters=params,
-                                           tags=["khuyencong"], concurrency_limit=1,
-                                           description="Tiếp nhận tệp mới trong inputs/"))
+    out.append(ingest_inputs.to_deployment(name="intake", parameters=params, tags=["khuyencong"],
+                                           concurrency_limit=1,
+                                           description="Tiếp nhận tệp mới trong inputs/ (serve chạy tự động khi "
+                                                       "có tệp mới hoặc thay đổi; nút Run để chạy ngay)"))
     return out
 
 
@@ -355,3 +374,72 @@ def with_task_runner(flow_fn, task_runner: str = "local", scheduler: str | None 
     runner = DaskTaskRunner(address=scheduler) if scheduler else \
         DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 2, "processes": True, "threads_per_worker": 1})
     return flow_fn.with_options(task_runner=runner)
+
+
+def serve(ws: Workspace, api_url: str, watch: bool = True, echo=print) -> None:
+    """The part of `khuyencong serve` that runs on Prefect (the CLI starts or finds the server first, since
+    Prefect reads PREFECT_API_URL when imported): the deployments on a runner that picks up runs within 2 s,
+    and the intake loop (pipeline.ops.IntakeLoop) starting an intake in this process when files are new or
+    changed. Returns when the runner stops (Ctrl-C, SIGTERM), having stopped the loop and the workers."""
+    import asyncio
+
+    from prefect.runner import Runner
+
+    from pipeline import ops
+
+    started = time.monotonic()
+    rules = load_rules(ws.config)
+    runner = Runner(name="khuyencong", query_seconds=2, pause_on_shutdown=False)
+    served = deployments(str(ws.inputs), str(ws.outputs), str(ws.ledger), str(ws.config))
+    for d in served:
+        runner.add_deployment(d)
+    loop = ops.IntakeLoop(ws.inputs, changed=lambda: _unread(ws), run=lambda: _intake_now(ws),
+                          poll_seconds=rules.intake_poll_seconds, settle_seconds=rules.settle_seconds)
+    try:
+        intake.start_workers(load_programmes(ws.config), load_units(ws.config))
+        loop.start(watch)
+        echo(f"Ready: {len(served)} deployments registered in {time.monotonic() - started:.0f} s; watching "
+             f"{ws.inputs}. Start a report by hand:\n  PREFECT_API_URL={api_url} "
+             f"{Path(sys.executable).with_name('prefect')} deployment run 'annual_report/scheduled' "
+             "-p period=2013\nCtrl-C stops everything.")
+        signal.signal(signal.SIGINT, lambda *_: _stop_runner(runner, echo))  # as the runner does SIGTERM
+        asyncio.run(runner.start())
+    finally:
+        loop.stop(wait=5)  # an intake under way finishes (its receipts are written) if it can in 5 s
+        intake.shutdown_workers()
+        _drain_prefect_clients(timeout=3)
+
+
+def _drain_prefect_clients(timeout: float) -> None:
+    """Send the last logs and events while the server still answers (it is stopped right after)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=timeout)
+
+
+def _stop_runner(runner, echo) -> None:
+    """Stop the runner from a signal handler (its own SIGTERM handling, also for Ctrl-C), without tracebacks."""
+    if not runner.started or runner.stopping:
+        raise KeyboardInterrupt
+    echo("stopping…")
+    runner.stopping = True
+    runner.execute_in_background(runner.astop)
+
+
+def _unread(ws: Workspace) -> dict[str, tuple[int, int]]:
+    if not ws.inputs.is_dir():
+        return {}
+    with ledger.open_ledger(ws.ledger) as conn:
+        return intake.unread(ws.inputs, conn)
+
+
+def _intake_now(ws: Workspace) -> None:
+    """One intake flow run, unless another run holds the outputs (the loop tries again shortly)."""
+    try:
+        with run_lock(ws.outputs, wait_seconds=0):
+            pass
+    except Busy:
+        return
+    ingest_inputs(str(ws.inputs), str(ws.outputs), str(ws.ledger), str(ws.config))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -35,8 +36,25 @@ def _ws(inputs: Path | None, outputs: Path | None, ledger: str | None) -> Worksp
 
 
 def _prefect_env(workdir: Path) -> None:
-    os.environ.setdefault("PREFECT_HOME", str((workdir / ".prefect").resolve()))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    """Prefect's settings for this folder, and the server flows report to: PREFECT_API_URL if set, else the one
+    a running `serve` announced in this folder, else a temporary one (said on the console: it takes a while)."""
+    from pipeline import ops
+
+    home = ops.prefect_settings(workdir)
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    url = ops.announced_server(home)
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+        typer.echo(f"Prefect: using the server of `khuyencong serve` at {url}", err=True)
+    else:
+        typer.echo("Prefect: starting a temporary server for this command (the first time in a folder it may "
+                   "take a minute; `khuyencong serve` keeps one running)", err=True)
+
+
+def _require_inputs(ws: Workspace) -> None:
+    if not ws.inputs.is_dir():
+        _fail(f"inputs folder {ws.inputs} does not exist: create it or pass --inputs")
 
 
 def _fail(message: str) -> None:
@@ -130,32 +148,41 @@ def serve(
     ledger: LedgerOpt = None,
     port: Annotated[int, typer.Option(help="Port of the local Prefect server started when PREFECT_API_URL "
                                            "is not set")] = 4200,
-    watch: Annotated[bool, typer.Option(help="Trigger the intake on file-system events")] = True,
+    watch: Annotated[bool, typer.Option(help="Start the intake on file-system events (polling stays the "
+                                             "fallback)")] = True,
 ) -> None:
     """Serve the scheduled report flows and the intake (the one thing staff start). Prefect's UI shows the runs:
-    http://127.0.0.1:<port> when this command started the server."""
-    from contextlib import nullcontext
+    http://127.0.0.1:<port> when this command started the server. Ctrl-C or SIGTERM stops everything."""
+    from contextlib import ExitStack
 
     from pipeline import ops
 
     ws = _ws(inputs, outputs, ledger)
-    _prefect_env(Path.cwd())
-    server = nullcontext(os.environ["PREFECT_API_URL"]) if os.environ.get("PREFECT_API_URL") else \
-        ops.local_server(port)
-    with server as url:
-        from prefect import serve as prefect_serve
-        from prefect.deployments import run_deployment
-
-        import flows
-
-        typer.echo(f"Prefect API: {url} (UI: {url.removesuffix('/api')})")
-        observer = ops.watch_inputs(ws.inputs, lambda: run_deployment("ingest_inputs/intake", timeout=0)) \
-            if watch else None
+    _require_inputs(ws)
+    home = ops.prefect_settings(Path.cwd())
+    say = lambda message: typer.echo(message, err=True)  # noqa: E731
+    started = time.monotonic()
+    with ops.interrupt_on_sigterm():
         try:
-            prefect_serve(*flows.deployments(str(ws.inputs), str(ws.outputs), str(ws.ledger)))
-        finally:
-            if observer is not None:
-                observer.stop()
+            with ExitStack() as stack:
+                url = os.environ.get("PREFECT_API_URL")
+                if not url:
+                    if ops.announced_server(home):
+                        _fail(f"khuyencong serve is already running in {Path.cwd()}")
+                    say(f"Prefect: starting a server on 127.0.0.1:{port} (the first time in a folder it may "
+                        "take a minute)")
+                    url = stack.enter_context(ops.local_server(port))  # sets PREFECT_API_URL for Prefect
+                stack.enter_context(ops.announce_server(home, url))
+                say(f"Prefect API: {url} (UI: {url.removesuffix('/api')}), "
+                    f"ready after {time.monotonic() - started:.0f} s")
+                import flows
+
+                flows.serve(ws, url, watch, echo=say)
+        except ops.ServeError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:  # before the runner started, or a second Ctrl-C
+            pass
+    say(f"khuyencong serve stopped ({time.monotonic() - started:.0f} s after start).")
 
 
 @app.command()

@@ -57,7 +57,7 @@ Bounds (a district workbook is ~10 KB and unpacks to well under 1 MB):
   its name in a list, so that a full read of n sheets costs n² comparisons.
 - Time and memory: for any file within these bounds, `inspect_file` followed by a full calamine read of
   every sheet (`to_python()`) takes under MAX_SECONDS = 5 s and MAX_RSS_BYTES = 300 MiB peak RSS on a
-  2-core machine (tests/test_guards.py measures it in a subprocess).
+  2-core machine (benchmarks/guards.py measures the time, tests/test_guards.py the memory).
 
 Refusal codes and how each is detected:
 - FILE_EMPTY: 0 bytes.  FILE_TOO_LARGE: over MAX_FILE_BYTES.

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import pickle
 import resource
+import signal
 import threading
 import time
 from collections import deque
@@ -187,6 +188,20 @@ def _pool(programmes: list[Programme], units: UnitRegistry, workers: int) -> Pro
         return _POOL["pool"]  # type: ignore[return-value]
 
 
+def start_workers(programmes: list[Programme], units: UnitRegistry, workers: int | None = None) -> None:
+    """Start the worker processes now (a long-running process pays their start before the first file)."""
+    workers = workers or os.cpu_count() or 1
+    if workers >= 2:
+        pool = _pool(programmes, units, workers)
+        for future in [pool.submit(os.getpid) for _ in range(workers)]:
+            future.result()
+
+
+def shutdown_workers() -> None:
+    """Stop the worker processes (they are started once per process and reused)."""
+    _discard_pool()
+
+
 def _discard_pool(broken: ProcessPoolExecutor | None = None) -> None:
     """Stop the worker processes (only if they are still `broken`'s: another thread may have replaced them)."""
     with _POOL_LOCK:
@@ -212,6 +227,7 @@ WORKER_MEMORY = 4 * 1024**3  # address space of a worker process: a runaway read
 
 def _init_worker(programmes: list[Programme], units: UnitRegistry) -> None:
     _WORKER["programmes"], _WORKER["units"] = programmes, units
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops workers
     try:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
@@ -247,4 +263,20 @@ def duplicate_receipts(conn: Connection, receipts_dir: Path, files: list[FileInf
             received = short_date(local_day(received_at))
             text = receipts.duplicate_text(f.name, f.sha256, name, received, status)
             out.append(receipts.write_text(receipts_dir, f.name, text))
+    return out
+
+
+def unread(inputs: Path, conn: Connection) -> dict[str, tuple[int, int]]:
+    """Files under `inputs` not read as they are now: path -> (size, mtime_ns). A stat per file, no hashing:
+    what the intake loop asks before it starts an intake run."""
+    seen = ledger.seen_unchanged(conn)
+    out = {}
+    for path in list_inputs(inputs):
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # gone since it was listed
+        key = str(path.resolve())
+        if seen.get(key) != (st.st_size, st.st_mtime_ns):
+            out[key] = (st.st_size, st.st_mtime_ns)
     return out

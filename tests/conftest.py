@@ -76,10 +76,11 @@ def ledger_target(request, tmp_path):
 
 @pytest.fixture(scope="session")
 def harness():
-    """One Prefect test harness (a temporary database and API) for the whole session."""
+    """One Prefect test harness (a temporary database and API) for the whole session, with the start-up
+    allowance a busy machine needs (a first start migrates a database: over a minute under load)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=600):
         yield
 
 

@@ -10,7 +10,6 @@ Wikipedia). The expected letters are built from base letter + combining marks, n
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pytest
@@ -345,13 +344,3 @@ def test_detector_false_positives(text):
 
 def test_detector_on_unicode_nfd_text():
     assert looks_legacy(unicodedata.normalize("NFD", "Đào tạo nghề")) is None
-
-
-def test_fast():
-    text = to_tcvn3(" ".join(PHRASES)) * 50
-    start = time.perf_counter()
-    for _ in range(200):
-        tcvn3_to_unicode(text)
-        vni_to_unicode(text)
-        looks_legacy(text)
-    assert time.perf_counter() - start < 1.5

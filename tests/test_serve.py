@@ -37,8 +37,7 @@ def test_served_deployments_carry_the_schedules(tmp_path) -> None:
         [schedule] = served[s.flow].schedules
         assert (schedule.schedule.cron, schedule.schedule.timezone) == (s.cron, "Asia/Ho_Chi_Minh")
         assert served[s.flow].parameters["outputs"] == str(tmp_path / "out")
-    [intake] = served["ingest_inputs"].schedules
-    assert intake.schedule.interval.total_seconds() == rules.intake_poll_seconds
+    assert served["ingest_inputs"].schedules == []  # serve's intake loop starts it when files change
     # the next monthly runs after 20/03/2012, and the periods they report on
     monthly = next(s for s in schedules(rules) if s.kind is Kind.MONTH)
     runs = next_runs(monthly, datetime(2012, 3, 20, tzinfo=HCM), 3)
@@ -149,3 +148,137 @@ def test_a_notification_that_cannot_be_sent_does_not_fail_the_run(tmp_path, harn
     summary = flows.ingest_inputs(str(inputs), str(tmp_path / "out"), str(tmp_path / "l.sqlite"), config=str(config))
     assert (summary.new, summary.rejected) == (1, 1)
     assert (tmp_path / "out" / "receipts" / f"{bad.name}.txt").exists()
+
+
+# ------------------------------------------------------------------------------------- serve as a service
+
+
+def test_intake_loop_runs_once_per_change_and_never_for_nothing(tmp_path) -> None:
+    """Real files, a real ledger: the loop starts an intake only for a new or changed file that has stopped
+    changing, whatever the number of polls and file events in between."""
+    from pipeline import intake, ledger, ops
+
+    inputs, db = tmp_path / "inputs", tmp_path / "l.sqlite"
+    inputs.mkdir()
+    programmes, units = load_programmes(), load_units()
+    runs: list[list[str]] = []
+
+    def changed():
+        with ledger.open_ledger(db) as conn:
+            return intake.unread(inputs, conn)
+
+    def run():
+        with ledger.open_ledger(db) as conn:
+            pending = intake.find_pending(inputs, conn, tmp_path / "archive")
+            ledger.store(conn, intake.process(pending.new, programmes, units))
+            intake.remember(conn, pending.new + pending.known)
+        runs.append(sorted(f.name for f in pending.new))
+
+    loop = ops.IntakeLoop(inputs, changed, run, poll_seconds=0.1, settle_seconds=0.5).start(watch=True)
+    try:
+        time.sleep(1.5)  # many polls of an empty folder
+        assert runs == []
+        path = _workbook(inputs, "bu-dang", month(2012, 3), 3)
+        _wait_for(lambda: len(runs) == 1)
+        time.sleep(1.5)  # polls and events after the read: nothing new
+        assert runs == [[path.name]]
+        _workbook(inputs, "bu-dang", month(2012, 3), 5)  # the same file changed
+        _wait_for(lambda: len(runs) == 2)
+        time.sleep(1.5)
+        assert runs == [[path.name], [path.name]]
+    finally:
+        loop.stop(wait=5)
+
+
+def _wait_for(condition, limit: float = 300) -> None:
+    deadline = time.monotonic() + limit  # a generous bound on a busy machine, not a timing assertion
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.1)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid` (from /proc), at this moment."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _flow_runs(api: str, flow_name: str) -> list[dict]:
+    import json
+    import urllib.request
+
+    body = json.dumps({"flows": {"name": {"any_": [flow_name]}}}).encode()
+    request = urllib.request.Request(f"{api}/flow_runs/filter", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return [r for r in json.loads(response.read()) if r["state_type"] != "SCHEDULED"]  # runs made
+
+
+def test_serve_receipts_a_dropped_file_shares_its_server_and_stops_on_sigterm(tmp_path) -> None:
+    """`khuyencong serve` as staff start it, in an empty folder: it announces its server, a dropped file gets
+    its receipt with one intake run (none for nothing), `khuyencong run` in the same folder uses that server
+    instead of starting one, and SIGTERM stops everything it started, the Prefect server included."""
+    (tmp_path / "inputs").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    serve = subprocess.Popen([KHUYENCONG, "serve", "--port", str(_free_port())], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(serve.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        _wait_for(lambda: any(line.startswith("Ready:") for line in lines) or serve.poll() is not None, 600)
+        assert serve.poll() is None, "".join(lines)
+        api = next(line for line in lines if line.startswith("Prefect API:")).split()[2]
+        dropped = _workbook(tmp_path / "inputs", "bu-dang", month(2012, 3), 7)
+        receipt = tmp_path / "outputs" / "receipts" / f"{dropped.name}.txt"
+        _wait_for(receipt.exists)
+        assert "ĐÃ TIẾP NHẬN" in receipt.read_text(encoding="utf-8")
+        _wait_for(lambda: any(r["state_type"] == "COMPLETED" for r in _flow_runs(api, "ingest_inputs")))
+        done = subprocess.run([KHUYENCONG, "run", "--period", "2012-03"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "using the server of `khuyencong serve`" in done.stderr
+        assert "temporary server" not in done.stdout + done.stderr
+        assert [r["name"] for r in _flow_runs(api, "monthly_report")] == ["monthly-2012-03"]
+        assert len(_flow_runs(api, "ingest_inputs")) == 1  # the drop; the run's own ingest is inside its flow
+        started = _descendants(serve.pid)
+        assert started  # the Prefect server and the intake's workers
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=120)
+        finally:
+            serve.kill()
+    reader.join(10)
+    output = "".join(lines)
+    assert serve.returncode == 0, output
+    assert "Traceback" not in output
+    assert "khuyencong serve stopped" in output
+    _wait_for(lambda: not any(_alive(pid) for pid in started), 30)
+    assert not (tmp_path / ".prefect" / "khuyencong-server.json").exists()
