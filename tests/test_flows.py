@@ -220,3 +220,18 @@ def test_default_period_is_last_completed(kind, today, expected):
 
     assert flows.resolve_period(None, Kind(kind), CONFIG_DIR, date.fromisoformat(today)).code == expected
     assert flows.resolve_period("2012-H1", Kind(kind), CONFIG_DIR).code == "2012-H1"
+
+
+def test_a_report_started_by_hand_without_a_period_reports_the_last_completed_one(tmp_path, harness) -> None:
+    """Started by hand (not by its schedule) after the programme's end, the annual flow reports the
+    programme's last year, and a year typed as a number (`-p period=2012`) is a period like "2012"."""
+    inputs = tmp_path / "inputs"
+    write_template(PROGRAMME, UNITS.by_code["bu-dang"], parse_period("2015"), inputs / "bu-dang-2015.xlsx",
+                   Filling(results={"P1.2": 9}))
+    args = dict(inputs=str(inputs), outputs=str(tmp_path / "out"), ledger_file=str(tmp_path / "l.sqlite"))
+    paths = flows.annual_report(**args)
+    last_year = str(PROGRAMME.last_year)
+    assert {p.parent.name for p in paths if p.parent.parent.name == "reports"} == {last_year}
+    assert f"năm {last_year}" in PdfReader(next(p for p in paths if p.suffix == ".pdf")).pages[0].extract_text()
+    typed = flows.annual_report(period=2012, **args)
+    assert {p.parent.name for p in typed if p.parent.parent.name == "reports"} == {"2012"}

@@ -282,3 +282,22 @@ def test_serve_receipts_a_dropped_file_shares_its_server_and_stops_on_sigterm(tm
     assert "khuyencong serve stopped" in output
     _wait_for(lambda: not any(_alive(pid) for pid in started), 30)
     assert not (tmp_path / ".prefect" / "khuyencong-server.json").exists()
+
+
+def test_a_cold_run_completes_while_every_core_is_busy(tmp_path) -> None:
+    """A new folder (Prefect must create and migrate its database) on a machine whose cores are all taken:
+    the temporary server gets the time it needs, and the console says it is starting."""
+    _workbook(tmp_path / "inputs", "bu-dang", month(2012, 3), 3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        done = subprocess.run([KHUYENCONG, "run", "--period", "2012-03"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=1200)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "starting a temporary server" in done.stderr
+    assert (tmp_path / ".prefect" / "prefect.db").exists()
+    assert (tmp_path / "outputs" / "reports" / "2012-03" / "bao-cao-2012-03-ubnd-tinh.pdf").exists()
