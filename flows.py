@@ -265,12 +265,7 @@ def _report_or_skip(ws: Workspace, period: Period | None, number: int | None) ->
 
 def _workspace(inputs: str | None, outputs: str | None, ledger_path: str | None,
                config: str | None = None) -> Workspace:
-    default = Workspace.default()
-    return Workspace(inputs=Path(inputs) if inputs else default.inputs,
-                     outputs=Path(outputs) if outputs else default.outputs,
-                     ledger=(ledger_path if "://" in ledger_path else Path(ledger_path)) if ledger_path
-                     else default.ledger,
-                     config=Path(config) if config else default.config)
+    return Workspace.resolve(inputs, outputs, ledger_path, config)
 
 
 def _run_name(kind: str):
@@ -295,29 +290,33 @@ def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
 
 @flow(name="monthly_report", flow_run_name=_run_name("monthly"))
 def monthly_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                   ledger_file: str | None = None, number: int | None = None) -> list[Path]:
-    ws = _workspace(inputs, outputs, ledger_file)
+                   ledger_file: str | None = None, number: int | None = None,
+                   config: str | None = None) -> list[Path]:
+    ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.MONTH, ws.config), number)
 
 
 @flow(name="quarterly_report", flow_run_name=_run_name("quarterly"))
 def quarterly_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                     ledger_file: str | None = None, number: int | None = None) -> list[Path]:
-    ws = _workspace(inputs, outputs, ledger_file)
+                     ledger_file: str | None = None, number: int | None = None,
+                     config: str | None = None) -> list[Path]:
+    ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.QUARTER, ws.config), number)
 
 
 @flow(name="annual_report", flow_run_name=_run_name("annual"))
 def annual_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                  ledger_file: str | None = None, number: int | None = None) -> list[Path]:
-    ws = _workspace(inputs, outputs, ledger_file)
+                  ledger_file: str | None = None, number: int | None = None,
+                  config: str | None = None) -> list[Path]:
+    ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.YEAR, ws.config), number)
 
 
 @flow(name="programme_report", flow_run_name=_run_name("programme"))
 def programme_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                     ledger_file: str | None = None, number: int | None = None) -> list[Path]:
-    ws = _workspace(inputs, outputs, ledger_file)
+                     ledger_file: str | None = None, number: int | None = None,
+                     config: str | None = None) -> list[Path]:
+    ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.SPAN, ws.config), number)
 
 
@@ -344,7 +343,8 @@ def deployments(inputs: str | None = None, outputs: str | None = None, ledger_fi
 
     ws = _workspace(inputs, outputs, ledger_file, config)
     rules = load_rules(ws.config)
-    params = {"inputs": str(ws.inputs), "outputs": str(ws.outputs), "ledger_file": str(ws.ledger)}
+    params = {"inputs": str(ws.inputs), "outputs": str(ws.outputs), "ledger_file": str(ws.ledger),
+              "config": str(ws.config)}
     out = [FLOW_BY_NAME[s.flow].to_deployment(
         name="scheduled", schedules=[Cron(s.cron, timezone=s.timezone)], parameters=params, tags=["khuyencong"],
         concurrency_limit=1,

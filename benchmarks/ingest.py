@@ -17,13 +17,14 @@ from openpyxl import load_workbook
 
 from pipeline import aggregating, intake, ledger
 from pipeline.demo import generate
+from pipeline.paths import packaged_config
 from pipeline.periods import parse_period
 from pipeline.programme import load_programmes
 from pipeline.units import load_units
 
 
 def main(n_years: int) -> None:
-    programmes, units = load_programmes(), load_units()
+    programmes, units = load_programmes(packaged_config()), load_units(packaged_config())
     programme = programmes[0]
     years = tuple(range(programme.first_year, programme.first_year + n_years))
     with tempfile.TemporaryDirectory() as tmp:

@@ -43,7 +43,7 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 
 from pipeline import aggregating, excel_report, intake, ledger, ops, reading, receipts, rendering  # noqa: E402
 from pipeline.completeness import load_rules  # noqa: E402
-from pipeline.paths import CONFIG_DIR  # noqa: E402
+from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import month, year  # noqa: E402
 from pipeline.programme import load_programmes  # noqa: E402
 from pipeline.recipients import load_recipients  # noqa: E402
@@ -127,7 +127,7 @@ def ingest(inputs: Path, db: Path, programmes, units):
 
 
 def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, float]:
-    programmes = load_programmes()
+    programmes = load_programmes(packaged_config())
     programme = programmes[0]
     folder = work / f"n{n}"
     inputs = folder / "inputs"
@@ -154,8 +154,9 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
         with ledger.open_ledger(db) as conn:
             subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
             probs = ledger.problems_frame(conn, rejected_only=True)
-        c = aggregating.aggregate(subs, vals, programme, units, year(2013), load_rules(CONFIG_DIR), problems=probs)
-        book = load_recipients()
+        c = aggregating.aggregate(subs, vals, programme, units, year(2013), load_rules(packaged_config()),
+                                  problems=probs)
+        book = load_recipients(packaged_config())
         for r in book.recipients:
             rendering.render_pdf(c, r, book.issuer, folder / "out" / f"{r.code}.pdf")
             excel_report.write_excel_report(c, r, book.issuer, folder / "out" / f"{r.code}.xlsx")
@@ -175,7 +176,7 @@ def prefect_overhead(inputs: Path, folder: Path, units) -> dict[str, float]:
     a running Prefect server (PREFECT_API_URL, else one started here) and the worker processes already started
     for both."""
     config = folder / "config"
-    shutil.copytree(CONFIG_DIR, config)
+    shutil.copytree(packaged_config(), config)
     (config / "units.yaml").write_text(yaml.safe_dump(
         {"province": "Bình Phước", "units": [u.model_dump(mode="json") for u in units.units]}, allow_unicode=True),
         encoding="utf-8")

@@ -1,5 +1,8 @@
-"""The `khuyencong` command: template, demo, ingest, run, export.
+"""The `khuyencong` command: init, template, demo, ingest, run, serve, history, export.
 
+Every command takes --inputs, --outputs, --ledger and --config (a command ignores those it does not use;
+they are hidden from its help) and resolves them once (pipeline.paths.Workspace.resolve); the configuration
+folder is loaded and checked before any work starts, and a broken file is refused in one line.
 Prefect is imported only by the commands that run flows, after PREFECT_HOME is pointed at the working
 folder, so Prefect's database and logs stay in the project rather than in the user's home.
 """
@@ -14,25 +17,40 @@ from typing import Annotated
 
 import typer
 
-from pipeline.paths import Workspace
+from pipeline.configfile import ConfigError
+from pipeline.configuration import Configuration, load_configuration
+from pipeline.paths import CONFIG_ENV, Workspace, packaged_config
 from pipeline.periods import PeriodError, parse_period
-from pipeline.programme import ProgrammeError, load_programmes, programme_for_year
-from pipeline.units import load_units
+from pipeline.programme import ProgrammeError, programme_for_year
 
 app = typer.Typer(help="Consolidated reporting for the Bình Phước industrial-promotion programme.",
                   no_args_is_help=True, add_completion=False)
 
-InputsOpt = Annotated[Path | None, typer.Option(help="Folder of district workbooks [default: ./inputs]")]
-OutputsOpt = Annotated[Path | None, typer.Option(help="Folder for reports and receipts [default: ./outputs]")]
-LedgerOpt = Annotated[str | None, typer.Option(
-    help="Ledger: a SQLite file, or a PostgreSQL URL (postgresql+psycopg://user:pw@host/db) "
-         "[default: ./khuyencong.sqlite]")]
+_INPUTS = "Folder of district workbooks [default: ./inputs]"
+_OUTPUTS = "Folder for reports and receipts [default: ./outputs]"
+_LEDGER = ("Ledger: a SQLite file, or a PostgreSQL URL (postgresql+psycopg://user:pw@host/db) "
+           "[default: ./khuyencong.sqlite]")
+_CONFIG = (f"Configuration folder [default: ${CONFIG_ENV}, else ./config if there is one, else the packaged "
+           "defaults]")
+InputsOpt = Annotated[Path | None, typer.Option(help=_INPUTS)]
+OutputsOpt = Annotated[Path | None, typer.Option(help=_OUTPUTS)]
+LedgerOpt = Annotated[str | None, typer.Option(help=_LEDGER)]
+ConfigOpt = Annotated[Path | None, typer.Option(help=_CONFIG, show_default=False)]
+# the same options, accepted (so one set of options works with every command) but unused by the command
+NoInputs = Annotated[Path | None, typer.Option("--inputs", help=_INPUTS, hidden=True)]
+NoOutputs = Annotated[Path | None, typer.Option("--outputs", help=_OUTPUTS, hidden=True)]
+NoLedger = Annotated[str | None, typer.Option("--ledger", help=_LEDGER, hidden=True)]
 
 
-def _ws(inputs: Path | None, outputs: Path | None, ledger: str | None) -> Workspace:
-    d = Workspace.default()
-    target = (ledger if "://" in ledger else Path(ledger)) if ledger else d.ledger
-    return Workspace(inputs or d.inputs, outputs or d.outputs, target)
+def _ws(inputs: Path | None, outputs: Path | None, ledger: str | None,
+        config: Path | None) -> tuple[Workspace, Configuration]:
+    """The command's folders and its configuration, loaded and checked (a broken file ends the command)."""
+    ws = Workspace.resolve(inputs, outputs, ledger, config)
+    try:
+        loaded = load_configuration(ws.config)
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+    return ws, loaded
 
 
 def _prefect_env(workdir: Path) -> None:
@@ -67,16 +85,21 @@ def template(
     unit: Annotated[str, typer.Option(help='Reporting unit, e.g. "Bù Đăng"')],
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-03, 2012-Q3")],
     out: Annotated[Path | None, typer.Option(help="Output file [default: ./bao-cao-<unit>-<period>.xlsx]")] = None,
+    config: ConfigOpt = None,
+    inputs: NoInputs = None,
+    outputs: NoOutputs = None,
+    ledger: NoLedger = None,
 ) -> None:
     """Write the blank official workbook for one unit and period."""
     from pipeline.workbook import template_name, write_template
 
+    _, cfg = _ws(inputs, outputs, ledger, config)
     try:
         p = parse_period(period)
-        programme = programme_for_year(load_programmes(), p.first[0])
+        programme = programme_for_year(cfg.programmes, p.first[0])
     except (PeriodError, ProgrammeError) as exc:
         _fail(str(exc))
-    found = load_units().find(unit)
+    found = cfg.units.find(unit)
     if found is None:
         _fail(f"unknown unit: {unit}")
     if not found.exists_during(p):
@@ -86,23 +109,27 @@ def template(
 
 
 @app.command()
-def demo(inputs: InputsOpt = None, seed: int = 20111220) -> None:
-    """Fill plausible workbooks for every unit over the whole programme (deterministic)."""
+def demo(inputs: InputsOpt = None, seed: int = 20111220, config: ConfigOpt = None, outputs: NoOutputs = None,
+         ledger: NoLedger = None) -> None:
+    """Fill plausible workbooks for every unit over the whole programme (deterministic); creates the inputs
+    folder if needed."""
     from pipeline.demo import generate
 
-    folder = inputs or Workspace.default().inputs
-    files = generate(folder, load_programmes()[0], load_units(), seed=seed)
-    typer.echo(f"{len(files)} demo workbooks written under {folder}")
+    ws, cfg = _ws(inputs, outputs, ledger, config)
+    files = generate(ws.inputs, cfg.programmes[0], cfg.units, seed=seed)
+    typer.echo(f"{len(files)} demo workbooks written under {ws.inputs}")
 
 
 @app.command()
-def ingest(inputs: InputsOpt = None, outputs: OutputsOpt = None, ledger: LedgerOpt = None) -> None:
+def ingest(inputs: InputsOpt = None, outputs: OutputsOpt = None, ledger: LedgerOpt = None,
+           config: ConfigOpt = None) -> None:
     """Read new or changed workbooks into the ledger and write their receipts."""
-    ws = _ws(inputs, outputs, ledger)
+    ws, _ = _ws(inputs, outputs, ledger, config)
+    _require_inputs(ws)
     _prefect_env(Path.cwd())
     import flows
 
-    summary = flows.ingest_inputs(str(ws.inputs), str(ws.outputs), str(ws.ledger))
+    summary = flows.ingest_inputs(str(ws.inputs), str(ws.outputs), str(ws.ledger), config=str(ws.config))
     typer.echo(f"{summary.new} new files: {summary.accepted} accepted, {summary.rejected} rejected; "
                f"receipts in {ws.receipts}")
 
@@ -118,14 +145,15 @@ def run(
                                                        "without it --task-runner dask starts a local cluster")] = None,
     number: Annotated[int | None, typer.Option(min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT' "
                                                "(left blank to fill in by hand if omitted)")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Run the report flow matching each period (monthly, quarterly, annual, programme)."""
-    ws = _ws(inputs, outputs, ledger)
+    ws, cfg = _ws(inputs, outputs, ledger, config)
+    _require_inputs(ws)
     try:
         periods = [parse_period(p) for p in period]
-        programmes = load_programmes(ws.config)
         for p in periods:
-            programme_for_year(programmes, p.last[0])
+            programme_for_year(cfg.programmes, p.last[0])
     except (PeriodError, ProgrammeError) as exc:
         _fail(str(exc))
     if number is not None and len(periods) > 1:
@@ -135,7 +163,8 @@ def run(
 
     for p in periods:
         run_flow = flows.with_task_runner(flows.FLOW_FOR_KIND[p.kind], task_runner, scheduler)
-        paths = run_flow(p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number)
+        paths = run_flow(p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number,
+                         config=str(ws.config))
         typer.echo(f"{p.code}: reports in {ws.reports / p.code}")
         for path in paths:
             typer.echo(f"  {path}")
@@ -150,6 +179,7 @@ def serve(
                                            "is not set")] = 4200,
     watch: Annotated[bool, typer.Option(help="Start the intake on file-system events (polling stays the "
                                              "fallback)")] = True,
+    config: ConfigOpt = None,
 ) -> None:
     """Serve the scheduled report flows and the intake (the one thing staff start). Prefect's UI shows the runs:
     http://127.0.0.1:<port> when this command started the server. Ctrl-C or SIGTERM stops everything."""
@@ -157,7 +187,7 @@ def serve(
 
     from pipeline import ops
 
-    ws = _ws(inputs, outputs, ledger)
+    ws, _ = _ws(inputs, outputs, ledger, config)
     _require_inputs(ws)
     home = ops.prefect_settings(Path.cwd())
     say = lambda message: typer.echo(message, err=True)  # noqa: E731
@@ -190,17 +220,20 @@ def history(
     unit: Annotated[str, typer.Option(help='Reporting unit, e.g. "Bù Đăng"')],
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],
     ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+    inputs: NoInputs = None,
+    outputs: NoOutputs = None,
 ) -> None:
     """Show every version a unit sent for a period, which one counts and why."""
     from pipeline import history as hist
     from pipeline import ledger as ledger_mod
 
-    ws = _ws(None, None, ledger)
+    ws, cfg = _ws(inputs, outputs, ledger, config)
     try:
         p = parse_period(period)
     except PeriodError as exc:
         _fail(str(exc))
-    found = load_units().find(unit)
+    found = cfg.units.find(unit)
     if found is None:
         _fail(f"unknown unit: {unit}")
     if isinstance(ws.ledger, Path) and not ws.ledger.exists():
@@ -216,29 +249,53 @@ def export_cmd(
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+    inputs: NoInputs = None,
 ) -> None:
     """Write the values behind a period's figures (with file and cell) and the figures, as CSV."""
     from pipeline import aggregating, export
     from pipeline import ledger as ledger_mod
-    from pipeline.completeness import load_rules
-    from pipeline.paths import CONFIG_DIR
 
-    ws = _ws(None, outputs, ledger)
+    ws, cfg = _ws(inputs, outputs, ledger, config)
     try:
         p = parse_period(period)
-        programme = programme_for_year(load_programmes(), p.last[0])
+        programme = programme_for_year(cfg.programmes, p.last[0])
     except (PeriodError, ProgrammeError) as exc:
         _fail(str(exc))
     if isinstance(ws.ledger, Path) and not ws.ledger.exists():
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:
         subs, vals = ledger_mod.submissions_frame(conn), ledger_mod.values_frame(conn)
-    report = aggregating.aggregate(subs, vals, programme, load_units(), p, load_rules(CONFIG_DIR))
+    report = aggregating.aggregate(subs, vals, programme, cfg.units, p, cfg.rules)
     folder = ws.outputs / "export"
     a = export.write_csv(export.provenance(subs, vals, programme, p, report.cumulative_period),
                          folder / f"{p.code}-gia-tri.csv")
     b = export.write_csv(export.figures(report), folder / f"{p.code}-so-lieu.csv")
     typer.echo(f"{a}\n{b}")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The working folder to write [default: the current folder]")] = Path(),
+    config: Annotated[Path | None, typer.Option(help="Configuration to copy [default: the packaged defaults]",
+                                                show_default=False)] = None,
+    inputs: NoInputs = None,
+    outputs: NoOutputs = None,
+    ledger: NoLedger = None,
+) -> None:
+    """Write a working folder: an editable copy of the configuration (config/), empty inputs/ and outputs/, and
+    a short README in Vietnamese. Commands run in that folder use its config/."""
+    from pipeline.workfolder import init_folder
+
+    try:
+        written = init_folder(folder, load_configuration(config or packaged_config()))
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+    except FileExistsError as exc:
+        _fail(f"{exc.filename} already exists: nothing was overwritten (edit it, or choose another folder)")
+    for path in written:
+        typer.echo(str(path))
+    typer.echo(f"working folder ready: read {folder / 'README.txt'}, then run the commands inside {folder}")
 
 
 def main() -> None:  # pragma: no cover

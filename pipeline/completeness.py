@@ -16,9 +16,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict
 
+from pipeline.configfile import load_model
 from pipeline.formatting import local_day
 from pipeline.periods import Period, month, parse_period
 from pipeline.rollup import month_index
@@ -44,7 +44,8 @@ class ReportingRules(BaseModel):
 
 
 def load_rules(config_dir: Path) -> ReportingRules:
-    return ReportingRules.model_validate(yaml.safe_load((config_dir / "reporting.yaml").read_text(encoding="utf-8")))
+    """The reporting rules of a configuration folder (reporting.yaml); a malformed file is a ConfigError."""
+    return load_model(config_dir / "reporting.yaml", ReportingRules)
 
 
 def deadline(period: Period, rules: ReportingRules) -> date:

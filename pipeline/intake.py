@@ -78,7 +78,7 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
 
 def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry) -> list[ValidationReport]:
     """Read and validate each file; a bad file yields a report with problems, never an exception."""
-    return [validate(read_report(info, programmes), units) for info in files]
+    return [validate(read_report(info, programmes, units), units) for info in files]
 
 
 PARALLEL_FROM = 200  # below this many files, handing them to worker processes costs more than it saves

@@ -18,7 +18,7 @@ from pipeline.periods import PeriodError, find_period_in_text, period_in_cell
 from pipeline.programme import Programme
 from pipeline.reading import Cell, FileInfo, Grid, Unreadable, Workbook, load_workbook, sheet_ref
 from pipeline.text import fold, match_key, nfc
-from pipeline.units import UnitRegistry, find_unit_in_text, load_units
+from pipeline.units import UnitRegistry, find_unit_in_text
 
 NAME_HEADERS = ("chi tieu", "noi dung", "ten chi tieu", "hoat dong", "chuong trinh", "noi dung hoat dong",
                 "noi dung chuong trinh", "ten hoat dong", "danh muc")
@@ -180,11 +180,12 @@ def _source_columns(header: Header, programme: Programme) -> dict[str, int]:
 
 # --- reading a report --------------------------------------------------------------------------------------
 
-def read_report(info: FileInfo, programmes: list[Programme]) -> RawReport:
-    """Read a file (pipeline.reading) and find its report; an unreadable file yields a RawReport saying why."""
+def read_report(info: FileInfo, programmes: list[Programme], units: UnitRegistry) -> RawReport:
+    """Read a file (pipeline.reading) and find its report; an unreadable file yields a RawReport saying why.
+    `units` are the ones validation uses (a unit named in a title line is looked for among them)."""
     try:
         book = load_workbook(info.path)
-        return find_report(book, info, programmes)
+        return find_report(book, info, programmes, units)
     except Unreadable as exc:
         return RawReport(file=info, programme=programmes[-1], unreadable=exc.detail, refusal_code=exc.code)
     except Exception as exc:  # noqa: BLE001 - a file no rule foresaw is refused; it never stops the others
@@ -193,7 +194,7 @@ def read_report(info: FileInfo, programmes: list[Programme]) -> RawReport:
                                     "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.")
 
 
-def find_report(book: Workbook, info: FileInfo, programmes: list[Programme]) -> RawReport:
+def find_report(book: Workbook, info: FileInfo, programmes: list[Programme], units: UnitRegistry) -> RawReport:
     """Find the report in a workbook read by pipeline.reading."""
     raw = RawReport(file=info, programme=programmes[-1], converted=list(book.converted))
     grid = _report_sheet(book.grids, programmes[-1])
@@ -201,7 +202,7 @@ def find_report(book: Workbook, info: FileInfo, programmes: list[Programme]) -> 
     headers = _headers(grid)
     first_table_row = min((h.row for h in headers), default=grid.height + 1)
     raw.layout = "template" if grid.find(lambda t: t.startswith(fold(wbk.HEAD_A[:18]))) else "free"
-    _read_fields(grid, raw, first_table_row)
+    _read_fields(grid, raw, first_table_row, units)
     programme = raw.programme = _programme_of(raw, programmes)
     # every header row starts a table (or continues one, when a long table repeats its header)
     sources = {h.row: _source_columns(h, programme) for h in headers}
@@ -266,7 +267,7 @@ def _field_labels(grid: Grid) -> dict[str, tuple[int, int]]:
     return {key: found[key] for key in _FIELDS if key in found}
 
 
-def _read_fields(grid: Grid, raw: RawReport, first_table_row: int) -> None:
+def _read_fields(grid: Grid, raw: RawReport, first_table_row: int, units: UnitRegistry) -> None:
     label_rows = []
     for key, pos in _field_labels(grid).items():
         raw.fields[key] = grid.right_of(*pos)
@@ -278,7 +279,7 @@ def _read_fields(grid: Grid, raw: RawReport, first_table_row: int) -> None:
             break
         if raw.title_period is None and _names_period(text):
             raw.title_period = grid.cell(r, c)
-        if raw.title_unit is None and _names_unit(text):
+        if raw.title_unit is None and find_unit_in_text(units, text) is not None:
             raw.title_unit = grid.cell(r, c)
     if "unit" not in raw.fields and raw.title_unit is not None:
         raw.fields["unit"], raw.title_unit = raw.title_unit, None
@@ -289,21 +290,11 @@ def _read_fields(grid: Grid, raw: RawReport, first_table_row: int) -> None:
             raw.missing.append(Missing(key, grid.name, ""))
 
 
-@lru_cache(maxsize=1)
-def _units() -> UnitRegistry:
-    return load_units()
-
-
 @lru_cache(maxsize=4096)  # title lines repeat from one period to the next
 def _names_period(text: str) -> bool:
     """A period phrase in a title line ("giai đoạn 2011-2015" names the programme, not the period)."""
     found = find_period_in_text(text)
     return found is not None and found[0].kind != "span"
-
-
-@lru_cache(maxsize=4096)
-def _names_unit(text: str) -> bool:
-    return find_unit_in_text(_units(), text) is not None
 
 
 def _programme_of(raw: RawReport, programmes: list[Programme]) -> Programme:

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from pipeline.paths import ledger_target
 from pipeline.validating import ValidationReport
 
 MILLI = Decimal(1000)
@@ -80,9 +81,9 @@ _ENGINES: dict[str, Engine] = {}
 
 
 def url_of(target: Path | str) -> str:
-    """A ledger is a SQLite file path or a database URL."""
-    text_ = str(target)
-    return text_ if "://" in text_ else f"sqlite:///{Path(text_).resolve()}"
+    """The SQLAlchemy URL of a ledger (pipeline.paths.ledger_target: a SQLite file path or a database URL)."""
+    found = ledger_target(target)
+    return found if isinstance(found, str) else f"sqlite:///{found.resolve()}"
 
 
 def engine(target: Path | str) -> Engine:

@@ -11,8 +11,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
+
+from pipeline.configfile import load_model, read_yaml
 
 Event = Literal["report", "rejected"]
 
@@ -38,9 +39,9 @@ class Notifications(BaseModel):
 
 
 def load_notifications(config_dir: Path) -> Notifications:
+    """The notification settings of a configuration folder (notifications.yaml; none: notifications off)."""
     path = config_dir / "notifications.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return Notifications.model_validate(data or {})
+    return load_model(path, Notifications, (read_yaml(path) if path.exists() else None) or {})
 
 
 def notify(settings: Notifications, event: Event, subject: str, body: str) -> list[str]:

@@ -7,11 +7,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipeline.paths import CONFIG_DIR
-from pipeline.text import fold, match_key, nfc
+from pipeline.configfile import ConfigError, load_model
+from pipeline.text import fold, match_key
 
 
 class ProgrammeError(ValueError):
@@ -243,26 +242,15 @@ def _check_programme(p: Programme) -> None:
 
 
 def load_programme(path: Path) -> Programme:
-    """Load and check one programme file; raise ProgrammeError naming what does not add up."""
-    try:
-        data = yaml.safe_load(nfc(path.read_text(encoding="utf-8")))
-        return Programme.model_validate(data)
-    except ProgrammeError:
-        raise
-    except ValueError as exc:  # pydantic's ValidationError wraps our ProgrammeError too
-        cause = exc.__cause__ or exc
-        errors = getattr(exc, "errors", None)
-        if errors:
-            for err in errors():
-                ctx_err = (err.get("ctx") or {}).get("error")
-                if isinstance(ctx_err, ProgrammeError):
-                    raise ProgrammeError(f"{path.name}: {ctx_err}") from None
-        raise ProgrammeError(f"{path.name}: {cause}") from None
+    """Load and check one programme file; a ConfigError names the file, the line and what does not add up."""
+    return load_model(path, Programme)
 
 
-def load_programmes(config_dir: Path = CONFIG_DIR) -> list[Programme]:
-    """Every programme file under config/programmes, oldest first."""
+def load_programmes(config_dir: Path) -> list[Programme]:
+    """Every programme file under <config>/programmes, oldest first; at least one."""
     files = sorted((config_dir / "programmes").glob("*.yaml"))
+    if not files:
+        raise ConfigError(config_dir / "programmes", "no programme file (*.yaml) in this folder")
     return sorted((load_programme(f) for f in files), key=lambda p: p.first_year)
 
 

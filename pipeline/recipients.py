@@ -11,11 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipeline.paths import CONFIG_DIR
-from pipeline.text import nfc
+from pipeline.configfile import load_model
 
 # Body sections, numbered I., II. … in the order the recipient lists them.
 Section = Literal["results", "funding", "reporting", "difficulties", "tasks"]
@@ -96,6 +94,6 @@ class RecipientBook(_Model):
         return self
 
 
-def load_recipients(config_dir: Path = CONFIG_DIR) -> RecipientBook:
-    data = yaml.safe_load(nfc((config_dir / "recipients.yaml").read_text(encoding="utf-8")))
-    return RecipientBook.model_validate(data)
+def load_recipients(config_dir: Path) -> RecipientBook:
+    """The issuer and recipients of a configuration folder (recipients.yaml); a malformed file is a ConfigError."""
+    return load_model(config_dir / "recipients.yaml", RecipientBook)

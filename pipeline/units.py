@@ -6,12 +6,11 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from pipeline.paths import CONFIG_DIR
+from pipeline.configfile import load_model
 from pipeline.periods import Period
-from pipeline.text import fold, nfc
+from pipeline.text import fold
 
 # Prefixes officers put before a unit's name; removed before matching.
 _PREFIXES = ("ubnd ", "uy ban nhan dan ", "huyen ", "h. ", "h ", "thi xa ", "tx. ", "tx ", "thanh pho ",
@@ -124,9 +123,9 @@ def _strip_prefix(key: str) -> str:
     return key
 
 
-def load_units(config_dir: Path = CONFIG_DIR) -> UnitRegistry:
-    data = yaml.safe_load(nfc((config_dir / "units.yaml").read_text(encoding="utf-8")))
-    return UnitRegistry.model_validate(data)
+def load_units(config_dir: Path) -> UnitRegistry:
+    """The unit list of a configuration folder (units.yaml); a malformed one is a ConfigError."""
+    return load_model(config_dir / "units.yaml", UnitRegistry)
 
 
 def find_unit_in_text(registry: UnitRegistry, text: str) -> Unit | None:

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline import intake, ledger
+from pipeline.paths import packaged_config
 from pipeline.periods import Period, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
 from pipeline.units import Unit, UnitRegistry, load_units
@@ -20,7 +21,7 @@ from pipeline.workbook import COL_RESULT, SHEET, Filling, template_name, write_t
 
 @pytest.fixture(scope="session")
 def programmes() -> list[Programme]:
-    return load_programmes()
+    return load_programmes(packaged_config())
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,7 @@ def programme(programmes: list[Programme]) -> Programme:
 
 @pytest.fixture(scope="session")
 def units() -> UnitRegistry:
-    return load_units()
+    return load_units(packaged_config())
 
 
 def stamp(received: date | datetime) -> float:

@@ -19,6 +19,7 @@ from pipeline.aggregating import (
     UnitStatus,
 )
 from pipeline.completeness import Completeness
+from pipeline.paths import packaged_config
 from pipeline.periods import Kind, Period, quarter
 from pipeline.programme import Programme, load_programmes
 from pipeline.progress import Funding, FundingYear, GrowthYear, Pace
@@ -69,15 +70,15 @@ MISSING = {"loc-ninh"}
 
 @lru_cache(maxsize=1)
 def programme() -> Programme:
-    return load_programmes()[0]
+    return load_programmes(packaged_config())[0]
 
 
 def issuer() -> Issuer:
-    return load_recipients().issuer
+    return load_recipients(packaged_config()).issuer
 
 
 def recipient(code: str) -> Recipient:
-    return next(r for r in load_recipients().recipients if r.code == code)
+    return next(r for r in load_recipients(packaged_config()).recipients if r.code == code)
 
 
 def _unit_status(code: str, name: str, priority: bool) -> UnitStatus:

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.layout import read_report
+from pipeline.paths import packaged_config
 from pipeline.programme import load_programmes
 from pipeline.reading import file_info
 from pipeline.units import load_units
@@ -34,7 +35,9 @@ def test_template_writes_the_official_blank_workbook(tmp_path):
     assert any(isinstance(c.value, str) and c.value.startswith("=SUM(D") for c in ws["G"])  # row totals
 
     # The blank workbook is itself a valid report (nothing reported yet).
-    report = validate(read_report(file_info(out, tmp_path), load_programmes()), load_units())
+    config = packaged_config()
+    report = validate(read_report(file_info(out, tmp_path), load_programmes(config), load_units(config)),
+                      load_units(config))
     assert report.status is Status.ACCEPTED and report.values == []
     assert report.unit.code == "bu-dang" and report.period.code == "2012-03"
 

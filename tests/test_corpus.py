@@ -59,7 +59,7 @@ def _params() -> list:
 
 def _read(name: str, programmes, units) -> ValidationReport:
     path = FILES / name
-    return validate(read_report(file_info(path, FILES), programmes), units)
+    return validate(read_report(file_info(path, FILES), programmes, units), units)
 
 
 @pytest.mark.parametrize("entry", _params())

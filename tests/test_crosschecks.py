@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import result_ref
 
 from pipeline.layout import read_report
-from pipeline.paths import CONFIG_DIR
+from pipeline.paths import packaged_config
 from pipeline.periods import month
 from pipeline.programme import load_programmes
 from pipeline.reading import file_info
@@ -19,7 +19,7 @@ MARCH = month(2012, 3)
 
 
 def _check(path: Path, programmes, units):
-    return validate(read_report(file_info(path, path.parent), programmes), units)
+    return validate(read_report(file_info(path, path.parent), programmes, units), units)
 
 
 def _codes(report) -> list[tuple[str, str, str]]:
@@ -69,7 +69,7 @@ def test_unit_typed_differently_is_a_warning(tmp_path, make_workbook, programmes
 def test_severity_is_data(tmp_path, make_workbook, units) -> None:
     """Editing the programme file turns the province-only warning into an error, with no code change."""
     config = tmp_path / "config"
-    shutil.copytree(CONFIG_DIR, config)
+    shutil.copytree(packaged_config(), config)
     programme_file = config / "programmes" / "binh-phuoc-2011-2015.yaml"
     text = programme_file.read_text(encoding="utf-8")
     programme_file.write_text(text.replace("{rule: province_only, severity: warning}",

@@ -9,6 +9,7 @@ import flows
 from pipeline import demo, ledger
 from pipeline.aggregating import aggregate
 from pipeline.export import figures
+from pipeline.paths import packaged_config
 from pipeline.periods import year
 
 
@@ -18,7 +19,7 @@ def demo_inputs(tmp_path_factory):
     from pipeline.units import load_units
 
     folder = tmp_path_factory.mktemp("dask") / "inputs"
-    demo.generate(folder, load_programmes()[0], load_units(), years=(2012,))
+    demo.generate(folder, load_programmes(packaged_config())[0], load_units(packaged_config()), years=(2012,))
     return folder
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline import demo, intake, ledger
 from pipeline.aggregating import aggregate
+from pipeline.paths import packaged_config
 from pipeline.periods import year
 
 
@@ -20,7 +21,7 @@ def report_2013(tmp_path_factory):
     from pipeline.programme import load_programmes
     from pipeline.units import load_units
 
-    programmes, units = load_programmes(), load_units()
+    programmes, units = load_programmes(packaged_config()), load_units(packaged_config())
     folder: Path = tmp_path_factory.mktemp("demo2013")
     demo.generate(folder / "inputs", programmes[0], units, years=(2011, 2012, 2013))
     with ledger.open_ledger(folder / "ledger.sqlite") as conn:
@@ -60,7 +61,7 @@ def test_the_rendered_2013_report_shows_them(report_2013, tmp_path) -> None:
     from pipeline.recipients import load_recipients
     from pipeline.rendering import render_pdf
 
-    book = load_recipients()
+    book = load_recipients(packaged_config())
     for recipient in book.recipients:
         pdf = render_pdf(report_2013, recipient, book.issuer, tmp_path / f"{recipient.code}.pdf")
         text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)

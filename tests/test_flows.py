@@ -14,13 +14,15 @@ from pypdf import PdfReader
 import flows
 from pipeline import ledger
 from pipeline.formatting import number, percent
+from pipeline.paths import packaged_config
 from pipeline.periods import month, parse_period, quarter
 from pipeline.programme import load_programmes
 from pipeline.units import load_units
 from pipeline.workbook import Filling, write_template
 
-PROGRAMME = load_programmes()[0]
-UNITS = load_units()
+CONFIG = packaged_config()
+PROGRAMME = load_programmes(CONFIG)[0]
+UNITS = load_units(CONFIG)
 
 # (unit, period) -> what the officer typed. Đồng Xoài sends July and then the whole quarter (which counts).
 SUBMISSIONS = {
@@ -215,11 +217,10 @@ def test_export_lists_every_value_with_its_cell(run):
 def test_default_period_is_last_completed(kind, today, expected):
     from datetime import date
 
-    from pipeline.paths import CONFIG_DIR
     from pipeline.periods import Kind
 
-    assert flows.resolve_period(None, Kind(kind), CONFIG_DIR, date.fromisoformat(today)).code == expected
-    assert flows.resolve_period("2012-H1", Kind(kind), CONFIG_DIR).code == "2012-H1"
+    assert flows.resolve_period(None, Kind(kind), CONFIG, date.fromisoformat(today)).code == expected
+    assert flows.resolve_period("2012-H1", Kind(kind), CONFIG).code == "2012-H1"
 
 
 def test_a_report_started_by_hand_without_a_period_reports_the_last_completed_one(tmp_path, harness) -> None:

@@ -20,7 +20,7 @@ Q3 = "BÁO CÁO KẾT QUẢ CÔNG TÁC KHUYẾN CÔNG QUÝ III NĂM 2012"
 
 
 def _check(path: Path, programmes, units):
-    return validate(read_report(file_info(path, path.parent), programmes), units)
+    return validate(read_report(file_info(path, path.parent), programmes, units), units)
 
 
 def _free(tmp_path: Path, rows: list[list[object]], header: list[str] | None = None, title: str = Q3,
@@ -207,17 +207,17 @@ def test_merged_ranges_are_clipped_deduplicated_and_bounded() -> None:
     assert grid._merged_parent == {(1, 2): (1, 1), (1, 3): (1, 1), (2, 3): (2, 2)}  # clipped; the rest over budget
 
 
-def test_an_unforeseen_error_refuses_that_file_only(tmp_path, programmes, monkeypatch) -> None:
+def test_an_unforeseen_error_refuses_that_file_only(tmp_path, programmes, units, monkeypatch) -> None:
     from pipeline import layout
     from pipeline.reading import file_info
     from pipeline.workbook import write_template
 
-    path = write_template(programmes[0], layout._units().by_code["bu-dang"], month(2012, 3),
+    path = write_template(programmes[0], units.by_code["bu-dang"], month(2012, 3),
                           tmp_path / "a.xlsx", None)
 
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("a reader bug")
 
     monkeypatch.setattr(layout, "_read_notes", broken)
-    raw = layout.read_report(file_info(path, tmp_path), programmes)
+    raw = layout.read_report(file_info(path, tmp_path), programmes, units)
     assert raw.refusal_code == "FILE_UNREADABLE" and "ZeroDivisionError" in raw.unreadable

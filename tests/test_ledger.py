@@ -21,7 +21,7 @@ from pipeline.workbook import Filling
 
 
 def _validated(path: Path, programmes, units):
-    return validate(read_report(file_info(path, path.parent), programmes), units)
+    return validate(read_report(file_info(path, path.parent), programmes, units), units)
 
 
 def test_store_is_idempotent_on_sha256(tmp_path, ledger_target, make_workbook, programmes, units) -> None:

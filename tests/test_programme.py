@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.configfile import ConfigError
 from pipeline.layout import read_report
-from pipeline.paths import CONFIG_DIR
+from pipeline.paths import packaged_config
 from pipeline.periods import month
 from pipeline.programme import Programme, ProgrammeError, load_programme, load_programmes, programme_for_year
 from pipeline.reading import file_info
 from pipeline.validating import Status, validate
 from pipeline.workbook import Filling
 
-PROGRAMME_FILE = CONFIG_DIR / "programmes" / "binh-phuoc-2011-2015.yaml"
+PROGRAMME_FILE = packaged_config() / "programmes" / "binh-phuoc-2011-2015.yaml"
 
 # The seed, Điều 4 (one entry per sub-programme): budget by source (triệu đồng) and expected results.
 SEED: dict[str, tuple[dict[str, int], int, list[tuple[str, str, str, int]]]] = {
@@ -125,19 +126,19 @@ def test_unchanged_copy_loads(tmp_path: Path, programme: Programme) -> None:
 def test_changed_subprogramme_figure_is_refused(tmp_path: Path) -> None:
     path = _changed_copy(tmp_path, "{KCQG: 2250, KCĐP: 2370, Khác: 120, total: 4740}",
                          "{KCQG: 2250, KCĐP: 2380, Khác: 120, total: 4740}")
-    with pytest.raises(ProgrammeError) as err:
+    with pytest.raises(ConfigError) as err:
         load_programme(path)
     message = str(err.value)
     assert "P3" in message
     assert "2.380" in message  # the changed figure
     assert "4.750" in message and "4.740" in message  # what the sources add up to, and the stated total
-    with pytest.raises(ProgrammeError, match="P3"):
+    with pytest.raises(ConfigError, match="P3"):
         load_programmes(tmp_path)
 
 
 def test_changed_programme_total_is_refused(tmp_path: Path) -> None:
     path = _changed_copy(tmp_path, "total: 20560}", "total: 20570}")
-    with pytest.raises(ProgrammeError) as err:
+    with pytest.raises(ConfigError) as err:
         load_programme(path)
     assert "20.560" in str(err.value) and "20.570" in str(err.value)
 
@@ -145,26 +146,26 @@ def test_changed_programme_total_is_refused(tmp_path: Path) -> None:
 def test_programme_source_not_matching_subprogrammes_is_refused(tmp_path: Path) -> None:
     path = _changed_copy(tmp_path, "budget: {KCQG: 8130, KCĐP: 9130, Khác: 3300, total: 20560}",
                          "budget: {KCQG: 8140, KCĐP: 9130, Khác: 3300, total: 20570}")
-    with pytest.raises(ProgrammeError) as err:
+    with pytest.raises(ConfigError) as err:
         load_programme(path)
     assert "KCQG" in str(err.value) and "8.130" in str(err.value) and "8.140" in str(err.value)
 
 
 def test_wrong_average_is_refused(tmp_path: Path) -> None:
     path = _changed_copy(tmp_path, "average_per_year: 4112", "average_per_year: 4113")
-    with pytest.raises(ProgrammeError, match="4.113"):
+    with pytest.raises(ConfigError, match="4.113"):
         load_programme(path)
 
 
 def test_duplicate_indicator_code_is_refused(tmp_path: Path) -> None:
     path = _changed_copy(tmp_path, "{code: P7.2,", "{code: P7.1,")
-    with pytest.raises(ProgrammeError, match="P7.1"):
+    with pytest.raises(ConfigError, match="P7.1"):
         load_programme(path)
 
 
 def test_malformed_file_is_refused(tmp_path: Path) -> None:
     path = _changed_copy(tmp_path, "first_year: 2011", "first_year: hai nghìn")
-    with pytest.raises(ProgrammeError, match=PROGRAMME_FILE.name):
+    with pytest.raises(ConfigError, match=PROGRAMME_FILE.name):
         load_programme(path)
 
 
@@ -198,7 +199,7 @@ def two_programme_config(tmp_path: Path) -> Path:
     shutil.copy(PROGRAMME_FILE, config / "programmes" / PROGRAMME_FILE.name)
     # named so that it sorts first: load_programmes orders by years, not by file name
     (config / "programmes" / "a-binh-phuoc-2016-2020.yaml").write_text(SECOND, encoding="utf-8")
-    shutil.copy(CONFIG_DIR / "units.yaml", config / "units.yaml")
+    shutil.copy(packaged_config() / "units.yaml", config / "units.yaml")
     return config
 
 
@@ -221,7 +222,7 @@ def test_report_is_read_against_the_programme_of_its_year(two_programme_config: 
     second = loaded[1]
     path = make_workbook(tmp_path, "bu-dang", month(2017, 3), Filling(
         results={"Q1.1": 7}, spending={"Q1": {"KCĐP": 12.5}}, report_date=date(2017, 4, 2)), programme=second)
-    report = validate(read_report(file_info(path, path.parent), loaded), units)
+    report = validate(read_report(file_info(path, path.parent), loaded, units), units)
     assert report.status is Status.ACCEPTED, report.problems
     assert report.programme == second
     assert {(v.code, v.source, v.amount) for v in report.values} == {("Q1.1", "", 7), ("Q1", "KCĐP", Decimal("12.5"))}

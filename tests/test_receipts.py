@@ -23,7 +23,7 @@ MARCH = month(2012, 3)
 @pytest.fixture
 def check(programmes, units):
     def run(path: Path, inputs: Path) -> ValidationReport:
-        return validate(read_report(file_info(path, inputs), programmes), units)
+        return validate(read_report(file_info(path, inputs), programmes, units), units)
 
     return run
 

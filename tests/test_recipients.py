@@ -6,7 +6,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from pipeline.paths import CONFIG_DIR
+from pipeline.configfile import ConfigError
+from pipeline.paths import packaged_config
 from pipeline.recipients import Recipient, load_recipients
 
 
@@ -16,11 +17,11 @@ def _recipient(**changes: object) -> Recipient:
 
 
 def test_the_configured_recipients() -> None:
-    book = load_recipients()
+    book = load_recipients(packaged_config())
     ubnd, bo = book.recipients
     assert (ubnd.code, ubnd.unit_detail, ubnd.max_units_listed) == ("ubnd-tinh", True, 100)
     assert (bo.code, bo.unit_detail, bo.max_units_listed) == ("bo-cong-thuong", False, 100)
-    header = (CONFIG_DIR / "recipients.yaml").read_text(encoding="utf-8").split("\nissuer:")[0]
+    header = (packaged_config() / "recipients.yaml").read_text(encoding="utf-8").split("\nissuer:")[0]
     assert "max_units_listed" in header  # documented in the file's header comment
 
 
@@ -37,8 +38,8 @@ def test_unknown_settings_and_inconsistent_copies_are_refused(tmp_path) -> None:
         _recipient(max_unit_listed=10)  # a misspelt setting is not silently ignored
     with pytest.raises(ValidationError, match="needs unit_detail"):
         _recipient(unit_detail=False, appendices=["units"])
-    data = yaml.safe_load((CONFIG_DIR / "recipients.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((packaged_config() / "recipients.yaml").read_text(encoding="utf-8"))
     data["recipients"][0]["max_units_listed"] = 0
     (tmp_path / "recipients.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(ValidationError, match="max_units_listed"):
+    with pytest.raises(ConfigError, match=r"recipients\.yaml:\d+: recipients\[0\]\.max_units_listed"):
         load_recipients(tmp_path)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.aggregating import aggregate
 from pipeline.completeness import ReportingRules, completeness, deadline
+from pipeline.paths import packaged_config
 from pipeline.periods import Period, month, parse_period, quarter, year
 from pipeline.rollup import current_versions, figures, figures_by_unit, month_index, select_counted
 from pipeline.units import UnitRegistry, load_units
@@ -58,7 +59,7 @@ def test_no_month_counted_twice(rs) -> None:
 @given(reports)
 def test_province_total_is_the_sum_of_units(programme, rs) -> None:
     subs, vals = _frames(rs)
-    report = aggregate(subs, vals, programme, load_units(), parse_period("2012"))
+    report = aggregate(subs, vals, programme, load_units(packaged_config()), parse_period("2012"))
     p12 = next(i for i in report.indicators if i.code == "P1.2")
     assert p12.in_period == sum((u.results["P1.2"] for u in report.by_unit), Decimal(0))
     assert report.budget_totals.in_period_total == sum((u.spending_total for u in report.by_unit), Decimal(0))
@@ -93,7 +94,7 @@ def test_programme_figure_is_the_sum_over_its_disjoint_years(programme, rs) -> N
 @settings(max_examples=40, deadline=None)
 @given(reports, st.tuples(st.sampled_from(UNITS), st.sampled_from(PERIODS), st.integers(0, 60), st.integers(0, 50)))
 def test_adding_a_report_never_lowers_completeness(rs, extra) -> None:
-    units = [u for u in load_units().units if u.code in UNITS]
+    units = [u for u in load_units(packaged_config()).units if u.code in UNITS]
     for window in (year(2012), quarter(2013, 3), parse_period("2012-2013")):
         before = completeness(units, select_counted(current_versions(_frames(rs)[0]), window), window,
                               ReportingRules())
@@ -117,7 +118,7 @@ def _level_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_level_indicator_is_the_latest_value_not_a_sum(programme) -> None:
     subs, vals = _level_frames()
-    report = aggregate(subs, vals, programme, load_units(), quarter(2012, 3))
+    report = aggregate(subs, vals, programme, load_units(packaged_config()), quarter(2012, 3))
     context = {c.code: c for c in report.context}
     # establishments (a level): Bù Đăng's latest (August: 520) + Lộc Ninh's latest (July: 300)
     assert context["C1"].value == 520 + 300
@@ -131,7 +132,7 @@ def test_level_indicator_is_the_latest_value_not_a_sum(programme) -> None:
 def test_quarter_revising_its_months_gives_a_reconciliation_note(programme) -> None:
     subs, vals = _frames([("bu-dang", month(2012, 7), 2, 3), ("bu-dang", month(2012, 8), 2, 4),
                           ("bu-dang", quarter(2012, 3), 5, 9)])
-    report = aggregate(subs, vals, programme, load_units(), quarter(2012, 3))
+    report = aggregate(subs, vals, programme, load_units(packaged_config()), quarter(2012, 3))
     assert next(i for i in report.indicators if i.code == "P1.2").in_period == 9  # the quarter counts
     [note] = report.reconciliations
     assert (note.unit_code, note.period_code, note.finer_months, note.months) == ("bu-dang", "2012-Q3", 2, 3)
@@ -145,7 +146,7 @@ def test_quarter_revising_its_months_gives_a_reconciliation_note(programme) -> N
 def test_missing_and_late_months_by_hand(programme) -> None:
     # Lộc Ninh: July on time (2 days), August 20 days late, September missing; deadline = 10 days.
     subs, vals = _frames([("loc-ninh", month(2012, 7), 2, 1), ("loc-ninh", month(2012, 8), 20, 1)])
-    report = aggregate(subs, vals, programme, load_units(), quarter(2012, 3))
+    report = aggregate(subs, vals, programme, load_units(packaged_config()), quarter(2012, 3))
     ln = next(u for u in report.units if u.unit_code == "loc-ninh")
     assert (ln.months_expected, ln.months_covered, ln.months_on_time, ln.months_late) == (3, 2, 1, 1)
     assert ln.missing_months == ("2012-09",) and ln.late_files == ("f2.xlsx",)
@@ -163,7 +164,7 @@ def test_deadline_rules() -> None:
 def test_unit_split_and_unit_that_ceased(programme) -> None:
     """Phú Riềng is created on 01/07/2015 out of Bù Gia Mập; a unit that ceases mid-year is expected only
     for the months it existed."""
-    units = load_units()
+    units = load_units(packaged_config())
     report = aggregate(*_frames([("bu-gia-map", year(2015), 5, 10), ("phu-rieng", parse_period("2015-H2"), 5, 4)]),
                        programme, units, year(2015))
     by_code = {u.unit_code: u for u in report.units}

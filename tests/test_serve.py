@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 import flows
 from pipeline.completeness import load_rules
-from pipeline.paths import CONFIG_DIR
+from pipeline.paths import packaged_config
 from pipeline.periods import Kind, month
 from pipeline.programme import load_programmes
 from pipeline.schedules import next_runs, period_for, schedules
@@ -32,7 +32,7 @@ HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 def test_served_deployments_carry_the_schedules(tmp_path) -> None:
     served = {d.name if d.flow_name is None else d.flow_name: d
               for d in flows.deployments(str(tmp_path / "in"), str(tmp_path / "out"), str(tmp_path / "l.sqlite"))}
-    rules = load_rules(CONFIG_DIR)
+    rules = load_rules(packaged_config())
     for s in schedules(rules):
         [schedule] = served[s.flow].schedules
         assert (schedule.schedule.cron, schedule.schedule.timezone) == (s.cron, "Asia/Ho_Chi_Minh")
@@ -42,12 +42,12 @@ def test_served_deployments_carry_the_schedules(tmp_path) -> None:
     monthly = next(s for s in schedules(rules) if s.kind is Kind.MONTH)
     runs = next_runs(monthly, datetime(2012, 3, 20, tzinfo=HCM), 3)
     assert [r.date() for r in runs] == [date(2012, 4, 15), date(2012, 5, 15), date(2012, 6, 15)]
-    assert [period_for(Kind.MONTH, r.date(), load_programmes()).code for r in runs] == ["2012-03", "2012-04",
-                                                                                        "2012-05"]
+    programmes = load_programmes(packaged_config())
+    assert [period_for(Kind.MONTH, r.date(), programmes).code for r in runs] == ["2012-03", "2012-04", "2012-05"]
 
 
 def _workbook(folder: Path, unit: str, period, value: int, name: str | None = None) -> Path:
-    programme, units = load_programmes()[0], load_units()
+    programme, units = load_programmes(packaged_config())[0], load_units(packaged_config())
     return write_template(programme, units.by_code[unit], period, folder / (name or f"{unit}-{period.code}.xlsx"),
                           Filling(results={"P1.2": value}))
 
@@ -135,7 +135,7 @@ def test_a_notification_that_cannot_be_sent_does_not_fail_the_run(tmp_path, harn
     """Notifications on, pointing at a port where nothing listens: the ingest still succeeds and says so."""
     import shutil
 
-    from pipeline.paths import CONFIG_DIR as config_dir
+    config_dir = packaged_config()
 
     config = tmp_path / "config"
     shutil.copytree(config_dir, config)

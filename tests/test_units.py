@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.paths import CONFIG_DIR
+from pipeline.paths import packaged_config
 from pipeline.periods import month, parse_period, quarter, year
 from pipeline.units import UnitRegistry, load_units
 
@@ -119,7 +119,7 @@ def test_no_district_after_the_reform(units: UnitRegistry) -> None:
 
 
 def test_alias_shared_by_two_units_is_refused(tmp_path: Path) -> None:
-    shutil.copy(CONFIG_DIR / "units.yaml", tmp_path / "units.yaml")
+    shutil.copy(packaged_config() / "units.yaml", tmp_path / "units.yaml")
     assert len(load_units(tmp_path).units) == 12
     text = (tmp_path / "units.yaml").read_text(encoding="utf-8")
     text = text.replace('"Bu Dop"]', '"Bu Dop", "Bu Dang"]')

@@ -27,7 +27,7 @@ MARCH = month(2012, 3)
 @pytest.fixture
 def check(programmes, units):
     def run(path: Path) -> ValidationReport:
-        return validate(read_report(file_info(path, path.parent), programmes), units)
+        return validate(read_report(file_info(path, path.parent), programmes, units), units)
 
     return run
 
@@ -81,9 +81,9 @@ def test_clean_file_is_accepted_and_every_value_traced(tmp_path, make_workbook, 
     assert by_code["P2.1"] == 0  # a written zero is a value
 
 
-def test_raw_cells_have_their_addresses(tmp_path, make_workbook, programmes) -> None:
+def test_raw_cells_have_their_addresses(tmp_path, make_workbook, programmes, units) -> None:
     path = make_workbook(tmp_path, "loc-ninh", MARCH, Filling(results={"P3.1": 2}))
-    raw = read_report(file_info(path, tmp_path), programmes)
+    raw = read_report(file_info(path, tmp_path), programmes, units)
     assert raw.unreadable is None and raw.missing == []
     assert raw.sheet == wbk.SHEET
     assert raw.results["P3.1"].ref == result_ref(path, "P3.1")
@@ -323,10 +323,10 @@ def _bomb(path: Path, size: int) -> Path:
 
 
 @pytest.mark.parametrize("size", [60 * 1024 * 1024, 3 * 1024 * 1024])  # too big; small but far too compressed
-def test_zip_bomb(tmp_path, programmes, check, size: int) -> None:
+def test_zip_bomb(tmp_path, programmes, units, check, size: int) -> None:
     path = _bomb(tmp_path / "bom.xlsx", size)
     assert path.stat().st_size < size / 200
-    raw: RawReport = read_report(file_info(path, tmp_path), programmes)
+    raw: RawReport = read_report(file_info(path, tmp_path), programmes, units)
     assert raw.unreadable is not None and raw.refusal_code == "ZIP_BOMB"
     problem = only_error(check(path), "ZIP_BOMB")
     assert (problem.cell, problem.found) == ("", "«bom.xlsx»")

@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pipeline.encodings import TCVN3_TABLE, VNI_PAIRS, VNI_SINGLE  # noqa: E402
+from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import parse_period  # noqa: E402
 from pipeline.programme import load_programmes  # noqa: E402
 from pipeline.units import load_units  # noqa: E402
@@ -51,8 +52,8 @@ EXPECTED = HERE / "expected.yaml"
 FIXED = datetime(2012, 4, 5, 8, 30, 0)  # document properties of every workbook
 ZIP_TIME = (2012, 4, 5, 8, 30, 0)  # timestamp of every zip member
 
-PROGRAMME = next(p for p in load_programmes() if p.first_year == 2011)
-UNITS = load_units()
+PROGRAMME = next(p for p in load_programmes(packaged_config()) if p.first_year == 2011)
+UNITS = load_units(packaged_config())
 SOURCES = ("KCQG", "KCĐP", "Khác")
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.guards import MAX_UNPACKED_BYTES, MAX_ZIP_ENTRIES
+from pipeline.paths import packaged_config
 from pipeline.periods import parse_period
 from pipeline.programme import load_programmes
 from pipeline.units import load_units
@@ -32,8 +33,8 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 def template(folder: Path, name: str = "template.xlsx") -> Path:
     """The official blank template for Bù Đăng, March 2012."""
-    unit = load_units().find("Bù Đăng")
-    return write_template(load_programmes()[0], unit, parse_period("2012-03"), folder / name)
+    unit = load_units(packaged_config()).find("Bù Đăng")
+    return write_template(load_programmes(packaged_config())[0], unit, parse_period("2012-03"), folder / name)
 
 
 def _members(folder: Path) -> dict[str, bytes]:
