@@ -160,7 +160,7 @@ def test_intake_loop_runs_once_per_change_and_never_for_nothing(tmp_path) -> Non
 
     inputs, db = tmp_path / "inputs", tmp_path / "l.sqlite"
     inputs.mkdir()
-    programmes, units = load_programmes(), load_units()
+    programmes, units = load_programmes(packaged_config()), load_units(packaged_config())
     runs: list[list[str]] = []
 
     def changed():
