@@ -30,8 +30,9 @@ quiet "$work/venv/bin/pip" install -q --disable-pip-version-check "$wheel"
 # From here on: an empty folder, no PYTHONPATH, no user site; the source tree must not be what is imported.
 mkdir "$work/empty"
 cd "$work/empty"
-unset PYTHONPATH PYTHONHOME KHUYENCONG_CONFIG PREFECT_API_URL PREFECT_HOME
-export PYTHONNOUSERSITE=1 PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=300
+# Prefect's start-up allowance is the installed CLI's own (pipeline.ops.prefect_settings), as a user gets it.
+unset PYTHONPATH PYTHONHOME KHUYENCONG_CONFIG PREFECT_API_URL PREFECT_HOME PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+export PYTHONNOUSERSITE=1
 py="$work/venv/bin/python"
 k="$work/venv/bin/khuyencong"
 "$py" - "$work/venv" "$src" <<'EOF'
