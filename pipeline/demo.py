@@ -178,8 +178,9 @@ def generate(folder: Path, programme: Programme, units: UnitRegistry, seed: int 
 
 def _officer_variants(folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator,
                       years: tuple[int, ...]) -> list[DemoFile]:
-    """Files as some officers really send them: the traditional free layout, and labels typed in TCVN3."""
-    if 2013 not in years:
+    """Files as some officers really send them: the traditional free layout, and labels typed in TCVN3
+    (Bình Phước's units: none with another province's configuration)."""
+    if 2013 not in years or not {"loc-ninh", "chon-thanh"} <= units.by_code.keys():
         return []
     out = []
     loc_ninh, chon_thanh = units.by_code["loc-ninh"], units.by_code["chon-thanh"]
@@ -239,8 +240,10 @@ def _free_layout(programme: Programme, unit: Unit, period: Period, f: Filling) -
 
 def _bad_files(folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator,
                years: tuple[int, ...]) -> list[DemoFile]:
-    """Two bad submissions, as officers make them: one corrected later, one never corrected."""
-    if 2012 not in years:
+    """Two bad submissions, as officers make them: one corrected later, one never corrected (Bình Phước's
+    units and indicators: none with another province's configuration)."""
+    if 2012 not in years or not {"bu-dop", "loc-ninh"} <= units.by_code.keys() \
+            or not {"P1.2", "P4.3"} <= programme.indicators.keys():
         return []
     out = []
     bu_dop, loc_ninh = units.by_code["bu-dop"], units.by_code["loc-ninh"]

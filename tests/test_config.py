@@ -276,3 +276,21 @@ def test_a_missing_inputs_folder_is_an_error(tmp_path: Path, command: list[str])
     assert result.output.strip() == f"inputs folder {missing} does not exist: create it or pass --inputs"
     assert not missing.exists() and not (tmp_path / "out").exists() and not (tmp_path / "l.sqlite").exists()
 
+
+
+def test_demo_creates_its_inputs_folder_with_a_provinces_own_units(tmp_path: Path) -> None:
+    """`demo` is the one command that creates a missing inputs folder; with a configuration of one unit (none of
+    the units its special files are made for) it writes that unit's workbooks only."""
+    import yaml
+
+    config = tmp_path / "one"
+    shutil.copytree(packaged_config(), config)
+    data = yaml.safe_load((config / "units.yaml").read_text(encoding="utf-8"))
+    data["units"] = [u for u in data["units"] if u["code"] == "bu-dang"]
+    (config / "units.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = tmp_path / "new" / "inputs"
+    result = _invoke("demo", "--inputs", str(folder), "--config", str(config))
+    assert result.exit_code == 0, result.output
+    written = sorted(folder.rglob("*.xlsx"))
+    assert written and {p.parent.name for p in written} == {"bu-dang"}
+    assert f"{len(written)} demo workbooks written under {folder}" in result.output
