@@ -104,14 +104,13 @@ def build_workbook(programme: Programme, unit: Unit, period: Period, filling: Fi
     ws.merge_cells("D2:G2")
     _cell(ws, 1, 1, f"UBND {unit.full_name(period.start).upper()}" if unit.level != "province"
           else "SỞ CÔNG THƯƠNG BÌNH PHƯỚC", align="center")
-    _cell(ws, 2, 1, "PHÒNG KINH TẾ VÀ HẠ TẦNG" if unit.level != "province" else unit.name.upper(),
-          bold=True, align="center", wrap=True)
+    _cell(ws, 2, 1, reporting_office(unit, period.start).upper(), bold=True, align="center", wrap=True)
     _cell(ws, 1, 4, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, align="center")
     _cell(ws, 2, 4, "Độc lập - Tự do - Hạnh phúc", bold=True, align="center")
     ws.merge_cells("A4:G4")
     ws.merge_cells("A5:G5")
     _cell(ws, 4, 1, TITLE, bold=True, align="center")
-    _cell(ws, 5, 1, f.title_period_text or period.title.capitalize(), bold=True, align="center")
+    _cell(ws, 5, 1, f.title_period_text or sentence_case(period.title), bold=True, align="center")
 
     header = [
         (LABEL_UNIT, f.unit_text if f.unit_text is not None else unit.full_name(period.start)),
@@ -226,6 +225,23 @@ def save_atomic(wb: Workbook, path: Path) -> Path:
 
 def template_name(unit: Unit, period: Period) -> str:
     return f"bao-cao-{unit.code}-{period.code}.xlsx"
+
+
+# The office that prepares a unit's report, by the unit's type (domain notes: Phòng Kinh tế và Hạ tầng in a
+# huyện, Phòng Kinh tế in a thị xã or thành phố); the provincial centre reports under its own name.
+OFFICE_BY_TYPE = {"huyện": "Phòng Kinh tế và Hạ tầng", "thị xã": "Phòng Kinh tế", "thành phố": "Phòng Kinh tế"}
+
+
+def reporting_office(unit: Unit, day: date) -> str:
+    """The office under the unit's name in the workbook's header, on `day` (a unit's type may change)."""
+    if unit.level == "province":
+        return unit.name
+    return OFFICE_BY_TYPE[unit.type_on(day)]
+
+
+def sentence_case(text: str) -> str:
+    """The first letter capitalised, the rest as written ("quý III năm 2012" -> "Quý III năm 2012")."""
+    return text[:1].upper() + text[1:]
 
 
 def write_template(programme: Programme, unit: Unit, period: Period, path: Path,

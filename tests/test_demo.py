@@ -110,3 +110,26 @@ def test_totals_in_the_order_of_magnitude_of_targets(run, programme, units) -> N
     t = c.budget_totals
     assert t.budget_total * share / 3 < t.in_period_total < t.budget_total * share * 3
     assert len(c.reporting_units) == 11
+
+
+def test_template_headers_follow_the_unit_type(tmp_path) -> None:
+    """Quarters in Roman capitals; a huyện's report comes from its Phòng Kinh tế và Hạ tầng, a thị xã's from its
+    Phòng Kinh tế (domain notes), the provincial centre under its own name."""
+    from openpyxl import load_workbook
+
+    from pipeline.paths import config_folder
+    from pipeline.periods import parse_period
+    from pipeline.programme import load_programmes
+    from pipeline.units import load_units
+    from pipeline.workbook import SHEET, write_template
+
+    config = config_folder()
+    programme, units = load_programmes(config)[0], load_units(config)
+    q3 = parse_period("2012-Q3")
+    expected = {"bu-dang": "PHÒNG KINH TẾ VÀ HẠ TẦNG", "dong-xoai": "PHÒNG KINH TẾ", "binh-long": "PHÒNG KINH TẾ"}
+    for code, office in expected.items():
+        ws = load_workbook(write_template(programme, units.by_code[code], q3, tmp_path / f"{code}.xlsx"))[SHEET]
+        assert (ws["A2"].value, ws["A5"].value) == (office, "Quý III năm 2012")
+    centre = next(u for u in units.units if u.level == "province")
+    ws = load_workbook(write_template(programme, centre, q3, tmp_path / "centre.xlsx"))[SHEET]
+    assert ws["A2"].value == centre.name.upper()
