@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -75,6 +77,30 @@ def _require_inputs(ws: Workspace) -> None:
         _fail(f"inputs folder {ws.inputs} does not exist: create it or pass --inputs")
 
 
+def _ready(ws: Workspace) -> None:
+    """Refuse to start, in one line, when the outputs, the archive or the ledger cannot be written."""
+    from pipeline import faults
+
+    try:
+        faults.preflight({"outputs": ws.outputs, "archive": ws.archive}, ws.ledger)
+    except faults.Fault as exc:
+        _fail(str(exc))
+
+
+@contextmanager
+def _faults_in_one_line() -> Iterator[None]:
+    """A fault of the machine during a run (disk full, permissions) as one line and exit status 2."""
+    from pipeline import faults
+
+    try:
+        yield
+    except Exception as exc:
+        said = faults.describe(exc, "an output or the ledger")
+        if said is None:
+            raise
+        _fail(said)
+
+
 def _fail(message: str) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
@@ -126,10 +152,12 @@ def ingest(inputs: InputsOpt = None, outputs: OutputsOpt = None, ledger: LedgerO
     """Read new or changed workbooks into the ledger and write their receipts."""
     ws, _ = _ws(inputs, outputs, ledger, config)
     _require_inputs(ws)
+    _ready(ws)
     _prefect_env(Path.cwd())
     import flows
 
-    summary = flows.ingest_inputs(str(ws.inputs), str(ws.outputs), str(ws.ledger), config=str(ws.config))
+    with _faults_in_one_line():
+        summary = flows.ingest_inputs(str(ws.inputs), str(ws.outputs), str(ws.ledger), config=str(ws.config))
     typer.echo(f"{summary.new} new files: {summary.accepted} accepted, {summary.rejected} rejected; "
                f"receipts in {ws.receipts}")
 
@@ -158,13 +186,15 @@ def run(
         _fail(str(exc))
     if number is not None and len(periods) > 1:
         _fail("--number gives one document number: run one period at a time with it")
+    _ready(ws)
     _prefect_env(Path.cwd())
     import flows
 
     for p in periods:
         run_flow = flows.with_task_runner(flows.FLOW_FOR_KIND[p.kind], task_runner, scheduler)
-        paths = run_flow(p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number,
-                         config=str(ws.config))
+        with _faults_in_one_line():
+            paths = run_flow(p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number,
+                             config=str(ws.config))
         typer.echo(f"{p.code}: reports in {ws.reports / p.code}")
         for path in paths:
             typer.echo(f"  {path}")
