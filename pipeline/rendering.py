@@ -1040,12 +1040,6 @@ def render_pdf(report: Consolidated, recipient: Recipient, issuer: Issuer, out_p
     return PdfWriter().write(render_html(report, recipient, issuer, number), out_path)
 
 
-def write_html(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
-               number: int | None = None) -> Path:
-    """Write the HTML preview (same template as the PDF) atomically and return its path."""
-    return write_page(render_html(report, recipient, issuer, number), out_path)
-
-
 def write_page(html: str, out_path: Path) -> Path:
     """Write a page render_html made (the PDF's own input) as the HTML preview, atomically; return its path."""
     with atomic_output(out_path) as tmp:
