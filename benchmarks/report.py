@@ -32,13 +32,14 @@ import pandas as pd  # noqa: E402
 from pipeline import aggregating, excel_report, export, intake, ledger, rendering  # noqa: E402
 from pipeline.completeness import load_rules  # noqa: E402
 from pipeline.demo import generate  # noqa: E402
-from pipeline.paths import CONFIG_DIR  # noqa: E402
+from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import parse_period  # noqa: E402
 from pipeline.programme import load_programmes, programme_for_year  # noqa: E402
 from pipeline.recipients import load_recipients  # noqa: E402
 from pipeline.reports import render_all  # noqa: E402
 from pipeline.units import load_units  # noqa: E402
 
+CONFIG = packaged_config()  # the province's configuration shipped with the package
 STAGE_TARGET_S = 3.0
 RATIO_TARGET = 1.5
 # The same measures on main before the stage was reworked (openpyxl styling every cell, the page rendered twice,
@@ -65,25 +66,25 @@ def stage(db: Path, report: aggregating.Consolidated, outputs: Path) -> list[Pat
     with ledger.open_ledger(db) as conn:
         subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
-    return (render_all(report, load_recipients(), outputs / "reports" / report.period.code, None, values)
+    return (render_all(report, load_recipients(CONFIG), outputs / "reports" / report.period.code, None, values)
             + export.write_exports(report, values, outputs / "export"))
 
 
 def pdf_alone(report: aggregating.Consolidated, folder: Path) -> list[Path]:
-    book, writer, shared = load_recipients(), rendering.PdfWriter(), rendering.shared_context(report)
+    book, writer, shared = load_recipients(CONFIG), rendering.PdfWriter(), rendering.shared_context(report)
     return [writer.write(rendering.render_html(report, r, book.issuer, None, shared),
                          folder / f"{rendering.report_basename(report, r)}.pdf") for r in book.recipients]
 
 
 def excel_alone(report: aggregating.Consolidated, values: pd.DataFrame, folder: Path) -> list[Path]:
-    book = load_recipients()
+    book = load_recipients(CONFIG)
     return [excel_report.write_excel_report(report, r, book.issuer,
                                             folder / f"{rendering.report_basename(report, r)}.xlsx", None, values)
             for r in book.recipients]
 
 
 def main(period_code: str, repeat: int) -> None:
-    programmes, units = load_programmes(), load_units()
+    programmes, units = load_programmes(CONFIG), load_units(CONFIG)
     period = parse_period(period_code)
     programme = programme_for_year(programmes, period.last[0])
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,7 +96,7 @@ def main(period_code: str, repeat: int) -> None:
             ledger.store(conn, intake.process(pending.new, programmes, units))
             subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
             probs = ledger.problems_frame(conn, rejected_only=True)
-        report = aggregating.aggregate(subs, vals, programme, units, period, load_rules(CONFIG_DIR), problems=probs)
+        report = aggregating.aggregate(subs, vals, programme, units, period, load_rules(CONFIG), problems=probs)
         values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
 
         paths = stage(db, report, root / "outputs")  # warm-up: imports, fonts, template compilation

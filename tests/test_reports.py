@@ -17,7 +17,7 @@ from pipeline.aggregating import aggregate
 from pipeline.completeness import load_rules
 from pipeline.excel_report import FIRST_DATA_ROW, HEADER_ROW
 from pipeline.export import provenance
-from pipeline.paths import CONFIG_DIR
+from pipeline.paths import packaged_config
 from pipeline.periods import month, quarter
 from pipeline.recipients import load_recipients
 from pipeline.rendering import render_html, report_basename, unit_names
@@ -47,14 +47,14 @@ def stage(tmp_path, make_workbook, ingest, programme, units):
         make_workbook(tmp_path, unit, period, f, received=received, name=name)
     ingest(tmp_path / "inputs", tmp_path / "ledger.sqlite")
     subs, vals, probs = frames(tmp_path / "ledger.sqlite")
-    report = aggregate(subs, vals, programme, units, Q1, load_rules(CONFIG_DIR), problems=probs)
+    report = aggregate(subs, vals, programme, units, Q1, load_rules(packaged_config()), problems=probs)
     values = provenance(subs, vals, programme, Q1, report.cumulative_period)
-    return report, values, render_all(report, load_recipients(), tmp_path / "reports", 5, values)
+    return report, values, render_all(report, load_recipients(packaged_config()), tmp_path / "reports", 5, values)
 
 
 def test_every_recipient_gets_pdf_excel_and_html(stage) -> None:
     report, _, paths = stage
-    book = load_recipients()
+    book = load_recipients(packaged_config())
     assert [p.name for p in paths] == [f"{report_basename(report, r)}{ext}" for r in book.recipients
                                        for ext in (".pdf", ".xlsx", ".html")]
     for recipient in book.recipients:
@@ -76,7 +76,7 @@ def test_excel_data_sheet_holds_exactly_the_provenance_values(stage) -> None:
          v.file, v.cell, v.sha256, pd.Timestamp(v.received_at).to_pydatetime().replace(tzinfo=None),
          "có" if v.counts_in_period else "không", "có" if v.counts_cumulative else "không")
         for i, v in enumerate(values.itertuples(index=False), start=1)]
-    book = load_recipients()
+    book = load_recipients(packaged_config())
     for recipient in book.recipients:
         workbook = next(p for p in paths if p.name == f"{report_basename(report, recipient)}.xlsx")
         wb = load_workbook(workbook)
