@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from pipeline import aggregating, artifacts, excel_report, export, intake, ledger, receipts, rendering
+from pipeline import aggregating, artifacts, export, intake, ledger, receipts
 from pipeline.completeness import load_rules
 from pipeline.files import remove_temporaries
 from pipeline.intake import IngestSummary
@@ -36,6 +36,7 @@ from pipeline.periods import Kind, Period, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
 from pipeline.reading import FileInfo
 from pipeline.recipients import load_recipients
+from pipeline.reports import render_all
 from pipeline.schedules import period_for, schedules
 from pipeline.units import UnitRegistry, load_units
 from pipeline.validating import ValidationReport
@@ -118,30 +119,13 @@ def aggregate_period(ws: Workspace, programme: Programme, period: Period) -> agg
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def render_reports(ws: Workspace, report: aggregating.Consolidated, number: int | None = None) -> list[Path]:
-    book = load_recipients(ws.config)
+    """The report stage: every recipient's PDF, Excel and HTML, then the CSV export - the provenance frame
+    made once for the Excel data sheets and the CSV."""
     with ledger.open_ledger(ws.ledger) as conn:
         subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
-    out: list[Path] = []
-    folder = ws.reports / report.period.code
-    for recipient in book.recipients:
-        base = folder / rendering.report_basename(report, recipient)
-        out.append(rendering.render_pdf(report, recipient, book.issuer, base.with_suffix(".pdf"), number))
-        out.append(excel_report.write_excel_report(report, recipient, book.issuer, base.with_suffix(".xlsx"),
-                                                   number, values))
-        out.append(rendering.write_html(report, recipient, book.issuer, base.with_suffix(".html"), number))
-    return out
-
-
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def export_csv(ws: Workspace, report: aggregating.Consolidated) -> list[Path]:
-    with ledger.open_ledger(ws.ledger) as conn:
-        subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
-    folder = ws.outputs / "export"
-    code = report.period.code
-    values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
-    return [export.write_csv(values, folder / f"{code}-gia-tri.csv"),
-            export.write_csv(export.figures(report), folder / f"{code}-so-lieu.csv")]
+    return (render_all(report, load_recipients(ws.config), ws.reports / report.period.code, number, values)
+            + export.write_exports(report, values, ws.outputs / "export"))
 
 
 def _ingest(ws: Workspace) -> IngestSummary:
@@ -219,7 +203,7 @@ def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Pa
         _ingest(ws)
         programme = programme_for_year(load_programmes(ws.config), period.last[0])
         report = aggregate_period(ws, programme, period)
-        paths = render_reports(ws, report, number) + export_csv(ws, report)
+        paths = render_reports(ws, report, number)
         logger.info("reports for %s written to %s", period.code, ws.reports / period.code)
         publish_report(report, paths)
         _notify(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", artifacts.report_text(report, paths))

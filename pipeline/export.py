@@ -74,3 +74,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     with atomic_output(path) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
+
+
+def write_exports(report: Consolidated, values: pd.DataFrame, folder: Path) -> list[Path]:
+    """The period's CSV files in `folder`: every value behind the figures (`values`, from provenance) and the
+    figures themselves ("2013-gia-tri.csv", "2013-so-lieu.csv")."""
+    code = report.period.code
+    return [write_csv(values, folder / f"{code}-gia-tri.csv"),
+            write_csv(figures(report), folder / f"{code}-so-lieu.csv")]

@@ -6,7 +6,10 @@ figures, charts (inline SVG, pipeline.charts), "Nơi nhận:" and the signer, th
 appendices ("Phụ lục 01" …). What each recipient's copy holds is data (config/recipients.yaml).
 
 The template is ``templates/report.html.j2``; it inlines ``templates/report.css`` so the HTML preview
-stands alone. Everything that came from inputs is escaped (autoescape on; the SVG charts escape their text
+stands alone. One page per recipient: the preview is written as rendered, and the PDF is laid out from the same
+page (``PdfWriter``, which parses the stylesheet once for all the pages of a run and keeps one font
+configuration); what every recipient's copy shows alike is made once (``shared_context``).
+Everything that came from inputs is escaped (autoescape on; the SVG charts escape their text
 themselves), and WeasyPrint may only load ``data:`` URLs and files inside the templates folder
 (``SafeFetcher``); the report itself loads nothing.
 
@@ -32,7 +35,8 @@ from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pipeline import charts
@@ -904,60 +908,36 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, number: int | None = None) -> str:
-    """The report as a self-contained HTML page (NFC), for preview and for the PDF.
-
-    `number` is the document's number ("Số: 05/BC-SCT"); None leaves it blank for the office to fill in."""
+def shared_context(report: Consolidated) -> dict[str, object]:
+    """What every recipient's copy shows alike - the charts (SVG), the sentences, the tables' rows: made once
+    per report and given to render_html for each recipient."""
     units = report.units
-    following = next_period(report.period, report.programme)
-    sections = [k for k in recipient.sections
-                if k != "tasks" or (following is not None and task_groups(report))]
-    layout = by_unit_layout(report, recipient)
-    reporting_rows_, reporting_left_out = reporting_rows(report, recipient)
     notes, notes_left_out = shown_notes(report.notes, len({n.unit_name for n in report.notes}))
     changed = [r for r in report.reconciliations if r.differences]
     reconciliation_notes_, reconciliations_left_out = shown_notes(reconciliation_notes(report),
                                                                   len({r.unit_code for r in changed}))
-    context = {
+    following = next_period(report.period, report.programme)
+    return {
         "report": report,
         "programme": report.programme,
         "period": report.period,
-        "recipient": recipient,
-        "issuer": issuer,
-        "doc_number": issuer.document_number(number),
-        "attachment": attachment_line(report, issuer, number),
-        "sections": sections,
         "section_titles": SECTION_TITLES,
-        "appendices": list(recipient.appendices),
-        "appendix_no": appendix_numbers(recipient),
         "appendix_titles": APPENDIX_TITLES,
-        "cite": lambda text, key: cite(text, recipient, key),
         "next_period": following,
         "task_groups": task_groups(report),
         "results_summary": keep_percent(results_summary(report)),
-        "result_sections": result_sections(report, recipient),
         "progress_chart": Markup(progress_svg(report)),
         "funding_chart": Markup(funding_svg(report)),
         "funding_summary": funding_summary(report),
-        "national": national_rows(report) if recipient.kcqg_separate else [],
-        "national_summary": national_summary(report) if recipient.kcqg_separate else "",
         "national_code": NATIONAL,
         "reporting_sentences": reporting_sentences(report),
         "groups": indicator_groups(report),
         "budget_totals": report.budget_totals,
         "reported_count": len(report.reporting_units),
         "late_count": sum(1 for u in units if u.late_files),
-        "unit_layout": layout,
-        "by_unit_tables": by_unit_tables(report.by_unit) if layout == "columns" else [],
-        "unit_groups": unit_column_groups(report.programme) if layout == "rows" else [],
-        "unit_summary": unit_summary(report) if layout == "summary" else [],
-        "units_pointer": excel_pointer(report, recipient, "units") if "units" in recipient.appendices else "",
         **by_unit_totals(report),
-        "reporting_rows": reporting_rows_,
-        "reporting_left_out": reporting_left_out,
         "notes": notes,
         "notes_left_out": notes_left_out,
-        "notes_pointer": excel_file_sheet(report, recipient, "YKien"),
         "flag": FLAG,
         "roman": ROMAN,
         "completeness": completeness_of(report),
@@ -967,7 +947,6 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, numb
         "reconciliation_summary": reconciliation_summary(report, lead_in=True),
         "reconciliation_notes": reconciliation_notes_,
         "reconciliations_left_out": reconciliations_left_out,
-        "reconciliations_pointer": excel_file_sheet(report, recipient, "DieuChinh"),
         "pace": pace_index(report),
         "pace_legend": pace_legend(report) if report.pace else "",
         "behind_indicators": behind_lines(report, "indicator"),
@@ -982,25 +961,87 @@ def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, numb
         "growth_objective": growth_objective(report),
         "growth_below": lambda g: growth_below(report, g),
     }
+
+
+def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, number: int | None = None,
+                shared: dict[str, object] | None = None) -> str:
+    """The report as a self-contained HTML page (NFC), for preview and for the PDF.
+
+    `number` is the document's number ("Số: 05/BC-SCT"); None leaves it blank for the office to fill in.
+    `shared` is shared_context(report), when it is already made (for another recipient)."""
+    shared = shared_context(report) if shared is None else shared
+    following = shared["next_period"]
+    sections = [k for k in recipient.sections
+                if k != "tasks" or (following is not None and shared["task_groups"])]
+    layout = by_unit_layout(report, recipient)
+    reporting_rows_, reporting_left_out = reporting_rows(report, recipient)
+    context = {
+        **shared,
+        "recipient": recipient,
+        "issuer": issuer,
+        "doc_number": issuer.document_number(number),
+        "attachment": attachment_line(report, issuer, number),
+        "sections": sections,
+        "appendices": list(recipient.appendices),
+        "appendix_no": appendix_numbers(recipient),
+        "cite": lambda text, key: cite(text, recipient, key),
+        "result_sections": result_sections(report, recipient),
+        "national": national_rows(report) if recipient.kcqg_separate else [],
+        "national_summary": national_summary(report) if recipient.kcqg_separate else "",
+        "unit_layout": layout,
+        "by_unit_tables": by_unit_tables(report.by_unit) if layout == "columns" else [],
+        "unit_groups": unit_column_groups(report.programme) if layout == "rows" else [],
+        "unit_summary": unit_summary(report) if layout == "summary" else [],
+        "units_pointer": excel_pointer(report, recipient, "units") if "units" in recipient.appendices else "",
+        "reporting_rows": reporting_rows_,
+        "reporting_left_out": reporting_left_out,
+        "notes_pointer": excel_file_sheet(report, recipient, "YKien"),
+        "reconciliations_pointer": excel_file_sheet(report, recipient, "DieuChinh"),
+    }
     return nfc(_environment().get_template(TEMPLATE).render(context))
+
+
+class PdfWriter:
+    """WeasyPrint set up once for every PDF of a run: one font configuration, and the report's stylesheet
+    (the page's <style>, the same for every recipient) parsed once rather than once per document."""
+
+    def __init__(self) -> None:
+        self.fonts = FontConfiguration()
+        self._sheets: dict[str, CSS] = {}
+
+    def write(self, html: str, out_path: Path) -> Path:
+        """Render `html` (render_html's page) to `out_path` (written atomically) and return that path."""
+        body, css = _split_style(html)
+        sheet = self._sheets.get(css)
+        if sheet is None:
+            sheet = self._sheets[css] = CSS(string=css, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher(),
+                                            font_config=self.fonts)
+        # Given apart, the sheet is of the "user" origin rather than the "author" one: the same cascade here,
+        # since the page has no other stylesheet and report.css uses no !important.
+        doc = HTML(string=body, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher())
+        with atomic_output(out_path) as tmp:
+            doc.write_pdf(tmp, stylesheets=[sheet], font_config=self.fonts)
+        return out_path
+
+
+def _split_style(html: str) -> tuple[str, str]:
+    """(the page without its first <style> element, that element's CSS): the template inlines report.css in
+    the head, before anything that comes from inputs (which is escaped anyway)."""
+    start = html.find("<style>")
+    end = html.find("</style>", start)
+    if start < 0 or end < 0:
+        return html, ""
+    return html[:start] + html[end + len("</style>"):], html[start + len("<style>"):end]
 
 
 def render_pdf(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
                number: int | None = None) -> Path:
     """Render the report to `out_path` (written atomically) and return that path."""
-    html = HTML(
-        string=render_html(report, recipient, issuer, number),
-        base_url=str(TEMPLATES_DIR),
-        url_fetcher=SafeFetcher(),
-    )
-    with atomic_output(out_path) as tmp:
-        html.write_pdf(tmp)
-    return out_path
+    return PdfWriter().write(render_html(report, recipient, issuer, number), out_path)
 
 
-def write_html(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
-               number: int | None = None) -> Path:
-    """Write the HTML preview (same template as the PDF) atomically and return its path."""
+def write_page(html: str, out_path: Path) -> Path:
+    """Write a page render_html made (the PDF's own input) as the HTML preview, atomically; return its path."""
     with atomic_output(out_path) as tmp:
-        tmp.write_text(render_html(report, recipient, issuer, number), encoding="utf-8")
+        tmp.write_text(html, encoding="utf-8")
     return out_path

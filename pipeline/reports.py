@@ -1,0 +1,37 @@
+"""The report stage: every recipient's PDF, HTML preview and Excel workbook of one consolidated report.
+
+What is the same for every recipient is made once per run and shared: the aggregated figures (the report),
+the provenance frame (pipeline.export.provenance, also written as CSV), the charts, sentences and table rows
+(rendering.shared_context), WeasyPrint's fonts and the parsed stylesheet (rendering.PdfWriter). Each
+recipient's page is rendered from the template once: the HTML preview is that page, and the PDF is laid
+out from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import excel_report, rendering
+from pipeline.aggregating import Consolidated
+from pipeline.recipients import RecipientBook
+
+
+def render_all(report: Consolidated, book: RecipientBook, folder: Path, number: int | None = None,
+               values: pd.DataFrame | None = None) -> list[Path]:
+    """Write every recipient's PDF, Excel workbook and HTML preview under `folder`; return their paths.
+
+    `number` is the document's number ("Số: 05/BC-SCT", None leaves it blank); `values` is the provenance
+    frame (pipeline.export.provenance) for the Excel data sheet of recipients with `data_sheet`."""
+    shared = rendering.shared_context(report)
+    pdf = rendering.PdfWriter()
+    out: list[Path] = []
+    for recipient in book.recipients:
+        base = folder / rendering.report_basename(report, recipient)
+        page = rendering.render_html(report, recipient, book.issuer, number, shared)
+        out.append(pdf.write(page, base.with_suffix(".pdf")))
+        out.append(excel_report.write_excel_report(report, recipient, book.issuer, base.with_suffix(".xlsx"),
+                                                   number, values))
+        out.append(rendering.write_page(page, base.with_suffix(".html")))
+    return out
