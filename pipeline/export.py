@@ -63,14 +63,17 @@ def figures(report: Consolidated) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Atomic CSV write, UTF-8 with BOM so Excel shows Vietnamese correctly. Text from inputs (file names)
-    that a spreadsheet would take for a formula ("=…", "+…", "@…") is written with a leading apostrophe."""
+    that a spreadsheet would take for a formula ("=…", "+…", "-…", "@…", as the Excel writer treats them) is
+    written with a leading apostrophe; numbers stay numbers."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype) in ("string", "str"):
-            safe[column] = [f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "@", "\t", "\r") else v
-                            for v in safe[column]]
+            safe[column] = [f"'{v}" if isinstance(v, str) and v[:1] in FORMULA_START else v for v in safe[column]]
     with atomic_output(path) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8-sig")
     return path

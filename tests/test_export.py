@@ -124,9 +124,10 @@ def test_write_csv_is_utf8_with_bom(ledger_with_history, programme, tmp_path) ->
 
 
 def test_csv_never_carries_a_formula_from_an_input(tmp_path) -> None:
-    frame = pd.DataFrame({"file": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "2012/bu-dang/a.xlsx"],
-                          "value": ["3", "12.5", "0"]})
+    frame = pd.DataFrame({"file": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "2012/bu-dang/a.xlsx",
+                                   "-2+3+cmd|' /C calc'!A0"],
+                          "value": ["3", "12.5", "0", "1"]})
     text = write_csv(frame, tmp_path / "x.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "\n2012/bu-dang/a.xlsx" in text
     assert text.replace("\r", "").splitlines()[1:] == ["\"'=HYPERLINK(\"\"http://x\"\")\",3", "'@SUM(A1),12.5",
-                                                         "2012/bu-dang/a.xlsx,0"]
+                                                         "2012/bu-dang/a.xlsx,0", "'-2+3+cmd|' /C calc'!A0,1"]
