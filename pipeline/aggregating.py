@@ -30,6 +30,7 @@ from pipeline.rollup import (
     select_counted,
     with_months,
 )
+from pipeline.text import printable
 from pipeline.units import UnitRegistry
 
 ZERO = Decimal(0)
@@ -129,6 +130,7 @@ class RejectedFile:
     file_name: str
     problems: int
     first_problem: str
+    unit_code: str | None = None  # None when the file named no known unit
 
 
 @dataclass(frozen=True)
@@ -182,8 +184,13 @@ class Consolidated:
 
     @property
     def missing_units(self) -> list[UnitStatus]:
-        """Units that had to report and sent nothing."""
-        return [u for u in self.units if u.months_expected and not u.reported]
+        """Units that had to report and sent nothing (none of it rejected)."""
+        return [u for u in self.units if u.months_expected and not u.reported and not u.rejected_files]
+
+    @property
+    def rejected_units(self) -> list[UnitStatus]:
+        """Units that had to report, sent something, and have nothing counted because all of it was rejected."""
+        return [u for u in self.units if u.months_expected and u.sent_but_rejected]
 
 
 # --- computation -------------------------------------------------------------------------------------
@@ -214,7 +221,8 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
         for sp in programme.subprogrammes
     )
     expected = units.expected(period)
-    status = completeness(expected, in_period, period, rules)
+    rejected = _rejected(subs, problems, period)
+    status = completeness(expected, in_period, period, rules, rejected_by_unit(rejected))
     rows = []
     per_unit = figures_by_unit(vals, in_period, programme)
     for unit in expected:
@@ -230,7 +238,7 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
     carriers = _carriers(vals, programme)
     return Consolidated(
         programme, period, cumulative_period, indicators, budget, status.rows, tuple(rows), notes,
-        _rejected(subs, problems, period), today or local_today(), status,
+        rejected, today or local_today(), status,
         tuple(reconciliations(current, in_period, vals, programme)),
         pace(programme, period, total, rules.pace_margin),
         _funding(years, vals, programme, units),
@@ -347,8 +355,20 @@ def _rejected(subs: pd.DataFrame, problems: pd.DataFrame | None, period: Period)
         replaced = max(later_by_slot.get((r.unit_code, r.period_code), ""), later_by_name.get(r.file_name, ""))
         if replaced >= r.received_at:
             continue
-        out.append(RejectedFile(r.file_name, int(counts.get(r.id, 0)), str(first_problem.get(r.id, ""))))
+        unit = r.unit_code if isinstance(r.unit_code, str) and r.unit_code else None
+        out.append(RejectedFile(r.file_name, int(counts.get(r.id, 0)), str(first_problem.get(r.id, "")), unit))
     return tuple(out)
+
+
+def rejected_by_unit(rejected: tuple[RejectedFile, ...]) -> dict[str, tuple[str, ...]]:
+    """unit code -> its rejected files (each "name: first problem") not since replaced."""
+    out: dict[str, tuple[str, ...]] = {}
+    for r in rejected:
+        if r.unit_code:
+            why = f"{printable(r.file_name, 80)}: {printable(r.first_problem, 160)}" if r.first_problem \
+                else printable(r.file_name, 80)
+            out[r.unit_code] = (*out.get(r.unit_code, ()), why)
+    return out
 
 
 def _ym(text: str) -> tuple[int, int]:

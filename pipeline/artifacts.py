@@ -63,6 +63,8 @@ def report_markdown(report: Consolidated, paths: list[Path]) -> str:
                      f"{c.on_time}/{c.expected} ({percent(c.on_time_rate)})")
         missing = ", ".join(u.unit_name for u in c.missing_units)
         lines.append(f"- Đơn vị chưa báo cáo: {missing or 'không có'}")
+        rejected = "; ".join(f"{u.unit_name} ({'; '.join(u.rejected_files)})" for u in c.rejected_units)
+        lines.append(f"- Đơn vị đã gửi nhưng báo cáo bị từ chối: {rejected or 'không có'}")
     lines.append(f"- Chỉ tiêu chậm tiến độ: {len(report.behind_pace)}")
     lines.append(f"- Điều chỉnh theo báo cáo quý: {sum(1 for r in report.reconciliations if r.differences)}")
     lines += ["", "## Tệp báo cáo", ""] + [f"- `{p}`" for p in paths]

@@ -70,10 +70,16 @@ class UnitStatus:
     files: tuple[str, ...]  # the counted reports
     last_received: datetime | None
     late_files: tuple[str, ...] = ()
+    rejected_files: tuple[str, ...] = ()  # sent for the period but rejected, not since replaced ("name: why")
 
     @property
     def reported(self) -> bool:
         return self.months_covered > 0
+
+    @property
+    def sent_but_rejected(self) -> bool:
+        """Nothing counts for the period, but the unit did send something (rejected): not the same as silent."""
+        return not self.months_covered and bool(self.rejected_files)
 
     @property
     def months_late(self) -> int:
@@ -116,8 +122,13 @@ class Completeness:
 
     @property
     def missing_units(self) -> list[UnitStatus]:
-        """Units that sent nothing for the period."""
-        return [r for r in self.rows if r.months_expected and not r.months_covered]
+        """Units that sent nothing for the period (a unit whose files were all rejected is not among them)."""
+        return [r for r in self.rows if r.months_expected and not r.months_covered and not r.rejected_files]
+
+    @property
+    def rejected_units(self) -> list[UnitStatus]:
+        """Units with nothing counted because what they sent was rejected."""
+        return [r for r in self.rows if r.months_expected and r.sent_but_rejected]
 
     @property
     def partial_units(self) -> list[UnitStatus]:
@@ -134,8 +145,11 @@ def months_existed(unit: Unit, period: Period) -> list[tuple[int, int]]:
             if unit.valid_from <= month(y, m).end and (unit.valid_to is None or unit.valid_to >= date(y, m, 1))]
 
 
-def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules: ReportingRules) -> Completeness:
-    """Completeness of `period` for the expected `units`, from the reports that count for it."""
+def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules: ReportingRules,
+                 rejected: dict[str, tuple[str, ...]] | None = None) -> Completeness:
+    """Completeness of `period` for the expected `units`, from the reports that count for it; `rejected` names
+    each unit's rejected files (not since replaced), so that sent-but-rejected is told from nothing received."""
+    rejected = rejected or {}
     rows = []
     by_unit: dict[str, list] = {}  # each unit's counted reports in month order, grouped in one pass
     columns = ["unit_code", "m0", "m1", "period_code", "received_at", "file_name"]
@@ -159,5 +173,6 @@ def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules
         missing = tuple(f"{i // 12}-{i % 12 + 1:02d}" for i in sorted(expected - received))
         last = max((datetime.fromisoformat(r.received_at) for r in mine), default=None)
         rows.append(UnitStatus(unit.code, unit.full_name(period.end), unit.priority, len(expected), len(received),
-                               len(on_time), missing, tuple(r.file_name for r in mine), last, tuple(late_files)))
+                               len(on_time), missing, tuple(r.file_name for r in mine), last, tuple(late_files),
+                               rejected.get(unit.code, ())))
     return Completeness(period.code, tuple(rows))

@@ -343,7 +343,7 @@ def _units_sheet(book: _Book, report: Consolidated) -> None:
         subtitle += f"; có {len(report.rejected)} tệp bị từ chối, xem biên nhận"
     ws = _sheet(book, "DonVi", report, subtitle, headers, [14, 40, 12, 12, 9, 14, 10, 10, 16])
     for row, u in enumerate(report.units, start=FIRST_DATA_ROW):
-        remark = "chưa báo cáo" if not u.reported else "trễ hạn" if u.late_files else ""
+        remark = unit_remark(u)
         values: list[Value] = [
             u.unit_code,
             u.unit_name,

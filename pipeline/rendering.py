@@ -315,12 +315,16 @@ def month_list(codes: Sequence[str]) -> str:
 def unit_remark(u: UnitStatus) -> str:
     """The "Ghi chú" of a unit's completeness row: "chưa báo cáo", "thiếu 1 tháng", "trễ hạn"."""
     if not u.months_covered:
+        if u.rejected_files and u.months_expected:
+            return "đã gửi nhưng bị từ chối (" + "; ".join(u.rejected_files) + ")"
         return "chưa báo cáo" if u.months_expected else ""
     parts = []
     if u.months_covered < u.months_expected:
         parts.append(f"thiếu {u.months_expected - u.months_covered} tháng")
     if u.late_files:
         parts.append("trễ hạn")
+    if u.rejected_files:
+        parts.append(f"có {len(u.rejected_files)} tệp bị từ chối")
     return "; ".join(parts)
 
 
@@ -866,8 +870,14 @@ def reporting_sentences(report: Consolidated) -> list[str]:
     out = [f"{number(len(report.reporting_units))}/{number(len(report.units))} đơn vị đã báo cáo. "
            f"{completeness_summary(report)}"]
     missing = report.missing_units
-    out.append(f"Các đơn vị chưa báo cáo: {named([u.unit_name for u in missing])}." if missing
-               else "Tất cả các đơn vị đã báo cáo.")
+    rejected = report.rejected_units
+    if missing:
+        out.append(f"Các đơn vị chưa báo cáo: {named([u.unit_name for u in missing])}.")
+    if rejected:
+        out.append("Các đơn vị đã gửi báo cáo nhưng báo cáo bị từ chối (chưa gửi lại bản đạt yêu cầu): "
+                   + named([f"{u.unit_name} ({'; '.join(u.rejected_files)})" for u in rejected], "; ") + ".")
+    if not missing and not rejected:
+        out.append("Tất cả các đơn vị đã báo cáo.")
     partial = [u for u in c.partial_units if u.reported]
     if partial:
         out.append("Các đơn vị báo cáo chưa đủ số tháng: "

@@ -33,3 +33,11 @@ def match_key(text: str) -> str:
     key = _TRAILING_NOTE.sub("", key)
     key = _COUNT_WORDS.sub("", key)
     return re.sub(r"[^0-9a-z]", "", key)
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """Officer-supplied text (a file name, a note) safe to place in a report or receipt: NFC, control and
+    bidirectional-override characters (category C*, e.g. BEL, ESC, newline, U+202E) replaced by a space,
+    spaces collapsed, cut to `limit` characters with "…"."""
+    cleaned = " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in nfc(text)).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"

@@ -257,3 +257,38 @@ def test_unit_created_mid_year_reports_for_the_year(book: Ledger) -> None:
     assert (s.months_expected, s.months_covered) == (6, 6)
     assert_figures(c, [f])
     assert "phu-rieng" not in [u.unit_code for u in book.aggregate(parse_period("2015-H1")).units]
+
+
+def test_a_unit_whose_only_file_was_rejected_is_not_shown_as_silent(book: Ledger, tmp_path) -> None:
+    """Bù Đăng sent a rejected file (a negative number), Lộc Ninh a good one, the others nothing: Bù Đăng is
+    'sent but rejected' with its file and reason, in the completeness, the report's sentences, its remark, the
+    Excel sheet and the run artifact - not 'chưa báo cáo' like the units that sent nothing."""
+    from openpyxl import load_workbook
+
+    from pipeline.artifacts import report_markdown
+    from pipeline.excel_report import write_excel_report
+    from pipeline.paths import config_folder
+    from pipeline.recipients import load_recipients
+    from pipeline.rendering import reporting_sentences, unit_remark
+
+    march = month(2012, 3)
+    book.add("bu-dang", march, Filling(results={"P1.2": -3}), name="bu dang\u202e thang 3.xlsx")
+    book.add("loc-ninh", march, filling(1))
+    c = book.aggregate(march)
+    by_code = {u.unit_code: u for u in c.units}
+    assert [u.unit_code for u in c.rejected_units] == ["bu-dang"]
+    assert "bu-dang" not in {u.unit_code for u in c.missing_units}
+    assert {u.unit_code for u in c.missing_units} == {u.unit_code for u in c.units} - {"bu-dang", "loc-ninh"}
+    remark = unit_remark(by_code["bu-dang"])
+    assert remark.startswith("đã gửi nhưng bị từ chối (bu dang thang 3.xlsx: ")  # the override gone
+    assert "\u202e" not in remark
+    assert unit_remark(by_code["dong-xoai"]) == "chưa báo cáo"
+    text = " ".join(reporting_sentences(c))
+    assert "Các đơn vị đã gửi báo cáo nhưng báo cáo bị từ chối" in text and "huyện Bù Đăng" in text
+    missing_sentence = next(s for s in reporting_sentences(c) if s.startswith("Các đơn vị chưa báo cáo"))
+    assert "Bù Đăng" not in missing_sentence
+    assert "Đơn vị đã gửi nhưng báo cáo bị từ chối: huyện Bù Đăng" in report_markdown(c, [])
+    book_ = load_recipients(config_folder())
+    path = write_excel_report(c, book_.recipients[0], book_.issuer, tmp_path / "r.xlsx", None)
+    cells = [str(cell.value) for row in load_workbook(path)["DonVi"].iter_rows() for cell in row if cell.value]
+    assert any(v.startswith("đã gửi nhưng bị từ chối") for v in cells)

@@ -220,7 +220,7 @@ def test_units_sheet(tmp_path: Path) -> None:
     assert bu_dang["Đơn vị"] == "Bù Đăng"
     assert bu_dang["Số tháng đã báo cáo"] == 2 and bu_dang["Số tệp"] == 2 and bu_dang["Số tệp trễ hạn"] == 1
     assert bu_dang["Ngày nhận gần nhất"] == datetime(2012, 10, 3)
-    assert bu_dang["Ghi chú"] == "trễ hạn" and bu_dang["Địa bàn ưu tiên"] == "x"
+    assert bu_dang["Ghi chú"] == "thiếu 1 tháng; trễ hạn" and bu_dang["Địa bàn ưu tiên"] == "x"  # as in the PDF
     assert _row(ws, "loc-ninh")["Ghi chú"] == "chưa báo cáo"
     assert _row(ws, "loc-ninh")["Ngày nhận gần nhất"] is None
 
