@@ -306,12 +306,10 @@ def store(conn: Connection, reports: list[ValidationReport], copies: dict[str, l
         (first, when), *others = found
         firsts.append((r if first is r.file else _as_copy(r, first), when, others))
     ids = ledger.store_each(conn, [r for r, _, _ in firsts], [w for _, w, _ in firsts], commit=False)
-    standing = _standings(conn, [(r, i) for (r, _, _), i in zip(firsts, ids, strict=True)])
-    owed, sightings, files, late_copies = [], [], [], []
-    for (r, when, others), sid in zip(firsts, ids, strict=True):
-        if sid is None:  # the same bytes were stored meanwhile (another run): copies of that submission
-            late_copies += [r.file, *(f for f, _ in others)]
-            continue
+    firsts, ids, late_copies = _stored_meanwhile(conn, firsts, ids)
+    standing = _standings(conn, [(r, i) for (r, _, _), (i, _) in zip(firsts, ids, strict=True)])
+    owed, sightings, files = [], [], []
+    for (r, when, others), (sid, _) in zip(firsts, ids, strict=True):
         owed.append(_owed(folder, r.file, "submission", receipts.receipt_text(r, when, standing.get(sid, ""))))
         day = short_date(local_day(when.at))
         owed += [_owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, r.file.name, day,
@@ -323,7 +321,30 @@ def store(conn: Connection, reports: list[ValidationReport], copies: dict[str, l
     if late_copies:
         _owe_duplicates(conn, late_copies, folder, deadline_rule)
     conn.commit()
-    return [i for i in ids if i is not None]
+    return [i for i, new in ids if new]
+
+
+def _stored_meanwhile(conn: Connection, firsts: list, ids: list[int | None]
+                      ) -> tuple[list, list[tuple[int, bool]], list[FileInfo]]:
+    """Reports whose bytes another run stored between this run's scan and now (two runs on one ledger): the
+    same file is receipted as that submission (its received time); a copy of it under another name is a
+    duplicate. Returns the reports to receipt, their (id, newly stored) and the copies."""
+    missing = [r.file.sha256 for (r, _, _), i in zip(firsts, ids, strict=True) if i is None]
+    subs = ledger.submissions_by_sha(conn, missing) if missing else {}
+    kept, kept_ids, copies = [], [], []
+    for (r, when, others), sid in zip(firsts, ids, strict=True):
+        sub = subs.get(r.file.sha256)
+        if sid is not None:
+            kept.append((r, when, others))
+            kept_ids.append((sid, True))
+        elif sub is not None and sub["file_name"] == r.file.name:
+            stored = Received(datetime.fromisoformat(sub["received_at"]), sub["received_basis"] or rule.FILE_DATE,
+                              sub["received_flag"] or "")
+            kept.append((r, stored, others))
+            kept_ids.append((sub["id"], False))
+        else:
+            copies += [r.file, *(f for f, _ in others)]
+    return kept, kept_ids, copies
 
 
 def remember(conn: Connection, known: list[FileInfo], refused: list[ValidationReport], receipts_dir: Path,

@@ -295,20 +295,14 @@ def store_each(conn: Connection, reports: Iterable[ValidationReport], times: Seq
     return ids
 
 
-def first_submission(conn: Connection, sha256: str) -> tuple[str, str, str] | None:
-    """(file name, received_at, status) of the submission holding these bytes."""
-    row = conn.execute(text("SELECT file_name, received_at, status FROM submissions WHERE sha256 = :sha"),
-                       {"sha": sha256}).first()
-    return tuple(row) if row else None
-
-
 def submissions_by_sha(conn: Connection, shas: Iterable[str]) -> dict[str, dict]:
     """sha256 -> the submission holding these bytes (id, file_name, received_at, file_date, status,
-    period_code)."""
+    period_code, received_basis, received_flag)."""
     out: dict[str, dict] = {}
     shas = sorted(set(shas))
     for i in range(0, len(shas), 500):
-        rows = conn.execute(text("""SELECT sha256, id, file_name, received_at, file_date, status, period_code
+        rows = conn.execute(text("""SELECT sha256, id, file_name, received_at, file_date, status, period_code,
+                                           received_basis, received_flag
                                     FROM submissions WHERE sha256 IN :shas""").bindparams(
             bindparam("shas", expanding=True)), {"shas": shas[i:i + 500]})
         out |= {r.sha256: r._asdict() for r in rows}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import stamp
+from sqlalchemy import text
 
 import flows
 from pipeline import intake, ledger
@@ -453,3 +454,38 @@ def test_a_backlog_file_dated_before_its_period_ended_is_flagged_and_late(tmp_pa
     assert _day(subs.loc[may.name, "received_at"]) == date(2012, 6, 5)
     assert "trước khi kỳ báo cáo kết thúc" in _receipt_of(tmp_path, _sha(june), june.name)
     assert "theo ngày lưu của tệp" in _receipt_of(tmp_path, _sha(may), may.name)
+
+
+def test_a_ledger_from_before_the_rule_is_upgraded_in_place(tmp_path, ledger_target, make_workbook, ingest) -> None:
+    """Its received_at was the file's date: kept, and kept as file_date; its backlog counts as loaded."""
+    make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
+    ingest(tmp_path / "inputs", ledger_target)
+    with ledger.open_ledger(ledger_target) as conn:  # back to the schema before received times had a rule
+        for column in ("file_date", "first_seen", "received_basis", "received_flag"):
+            conn.execute(text(f"ALTER TABLE submissions DROP COLUMN {column}"))
+        conn.execute(text("DELETE FROM intake_state"))
+        conn.commit()
+    ledger._ENGINES.pop(ledger.url_of(ledger_target)).dispose()
+    with ledger.open_ledger(ledger_target) as conn:
+        [row] = ledger.submissions_frame(conn).itertuples()
+        assert ledger.backlog_loaded(conn)
+        assert not intake.find_pending(tmp_path / "inputs", conn, tmp_path / "archive").backlog
+    assert _day(row.received_at) == date(2012, 4, 2) and row.file_date == row.received_at
+    assert (row.received_basis, row.received_flag) == ("file_date", "")
+
+
+def test_two_runs_on_one_ledger_each_receipt_their_own_outputs(tmp_path, make_workbook, programmes, units) -> None:
+    """Both scan before either stores: the second finds the bytes stored and still receipts the same file as
+    that submission (a copy under another name as a duplicate), in its own outputs folder."""
+    inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
+    good = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
+    with ledger.open_ledger(db) as a, ledger.open_ledger(db) as b:
+        scans = [intake.find_pending(inputs, conn, tmp_path / "archive") for conn in (a, b)]
+        for conn, pending, out in zip((a, b), scans, ("out-a", "out-b"), strict=True):
+            stored = intake.store(conn, intake.process(pending.new, programmes, units), pending.copies,
+                                  tmp_path / out)
+            assert len(stored) == (1 if out == "out-a" else 0)
+            intake.remember(conn, pending.known, pending.refused, tmp_path / out)
+            intake.write_owed(conn, tmp_path / out)
+    texts = [(tmp_path / out / f"{good.name}.txt").read_text(encoding="utf-8") for out in ("out-a", "out-b")]
+    assert texts[0] == texts[1] and "ĐÃ TIẾP NHẬN" in texts[0] and "Ngày nhận: 02/04/2012" in texts[0]
