@@ -33,7 +33,7 @@ from pipeline.formatting import local_day, short_date
 from pipeline.layout import RawReport, read_report
 from pipeline.periods import parse_period
 from pipeline.programme import Programme
-from pipeline.reading import FileInfo, display_name, list_inputs, valid_name
+from pipeline.reading import FileInfo, display_name, list_inputs, storable, valid_name
 from pipeline.received import Received
 from pipeline.units import UnitRegistry
 from pipeline.validating import Problem, Severity, Status, ValidationReport, validate
@@ -84,7 +84,7 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
             st = os.lstat(path)
         except OSError:  # gone since it was listed
             continue
-        if seen.get(str(root / rel)) == (st.st_size, st.st_mtime_ns):
+        if _unchanged(seen, root / rel, st):
             unchanged += 1
             continue
         info = FileInfo(path=root / rel, name=display_name(rel), sha256="", size=st.st_size,
@@ -111,6 +111,18 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
             by_sha.add(taken.sha256)
             new.append(taken)
     return Pending(new, known, unchanged, tuple(settling), copies, refused, backlog)
+
+
+NOT_PERMITTED = "refused:PERMISSION_DENIED"  # seen_files' sha256 of a file the intake may not read
+
+
+def _unchanged(seen: dict[str, tuple[int, int, str]], path: Path, st: os.stat_result) -> bool:
+    """Whether the file at `path` is as it was when last taken or refused (same size and mtime): a file
+    refused for want of permission counts as changed once it can be read (a chmod leaves its mtime)."""
+    got = seen.get(storable(str(path)))
+    if got is None or got[:2] != (st.st_size, st.st_mtime_ns):
+        return False
+    return got[2] != NOT_PERMITTED or not os.access(path, os.R_OK)
 
 
 def _refusal(info: FileInfo, code: str, found: str, message: str) -> ValidationReport:
@@ -363,6 +375,8 @@ def remember(conn: Connection, known: list[FileInfo], refused: list[ValidationRe
             fresh.append(r)
             ledger.owe_receipts(conn, [_owed(folder, r.file, "refusal", receipts.receipt_text(r), detail)],
                                 commit=False)
+    ledger.remember_files(conn, [(storable(str(r.file.source)), r.file.size, r.file.mtime_ns,
+                                  f"refused:{r.problems[0].code}") for r in refused], commit=False)
     if end_backlog:
         ledger.mark_backlog_loaded(conn, commit=False)
     conn.commit()
@@ -400,7 +414,8 @@ def _as_copy(r: ValidationReport, first: FileInfo) -> ValidationReport:
 
 def _remember(conn: Connection, files: list[FileInfo], sightings: list[tuple[str, str, str]]) -> None:
     """Files seen (skipped while unchanged) and their sightings, in the caller's transaction."""
-    ledger.remember_files(conn, [(str(f.source or f.path), f.size, f.mtime_ns, f.sha256) for f in files], commit=False)
+    ledger.remember_files(conn, [(storable(str(f.source or f.path)), f.size, f.mtime_ns, f.sha256) for f in files],
+                          commit=False)
     ledger.record_sightings(conn, sightings, commit=False)
 
 
@@ -459,13 +474,14 @@ def unread(inputs: Path, conn: Connection) -> dict[str, tuple[int, int]]:
     """Files under `inputs` not read as they are now: path -> (size, mtime_ns). A stat per file, no hashing:
     what the intake loop asks before it starts an intake run."""
     seen = ledger.seen_unchanged(conn)
+    root = inputs.resolve()
     out = {}
     for path in list_inputs(inputs):
         try:
-            st = path.stat()
+            st = os.lstat(path)
         except OSError:
             continue  # gone since it was listed
-        key = str(path.resolve())
-        if seen.get(key) != (st.st_size, st.st_mtime_ns):
-            out[key] = (st.st_size, st.st_mtime_ns)
+        key = root / path.relative_to(inputs)
+        if not _unchanged(seen, key, st):
+            out[storable(str(key))] = (st.st_size, st.st_mtime_ns)
     return out

@@ -191,13 +191,15 @@ def known_sha256(conn: Connection) -> set[str]:
     return {row[0] for row in conn.execute(text("SELECT sha256 FROM submissions"))}
 
 
-def seen_unchanged(conn: Connection) -> dict[str, tuple[int, int]]:
-    """path -> (size, mtime_ns) of files already hashed and stored."""
-    return {p: (s, m) for p, s, m in conn.execute(text("SELECT path, size, mtime_ns FROM seen_files"))}
+def seen_unchanged(conn: Connection) -> dict[str, tuple[int, int, str]]:
+    """path -> (size, mtime_ns, sha256) of files already hashed and stored (sha256 "refused:<code>" for a file
+    refused before it was read)."""
+    return {p: (s, m, h) for p, s, m, h in conn.execute(text("SELECT path, size, mtime_ns, sha256 FROM seen_files"))}
 
 
 def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]], commit: bool = True) -> None:
-    params = [{"path": _name(p), "size": s, "mtime_ns": m, "sha256": h} for p, s, m, h in rows]
+    """Mark files (path as `pipeline.reading.storable` writes it, size, mtime_ns, sha256) as seen."""
+    params = [{"path": _text(p), "size": s, "mtime_ns": m, "sha256": h} for p, s, m, h in rows]
     if params:
         conn.execute(text("""INSERT INTO seen_files(path, size, mtime_ns, sha256)
                              VALUES (:path, :size, :mtime_ns, :sha256)

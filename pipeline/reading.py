@@ -205,14 +205,16 @@ def file_info(path: Path, inputs: Path) -> FileInfo:
 
 
 def display_name(rel: str) -> str:
-    """A file name as people are shown it and the ledger stores it: NFC; bytes that are not UTF-8 (a name left
-    by unzipping a Windows zip, held by Python as surrogate escapes) shown as \\xNN."""
-    if not rel.isascii():
-        try:
-            rel.encode("utf-8")
-        except UnicodeEncodeError:
-            rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return nfc(rel)
+    """A file name as people are shown it and the ledger stores it: NFC, bytes that are not UTF-8 as \\xNN."""
+    return nfc(storable(rel))
+
+
+def storable(path: str) -> str:
+    """A path as text can hold it: bytes that are not UTF-8 (a name left by unzipping a Windows zip, held by
+    Python as surrogate escapes) written \\xNN; anything else exactly as the file system spells it."""
+    if not path.isascii() and not valid_name(path):
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
 
 
 def valid_name(rel: str) -> bool:

@@ -146,12 +146,18 @@ def _service_python() -> tuple[str, list[str]]:
     return shutil.which(version, path="/usr/bin:/usr/local/bin") or version, [sysconfig.get_paths()["purelib"]]
 
 
-def _as_service(work: Path, api: str, *args: str) -> subprocess.CompletedProcess:
-    """`khuyencong <args>` from this worktree as an unprivileged user (nobody, if the tests run as root)."""
+CLI = "from pipeline.cli import app; app()"
+UNREAD = ("from pathlib import Path; from pipeline import intake, ledger\n"
+          "with ledger.open_ledger('l.sqlite') as conn: print(sorted(intake.unread(Path('inputs'), conn)))")
+
+
+def _as_service(work: Path, api: str, *args: str, code: str = CLI) -> subprocess.CompletedProcess:
+    """`khuyencong <args>` (or other `code`) from this worktree as an unprivileged user (nobody, if the tests
+    run as root)."""
     env = _env(work, api)
     python, packages = (sys.executable, []) if os.geteuid() else _service_python()
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), *packages])
-    command = [python, "-c", "from pipeline.cli import app; app()", *args]
+    command = [python, "-c", code, *args]
     if os.geteuid() == 0:
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
     return subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=600)
@@ -191,6 +197,13 @@ def test_a_bad_name_and_an_unreadable_file_are_refused_alone_run_after_run(make_
         assert [(n, k) for n, k, _ in owed] == [(good.name, "submission"), ("b\\xe1o-c\\xe1o.xlsx", "refusal"),
                                                 ("khoa.xlsx", "refusal")]
         assert all(w for _, _, w in owed)
+        assert _as_service(work, api_url, code=UNREAD).stdout == "[]\n"  # the service's loop sees nothing to do
+        locked.chmod(0o644)  # the administrator gives the service its right to read: the next run reads it
+        unread = _as_service(work, api_url, code=UNREAD)
+        assert unread.stdout == f"{[str(work.resolve() / 'inputs' / 'khoa.xlsx')]}\n", unread.stderr
+        fixed = _as_service(work, api_url, *args)
+        assert "1 new files: 1 accepted, 0 rejected" in fixed.stdout, fixed.stdout + fixed.stderr
+        assert "ĐÃ TIẾP NHẬN" in _receipts(work)["khoa.xlsx.txt"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
