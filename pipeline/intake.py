@@ -125,10 +125,15 @@ def _unchanged(seen: dict[str, tuple[int, int, str]], path: Path, st: os.stat_re
     return got[2] != NOT_PERMITTED or not os.access(path, os.R_OK)
 
 
+_EXPECTED = {"FILE_NAME_INVALID": "tên tệp viết bằng chữ Unicode (UTF-8)",
+             "PERMISSION_DENIED": "tệp mà chương trình tiếp nhận được phép đọc",
+             "NOT_A_WORKBOOK": "một tệp Excel thông thường"}
+
+
 def _refusal(info: FileInfo, code: str, found: str, message: str) -> ValidationReport:
     """A file refused before it was read: a rejected report with that one problem (never stored as a
     submission - its bytes were not taken - but it gets its receipt)."""
-    expected = "một tệp Excel thông thường, đặt tên bằng chữ Unicode, mà chương trình được phép đọc"
+    expected = _EXPECTED.get(code, "một tệp đọc được")
     return ValidationReport(file=info, problems=[Problem(code, Severity.ERROR, info.name, "", found, expected,
                                                          message)])
 
