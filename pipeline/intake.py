@@ -1,7 +1,10 @@
-"""Intake: find new or changed workbooks in the inputs folder and read + validate them.
+"""Intake: find new or changed workbooks in the inputs folder, read + validate them, store them and owe
+their receipts.
 
 Unchanged files (same path, size and mtime) are not even hashed again; files whose bytes are already in
-the ledger (same sha256) are not parsed again. Input files are only ever read.
+the ledger (same sha256) are not parsed again. Input files are only ever read. Received times and which
+version counts follow pipeline.received. A receipt is recorded in the ledger in the transaction that stores
+its file and written afterwards (`write_owed`), so none is lost to a run that stops in between.
 """
 
 from __future__ import annotations
