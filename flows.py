@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from pipeline import aggregating, artifacts, export, intake, ledger, receipts
+from pipeline import aggregating, artifacts, export, intake, ledger
 from pipeline.completeness import load_rules
 from pipeline.files import remove_temporaries
 from pipeline.intake import IngestSummary
@@ -88,24 +88,25 @@ def read_and_validate(files: list[FileInfo], programmes: list[Programme], units:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def store_reports(ws: Workspace, reports: list[ValidationReport]) -> int:
+def store_reports(ws: Workspace, reports: list[ValidationReport], copies: dict[str, list[FileInfo]]) -> int:
+    """One transaction: the batch's submissions, its files' sightings and seen marks, its receipts owed."""
     with ledger.open_ledger(ws.ledger) as conn:
-        return len(ledger.store(conn, reports))
+        return len(intake.store(conn, reports, copies, ws.receipts, load_rules(ws.config).deadline_rule))
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def remember_seen(ws: Workspace, seen: list[FileInfo]) -> None:
-    """Last: only once its receipt is written is a file marked as seen (a run that dies before that
-    re-reads it next time and writes the receipt then)."""
+def remember_seen(ws: Workspace, known: list[FileInfo], refused: list[ValidationReport]) -> list[ValidationReport]:
+    """One transaction: copies of files already received and refused files, each with its receipt owed; the
+    backlog is loaded. Returns the refusals not seen before."""
     with ledger.open_ledger(ws.ledger) as conn:
-        intake.remember(conn, seen)
+        return intake.remember(conn, known, refused, ws.receipts, load_rules(ws.config).deadline_rule)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_receipts(ws: Workspace, reports: list[ValidationReport], known: list[FileInfo]) -> list[Path]:
+def write_receipts(ws: Workspace) -> int:
+    """Every receipt the ledger says is owed to this outputs folder (a killed run's too)."""
     with ledger.open_ledger(ws.ledger) as conn:
-        duplicates = intake.duplicate_receipts(conn, ws.receipts, known)
-    return [receipts.write_receipt(ws.receipts, r) for r in reports] + duplicates
+        return len(intake.write_owed(conn, ws.receipts))
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -135,15 +136,17 @@ def _ingest(ws: Workspace) -> IngestSummary:
     rules = load_rules(ws.config)
     tally = artifacts.IngestTally()
     known = unchanged = 0
+    write_receipts(ws)  # owed by a run that stopped before writing them
     for round_ in range(6):
         pending = scan_inputs(ws, rules.settle_seconds)
         for reports in _parsed(ws, pending.new):
-            store_reports(ws, quote(reports))
-            write_receipts(ws, quote(reports), [])
+            store_reports(ws, quote(reports), quote({r.file.sha256: pending.copies[r.file.sha256]
+                                                     for r in reports if r.file.sha256 in pending.copies}))
+            write_receipts(ws)
             tally.add(reports)
-        write_receipts(ws, [], quote(pending.known))
-        remember_seen(ws, quote(pending.new + pending.known))
-        known += len(pending.known)
+        tally.add(remember_seen(ws, quote(pending.known), quote(pending.refused)))
+        write_receipts(ws)
+        known += len(pending.known) + sum(len(c) for c in pending.copies.values())
         unchanged = pending.unchanged
         if not pending.settling:
             break

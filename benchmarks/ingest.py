@@ -42,8 +42,8 @@ def main(n_years: int) -> None:
         reports = intake.process(pending.new, programmes, units)
         t_read = time.perf_counter() - t
         t = time.perf_counter()
-        ledger.store(conn, reports)
-        intake.remember(conn, pending.new)
+        intake.store(conn, reports, pending.copies, root / "receipts")
+        intake.remember(conn, pending.known, pending.refused, root / "receipts")
         t_store = time.perf_counter() - t
 
         t = time.perf_counter()

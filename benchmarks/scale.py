@@ -41,7 +41,7 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from pipeline import aggregating, excel_report, intake, ledger, ops, reading, receipts, rendering  # noqa: E402
+from pipeline import aggregating, excel_report, intake, ledger, ops, reading, rendering  # noqa: E402
 from pipeline.completeness import load_rules  # noqa: E402
 from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import month, year  # noqa: E402
@@ -114,15 +114,16 @@ def ingest(inputs: Path, db: Path, programmes, units):
     """The stage functions called directly, wired as the flow wires them: parse in worker processes, store and
     receipt each chunk while the next is parsed, then mark the files seen."""
     statuses = []
+    folder = db.parent / "receipts"
     with ledger.open_ledger(db) as conn:
         pending = intake.find_pending(inputs, conn, db.parent / "archive")
         for reports in intake.process_stream(pending.new, programmes, units):
-            ledger.store(conn, reports)
-            for r in reports:
-                receipts.write_receipt(db.parent / "receipts", r)
+            intake.store(conn, reports, {r.file.sha256: pending.copies[r.file.sha256] for r in reports
+                                         if r.file.sha256 in pending.copies}, folder)
+            intake.write_owed(conn, folder)
             statuses += [r.status.value for r in reports]
-        intake.duplicate_receipts(conn, db.parent / "receipts", pending.known)
-        intake.remember(conn, pending.new + pending.known)
+        intake.remember(conn, pending.known, pending.refused, folder)
+        intake.write_owed(conn, folder)
     return pending, statuses
 
 

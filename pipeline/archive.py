@@ -3,32 +3,103 @@
 A file is copied into the archive and hashed in the same pass, before anything reads it; the pipeline then
 reads the archived copy, so the bytes parsed are exactly the bytes whose sha256 the ledger records, even if
 the officer's file changes meanwhile. Same bytes, same address: a file dropped twice is stored once.
+
+Each input is opened once, relative to the inputs folder and without following a link at any step
+(O_NOFOLLOW on every folder and on the file, O_NONBLOCK so a FIFO never blocks), checked to be a regular file
+on the open descriptor (fstat), and read, hashed and copied from that one descriptor: a link or a FIFO renamed
+over a listed input between listing and reading is refused, never followed.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.reading import FileInfo
-from pipeline.text import nfc
+from pipeline.reading import FileInfo, display_name
+
+NOT_REGULAR = ("Đây không phải là một tệp thông thường (có thể là liên kết tới tệp khác, một ống dẫn hay một "
+               "thiết bị), nên không được đọc. Hãy chép chính tệp báo cáo Excel vào thư mục tiếp nhận.")
+NOT_PERMITTED = ("Chương trình tiếp nhận không được phép đọc tệp này (quyền truy cập của tệp trên máy chủ), nên "
+                 "tệp chưa được đọc; các tệp khác vẫn được đọc bình thường. Hãy nhờ cán bộ quản trị cấp quyền đọc "
+                 "cho tệp, hoặc chép lại tệp vào thư mục tiếp nhận: tệp sẽ được đọc ở lần chạy sau.")
 
 
-def take(path: Path, inputs: Path, archive: Path) -> FileInfo:
-    """Copy `path` into the archive, hashing it as it is copied; the FileInfo points at the archived copy."""
-    st = path.stat()
-    digest = hashlib.sha256()
-    archive.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower() if len(path.suffix) <= 6 else ""
-    fd, tmp_name = tempfile.mkstemp(dir=archive, prefix=".incoming-", suffix=suffix)
+class Refused(Exception):
+    """The input cannot be taken: `code`, what was `found` and `detail` (Vietnamese) say why."""
+
+    def __init__(self, code: str, found: str, detail: str):
+        super().__init__(detail)
+        self.code, self.found, self.detail = code, found, detail
+
+
+_KINDS = {stat.S_IFIFO: "một ống dẫn (FIFO)", stat.S_IFLNK: "một liên kết", stat.S_IFDIR: "một thư mục",
+          stat.S_IFCHR: "một thiết bị", stat.S_IFBLK: "một thiết bị", stat.S_IFSOCK: "một socket"}
+
+
+def open_input(inputs: Path, rel: str) -> int:
+    """A read-only descriptor of inputs/`rel`, opened without following a link at any step and without
+    blocking (a FIFO opens at once). Raises OSError (ELOOP or ENOTDIR for a link) as os.open does."""
+    *folders, name = [part for part in rel.split("/") if part]
+    fd = os.open(inputs, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
+        for folder in folders:
+            inner = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+                       | getattr(os, "O_NOCTTY", 0), dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def take(inputs: Path, rel: str, archive: Path, first_seen: datetime | None = None,
+         backlog: bool = True) -> FileInfo | None:
+    """Copy inputs/`rel` into the archive, hashing it as it is copied, from one descriptor; the FileInfo points
+    at the archived copy. None if the file has gone since it was listed; Refused if it is not a regular file
+    (a link or FIFO swapped in) or cannot be read."""
+    try:
+        fd = open_input(inputs, rel)
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise Refused("PERMISSION_DENIED", "(không được phép đọc)", NOT_PERMITTED) from None
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+            raise Refused("NOT_A_WORKBOOK", "một liên kết", NOT_REGULAR) from None
+        raise Refused("FILE_UNREADABLE", f"(lỗi hệ thống {exc.errno})", "Không mở được tệp. Hãy gửi lại tệp "
+                      "báo cáo; các tệp khác vẫn được đọc bình thường.") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused("NOT_A_WORKBOOK", _KINDS.get(stat.S_IFMT(st.st_mode), "(không phải tệp)"), NOT_REGULAR)
+        sha, size, target = _copy(fd, archive, Path(rel).suffix)
+    except OSError as exc:
+        raise Refused("FILE_UNREADABLE", f"(lỗi hệ thống {exc.errno})", "Không đọc hết được tệp. Hãy gửi lại tệp "
+                      "báo cáo; các tệp khác vẫn được đọc bình thường.") from None
+    finally:
+        os.close(fd)
+    return FileInfo(path=target, name=display_name(rel), sha256=sha, size=size,
+                    modified=datetime.fromtimestamp(st.st_mtime, UTC), source=inputs / rel,
+                    mtime_ns=st.st_mtime_ns, first_seen=first_seen, backlog=backlog, rel=rel)
+
+
+def _copy(fd: int, archive: Path, suffix: str) -> tuple[str, int, Path]:
+    """Read `fd` to its end into archive/ab/<sha256><suffix>; (sha256, bytes read, that path)."""
+    suffix = suffix.lower() if len(suffix) <= 6 and suffix.isascii() else ""
+    digest, size = hashlib.sha256(), 0
+    archive.mkdir(parents=True, exist_ok=True)
+    out, tmp_name = tempfile.mkstemp(dir=archive, prefix=".incoming-", suffix=suffix)
+    try:
+        with os.fdopen(out, "wb") as dst:
+            while chunk := os.read(fd, 1 << 20):
                 digest.update(chunk)
                 dst.write(chunk)
+                size += len(chunk)
         sha = digest.hexdigest()
         target = archive / sha[:2] / f"{sha}{suffix}"
         if not target.exists():  # same bytes, same address: kept once
@@ -36,9 +107,4 @@ def take(path: Path, inputs: Path, archive: Path) -> FileInfo:
             os.replace(tmp_name, target)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
-    try:
-        name = nfc(path.relative_to(inputs).as_posix())
-    except ValueError:
-        name = nfc(path.name)
-    return FileInfo(path=target, name=name, sha256=sha, size=st.st_size,
-                    modified=datetime.fromtimestamp(st.st_mtime, UTC), source=path, mtime_ns=st.st_mtime_ns)
+    return sha, size, target

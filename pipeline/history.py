@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.formatting import local_day, short_date
 from pipeline.periods import Period, parse_period
+from pipeline.received import order_versions
 from pipeline.rollup import current_versions, month_index, select_counted
 
 
@@ -40,7 +41,7 @@ def history(subs: pd.DataFrame, sightings: pd.DataFrame, problems: pd.DataFrame,
     errors = problems[problems["severity"] == "error"]
     first_error = errors.groupby("submission_id")["message"].first().to_dict() if len(errors) else {}
     out = []
-    for r in mine.sort_values(["received_at", "id"]).itertuples():
+    for r in order_versions(mine).itertuples():
         out.append(_version(r, sightings, *_why(r, period, current, counted, first_error)))
     return out
 

@@ -1,7 +1,10 @@
-"""Intake: find new or changed workbooks in the inputs folder and read + validate them.
+"""Intake: find new or changed workbooks in the inputs folder, read + validate them, store them and owe
+their receipts.
 
 Unchanged files (same path, size and mtime) are not even hashed again; files whose bytes are already in
-the ledger (same sha256) are not parsed again. Input files are only ever read.
+the ledger (same sha256) are not parsed again. Input files are only ever read. Received times and which
+version counts follow pipeline.received. A receipt is recorded in the ledger in the transaction that stores
+its file and written afterwards (`write_owed`), so none is lost to a run that stops in between.
 """
 
 from __future__ import annotations
@@ -19,19 +22,24 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
 from pipeline import archive, ledger, receipts
+from pipeline import received as rule
+from pipeline.files import write_atomic
 from pipeline.formatting import local_day, short_date
 from pipeline.layout import RawReport, read_report
+from pipeline.periods import parse_period
 from pipeline.programme import Programme
-from pipeline.reading import FileInfo, list_inputs
+from pipeline.reading import FileInfo, display_name, list_inputs, storable, valid_name
+from pipeline.received import Received
 from pipeline.units import UnitRegistry
-from pipeline.validating import ValidationReport, validate
+from pipeline.validating import Problem, Severity, Status, ValidationReport, validate
 
 
 @dataclass(frozen=True)
@@ -45,35 +53,92 @@ class IngestSummary:
 
 @dataclass(frozen=True)
 class Pending:
-    new: list[FileInfo]  # bytes never seen before: to be read
+    new: list[FileInfo]  # bytes never seen before: to be read (one file per sha256)
     known: list[FileInfo]  # bytes already in the ledger under another path or mtime
     unchanged: int  # skipped without hashing
     settling: tuple[str, ...] = ()  # modified too recently (maybe still being copied): left for the next run
+    copies: dict[str, list[FileInfo]] = field(default_factory=dict)  # sha256 of a new file -> its other copies
+    refused: list[ValidationReport] = field(default_factory=list)  # could not be taken: each with its reason
+    backlog: bool = False  # the ledger's first ingest: the files' own dates may be their received times
+
+
+BAD_NAME = ("Tên tệp có ký tự không đọc được (thường do giải nén tệp .zip tạo trên Windows), nên tệp chưa được "
+            "đọc; các tệp khác vẫn được đọc bình thường. Hãy đổi tên tệp, chỉ dùng chữ cái, chữ số và dấu gạch "
+            "ngang (ví dụ bao-cao-bu-dop-2012-06.xlsx), rồi gửi lại.")
 
 
 def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_seconds: float = 0) -> Pending:
-    """New and changed files, each copied into the archive (and hashed) before anything reads it. A file
-    modified less than `settle_seconds` ago may still be being copied: it is left for the next run."""
+    """New and changed files, each copied into the archive (and hashed) before anything reads it, all marked
+    as first seen now. A file modified less than `settle_seconds` ago may still be being copied: it is left
+    for the next run (a file dated in the future is not: its date cannot say). A file that cannot be taken
+    (a name that is not UTF-8, no permission to read it, a link or FIFO swapped in) is refused, alone."""
     seen = ledger.seen_unchanged(conn)
     known_hashes = ledger.known_sha256(conn)
-    new, known, unchanged, settling = [], [], 0, []
-    batch_hashes: set[str] = set()
+    backlog = not ledger.backlog_loaded(conn)
+    first_seen = datetime.now(UTC).replace(microsecond=0)
+    root = inputs.resolve()
+    new, known, unchanged, settling, refused = [], [], 0, [], []
+    copies: dict[str, list[FileInfo]] = {}
+    by_sha: set[str] = set()
     now = time.time()
     for path in list_inputs(inputs):
-        st = path.stat()
-        if seen.get(str(path.resolve())) == (st.st_size, st.st_mtime_ns):
+        rel = path.relative_to(inputs).as_posix()
+        try:
+            st = os.lstat(path)
+        except OSError:  # gone since it was listed
+            continue
+        if _unchanged(seen, root / rel, st):
             unchanged += 1
             continue
-        if now - st.st_mtime < settle_seconds:
-            settling.append(path.relative_to(inputs).as_posix())
+        info = FileInfo(path=root / rel, name=display_name(rel), sha256="", size=st.st_size,
+                        modified=datetime.fromtimestamp(st.st_mtime, UTC), source=root / rel,
+                        mtime_ns=st.st_mtime_ns, first_seen=first_seen, backlog=backlog, rel=rel)
+        if not valid_name(rel):
+            refused.append(_refusal(info, "FILE_NAME_INVALID", f"«{info.name}»", BAD_NAME))
             continue
-        info = archive.take(path, inputs, archive_dir)
-        if info.sha256 in known_hashes or info.sha256 in batch_hashes:
-            known.append(info)
+        if 0 <= now - st.st_mtime < settle_seconds:
+            settling.append(info.name)
+            continue
+        try:
+            taken = archive.take(root, rel, archive_dir, first_seen, backlog)
+        except archive.Refused as exc:
+            refused.append(_refusal(info, exc.code, exc.found, exc.detail))
+            continue
+        if taken is None:
+            continue
+        if taken.sha256 in known_hashes:
+            known.append(taken)
+        elif taken.sha256 in by_sha:
+            copies.setdefault(taken.sha256, []).append(taken)
         else:
-            batch_hashes.add(info.sha256)
-            new.append(info)
-    return Pending(new, known, unchanged, tuple(settling))
+            by_sha.add(taken.sha256)
+            new.append(taken)
+    return Pending(new, known, unchanged, tuple(settling), copies, refused, backlog)
+
+
+NOT_PERMITTED = "refused:PERMISSION_DENIED"  # seen_files' sha256 of a file the intake may not read
+
+
+def _unchanged(seen: dict[str, tuple[int, int, str]], path: Path, st: os.stat_result) -> bool:
+    """Whether the file at `path` is as it was when last taken or refused (same size and mtime): a file
+    refused for want of permission counts as changed once it can be read (a chmod leaves its mtime)."""
+    got = seen.get(storable(str(path)))
+    if got is None or got[:2] != (st.st_size, st.st_mtime_ns):
+        return False
+    return got[2] != NOT_PERMITTED or not os.access(path, os.R_OK)
+
+
+_EXPECTED = {"FILE_NAME_INVALID": "tên tệp viết bằng chữ Unicode (UTF-8)",
+             "PERMISSION_DENIED": "tệp mà chương trình tiếp nhận được phép đọc",
+             "NOT_A_WORKBOOK": "một tệp Excel thông thường"}
+
+
+def _refusal(info: FileInfo, code: str, found: str, message: str) -> ValidationReport:
+    """A file refused before it was read: a rejected report with that one problem (never stored as a
+    submission - its bytes were not taken - but it gets its receipt)."""
+    expected = _EXPECTED.get(code, "một tệp đọc được")
+    return ValidationReport(file=info, problems=[Problem(code, Severity.ERROR, info.name, "", found, expected,
+                                                         message)])
 
 
 def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry) -> list[ValidationReport]:
@@ -246,23 +311,170 @@ def _process_chunk(files: list[FileInfo]) -> list[tuple[ValidationReport, str | 
     return out
 
 
-def remember(conn: Connection, files: list[FileInfo]) -> None:
-    """Record that these files were seen (history) and need not be hashed again while unchanged."""
-    rows = [(str((f.source or f.path).resolve()), f.size, f.mtime_ns, f.sha256) for f in files]
-    ledger.remember_files(conn, rows)
-    ledger.record_sightings(conn, [(f.sha256, f.name, f.modified.isoformat(timespec="seconds")) for f in files])
+def store(conn: Connection, reports: list[ValidationReport], copies: dict[str, list[FileInfo]], receipts_dir: Path,
+          deadline_rule: str = rule.DEFAULT_RULE) -> list[int]:
+    """Store a batch of read files in one transaction: their submissions, values and problems, the sightings
+    of every copy, the files marked as seen, and the receipts owed for them (written by `write_owed`; a run
+    that dies before writing them leaves them owed to the next). Of byte-identical copies, the one received
+    first (pipeline.received.copy_key) is the submission, whatever order they were found in; the others get
+    a receipt saying so. Each receipt says whether its version now counts. Returns the new submissions' ids."""
+    folder = _folder(receipts_dir)
+    firsts: list[tuple[ValidationReport, Received, list[tuple[FileInfo, Received]]]] = []
+    for r in reports:
+        found = [(f, rule.of(f, r.period, deadline_rule)) for f in (r.file, *copies.get(r.file.sha256, ()))]
+        found.sort(key=lambda c: rule.copy_key(c[1].iso, rule.iso(c[0].modified), c[0].rel or c[0].name))
+        (first, when), *others = found
+        firsts.append((r if first is r.file else _as_copy(r, first), when, others))
+    ids = ledger.store_each(conn, [r for r, _, _ in firsts], [w for _, w, _ in firsts], commit=False)
+    firsts, ids, late_copies = _stored_meanwhile(conn, firsts, ids)
+    standing = _standings(conn, [(r, i) for (r, _, _), (i, _) in zip(firsts, ids, strict=True)])
+    owed, sightings, files = [], [], []
+    for (r, when, others), (sid, _) in zip(firsts, ids, strict=True):
+        owed.append(_owed(folder, r.file, "submission", receipts.receipt_text(r, when, standing.get(sid, ""))))
+        day = short_date(local_day(when.at))
+        owed += [_owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, r.file.name, day,
+                                                                       r.status.value)) for f, _ in others]
+        sightings += [(f.sha256, f.name, w.iso) for f, w in [(r.file, when), *others]]
+        files += [r.file, *(f for f, _ in others)]
+    _remember(conn, files, sightings)
+    ledger.owe_receipts(conn, owed, commit=False)
+    if late_copies:
+        _owe_duplicates(conn, late_copies, folder, deadline_rule)
+    conn.commit()
+    return [i for i, new in ids if new]
 
 
-def duplicate_receipts(conn: Connection, receipts_dir: Path, files: list[FileInfo]) -> list[Path]:
-    """A receipt for each file whose bytes were already received under another name or time."""
-    out = []
+def _stored_meanwhile(conn: Connection, firsts: list, ids: list[int | None]
+                      ) -> tuple[list, list[tuple[int, bool]], list[FileInfo]]:
+    """Reports whose bytes another run stored between this run's scan and now (two runs on one ledger): the
+    same file is receipted as that submission (its received time); a copy of it under another name is a
+    duplicate. Returns the reports to receipt, their (id, newly stored) and the copies."""
+    missing = [r.file.sha256 for (r, _, _), i in zip(firsts, ids, strict=True) if i is None]
+    subs = ledger.submissions_by_sha(conn, missing) if missing else {}
+    kept, kept_ids, copies = [], [], []
+    for (r, when, others), sid in zip(firsts, ids, strict=True):
+        sub = subs.get(r.file.sha256)
+        if sid is not None:
+            kept.append((r, when, others))
+            kept_ids.append((sid, True))
+        elif sub is not None and sub["file_name"] == r.file.name:
+            stored = Received(datetime.fromisoformat(sub["received_at"]), sub["received_basis"] or rule.FILE_DATE,
+                              sub["received_flag"] or "")
+            kept.append((r, stored, others))
+            kept_ids.append((sub["id"], False))
+        else:
+            copies += [r.file, *(f for f, _ in others)]
+    return kept, kept_ids, copies
+
+
+def remember(conn: Connection, known: list[FileInfo], refused: list[ValidationReport], receipts_dir: Path,
+             deadline_rule: str = rule.DEFAULT_RULE, end_backlog: bool = True) -> list[ValidationReport]:
+    """The end of a scan, in one transaction: files whose bytes were already received are recorded as seen
+    (sightings, "also received as" in history) with a receipt owed where the copy is new; each refused file
+    gets a receipt owed once (again only if it changes); and, `end_backlog`, the ledger's backlog is loaded
+    (pipeline.received: later files are dated by when they were first seen). Returns the refusals new to
+    this receipts folder."""
+    folder = _folder(receipts_dir)
+    _owe_duplicates(conn, known, folder, deadline_rule)
+    fresh = []
+    for r in refused:
+        detail = f"{r.problems[0].code}:{r.file.size}:{r.file.mtime_ns}"
+        if not ledger.receipt_known(conn, folder, receipts.receipt_relpath(r.file.rel), "", detail):
+            fresh.append(r)
+            ledger.owe_receipts(conn, [_owed(folder, r.file, "refusal", receipts.receipt_text(r), detail)],
+                                commit=False)
+    ledger.remember_files(conn, [(storable(str(r.file.source)), r.file.size, r.file.mtime_ns,
+                                  f"refused:{r.problems[0].code}") for r in refused], commit=False)
+    if end_backlog:
+        ledger.mark_backlog_loaded(conn, commit=False)
+    conn.commit()
+    return fresh
+
+
+def write_owed(conn: Connection, receipts_dir: Path, chunk: int = 1000) -> list[Path]:
+    """Write every receipt owed to `receipts_dir`, oldest first (a later receipt for the same input replaces
+    an earlier one), and mark them written. Writing again after a crash is harmless (same text, atomic)."""
+    folder, out = _folder(receipts_dir), []
+    while rows := ledger.owed_receipts(conn, folder, chunk):
+        for _id, path, text_ in rows:
+            target = receipts_dir / path
+            write_atomic(target, text_.encode("utf-8"))
+            out.append(target)
+        ledger.receipts_written(conn, [i for i, _, _ in rows])
+    return out
+
+
+def _folder(receipts_dir: Path) -> str:
+    return str(receipts_dir.resolve())
+
+
+def _owed(folder: str, f: FileInfo, kind: str, text_: str, detail: str = "") -> dict:
+    return {"folder": folder, "path": receipts.receipt_relpath(f.rel or f.name), "name": f.name,
+            "sha256": f.sha256, "kind": kind, "detail": detail, "text": text_}
+
+
+def _as_copy(r: ValidationReport, first: FileInfo) -> ValidationReport:
+    """Report `r` as read from `first`, a byte-identical copy received earlier."""
+    old = f"«{r.file.name}»"
+    return replace(r, file=first, problems=[
+        replace(p, file=first.name, found=f"«{first.name}»" if p.found == old else p.found) for p in r.problems])
+
+
+def _remember(conn: Connection, files: list[FileInfo], sightings: list[tuple[str, str, str]]) -> None:
+    """Files seen (skipped while unchanged) and their sightings, in the caller's transaction."""
+    ledger.remember_files(conn, [(storable(str(f.source or f.path)), f.size, f.mtime_ns, f.sha256) for f in files],
+                          commit=False)
+    ledger.record_sightings(conn, sightings, commit=False)
+
+
+def _owe_duplicates(conn: Connection, files: list[FileInfo], folder: str, deadline_rule: str) -> None:
+    """Sightings, seen marks and receipts of files whose bytes are already a submission: a receipt saying so
+    for each copy that has none yet (not for the submission's own file seen again)."""
+    if not files:
+        return
+    subs = ledger.submissions_by_sha(conn, [f.sha256 for f in files])
+    owed, sightings = [], []
     for f in files:
-        first = ledger.first_submission(conn, f.sha256)
-        if first is not None and first[0] != f.name:
-            name, received_at, status = first
-            received = short_date(local_day(received_at))
-            text = receipts.duplicate_text(f.name, f.sha256, name, received, status)
-            out.append(receipts.write_text(receipts_dir, f.name, text))
+        sub = subs[f.sha256]
+        period = parse_period(sub["period_code"]) if isinstance(sub["period_code"], str) else None
+        sightings.append((f.sha256, f.name, rule.of(f, period, deadline_rule).iso))
+        path = receipts.receipt_relpath(f.rel or f.name)
+        if ledger.receipt_known(conn, folder, path, f.sha256) or (
+                sub["file_name"] == f.name and not ledger.receipt_known(conn, folder, None, f.sha256)):
+            continue  # its receipt is owed or written already; or the submission's own file, from before receipts
+        day = short_date(local_day(sub["received_at"]))
+        owed.append(_owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, sub["file_name"], day,
+                                                                          sub["status"])))
+    _remember(conn, files, sightings)
+    ledger.owe_receipts(conn, owed, commit=False)
+
+
+def _standings(conn: Connection, stored: list[tuple[ValidationReport, int | None]]) -> dict[int, str]:
+    """For each new submission, the receipt's line saying whether this version now counts for its unit and
+    period (pipeline.received.version_key), and which version it replaces or which newer one counts."""
+    out: dict[int, str] = {}
+    slots = {(r.unit.code, r.period.code) for r, i in stored
+             if i is not None and r.status is not Status.REJECTED and r.unit and r.period}
+    versions = ledger.versions(conn, slots)
+    for r, sid in stored:
+        if sid is None:
+            continue
+        if r.status is Status.REJECTED or not (r.unit and r.period):
+            out[sid] = "Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối)."
+            continue
+        ordered = sorted(versions[r.unit.code, r.period.code],
+                         key=lambda v: rule.version_key(v["received_at"], v["file_date"], v["sha256"]))
+        at = next(n for n, v in enumerate(ordered) if v["id"] == sid)
+        if at == len(ordered) - 1:
+            line = "Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi"
+            if at:
+                before = ordered[at - 1]
+                line += f"; thay bản «{before['file_name']}» nhận ngày {short_date(local_day(before['received_at']))}"
+            out[sid] = line + "."
+        else:
+            newer = ordered[-1]
+            out[sid] = (f"Bản được dùng cho kỳ này: KHÔNG, đơn vị đã gửi bản mới hơn «{newer['file_name']}» "
+                        f"(nhận ngày {short_date(local_day(newer['received_at']))}); bản đó được dùng.")
     return out
 
 
@@ -270,13 +482,14 @@ def unread(inputs: Path, conn: Connection) -> dict[str, tuple[int, int]]:
     """Files under `inputs` not read as they are now: path -> (size, mtime_ns). A stat per file, no hashing:
     what the intake loop asks before it starts an intake run."""
     seen = ledger.seen_unchanged(conn)
+    root = inputs.resolve()
     out = {}
     for path in list_inputs(inputs):
         try:
-            st = path.stat()
+            st = os.lstat(path)
         except OSError:
             continue  # gone since it was listed
-        key = str(path.resolve())
-        if seen.get(key) != (st.st_size, st.st_mtime_ns):
-            out[key] = (st.st_size, st.st_mtime_ns)
+        key = root / path.relative_to(inputs)
+        if not _unchanged(seen, key, st):
+            out[storable(str(key))] = (st.st_size, st.st_mtime_ns)
     return out

@@ -8,7 +8,7 @@ a newer file for the same unit and period supersedes an older one at query time 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,13 +26,19 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from pipeline import received
 from pipeline.paths import ledger_target
+from pipeline.reading import display_name
+from pipeline.received import Received
 from pipeline.validating import ValidationReport
 
 MILLI = Decimal(1000)
@@ -43,7 +49,7 @@ Table("submissions", metadata,
       Column("sha256", String(64), nullable=False, unique=True),
       Column("file_name", Text, nullable=False),
       Column("size", BigInteger, nullable=False),
-      Column("received_at", String(32), nullable=False),  # file modification time, UTC ISO
+      Column("received_at", String(32), nullable=False),  # UTC ISO, by pipeline.received's rule
       Column("ingested_at", String(32), nullable=False),
       Column("status", String(32), nullable=False),
       Column("programme", Text), Column("unit_code", Text), Column("period_code", Text),
@@ -52,6 +58,10 @@ Table("submissions", metadata,
       Column("preparer", Text, nullable=False, server_default=""),
       Column("phone", Text, nullable=False, server_default=""),
       Column("notes", Text, nullable=False, server_default=""),
+      Column("file_date", String(32)),  # the file's own modification time, UTC ISO (information)
+      Column("first_seen", String(32)),  # when the intake first saw it
+      Column("received_basis", String(16)),  # 'seen' or 'file_date' (pipeline.received)
+      Column("received_flag", String(16), nullable=False, server_default=""),  # '', 'future', 'before_close'
       CheckConstraint("status IN ('accepted', 'accepted_with_warnings', 'rejected')"),
       Index("submissions_unit_period", "unit_code", "period_code"))
 Table("submission_values", metadata,
@@ -77,6 +87,24 @@ Table("sightings", metadata,  # every path under which each file's bytes were se
       Column("received_at", String(32), nullable=False), Column("first_seen", String(32), nullable=False),
       PrimaryKeyConstraint("sha256", "path", "received_at"))
 
+Table("receipts", metadata,  # every receipt owed to a receipts folder; written_at is set once it is written
+      Column("id", Integer, primary_key=True, autoincrement=True),
+      Column("folder", Text, nullable=False),  # the receipts folder, resolved
+      Column("path", Text, nullable=False),  # the receipt's path inside it (pipeline.receipts.receipt_path)
+      Column("name", Text, nullable=False),  # the input's name, as shown
+      Column("sha256", String(64), nullable=False),  # the input's bytes ('' if they could not be read)
+      Column("kind", String(16), nullable=False),  # 'submission', 'duplicate' or 'refusal'
+      Column("detail", Text, nullable=False, server_default=""),  # refusal: code, size and mtime refused
+      Column("text", Text, nullable=False),
+      Column("created_at", String(32), nullable=False),
+      Column("written_at", String(32)),
+      Index("receipts_owed", "folder", "written_at"), Index("receipts_by_sha", "sha256", "folder"))
+Table("intake_state", metadata,  # 'backlog_loaded': when the first ingest's scan was stored (pipeline.received)
+      Column("key", String(32), primary_key=True), Column("value", Text, nullable=False))
+
+_ADDED_COLUMNS = {"file_date": "VARCHAR(32)", "first_seen": "VARCHAR(32)", "received_basis": "VARCHAR(16)",
+                  "received_flag": "VARCHAR(16) NOT NULL DEFAULT ''"}
+
 _ENGINES: dict[str, Engine] = {}
 
 
@@ -96,8 +124,35 @@ def engine(target: Path | str) -> Engine:
         if url.startswith("sqlite"):
             event.listen(eng, "connect", _sqlite_pragmas)
         metadata.create_all(eng)
+        _upgrade(eng)
         _ENGINES[url] = eng
     return _ENGINES[url]
+
+
+def _upgrade(eng: Engine) -> None:
+    """A ledger written before received times had a rule: add the columns (its received_at was the file's date,
+    which it keeps as file_date), and note that its backlog was loaded long ago."""
+    have = {c["name"] for c in inspect(eng).get_columns("submissions")}
+    missing = [c for c in _ADDED_COLUMNS if c not in have]
+    if not missing:
+        return
+    try:
+        _add_columns(eng, missing)
+    except SQLAlchemyError:  # another process upgraded the same ledger at the same moment
+        have = {c["name"] for c in inspect(eng).get_columns("submissions")}
+        if any(c not in have for c in _ADDED_COLUMNS):
+            raise
+
+
+def _add_columns(eng: Engine, missing: list[str]) -> None:
+    with eng.begin() as conn:
+        for column in missing:
+            conn.execute(text(f"ALTER TABLE submissions ADD COLUMN {column} {_ADDED_COLUMNS[column]}"))
+        conn.execute(text("""UPDATE submissions SET file_date = COALESCE(file_date, received_at),
+                             first_seen = COALESCE(first_seen, ingested_at),
+                             received_basis = COALESCE(received_basis, 'file_date')"""))
+        if conn.execute(text("SELECT COUNT(*) FROM submissions")).scalar_one():
+            _mark_backlog_loaded(conn)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -136,30 +191,34 @@ def known_sha256(conn: Connection) -> set[str]:
     return {row[0] for row in conn.execute(text("SELECT sha256 FROM submissions"))}
 
 
-def seen_unchanged(conn: Connection) -> dict[str, tuple[int, int]]:
-    """path -> (size, mtime_ns) of files already hashed and stored."""
-    return {p: (s, m) for p, s, m in conn.execute(text("SELECT path, size, mtime_ns FROM seen_files"))}
+def seen_unchanged(conn: Connection) -> dict[str, tuple[int, int, str]]:
+    """path -> (size, mtime_ns, sha256) of files already hashed and stored (sha256 "refused:<code>" for a file
+    refused before it was read)."""
+    return {p: (s, m, h) for p, s, m, h in conn.execute(text("SELECT path, size, mtime_ns, sha256 FROM seen_files"))}
 
 
-def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
+def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]], commit: bool = True) -> None:
+    """Mark files (path as `pipeline.reading.storable` writes it, size, mtime_ns, sha256) as seen."""
     params = [{"path": _text(p), "size": s, "mtime_ns": m, "sha256": h} for p, s, m, h in rows]
     if params:
         conn.execute(text("""INSERT INTO seen_files(path, size, mtime_ns, sha256)
                              VALUES (:path, :size, :mtime_ns, :sha256)
                              ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                                                               sha256 = excluded.sha256"""), params)
-    conn.commit()
+    if commit:
+        conn.commit()
 
 
-def record_sightings(conn: Connection, files: Iterable[tuple[str, str, str]]) -> None:
+def record_sightings(conn: Connection, files: Iterable[tuple[str, str, str]], commit: bool = True) -> None:
     """Record (sha256, name, received_at) of every file seen, new or already known."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    params = [{"sha256": sha, "path": _text(name), "received_at": received, "first_seen": now}
+    params = [{"sha256": sha, "path": _name(name), "received_at": received, "first_seen": now}
               for sha, name, received in files]
     if params:
         conn.execute(text("""INSERT INTO sightings(sha256, path, received_at, first_seen)
                              VALUES (:sha256, :path, :received_at, :first_seen) ON CONFLICT DO NOTHING"""), params)
-    conn.commit()
+    if commit:
+        conn.commit()
 
 
 def sightings_frame(conn: Connection) -> pd.DataFrame:
@@ -168,8 +227,9 @@ def sightings_frame(conn: Connection) -> pd.DataFrame:
 
 _INSERT_SUBMISSION = """
     INSERT INTO submissions(sha256, file_name, size, received_at, ingested_at, status, programme, unit_code,
-                            period_code, period_first, period_last, report_date, preparer, phone, notes)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            period_code, period_first, period_last, report_date, preparer, phone, notes,
+                            file_date, first_seen, received_basis, received_flag)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (sha256) DO NOTHING
     RETURNING id"""
 _INSERT_VALUE = """INSERT INTO submission_values(submission_id, kind, code, source, milli, cell)
@@ -189,22 +249,39 @@ def _text(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
-def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
-    """Store validated files in one transaction; files already in the ledger (same sha256) are skipped."""
-    ids: list[int] = []
+def _name(value: str) -> str:
+    """A file name or path as stored: bytes that are not UTF-8 (surrogate escapes) as \\xNN, no NUL."""
+    return _text(display_name(value))
+
+
+def store(conn: Connection, reports: Iterable[ValidationReport], times: Sequence[Received] | None = None,
+          commit: bool = True) -> list[int]:
+    """Store validated files in one transaction; files already in the ledger (same sha256) are skipped.
+    `times`: each report's received time (default: pipeline.received's rule with calendar periods)."""
+    return [i for i in store_each(conn, reports, times, commit) if i is not None]
+
+
+def store_each(conn: Connection, reports: Iterable[ValidationReport], times: Sequence[Received] | None = None,
+               commit: bool = True) -> list[int | None]:
+    """`store`, giving each report's new id (None where its bytes were already in the ledger)."""
+    reports = list(reports)
+    times = list(times) if times is not None else [received.of(r.file, r.period) for r in reports]
+    ids: list[int | None] = []
     values: list[tuple] = []
     problems: list[tuple] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
     insert_submission = _driver_sql(conn, _INSERT_SUBMISSION)
-    for r in reports:
+    for r, when in zip(reports, times, strict=True):
         p = r.period
         row = conn.exec_driver_sql(insert_submission, tuple(_text(v) for v in (
-            r.file.sha256, r.file.name, r.file.size, r.file.modified.isoformat(timespec="seconds"), now,
+            r.file.sha256, display_name(r.file.name), r.file.size, when.iso, now,
             r.status.value, r.programme.code if r.programme else None, r.unit.code if r.unit else None,
             p.code if p else None, f"{p.first[0]}-{p.first[1]:02d}" if p else None,
             f"{p.last[0]}-{p.last[1]:02d}" if p else None, r.report_date.isoformat() if r.report_date else None,
-            r.preparer, r.phone, r.notes))).first()
+            r.preparer, r.phone, r.notes, received.iso(r.file.modified),
+            received.iso(r.file.first_seen) if r.file.first_seen else now, when.basis, when.flag))).first()
         if row is None:
+            ids.append(None)
             continue
         sid = row[0]
         ids.append(sid)
@@ -215,15 +292,93 @@ def store(conn: Connection, reports: Iterable[ValidationReport]) -> list[int]:
         conn.exec_driver_sql(_driver_sql(conn, _INSERT_VALUE), values)
     if problems:
         conn.exec_driver_sql(_driver_sql(conn, _INSERT_PROBLEM), problems)
-    conn.commit()
+    if commit:
+        conn.commit()
     return ids
 
 
-def first_submission(conn: Connection, sha256: str) -> tuple[str, str, str] | None:
-    """(file name, received_at, status) of the submission holding these bytes."""
-    row = conn.execute(text("SELECT file_name, received_at, status FROM submissions WHERE sha256 = :sha"),
-                       {"sha": sha256}).first()
-    return tuple(row) if row else None
+def submissions_by_sha(conn: Connection, shas: Iterable[str]) -> dict[str, dict]:
+    """sha256 -> the submission holding these bytes (id, file_name, received_at, file_date, status,
+    period_code, received_basis, received_flag)."""
+    out: dict[str, dict] = {}
+    shas = sorted(set(shas))
+    for i in range(0, len(shas), 500):
+        rows = conn.execute(text("""SELECT sha256, id, file_name, received_at, file_date, status, period_code,
+                                           received_basis, received_flag
+                                    FROM submissions WHERE sha256 IN :shas""").bindparams(
+            bindparam("shas", expanding=True)), {"shas": shas[i:i + 500]})
+        out |= {r.sha256: r._asdict() for r in rows}
+    return out
+
+
+def versions(conn: Connection, slots: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+    """(unit, period code) -> the accepted versions of that report (id, file_name, received_at, file_date,
+    sha256), in no particular order (pipeline.received.version_key orders them)."""
+    slots = set(slots)
+    out: dict[tuple[str, str], list[dict]] = {s: [] for s in slots}
+    periods = sorted({p for _, p in slots})
+    for i in range(0, len(periods), 500):
+        rows = conn.execute(text("""SELECT id, unit_code, period_code, file_name, received_at, file_date, sha256
+                                    FROM submissions WHERE status != 'rejected' AND period_code IN :periods""")
+                            .bindparams(bindparam("periods", expanding=True)), {"periods": periods[i:i + 500]})
+        for r in rows:
+            if (r.unit_code, r.period_code) in slots:
+                out[r.unit_code, r.period_code].append(r._asdict())
+    return out
+
+
+def backlog_loaded(conn: Connection) -> bool:
+    """Whether the ledger's first ingest has stored its scan (pipeline.received: no backlog after that)."""
+    return conn.execute(text("SELECT 1 FROM intake_state WHERE key = 'backlog_loaded'")).first() is not None
+
+
+def mark_backlog_loaded(conn: Connection, commit: bool = True) -> None:
+    _mark_backlog_loaded(conn)
+    if commit:
+        conn.commit()
+
+
+def _mark_backlog_loaded(conn: Connection) -> None:
+    conn.execute(text("""INSERT INTO intake_state(key, value) VALUES ('backlog_loaded', :now)
+                         ON CONFLICT (key) DO NOTHING"""), {"now": datetime.now(UTC).isoformat(timespec="seconds")})
+
+
+def owe_receipts(conn: Connection, rows: Iterable[dict], commit: bool = True) -> None:
+    """Record receipts owed (dicts with folder, path, name, sha256, kind, detail, text); written later by
+    `owed_receipts` and `receipts_written`."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    params = [{**r, "name": _name(r["name"]), "text": _text(r["text"]), "created_at": now} for r in rows]
+    if params:
+        conn.execute(text("""INSERT INTO receipts(folder, path, name, sha256, kind, detail, text, created_at)
+                             VALUES (:folder, :path, :name, :sha256, :kind, :detail, :text, :created_at)"""), params)
+    if commit:
+        conn.commit()
+
+
+def receipt_known(conn: Connection, folder: str, path: str | None, sha256: str, detail: str = "") -> bool:
+    """Whether a receipt for these bytes (or for the refusal `detail`) at `path` (None: at any path) was already
+    owed to `folder`."""
+    sql = "SELECT 1 FROM receipts WHERE folder = :folder AND sha256 = :sha AND detail = :detail"
+    params = {"folder": folder, "sha": sha256, "detail": detail}
+    if path is not None:
+        sql += " AND path = :path"
+        params["path"] = path
+    return conn.execute(text(sql + " LIMIT 1"), params).first() is not None
+
+
+def owed_receipts(conn: Connection, folder: str, limit: int = 1000) -> list[tuple[int, str, str]]:
+    """(id, path, text) of the oldest receipts not yet written to `folder`, at most `limit`."""
+    rows = conn.execute(text("""SELECT id, path, text FROM receipts WHERE folder = :folder AND written_at IS NULL
+                                ORDER BY id LIMIT :limit"""), {"folder": folder, "limit": limit})
+    return [tuple(r) for r in rows]
+
+
+def receipts_written(conn: Connection, ids: list[int]) -> None:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if ids:
+        conn.execute(text("UPDATE receipts SET written_at = :now WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"now": now, "ids": ids})
+    conn.commit()
 
 
 def count(conn: Connection, table: str) -> int:

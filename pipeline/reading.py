@@ -34,9 +34,12 @@ class FileInfo:
     name: str  # as shown to people: relative to the inputs folder
     sha256: str
     size: int
-    modified: datetime  # when it was dropped (file modification time), UTC
+    modified: datetime  # the file's own modification time, UTC (pipeline.received decides the received time)
     source: Path | None = None  # the file in the inputs folder
     mtime_ns: int = 0  # its modification time when it was hashed
+    first_seen: datetime | None = None  # when the intake first saw it (None: read directly, outside an intake)
+    backlog: bool = True  # part of a backlog loaded at once: its own date may be its received time
+    rel: str = ""  # its path relative to the inputs folder exactly as the file system spells it (receipt names)
 
 
 @dataclass(frozen=True)
@@ -193,11 +196,34 @@ def file_info(path: Path, inputs: Path) -> FileInfo:
             digest.update(chunk)
     stat = path.stat()
     try:
-        name = nfc(path.relative_to(inputs).as_posix())
+        rel = path.relative_to(inputs).as_posix()
     except ValueError:
-        name = nfc(path.name)
-    return FileInfo(path=path, name=name, sha256=digest.hexdigest(), size=stat.st_size,
-                    modified=datetime.fromtimestamp(stat.st_mtime, UTC), source=path, mtime_ns=stat.st_mtime_ns)
+        rel = path.name
+    return FileInfo(path=path, name=display_name(rel), sha256=digest.hexdigest(), size=stat.st_size,
+                    modified=datetime.fromtimestamp(stat.st_mtime, UTC), source=path, mtime_ns=stat.st_mtime_ns,
+                    rel=rel)
+
+
+def display_name(rel: str) -> str:
+    """A file name as people are shown it and the ledger stores it: NFC, bytes that are not UTF-8 as \\xNN."""
+    return nfc(storable(rel))
+
+
+def storable(path: str) -> str:
+    """A path as text can hold it: bytes that are not UTF-8 (a name left by unzipping a Windows zip, held by
+    Python as surrogate escapes) written \\xNN; anything else exactly as the file system spells it."""
+    if not path.isascii() and not valid_name(path):
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
+def valid_name(rel: str) -> bool:
+    """Whether the file system's spelling of a name is valid UTF-8."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def list_inputs(inputs: Path) -> list[Path]:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+from datetime import datetime
 from pathlib import Path
 
+from pipeline import received as rule
 from pipeline.files import write_atomic
 from pipeline.formatting import local_day, short_date
 from pipeline.guards import safe_name
+from pipeline.reading import display_name
+from pipeline.received import Received
 from pipeline.text import nfc
 from pipeline.validating import Severity, ValidationReport
 
@@ -16,27 +22,65 @@ _LAYOUTS = {"template": "mẫu báo cáo chính thức",
 
 def receipt_path(receipts: Path, file_name: str) -> Path:
     """outputs/receipts/<the same folders as in inputs/>/<file name>.txt, each part made safe (no "..", no
-    control characters), so two files never share a receipt."""
-    *folders, name = [part for part in file_name.split("/") if part]
-    return receipts.joinpath(*(safe_name(f) for f in folders)) / (safe_name(name) + ".txt")
+    control characters). `file_name` is the input's path relative to inputs/ exactly as the file system
+    spells it. Where making it safe changed anything (NFD to NFC, "#" and "%" to "_", bytes that are not
+    UTF-8 …), a short hash of that exact path follows the name ("bao cao _1.xlsx-1a2b3c4d5e.txt"), so two
+    inputs never share a receipt; a name left as it was ends with its workbook suffix and cannot meet one."""
+    return receipts / receipt_relpath(file_name)
 
 
-def receipt_text(r: ValidationReport) -> str:
+def receipt_relpath(file_name: str) -> str:
+    """`receipt_path` relative to the receipts folder, as text ("2012/bu-dang/bc.xlsx.txt")."""
+    parts = [part for part in file_name.split("/") if part]
+    safe = [safe_name(display_name(part)) for part in parts]
+    *folders, name = safe
+    if safe != parts:
+        name += "-" + hashlib.sha256(os.fsencode(file_name)).hexdigest()[:10]
+    return "/".join([*folders, name + ".txt"])
+
+
+_BASIS = {rule.SEEN: "lúc hệ thống tiếp nhận thấy tệp trong thư mục tiếp nhận",
+          rule.FILE_DATE: "theo ngày lưu của tệp: tệp có sẵn trong thư mục khi bắt đầu tiếp nhận, nạp một lần"}
+_FLAGS = {rule.FUTURE: "Lưu ý: ngày lưu trên tệp ở tương lai nên không phải ngày gửi; ngày nhận là lúc hệ thống "
+                       "thấy tệp.",
+          rule.FILE_BEFORE_CLOSE: "Lưu ý: ngày lưu trên tệp trước khi kỳ báo cáo kết thúc nên không thể là ngày "
+                                  "gửi báo cáo của kỳ; ngày nhận là lúc hệ thống thấy tệp.",
+          rule.SEEN_BEFORE_CLOSE: "Lưu ý: tệp được nhận trước khi kỳ báo cáo kết thúc; hãy kiểm tra kỳ báo cáo "
+                                  "ghi trong tệp."}
+
+
+def received_lines(when: Received, file_date: datetime) -> list[str]:
+    """The received day and how it was decided (pipeline.received), the file's own date, and any flag."""
+    lines = [f"Ngày nhận: {short_date(local_day(when.at))} ({_BASIS[when.basis]})"]
+    if when.basis == rule.SEEN:
+        lines.append(f"Ngày lưu trên tệp: {short_date(local_day(file_date))}")
+    if when.flag:
+        lines.append(_FLAGS[when.flag])
+    return lines
+
+
+def receipt_text(r: ValidationReport, when: Received | None = None, standing: str = "") -> str:
+    """The receipt of a file read: `when` it was received (default: pipeline.received's rule) and its
+    `standing` (whether this version now counts, pipeline.intake)."""
+    when = when or rule.of(r.file, r.period)
     unit = "(không xác định)"
     if r.unit is not None:
         unit = r.unit.full_name(r.period.end if r.period else r.unit.valid_from)
     lines = [
         "BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG",
         f"Tệp: {r.file.name}",
-        f"Mã kiểm tra (sha256): {r.file.sha256}",
-        f"Ngày nhận: {short_date(local_day(r.file.modified))}",
+        f"Mã kiểm tra (sha256): {r.file.sha256 or '(tệp chưa đọc được)'}",
+        *received_lines(when, r.file.modified),
         f"Kết quả: {r.status.label.upper()}",
         f"Đơn vị: {unit}",
         f"Kỳ báo cáo: {r.period.title if r.period else '(không xác định)'}",
         f"Số giá trị đã đọc: {len(r.values)}",
     ]
+    if standing:
+        lines.append(standing)
     if r.layout:
-        lines.insert(5, f"Đã đọc: sheet «{r.sheet}», {_LAYOUTS.get(r.layout, r.layout)}")
+        lines.insert(lines.index(f"Kết quả: {r.status.label.upper()}") + 1,
+                     f"Đã đọc: sheet «{r.sheet}», {_LAYOUTS.get(r.layout, r.layout)}")
     errors = [p for p in r.problems if p.severity is Severity.ERROR]
     warnings = [p for p in r.problems if p.severity is Severity.WARNING]
     for title, items in (("LỖI (phải sửa rồi gửi lại)", errors), ("LƯU Ý", warnings)):
@@ -66,10 +110,11 @@ def duplicate_text(name: str, sha256: str, original: str, received: str, status:
 
 
 def write_text(receipts: Path, file_name: str, text: str) -> Path:
+    """Write a receipt for the input at `file_name` (its exact relative path)."""
     path = receipt_path(receipts, file_name)
     write_atomic(path, text.encode("utf-8"))
     return path
 
 
 def write_receipt(receipts: Path, r: ValidationReport) -> Path:
-    return write_text(receipts, r.file.name, receipt_text(r))
+    return write_text(receipts, r.file.rel or r.file.name, receipt_text(r))

@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline.ledger import from_milli
 from pipeline.periods import Period
 from pipeline.programme import Programme
+from pipeline.received import order_versions
 
 
 def month_index(ym: str | tuple[int, int]) -> int:
@@ -28,9 +29,9 @@ def month_index(ym: str | tuple[int, int]) -> int:
 
 
 def current_versions(subs: pd.DataFrame) -> pd.DataFrame:
-    """Accepted submissions, keeping for each unit and period only the latest received version."""
-    ok = subs[subs["status"] != "rejected"]
-    ok = ok.sort_values(["received_at", "id"])
+    """Accepted submissions, keeping for each unit and period only the version that counts: the last by
+    pipeline.received.version_key (received time, then the file's own date, then sha256)."""
+    ok = order_versions(subs[subs["status"] != "rejected"])
     return ok.drop_duplicates(["unit_code", "period_code"], keep="last")
 
 

@@ -111,14 +111,17 @@ def make_workbook(programmes: list[Programme], units: UnitRegistry) -> Callable[
 
 @pytest.fixture
 def ingest(programmes: list[Programme], units: UnitRegistry) -> Callable[[Path, Path], list[ValidationReport]]:
-    """ingest(inputs, ledger_path): one intake run (find new files, archive, read, validate, store, remember)."""
+    """ingest(inputs, ledger_path): one intake run (find new files, archive, read, validate, store, remember),
+    as flows._ingest wires it, receipts owed to inputs/../outputs/receipts (not written). Every run is a
+    backlog load (the backlog is never marked loaded): files' own dates are their received times."""
 
     def run(inputs: Path, ledger_path: Path | str) -> list[ValidationReport]:
+        receipts_dir = inputs.parent / "outputs" / "receipts"
         with ledger.open_ledger(ledger_path) as conn:
             pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
             reports = intake.process(pending.new, programmes, units)
-            ledger.store(conn, reports)
-            intake.remember(conn, pending.new + pending.known)
+            intake.store(conn, reports, pending.copies, receipts_dir)
+            intake.remember(conn, pending.known, pending.refused, receipts_dir, end_backlog=False)
         return reports
 
     return run

@@ -95,7 +95,8 @@ def test_duplicate_gets_its_own_receipt(tmp_path, make_workbook, ingest) -> None
     with ledger.open_ledger(db) as conn:
         pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
         assert [f.name for f in pending.new] == [] and [f.name for f in pending.known] == ["b.xlsx"]
-        [path] = intake.duplicate_receipts(conn, tmp_path / "receipts", pending.known)
+        intake.remember(conn, pending.known, pending.refused, tmp_path / "receipts")
+        [path] = intake.write_owed(conn, tmp_path / "receipts")
     text = path.read_text(encoding="utf-8")
     assert path.name == "b.xlsx.txt"
     assert "TRÙNG TỆP ĐÃ NHẬN" in text and "«a.xlsx» nhận ngày 02/04/2012, đã tiếp nhận" in text

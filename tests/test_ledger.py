@@ -148,7 +148,8 @@ def test_two_identical_new_files_are_read_once(tmp_path, ledger_target, make_wor
     shutil.copy(a, inputs / "ban-sao.xlsx")
     with ledger.open_ledger(ledger_target) as conn:
         pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
-    assert len(pending.new) == 1 and len(pending.known) == 1
+    assert len(pending.new) == 1 and len(pending.known) == 0
+    assert [f.name for f in pending.copies[pending.new[0].sha256]] == ["bao-cao-bu-dang-2012-03.xlsx"]
 
 
 def test_inputs_are_never_modified(tmp_path, ledger_target, make_workbook, ingest) -> None:

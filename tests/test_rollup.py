@@ -31,7 +31,7 @@ def _frames(reports: list[tuple[str, Period, int, int]]) -> tuple[pd.DataFrame, 
         subs.append({"id": i, "sha256": f"{i:064d}", "file_name": f"f{i}.xlsx", "status": "accepted",
                      "programme": "2011-2015", "unit_code": unit, "period_code": p.code,
                      "period_first": f"{p.first[0]}-{p.first[1]:02d}", "period_last": f"{p.last[0]}-{p.last[1]:02d}",
-                     "received_at": received.isoformat(), "notes": ""})
+                     "received_at": received.isoformat(), "file_date": received.isoformat(), "notes": ""})
         vals.append({"submission_id": i, "kind": "indicator", "code": "P1.2", "source": "", "milli": value * 1000,
                      "cell": "BaoCao!E17"})
         vals.append({"submission_id": i, "kind": "budget", "code": "P1", "source": "KCQG", "milli": value * 500,

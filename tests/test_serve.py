@@ -170,8 +170,8 @@ def test_intake_loop_runs_once_per_change_and_never_for_nothing(tmp_path) -> Non
     def run():
         with ledger.open_ledger(db) as conn:
             pending = intake.find_pending(inputs, conn, tmp_path / "archive")
-            ledger.store(conn, intake.process(pending.new, programmes, units))
-            intake.remember(conn, pending.new + pending.known)
+            intake.store(conn, intake.process(pending.new, programmes, units), pending.copies, tmp_path / "receipts")
+            intake.remember(conn, pending.known, pending.refused, tmp_path / "receipts")
         runs.append(sorted(f.name for f in pending.new))
 
     loop = ops.IntakeLoop(inputs, changed, run, poll_seconds=0.1, settle_seconds=0.5).start(watch=True)
