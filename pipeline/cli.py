@@ -101,6 +101,15 @@ def _faults_in_one_line() -> Iterator[None]:
         _fail(said)
 
 
+def _unit(cfg: Configuration, name: str):
+    """The unit an officer named (name, code or alias), or a one-line error listing the valid units."""
+    found = cfg.units.find(name)
+    if found is None:
+        valid = ", ".join(f"{u.name} ({u.code})" for u in cfg.units.units)
+        _fail(f"unknown unit: {name}. Units: {valid}")
+    return found
+
+
 def _fail(message: str) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
@@ -125,12 +134,13 @@ def template(
         programme = programme_for_year(cfg.programmes, p.first[0])
     except (PeriodError, ProgrammeError) as exc:
         _fail(str(exc))
-    found = cfg.units.find(unit)
-    if found is None:
-        _fail(f"unknown unit: {unit}")
+    found = _unit(cfg, unit)
     if not found.exists_during(p):
         _fail(f"{found.name} did not exist during {p.code} (valid from {found.valid_from})")
-    path = write_template(programme, found, p, out or Path(template_name(found, p)))
+    target = out or Path(template_name(found, p))
+    if not target.parent.is_dir():
+        _fail(f"folder {target.parent} does not exist: create it first or choose another --out")
+    path = write_template(programme, found, p, target)
     typer.echo(str(path))
 
 
@@ -263,9 +273,7 @@ def history(
         p = parse_period(period)
     except PeriodError as exc:
         _fail(str(exc))
-    found = cfg.units.find(unit)
-    if found is None:
-        _fail(f"unknown unit: {unit}")
+    found = _unit(cfg, unit)
     if isinstance(ws.ledger, Path) and not ws.ledger.exists():
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:

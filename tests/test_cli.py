@@ -71,3 +71,15 @@ def test_run_refuses_a_period_outside_every_programme_and_one_number_for_several
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["run", "--period", "2012", "--period", "2013", "--number", "5"])
     assert result.exit_code == 2 and "one period at a time" in result.output
+
+
+def test_an_unknown_unit_lists_the_valid_ones_and_out_never_makes_folders(tmp_path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(app, ["template", "--unit", "Bù Xyz", "--period", "2012-03"])
+    assert done.exit_code == 2
+    assert "unknown unit: Bù Xyz. Units: Đồng Xoài (dong-xoai)" in done.output and "Bù Đăng (bu-dang)" in done.output
+    missing = tmp_path / "no" / "such" / "folder"
+    done = runner.invoke(app, ["template", "--unit", "Bù Đăng", "--period", "2012-03",
+                               "--out", str(missing / "x.xlsx")])
+    assert done.exit_code == 2 and "does not exist" in done.output
+    assert not (tmp_path / "no").exists()
