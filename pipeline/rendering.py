@@ -50,7 +50,7 @@ from pipeline.programme import Programme
 from pipeline.progress import FundingYear, Pace
 from pipeline.recipients import Issuer, Recipient
 from pipeline.rollup import Difference, Reconciliation
-from pipeline.text import nfc
+from pipeline.text import nfc, officer_note
 
 TEMPLATE = "report.html.j2"
 # Results by unit (appendix "units"): up to UNIT_COLUMNS_MAX units (a province) the units are columns, at most
@@ -60,6 +60,7 @@ TEMPLATE = "report.html.j2"
 UNIT_COLUMNS_MAX = 12
 MAX_UNITS_PER_TABLE = 10  # unit columns per table in the by-unit section (landscape A4)
 ROW_TABLE_COLUMNS = 12
+NOTE_CHARS = 600  # an officer's note on the PDF page: longer ones are cut, their full text is in the Excel
 NOTES_MAX = 30  # beyond NAMED_MAX units, the PDF prints at most this many notes (section IV) and reconciliations
 FLAG = "\u25bc"  # ▼ marks a line behind pace or a year below the growth objective (legible in black and white)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -904,6 +905,12 @@ def _day(value: date | datetime | None) -> str:
     return short_date(value.date() if isinstance(value, datetime) else value)
 
 
+def _note(text: str) -> str:
+    """An officer's note as the PDF shows it: printable, at most NOTE_CHARS characters."""
+    shown, cut = officer_note(text, NOTE_CHARS)
+    return shown + " (toàn văn trong tệp Excel, sheet YKien)" if cut else shown
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
@@ -914,7 +921,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(num=number, pct=percent, day=_day, long_date=long_date, months=month_list, signed=signed,
-                       keep=keep_percent, sentence=lambda text: text[:1].upper() + text[1:])
+                       keep=keep_percent, sentence=lambda text: text[:1].upper() + text[1:], note=_note)
     return env
 
 

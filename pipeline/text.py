@@ -41,3 +41,18 @@ def printable(text: str, limit: int = 200) -> str:
     spaces collapsed, cut to `limit` characters with "…"."""
     cleaned = " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in nfc(text)).split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def officer_note(text: str, limit: int) -> tuple[str, bool]:
+    """An officer's note for a report page: printable (line breaks kept, at most one blank line in a row),
+    cut to `limit` characters at a word where possible. Returns (text, whether it was cut)."""
+    lines = [printable(line, len(line) + 1) for line in nfc(text).replace("\r\n", "\n").split("\n")]
+    kept = "\n".join(lines)
+    while "\n\n\n" in kept:
+        kept = kept.replace("\n\n\n", "\n\n")
+    kept = kept.strip()
+    if len(kept) <= limit:
+        return kept, False
+    cut = kept[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + " …", True

@@ -776,3 +776,24 @@ def test_named() -> None:
     assert named([str(i) for i in range(12)], "; ") == "; ".join(str(i) for i in range(12))
     assert named([str(i) for i in range(13)]) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9 và 3 đơn vị khác"
     assert named([str(i) for i in range(40)], noun="tệp").endswith("9 và 30 tệp khác")
+
+
+def test_officer_text_cannot_break_the_report(tmp_path: Path) -> None:
+    """Eleven long notes, a 32 000-character word, control characters and a right-to-left override: the PDF
+    stays a few pages, nothing runs off the page, and no control or bidi character reaches HTML or PDF."""
+    long_note = ("Khó khăn về kinh phí đối ứng; đề nghị hỗ trợ thêm. " * 400).strip()
+    word = "x" * 32_000
+    notes = tuple(Note(f"Đơn vị {i}", "2012-09", long_note) for i in range(10)) + (
+        Note("Bù Đăng", "2012-09", f"Từ dài {word}\x07\x1b[31m đỏ \u202e nơhC"),)
+    report = replace(sample_report(), notes=notes)
+    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    assert not any(c in html for c in "\x07\x1b\u202e")
+    assert "(toàn văn trong tệp Excel, sheet YKien)" in html
+    pdf = render_pdf(report, recipient("ubnd-tinh"), issuer(), tmp_path / "r.pdf")
+    pages = PdfReader(pdf).pages
+    plain = render_pdf(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "plain.pdf")
+    assert len(pages) <= len(PdfReader(plain).pages) + 6  # 11 notes of at most NOTE_CHARS characters each
+    text = "".join(p.extract_text() for p in pages)
+    assert "\u202e" not in text and "\x07" not in text
+    runs = [len(run) for line in text.splitlines() for run in re.findall(r"x{20,}", line)]
+    assert runs and max(runs) < 150  # the long word is wrapped within the page's width, line by line
