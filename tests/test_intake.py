@@ -27,12 +27,12 @@ from pipeline import intake, ledger
 from pipeline import received as rule
 from pipeline.aggregating import aggregate
 from pipeline.history import history
-from pipeline.paths import PROJECT_ROOT
 from pipeline.periods import month, quarter
 from pipeline.rollup import current_versions
 from pipeline.workbook import Filling
 
 Q2 = quarter(2012, 2)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # this worktree: what subprocesses must import
 
 
 def _ingest(root: Path) -> intake.IngestSummary:
