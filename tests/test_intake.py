@@ -33,6 +33,7 @@ from pipeline.workbook import Filling
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 Q2 = quarter(2012, 2)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # this worktree: what subprocesses must import
 
 
 def _ingest(root: Path) -> intake.IngestSummary:
