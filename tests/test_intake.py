@@ -31,7 +31,6 @@ from pipeline.periods import month, quarter
 from pipeline.rollup import current_versions
 from pipeline.workbook import Filling
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 Q2 = quarter(2012, 2)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # this worktree: what subprocesses must import
 
