@@ -49,7 +49,9 @@ class Indicator(_Model):
     unit: str
     target: Decimal | None = None  # 5-year target (required for a sub-programme's indicators)
     kind: Literal["flow", "level"] = "flow"  # flow: counted in the period (summed); level: at the period's end
-    level: Literal["all", "province"] = "all"  # "province": carried out by the provincial centre only
+    # "province": carried out by the provincial centre only; "district": a fact about a unit's territory
+    # (the context indicators), owed by the districts, towns and city only - never by the provincial centre
+    level: Literal["all", "province", "district"] = "all"
     whole: bool = True  # a count: whole numbers only
     synonyms: tuple[str, ...] = ()  # other names officers use for it (free-layout reports)
     phrase: str | None = None  # the report's sentence for a result: "Đào tạo mới {n} lao động"

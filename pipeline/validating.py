@@ -367,6 +367,12 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
                     "đơn vị cấp huyện thường không báo cáo chỉ tiêu này. Hãy kiểm tra lại.", _severity(province_only))
             if province_only.severity == "error":
                 continue
+        if indicator.level == "district" and report.unit is not None and report.unit.level == "province":
+            bag.add("DISTRICT_ONLY", cell, cell.value, "để trống (chỉ tiêu của địa bàn huyện, thị xã, thành phố)",
+                    f"Ô {cell.ref}: chỉ tiêu {code} ({indicator.name}) là số liệu của địa bàn do UBND cấp huyện báo "
+                    "cáo; Trung tâm Khuyến công tỉnh không báo cáo chỉ tiêu này nên giá trị này không được cộng.",
+                    Severity.WARNING)
+            continue
         report.values.append(Value("indicator", code, "", amount, cell.ref))
     sums: dict[str, Decimal] = {}  # by sub-programme (row totals)
     by_source: dict[str, Decimal] = {}  # by source (the "Tổng cộng" row)

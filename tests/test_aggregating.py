@@ -292,3 +292,17 @@ def test_a_unit_whose_only_file_was_rejected_is_not_shown_as_silent(book: Ledger
     path = write_excel_report(c, book_.recipients[0], book_.issuer, tmp_path / "r.xlsx", None)
     cells = [str(cell.value) for row in load_workbook(path)["DonVi"].iter_rows() for cell in row if cell.value]
     assert any(v.startswith("đã gửi nhưng bị từ chối") for v in cells)
+
+
+def test_a_rejected_resend_does_not_displace_the_accepted_version(book: Ledger) -> None:
+    """README: a rejected re-send does not displace the earlier accepted version; the unit is neither
+    'sent but rejected' nor missing, and its figures are the accepted version's."""
+    good = filling(3)
+    book.add("bu-dang", month(2012, 2), good, received=date(2012, 3, 3), name="bu-dang-t2.xlsx")
+    bad = Filling(results={"P1.2": -9, "P4.3": 1})
+    book.add("bu-dang", month(2012, 2), bad, received=date(2012, 3, 6), name="bu-dang-t2-sua.xlsx")
+    c = book.aggregate(Q1)
+    assert_figures(c, [good])
+    s = status(c, "bu-dang")
+    assert (s.months_covered, s.months_on_time) == (1, 1)
+    assert "bu-dang" not in {u.unit_code for u in c.rejected_units} | {u.unit_code for u in c.missing_units}

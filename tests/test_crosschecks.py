@@ -81,3 +81,17 @@ def test_severity_is_data(tmp_path, make_workbook, units) -> None:
     # and removing a check removes it
     programme_file.write_text(text.replace("  - {rule: province_only, severity: warning}", ""), encoding="utf-8")
     assert _check(path, load_programmes(config), units).problems == []
+
+
+def test_the_centre_does_not_report_the_territorys_context(tmp_path, make_workbook, programmes, units) -> None:
+    """README: the context table (C1-C3) is owed by the districts, towns and city; the provincial centre has no
+    territory, so a context value in its report is a warning and is not counted (it would count a district's
+    establishments twice)."""
+    centre = make_workbook(tmp_path, "ttkc", MARCH, Filling(results={"C1": 40, "P1.2": 3}))
+    report = _check(centre, programmes, units)
+    assert report.status is Status.WARNINGS
+    assert _codes(report) == [("DISTRICT_ONLY", "warning", result_ref(centre, "C1"))]
+    assert {v.code: v.amount for v in report.values} == {"P1.2": 3}
+    assert "không được cộng" in report.problems[0].message
+    district = make_workbook(tmp_path, "loc-ninh", MARCH, Filling(results={"C1": 40}))
+    assert _check(district, programmes, units).problems == []

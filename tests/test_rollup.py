@@ -182,3 +182,54 @@ def test_unit_split_and_unit_that_ceased(programme) -> None:
     assert next(i for i in report.indicators if i.code == "P1.2").in_period == 5 + 6 + 7
     assert [u.unit_code for u in aggregate(*_frames([("loc-ninh", year(2014), 5, 1)]), programme, ceased,
                                            year(2014)).units] == ["loc-ninh"]
+
+
+def _at(reports: list[tuple[str, Period, int, int]], days: dict[int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`_frames` with the received time of report i (1-based) moved to `days[i]` days after 01/01/2012."""
+    subs, vals = _frames(reports)
+    for i, d in days.items():
+        subs.loc[subs["id"] == i, "received_at"] = (datetime(2012, 1, 1) + timedelta(days=d)).isoformat()
+    return subs, vals
+
+
+def _counted_periods(subs: pd.DataFrame, window: Period) -> set[str]:
+    return set(select_counted(current_versions(subs), window)["period_code"])
+
+
+def test_tie_between_sets_goes_to_the_later_mean_received_time(programme) -> None:
+    """README: among sets covering the same months with as many reports, the set received most recently on
+    average. {H1, H2} and {9M, Q4} both cover 2012 with two reports. H2 is the single latest report, but
+    {9M, Q4} was received later on average (days after 01/01/2012: H1 184, H2 465 -> mean 324,5;
+    9M 293, Q4 385 -> mean 339), so {9M, Q4} counts."""
+    rs = [("bu-dang", parse_period("2012-H1"), 0, 1), ("bu-dang", parse_period("2012-H2"), 0, 2),
+          ("bu-dang", parse_period("2012-9M"), 0, 4), ("bu-dang", quarter(2012, 4), 0, 8)]
+    subs, vals = _at(rs, {1: 184, 2: 465, 3: 293, 4: 385})
+    assert _counted_periods(subs, year(2012)) == {"2012-9M", "2012-Q4"}
+    assert figures(vals, select_counted(current_versions(subs), year(2012)), programme)[
+        ("indicator", "P1.2", "")] == 4 + 8
+    # H2 later still (565: mean 374,5 > 339): now {H1, H2} counts
+    subs, vals = _at(rs, {1: 184, 2: 565, 3: 293, 4: 385})
+    assert _counted_periods(subs, year(2012)) == {"2012-H1", "2012-H2"}
+
+
+def test_a_correction_after_the_deadline_makes_its_months_late(programme) -> None:
+    """README: the version that counts decides both the figures and timeliness. March 2012 sent 5 days after
+    the month (on time, deadline 10 days), corrected 25 days after: the correction's figure counts and
+    March is late."""
+    subs, vals = _frames([("loc-ninh", month(2012, 3), 5, 1), ("loc-ninh", month(2012, 3), 25, 7)])
+    report = aggregate(subs, vals, programme, load_units(packaged_config()), month(2012, 3),
+                       ReportingRules(deadline_days=10))
+    assert next(i for i in report.indicators if i.code == "P1.2").in_period == 7
+    ln = next(u for u in report.units if u.unit_code == "loc-ninh")
+    assert (ln.months_covered, ln.months_on_time, ln.months_late) == (1, 0, 1) and ln.late_files == ("f2.xlsx",)
+
+
+def test_a_level_comes_from_the_last_counted_report_that_gives_it(programme) -> None:
+    """README: a level is the value of the counted report that ends last among those that give a value.
+    Bù Đăng gives C1 = 500 in July and nothing for C1 in August: its C1 for the quarter is 500, not blank."""
+    subs, vals = _frames([("bu-dang", month(2012, 7), 2, 1), ("bu-dang", month(2012, 8), 2, 1)])
+    extra = pd.DataFrame([{"submission_id": 1, "kind": "indicator", "code": "C1", "source": "", "milli": 500_000,
+                           "cell": "BaoCao!E60"}])
+    vals = pd.concat([vals, extra], ignore_index=True)
+    report = aggregate(subs, vals, programme, load_units(packaged_config()), quarter(2012, 3))
+    assert {c.code: c.value for c in report.context}["C1"] == 500
