@@ -28,6 +28,7 @@ from pipeline.rollup import (
     figures_by_unit,
     reconciliations,
     select_counted,
+    straddling,
     with_months,
 )
 from pipeline.text import printable
@@ -134,6 +135,15 @@ class RejectedFile:
 
 
 @dataclass(frozen=True)
+class Straddler:
+    """A report counted in the cumulative figure that also covers months before the period (rollup.straddling)."""
+
+    unit_code: str
+    period_code: str
+    file_name: str
+
+
+@dataclass(frozen=True)
 class Consolidated:
     programme: Programme
     period: Period
@@ -151,6 +161,7 @@ class Consolidated:
     funding: Funding | None = None
     context: tuple[ContextRow, ...] = ()
     growth: tuple[GrowthYear, ...] = ()
+    straddling: tuple[Straddler, ...] = ()
 
     @property
     def coverage_note(self) -> str:
@@ -244,6 +255,8 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
         _funding(years, vals, programme, units),
         _context(programme, units, carriers, in_period, now, period),
         _growth(years, carriers, programme, units, period),
+        tuple(Straddler(r.unit_code, r.period_code, r.file_name)
+              for r in straddling(cumulative, period).sort_values(["unit_code", "period_first"]).itertuples()),
     )
 
 

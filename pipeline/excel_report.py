@@ -92,6 +92,7 @@ from pipeline.rendering import (
     pace_legend,
     reconciliation_summary,
     share_of,
+    straddling_note,
     unit_columns,
     unit_names,
     unit_remark,
@@ -529,7 +530,7 @@ def _reconciliation_sheet(book: _Book, report: Consolidated) -> None:
         "Nội dung",
         "Nguồn",
         "ĐVT",
-        "Tổng các báo cáo được thay thế",
+        "Theo các báo cáo được thay thế",
         "Báo cáo thay thế",
         "Chênh lệch",
     ]
@@ -539,6 +540,9 @@ def _reconciliation_sheet(book: _Book, report: Consolidated) -> None:
     lines = difference_lines(report)
     if not lines:
         ws.put(FIRST_DATA_ROW, 2, "Không có điều chỉnh.")
+    note = straddling_note(report)
+    if note:
+        ws.put(FIRST_DATA_ROW + max(len(lines), 1) + 1, 2, note)
     for row, d in enumerate(lines, start=FIRST_DATA_ROW):
         values: list[Value] = [row - FIRST_DATA_ROW + 1, d.unit_name, d.period_title, d.file_name,
                                ", ".join(d.finer_files), d.code, d.name, d.source, d.unit, d.finer_total,

@@ -50,7 +50,7 @@ from pipeline.programme import Programme
 from pipeline.progress import FundingYear, Pace
 from pipeline.recipients import Issuer, Recipient
 from pipeline.rollup import Difference, Reconciliation
-from pipeline.text import nfc, officer_note
+from pipeline.text import nfc, officer_note, printable
 
 TEMPLATE = "report.html.j2"
 # Results by unit (appendix "units"): up to UNIT_COLUMNS_MAX units (a province) the units are columns, at most
@@ -449,6 +449,8 @@ def _difference_text(report: Consolidated, d: Difference, words: str) -> str:
         what = f"{d.code} ({name})"
     else:
         what = f"kinh phí {d.code} ({name}) nguồn {d.source}" if d.source else f"kinh phí {d.code} ({name})"
+    if d.level:
+        words = "số cuối kỳ của báo cáo được thay thế kết thúc sau cùng"
     return f"{what} từ {number(d.finer_total)} ({words}) thành {number(d.coarser)}{unit_text} ({signed(d.change)})"
 
 
@@ -497,6 +499,21 @@ def reconciliation_summary(report: Consolidated, lead_in: bool = False) -> str:
     else:
         text += "; số liệu có điều chỉnh" if changed == 1 else f"; cả {changed} báo cáo đều có điều chỉnh"
     return text + (" như sau:" if lead_in else ".")
+
+
+def straddling_note(report: Consolidated) -> str:
+    """Why the cumulative figure before the period plus the period's figure may differ from the cumulative
+    figure: reports counted in the cumulative figure that also cover months before the period ("" if none)."""
+    if not report.straddling:
+        return ""
+    names = unit_names(report)
+    items = [f"{names.get(s.unit_code, s.unit_code)}, {_period_title(s.period_code)} (tệp {printable(s.file_name)})"
+             for s in report.straddling]
+    many = len(items) > 1
+    return (f"Số lũy kế đến hết {report.period.title} tính cả {number(len(items))} báo cáo gồm cả các tháng trước "
+            f"kỳ này: {'; '.join(items)}. {'Các báo cáo này' if many else 'Báo cáo này'} không nằm trọn trong kỳ "
+            "nên không được tính vào số liệu trong kỳ; vì vậy số lũy kế đến kỳ trước cộng số liệu trong kỳ có thể "
+            "khác số lũy kế đến hết kỳ.")
 
 
 def reconciliation_heading(report: Consolidated) -> str:
@@ -964,6 +981,7 @@ def shared_context(report: Consolidated) -> dict[str, object]:
         "reconciliation_summary": reconciliation_summary(report, lead_in=True),
         "reconciliation_notes": reconciliation_notes_,
         "reconciliations_left_out": reconciliations_left_out,
+        "straddling_note": straddling_note(report),
         "pace": pace_index(report),
         "pace_legend": pace_legend(report) if report.pace else "",
         "behind_indicators": behind_lines(report, "indicator"),

@@ -118,8 +118,9 @@ class Difference:
     kind: str
     code: str
     source: str
-    finer_total: Decimal  # what the finer reports add up to
+    finer_total: Decimal  # what the finer reports add up to (a level: the last one's value)
     coarser: Decimal  # what the coarser report says (and what counts)
+    level: bool = False
 
     @property
     def change(self) -> Decimal:
@@ -141,9 +142,11 @@ class Reconciliation:
 
 def reconciliations(current: pd.DataFrame, counted: pd.DataFrame, vals: pd.DataFrame,
                     programme: Programme) -> list[Reconciliation]:
-    """For every counted report that replaces finer current reports inside it, the flows that differ."""
+    """For every counted report that replaces finer current reports inside it, what differs: flows against the
+    finer reports' sum, levels against the value of the finer report that ends last and gives it (a level the
+    coarser report leaves blank is not compared: the figure then comes from the reports before)."""
     out = []
-    flows = {c for c, i in programme.indicators.items() if i.kind == "flow"}
+    levels = {c for c, i in programme.indicators.items() if i.kind == "level"}
     coarser = counted[counted["n"] > 1]
     if coarser.empty:
         return out
@@ -160,19 +163,32 @@ def reconciliations(current: pd.DataFrame, counted: pd.DataFrame, vals: pd.DataF
     values = vals.loc[vals["submission_id"].isin(ids), _VALUE_COLUMNS]
     by_id = {i: rows for i, rows in values.groupby("submission_id")}
     none = values.iloc[:0]
+    keys = ["kind", "code", "source"]
     for row, finer in found:
         covered = {m for f in finer.itertuples() for m in range(f.m0, f.m1 + 1)}
         mine = by_id.get(row.id, none)
-        theirs = pd.concat([by_id.get(i, none) for i in finer["id"]])
-        theirs = theirs.groupby(["kind", "code", "source"])["milli"].sum()
-        ours = mine.set_index(["kind", "code", "source"])["milli"]
+        theirs = pd.concat([by_id.get(f.id, none).assign(m1=f.m1) for f in finer.itertuples()])
+        is_level = (theirs["kind"] == "indicator") & theirs["code"].isin(levels)
+        summed = theirs[~is_level].groupby(keys)["milli"].sum()
+        last = theirs[is_level].sort_values("m1").groupby(keys)["milli"].last()
+        theirs = pd.concat([summed, last])
+        ours = mine.set_index(keys)["milli"]
         diffs = []
         for key in sorted(set(ours.index) | set(theirs.index)):
-            if key[0] == "indicator" and key[1] not in flows:
+            if key[0] == "indicator" and key[1] in levels and key not in ours.index:
                 continue
             a, b = int(theirs.get(key, 0)), int(ours.get(key, 0))
             if a != b:
-                diffs.append(Difference(*key, from_milli(a), from_milli(b)))
+                diffs.append(Difference(*key, from_milli(a), from_milli(b), key[1] in levels and key[0] == "indicator"))
         out.append(Reconciliation(row.unit_code, row.period_code, row.file_name, tuple(finer["file_name"]),
                                   len(covered), int(row.n), tuple(diffs)))
     return out
+
+
+def straddling(counted_cumulative: pd.DataFrame, window: Period) -> pd.DataFrame:
+    """The reports counted in the cumulative figure that reach into `window` from before it (a 9-month report
+    seen from its third quarter): they count in the cumulative figure but not in the window's, so the
+    cumulative figure before the window plus the window's figure differs from the cumulative figure."""
+    lo, hi = month_index(window.first), month_index(window.last)
+    frame = with_months(counted_cumulative)
+    return frame[(frame["m0"] < lo) & (frame["m1"] >= lo) & (frame["m1"] <= hi)]

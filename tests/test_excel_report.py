@@ -380,7 +380,7 @@ def test_reconciliation_sheet(tmp_path: Path) -> None:
     for r in rows:
         assert (r["Đơn vị"], r["Kỳ báo cáo"], r["Tệp báo cáo"], r["Tệp được thay thế"]) == (
             "Đồng Xoài", "quý III năm 2012", "dong-xoai-2012-Q3.xlsx", "dong-xoai-2012-07.xlsx")
-    figures = [(r["Tổng các báo cáo được thay thế"], r["Báo cáo thay thế"], r["Chênh lệch"]) for r in rows]
+    figures = [(r["Theo các báo cáo được thay thế"], r["Báo cáo thay thế"], r["Chênh lệch"]) for r in rows]
     assert [tuple(_num(v) for v in f) for f in figures] == [
         (Decimal(9), Decimal("20.1"), Decimal("11.1")),
         (Decimal(4), Decimal(10), Decimal(6)),

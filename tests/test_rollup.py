@@ -233,3 +233,46 @@ def test_a_level_comes_from_the_last_counted_report_that_gives_it(programme) -> 
     vals = pd.concat([vals, extra], ignore_index=True)
     report = aggregate(subs, vals, programme, load_units(packaged_config()), quarter(2012, 3))
     assert {c.code: c.value for c in report.context}["C1"] == 500
+
+
+def _with_level(subs_vals: tuple[pd.DataFrame, pd.DataFrame], levels: dict[int, int]) -> tuple[pd.DataFrame, ...]:
+    """Add C1 (a level) = levels[i] to report i."""
+    subs, vals = subs_vals
+    extra = pd.DataFrame([{"submission_id": i, "kind": "indicator", "code": "C1", "source": "", "milli": v * 1000,
+                           "cell": "BaoCao!E60"} for i, v in levels.items()])
+    return subs, pd.concat([vals, extra], ignore_index=True)
+
+
+def test_a_quarter_changing_a_level_is_reconciled_against_its_last_month(programme) -> None:
+    """README: reconciliation covers levels too - the quarter's C1 against the value of the last month that gives
+    it (August 520, not July + August)."""
+    from pipeline.rendering import reconciliation_notes
+
+    subs, vals = _with_level(_frames([("bu-dang", month(2012, 7), 2, 3), ("bu-dang", month(2012, 8), 2, 4),
+                                      ("bu-dang", quarter(2012, 3), 5, 7)]), {1: 500, 2: 520, 3: 530})
+    report = aggregate(subs, vals, programme, load_units(packaged_config()), quarter(2012, 3))
+    [note] = report.reconciliations
+    diffs = {d.code: (d.finer_total, d.coarser, d.change, d.level) for d in note.differences}
+    assert diffs == {"C1": (520, 530, 10, True)}  # P1.2: 3 + 4 = 7, unchanged; budget 3,5 = 3,5
+    [text] = reconciliation_notes(report)
+    assert "C1" in text and "từ 520 (số cuối kỳ của báo cáo được thay thế kết thúc sau cùng) thành 530" in text
+
+
+def test_a_report_reaching_into_the_period_from_before_is_named(programme) -> None:
+    """README: a 9-month report counts in the cumulative figure to the end of Q3, not in Q3's own figure; the
+    report says so. Bù Đăng: Q1 = 1, Q2 = 2, July = 3, 9 months = 10 (one report for nine months beats three
+    for seven). Q3 shows 3; cumulative to Q3 is 10; cumulative to Q2 was 1 + 2 = 3, and 3 + 3 != 10."""
+    from pipeline.rendering import straddling_note
+
+    subs, vals = _frames([("bu-dang", quarter(2012, 1), 2, 1), ("bu-dang", quarter(2012, 2), 2, 2),
+                          ("bu-dang", month(2012, 7), 2, 3), ("bu-dang", parse_period("2012-9M"), 5, 10)])
+    units = load_units(packaged_config())
+    q3 = aggregate(subs, vals, programme, units, quarter(2012, 3))
+    q2 = aggregate(subs, vals, programme, units, quarter(2012, 2))
+    p12 = {p: next(i for i in r.indicators if i.code == "P1.2") for p, r in (("q2", q2), ("q3", q3))}
+    assert (p12["q3"].in_period, p12["q3"].cumulative, p12["q2"].cumulative) == (3, 10, 3)
+    assert [(s.unit_code, s.period_code, s.file_name) for s in q3.straddling] == [("bu-dang", "2012-9M", "f4.xlsx")]
+    note = straddling_note(q3)
+    assert "kỳ này: huyện Bù Đăng, 9 tháng năm 2012 (tệp f4.xlsx). Báo cáo này" in note
+    assert "không nằm trọn trong kỳ" in note
+    assert q2.straddling == () and straddling_note(q2) == ""
