@@ -615,9 +615,26 @@ def _notes_sheet(book: _Book, report: Consolidated) -> None:
     ws = _sheet(book, "YKien", report, "Khó khăn, vướng mắc và đề xuất", headers, [6, 30, 12, 90])
     if not report.notes:
         ws.put(FIRST_DATA_ROW, 2, "Không có ý kiến.")
-    for row, note in enumerate(report.notes, start=FIRST_DATA_ROW):
-        for col, value in enumerate([row - FIRST_DATA_ROW + 1, note.unit_name, note.period_code, note.text], 1):
-            ws.put(row, col, value)
+    row = FIRST_DATA_ROW
+    for n, note in enumerate(report.notes, start=1):
+        for part, text in enumerate(cell_parts(note.text)):
+            for col, value in enumerate([n if part == 0 else "", note.unit_name, note.period_code, text], 1):
+                ws.put(row, col, value)
+            row += 1
+
+
+CELL_CHARS = 32_000  # Excel keeps at most 32 767 characters in a cell; a longer text goes on in the next rows
+
+
+def cell_parts(text: str, size: int = CELL_CHARS) -> list[str]:
+    """`text` cut into parts that each fit a cell, at a space where one is near the limit; joined, the parts
+    give `text` back exactly."""
+    parts = []
+    while len(text) > size:
+        cut = text.rfind(" ", size - 200, size) + 1 or size
+        parts.append(text[:cut])
+        text = text[cut:]
+    return [*parts, text]
 
 
 def _data_sheet(book: _Book, report: Consolidated, provenance: pd.DataFrame) -> None:

@@ -256,6 +256,16 @@ def test_notes_sheet(tmp_path: Path) -> None:
     assert empty.cell(FIRST_DATA_ROW, 2).value == "Không có ý kiến."
 
 
+def test_a_note_longer_than_an_excel_cell_goes_on_in_the_next_rows(tmp_path: Path) -> None:
+    """Excel keeps 32 767 characters per cell: a 70 000-character note is written whole, over three rows."""
+    text = " ".join(f"ý-kiến-{i}" for i in range(7000))[:70_000]
+    path = _write(tmp_path, notes=(Note("Bù Đăng", "2012-Q3", text),))
+    rows = [[c.value for c in row] for row in load_workbook(path)["YKien"].iter_rows(min_row=FIRST_DATA_ROW)]
+    assert [r[:3] for r in rows] == [[1, "Bù Đăng", "2012-Q3"], [None, "Bù Đăng", "2012-Q3"],
+                                     [None, "Bù Đăng", "2012-Q3"]]
+    assert "".join(r[3] for r in rows) == text and all(len(r[3]) <= 32_767 for r in rows)
+
+
 INJECTIONS = ["=1+1", '=HYPERLINK("http://example.com","x")', "+1", "-2", "@SUM(A1)"]
 
 
