@@ -120,13 +120,13 @@ def aggregate_period(ws: Workspace, programme: Programme, period: Period) -> agg
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def render_reports(ws: Workspace, report: aggregating.Consolidated, number: int | None = None) -> list[Path]:
-    """The report stage: every recipient's PDF, Excel and HTML, then the CSV export - the provenance frame
-    made once for the Excel data sheets and the CSV."""
+    """The report stage: every recipient's PDF, Excel and HTML, then the export (pipeline.export: values,
+    figures and the period's problems) - the provenance frame made once for the Excel data sheets and the export."""
     with ledger.open_ledger(ws.ledger) as conn:
-        subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
+        subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
     return (render_all(report, load_recipients(ws.config), ws.reports / report.period.code, number, values)
-            + export.write_exports(report, values, ws.outputs / "export"))
+            + export.write_exports(report, values, ws.outputs / "export", export.period_problems(subs, probs, report)))
 
 
 def _ingest(ws: Workspace) -> IngestSummary:

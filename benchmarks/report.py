@@ -64,10 +64,10 @@ def best_of(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, tup
 def stage(db: Path, report: aggregating.Consolidated, outputs: Path) -> list[Path]:
     """What flows.render_reports does, without Prefect."""
     with ledger.open_ledger(db) as conn:
-        subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
+        subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
     return (render_all(report, load_recipients(CONFIG), outputs / "reports" / report.period.code, None, values)
-            + export.write_exports(report, values, outputs / "export"))
+            + export.write_exports(report, values, outputs / "export", export.period_problems(subs, probs, report)))
 
 
 def pdf_alone(report: aggregating.Consolidated, folder: Path) -> list[Path]:

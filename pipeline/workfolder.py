@@ -23,7 +23,8 @@ Các tệp và thư mục
     notifications.yaml         Thông báo qua thư điện tử hoặc webhook (mặc định tắt).
   inputs/                      Nơi đặt tệp báo cáo Excel (.xlsx, .xls, .ods) các đơn vị gửi về.
   outputs/                     Kết quả: reports/<kỳ>/ (báo cáo PDF, Excel, HTML), receipts/ (phiếu tiếp nhận
-                               từng tệp), export/ (số liệu CSV).
+                               từng tệp), export/ (số liệu kèm nguồn và các vấn đề của tệp, dạng CSV
+                               và Excel).
   khuyencong.sqlite, archive/  Sổ lưu mọi báo cáo đã nhận và bản lưu các tệp (tạo ở lần chạy đầu; không xóa).
 
 Các lệnh (chạy trong thư mục này)

@@ -191,19 +191,46 @@ def test_inputs_untouched_archived_and_second_run_parses_nothing(run):
 
 
 def test_export_lists_every_value_with_its_cell(run):
-    root, _, _ = run
+    root, paths, _ = run
     import pandas as pd
 
-    values = pd.read_csv(root / "outputs/export/2012-Q3-gia-tri.csv", encoding="utf-8-sig", dtype=str)
-    july = values[(values["unit"] == "dong-xoai") & (values["period_reported"] == "2012-07")]
-    assert set(july["counts_in_period"]) == {"False"}  # replaced by the quarter
-    row = values[(values["unit"] == "bu-dang") & (values["period_reported"] == "2012-08")
-                 & (values["code"] == "P1") & (values["source"] == "KCĐP")].iloc[0]
+    folder = root / "outputs/export"
+    assert sorted(p for p in paths if p.parent == folder) == sorted(
+        folder / f"2012-Q3-{stem}.{ext}" for stem in ("gia-tri", "so-lieu", "van-de") for ext in ("csv", "xlsx"))
+    values = pd.read_csv(folder / "2012-Q3-gia-tri.csv", sep=";", decimal=",", encoding="utf-8-sig",
+                         dtype={"Nguồn": str}, keep_default_na=False)
+    july = values[(values["Mã đơn vị"] == "dong-xoai") & (values["Kỳ báo cáo"] == "tháng 7 năm 2012")]
+    assert len(july) and set(july["Tính trong kỳ"]) == {"không"}  # replaced by the quarter
+    row = values[(values["Mã đơn vị"] == "bu-dang") & (values["Kỳ báo cáo"] == "tháng 8 năm 2012")
+                 & (values["Mã chỉ tiêu"] == "P1") & (values["Nguồn"] == "KCĐP")].iloc[0]
     ws = load_workbook(root / "inputs/bu-dang-2012-08.xlsx")["BaoCao"]
     p1_rows = [c.row for c in ws["B"] if c.value == "P1"]  # table A's heading row, then table B's row
     kcdp_col = next(c.column_letter for c in ws[p1_rows[1] - 1] if c.value == "KCĐP")
     assert ws[f"{kcdp_col}{p1_rows[1]}"].value == 1.1
-    assert (row["value"], row["cell"], row["counts_in_period"]) == ("1.1", f"BaoCao!{kcdp_col}{p1_rows[1]}", "True")
+    assert (row["Giá trị"], row["Ô"], row["Tính trong kỳ"], row["Đơn vị"]) == \
+        (1.1, f"BaoCao!{kcdp_col}{p1_rows[1]}", "có", "huyện Bù Đăng")
+    counted = values[values["Tính trong kỳ"] == "có"]
+    for code, source in (("P1.2", ""), ("P4.3", ""), ("P1", "KCQG")):
+        kind = "budget" if source else "indicator"
+        mine = counted[(counted["Mã chỉ tiêu"] == code) & (counted["Nguồn"] == source)]
+        assert Decimal(str(round(mine["Giá trị"].sum(), 3))) == _expected(kind, code, source, Q3), code
+
+
+def test_export_lists_the_problems_of_the_periods_files(run):
+    """The van-de export has every file rejected for the quarter and those whose period could not be used (the
+    report lists them in every period, as ngoai-ct.xlsx of 2016, outside the programme), each with the cell and
+    the code of its problem."""
+    root, _, _ = run
+    ws = load_workbook(root / "outputs/export/2012-Q3-van-de.xlsx").active
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    errors = {r["Tệp"]: r for r in rows if r["Mức độ"] == "lỗi"}
+    assert set(errors) == set(EXPECTED_REJECTIONS)
+    for name, r in errors.items():
+        assert r["Mã vấn đề"] == EXPECTED_REJECTIONS[name][0] and r["Trạng thái tệp"] == "Bị từ chối", name
+    with ledger.open_ledger(root / "ledger.sqlite") as conn:
+        probs = ledger.problems_frame(conn)
+    assert errors["loc-ninh-am.xlsx"]["Ô"] in set(probs["cell"]) and errors["loc-ninh-am.xlsx"]["Tìm thấy"] == "-2"
 
 
 @pytest.mark.parametrize(("kind", "today", "expected"), [
