@@ -21,6 +21,7 @@ import typer
 
 from pipeline.configfile import ConfigError
 from pipeline.configuration import Configuration, load_configuration
+from pipeline.export import Format as ExportFormat
 from pipeline.paths import CONFIG_ENV, Workspace, packaged_config
 from pipeline.periods import PeriodError, parse_period
 from pipeline.programme import ProgrammeError, programme_for_year
@@ -28,16 +29,18 @@ from pipeline.programme import ProgrammeError, programme_for_year
 app = typer.Typer(help="Consolidated reporting for the Bình Phước industrial-promotion programme.",
                   no_args_is_help=True, add_completion=False)
 
-_INPUTS = "Folder of district workbooks [default: ./inputs]"
-_OUTPUTS = "Folder for reports and receipts [default: ./outputs]"
-_LEDGER = ("Ledger: a SQLite file, or a PostgreSQL URL (postgresql+psycopg://user:pw@host/db) "
-           "[default: ./khuyencong.sqlite]")
-_CONFIG = (f"Configuration folder [default: ${CONFIG_ENV}, else ./config if there is one, else the packaged "
-           "defaults]")
-InputsOpt = Annotated[Path | None, typer.Option(help=_INPUTS)]
-OutputsOpt = Annotated[Path | None, typer.Option(help=_OUTPUTS)]
-LedgerOpt = Annotated[str | None, typer.Option(help=_LEDGER)]
-ConfigOpt = Annotated[Path | None, typer.Option(help=_CONFIG, show_default=False)]
+# Options whose default is worked out at run time (pipeline.paths.Workspace) say it in `show_default`, which
+# Typer prints as "[default: (…)]" (text in square brackets inside `help` would be taken for Rich markup and
+# vanish from the help).
+_INPUTS = "Folder of district workbooks"
+_OUTPUTS = "Folder for reports and receipts"
+_LEDGER = "Ledger: a SQLite file, or a PostgreSQL URL (postgresql+psycopg://user:pw@host/db)"
+_CONFIG = "Configuration folder"
+_CONFIG_DEFAULT = f"${CONFIG_ENV}, else ./config if there is one, else the packaged defaults"
+InputsOpt = Annotated[Path | None, typer.Option(help=_INPUTS, show_default="./inputs")]
+OutputsOpt = Annotated[Path | None, typer.Option(help=_OUTPUTS, show_default="./outputs")]
+LedgerOpt = Annotated[str | None, typer.Option(help=_LEDGER, show_default="./khuyencong.sqlite")]
+ConfigOpt = Annotated[Path | None, typer.Option(help=_CONFIG, show_default=_CONFIG_DEFAULT)]
 # the same options, accepted (so one set of options works with every command) but unused by the command
 NoInputs = Annotated[Path | None, typer.Option("--inputs", help=_INPUTS, hidden=True)]
 NoOutputs = Annotated[Path | None, typer.Option("--outputs", help=_OUTPUTS, hidden=True)]
@@ -119,7 +122,8 @@ def _fail(message: str) -> None:
 def template(
     unit: Annotated[str, typer.Option(help='Reporting unit, e.g. "Bù Đăng"')],
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-03, 2012-Q3")],
-    out: Annotated[Path | None, typer.Option(help="Output file [default: ./bao-cao-<unit>-<period>.xlsx]")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output file (its folder must exist)",
+                                             show_default="./bao-cao-<unit>-<period>.xlsx")] = None,
     config: ConfigOpt = None,
     inputs: NoInputs = None,
     outputs: NoOutputs = None,
@@ -145,8 +149,10 @@ def template(
 
 
 @app.command()
-def demo(inputs: InputsOpt = None, seed: int = 20111220, config: ConfigOpt = None, outputs: NoOutputs = None,
-         ledger: NoLedger = None) -> None:
+def demo(inputs: InputsOpt = None,
+         seed: Annotated[int, typer.Option(help="Seed of the random figures (the same seed, the same workbooks)")]
+         = 20111220,
+         config: ConfigOpt = None, outputs: NoOutputs = None, ledger: NoLedger = None) -> None:
     """Fill plausible workbooks for every unit over the whole programme (deterministic); creates the inputs
     folder if needed."""
     from pipeline.demo import generate
@@ -179,10 +185,11 @@ def run(
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
     task_runner: Annotated[str, typer.Option(help="local (threads, parsing across processes) or dask")] = "local",
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); "
-                                                       "without it --task-runner dask starts a local cluster")] = None,
-    number: Annotated[int | None, typer.Option(min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT' "
-                                               "(left blank to fill in by hand if omitted)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786), for "
+                                                       "--task-runner dask",
+                                                  show_default="none: a local Dask cluster")] = None,
+    number: Annotated[int | None, typer.Option(min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT'",
+                                               show_default="blank, to fill in by hand")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Run the report flow matching each period (monthly, quarterly, annual, programme)."""
@@ -285,12 +292,17 @@ def history(
 @app.command("export")
 def export_cmd(
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],
+    fmt: Annotated[ExportFormat, typer.Option(
+        "--format", help="vi: CSV (';', decimal comma, UTF-8 with BOM) and .xlsx with Vietnamese headers, for Excel "
+                         "under Vietnamese regional settings; machine: CSV (',', decimal point, ASCII headers, "
+                         "times in UTC) for programs")] = ExportFormat.VI,
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
     inputs: NoInputs = None,
 ) -> None:
-    """Write the values behind a period's figures (with file and cell) and the figures, as CSV."""
+    """Write a period's export into <outputs>/export: the values behind its figures (with file and cell), the
+    figures, and the problems found in the period's files - the files a report run writes."""
     from pipeline import aggregating, export
     from pipeline import ledger as ledger_mod
 
@@ -303,20 +315,23 @@ def export_cmd(
     if isinstance(ws.ledger, Path) and not ws.ledger.exists():
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:
-        subs, vals = ledger_mod.submissions_frame(conn), ledger_mod.values_frame(conn)
-    report = aggregating.aggregate(subs, vals, programme, cfg.units, p, cfg.rules)
-    folder = ws.outputs / "export"
-    a = export.write_csv(export.provenance(subs, vals, programme, p, report.cumulative_period),
-                         folder / f"{p.code}-gia-tri.csv")
-    b = export.write_csv(export.figures(report), folder / f"{p.code}-so-lieu.csv")
-    typer.echo(f"{a}\n{b}")
+        subs, vals, probs = (ledger_mod.submissions_frame(conn), ledger_mod.values_frame(conn),
+                             ledger_mod.problems_frame(conn))
+    report = aggregating.aggregate(subs, vals, programme, cfg.units, p, cfg.rules, problems=probs)
+    values = export.provenance(subs, vals, programme, p, report.cumulative_period)
+    with _faults_in_one_line():
+        paths = export.write_exports(report, values, ws.outputs / "export",
+                                     export.period_problems(subs, probs, report), fmt)
+    for path in paths:
+        typer.echo(str(path))
 
 
 @app.command()
 def init(
-    folder: Annotated[Path, typer.Argument(help="The working folder to write [default: the current folder]")] = Path(),
-    config: Annotated[Path | None, typer.Option(help="Configuration to copy [default: the packaged defaults]",
-                                                show_default=False)] = None,
+    folder: Annotated[Path, typer.Argument(help="The working folder to write",
+                                           show_default="the current folder")] = Path(),
+    config: Annotated[Path | None, typer.Option(help="Configuration to copy",
+                                                show_default="the packaged defaults")] = None,
     inputs: NoInputs = None,
     outputs: NoOutputs = None,
     ledger: NoLedger = None,

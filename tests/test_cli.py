@@ -1,17 +1,25 @@
-"""The `khuyencong` command line: template and its errors (flows are covered by test_flows)."""
+"""The `khuyencong` command line: template, export, --help and their errors (flows are covered by test_flows)."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.layout import read_report
 from pipeline.paths import packaged_config
+from pipeline.periods import month
 from pipeline.programme import load_programmes
 from pipeline.reading import file_info
 from pipeline.units import load_units
 from pipeline.validating import Status, validate
+from pipeline.workbook import Filling
 
 runner = CliRunner()
 
@@ -83,3 +91,92 @@ def test_an_unknown_unit_lists_the_valid_ones_and_out_never_makes_folders(tmp_pa
                                "--out", str(missing / "x.xlsx")])
     assert done.exit_code == 2 and "does not exist" in done.output
     assert not (tmp_path / "no").exists()
+
+
+def _help_entries(command: str) -> dict[str, str]:
+    """Each option and argument of a command's --help (as printed) -> its text, wrapped lines joined."""
+    done = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    assert done.exit_code == 0, done.output
+    entries: dict[str, str] = {}
+    name = None
+    for line in done.output.splitlines():
+        inner = line.strip("│ ╭╰─")
+        found = re.match(r"^(?:\*\s+)?(--[\w-]+|[a-z]+(?=\s+<))", inner)
+        if found:
+            name = found.group(1)
+            entries[name] = inner
+        elif name and line.startswith("│"):
+            entries[name] += " " + inner
+        else:
+            name = None
+    return entries
+
+
+@pytest.mark.parametrize("command", ["template", "demo", "ingest", "run", "serve", "history", "export", "init"])
+def test_help_gives_every_default(command: str) -> None:
+    """Every option the help shows says its default (or that it is required), including the defaults worked
+    out at run time (folders, the ledger, the configuration)."""
+    entries = _help_entries(command)
+    assert len(entries) >= 3
+    for name, text in entries.items():
+        if name != "--help":
+            assert "[default: " in text or "[required]" in text, (command, name, text)
+    if command != "init":
+        assert "$KHUYENCONG_CONFIG, else ./config if there is one, else the packaged defaults" in entries["--config"]
+    if "--ledger" in entries:
+        assert "[default: (./khuyencong.sqlite)]" in entries["--ledger"]
+    if "--outputs" in entries:
+        assert "[default: (./outputs)]" in entries["--outputs"]
+
+
+def test_help_names_the_run_time_defaults() -> None:
+    assert "[default: (./inputs)]" in _help_entries("ingest")["--inputs"]
+    assert "[default: (./bao-cao-<unit>-<period>.xlsx)]" in _help_entries("template")["--out"]
+    assert "[default: vi]" in _help_entries("export")["--format"]
+    assert "[default: 20111220]" in _help_entries("demo")["--seed"]
+    assert "[default: (the current folder)]" in _help_entries("init")["folder"]
+
+
+def test_history_names_the_valid_units_too(tmp_path) -> None:
+    done = CliRunner().invoke(app, ["history", "--unit", "Bù Xyz", "--period", "2012-03",
+                                    "--ledger", str(tmp_path / "none.sqlite")])
+    assert done.exit_code == 2 and "unknown unit: Bù Xyz. Units: " in done.output
+    assert "Lộc Ninh (loc-ninh)" in done.output
+    assert "Traceback" not in done.output and not (tmp_path / "none.sqlite").exists()
+
+
+def test_export_writes_what_a_run_writes_problems_included(tmp_path, make_workbook, ingest) -> None:
+    """`khuyencong export` writes the values, the figures and the period's problems (the rejected file's
+    cell and code), as CSV and .xlsx; --format machine the three machine CSVs."""
+    make_workbook(tmp_path, "bu-dang", month(2012, 7), Filling(results={"P1.2": 4},
+                                                                spending={"P1": {"KCQG": Decimal("2.5")}}))
+    make_workbook(tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 6},
+                                                                spending={"P1": {"KCQG": Decimal("0.75")}}))
+    make_workbook(tmp_path, "loc-ninh", month(2012, 8), Filling(results={"P1.2": -2}), name="loc-ninh-am.xlsx")
+    db = tmp_path / "ledger.sqlite"
+    ingest(tmp_path / "inputs", db)
+    outputs = tmp_path / "outputs"
+    args = ["export", "--period", "2012-Q3", "--outputs", str(outputs), "--ledger", str(db)]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    folder = outputs / "export"
+    names = [f"2012-Q3-{s}.{e}" for s in ("gia-tri", "so-lieu", "van-de") for e in ("csv", "xlsx")]
+    assert done.output.split() == [str(folder / n) for n in names]
+    figures = pd.read_csv(folder / "2012-Q3-so-lieu.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    p1 = figures[(figures["Mã chỉ tiêu"] == "P1") & (figures["Nguồn"] == "KCQG")].iloc[0]
+    assert p1["Thực hiện trong kỳ"] == 2.5 + 0.75
+    problems = load_workbook(folder / "2012-Q3-van-de.xlsx").active
+    header = [c.value for c in problems[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in problems.iter_rows(min_row=2, values_only=True)]
+    assert [(r["Tệp"], r["Mã đơn vị"], r["Mã vấn đề"], r["Mức độ"]) for r in rows] == \
+        [("loc-ninh-am.xlsx", "loc-ninh", "NEGATIVE", "lỗi")]
+    assert rows[0]["Ô"].startswith("BaoCao!E") and rows[0]["Đơn vị"] == "huyện Lộc Ninh"
+
+    done = CliRunner().invoke(app, [*args, "--format", "machine"])
+    assert done.exit_code == 0, done.output
+    assert [Path(p).name for p in done.output.split()] == ["2012-Q3-values.csv", "2012-Q3-figures.csv",
+                                                             "2012-Q3-problems.csv"]
+    machine = pd.read_csv(folder / "2012-Q3-problems.csv")
+    assert machine[["file", "problem", "severity"]].values.tolist() == [["loc-ninh-am.xlsx", "NEGATIVE", "error"]]
+    done = CliRunner().invoke(app, [*args, "--format", "ods"])
+    assert done.exit_code == 2 and "Traceback" not in done.output
