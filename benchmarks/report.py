@@ -6,10 +6,11 @@ The demo data (pipeline.demo.generate, the whole programme as `khuyencong demo` 
 a temporary folder and ingested directly through the pipeline's stages (no Prefect). Then, each the best of
 `--repeat` runs:
   (a) the report stage as the report flow runs it (flows.render_reports without Prefect): the ledger read,
-      the provenance frame, both recipients x PDF, Excel and HTML, and the two CSV files;
+      the provenance frame, both recipients x PDF, Excel and HTML, and the export (pipeline.export: three CSV
+      files and three .xlsx);
   (b) the PDF rendering alone: both recipients' pages rendered from the template and laid out by WeasyPrint
       (rendering.PdfWriter, as the stage does it);
-  (c) the Excel workbooks alone (both recipients), for the breakdown.
+  (c) the Excel workbooks alone (both recipients), and the export alone, for the breakdown.
 Prints them, the ratio (a)/(b) and the targets (issue 11: stage <= 3 s on this machine kind, <= 1,5x the PDF
 alone) as met or not met, beside the figures recorded before the stage was reworked. No assertion.
 """
@@ -95,17 +96,20 @@ def main(period_code: str, repeat: int) -> None:
             pending = intake.find_pending(root / "inputs", conn, root / "archive")
             ledger.store(conn, intake.process(pending.new, programmes, units))
             subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
-            probs = ledger.problems_frame(conn, rejected_only=True)
+            probs = ledger.problems_frame(conn)
         report = aggregating.aggregate(subs, vals, programme, units, period, load_rules(CONFIG), problems=probs)
         values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
+        problems = export.period_problems(subs, probs, report)
 
         paths = stage(db, report, root / "outputs")  # warm-up: imports, fonts, template compilation
         load = os.getloadavg()[0]
         best = best_of(repeat, {"stage": lambda: stage(db, report, root / "outputs"),
                                 "pdf": lambda: pdf_alone(report, root / "pdf"),
-                                "excel": lambda: excel_alone(report, values, root / "excel")})
+                                "excel": lambda: excel_alone(report, values, root / "excel"),
+                                "export": lambda: export.write_exports(report, values, root / "export", problems)})
         load = max(load, os.getloadavg()[0])
     (t_stage, c_stage), (t_pdf, c_pdf), (t_excel, c_excel) = best["stage"], best["pdf"], best["excel"]
+    t_export, c_export = best["export"]
     ratio = t_stage / t_pdf
     print(f"demo workbooks                   {len(files)}")
     print(f"period                           {period.code} ({period.title})")
@@ -117,6 +121,7 @@ def main(period_code: str, repeat: int) -> None:
           f"{'met' if t_stage <= STAGE_TARGET_S else 'not met'}")
     print(f"PDF rendering alone              {t_pdf:6.2f} s {c_pdf:6.2f} s")
     print(f"Excel workbooks alone            {t_excel:6.2f} s {c_excel:6.2f} s")
+    print(f"export alone (CSV and .xlsx)     {t_export:6.2f} s {c_export:6.2f} s")
     print(f"stage / PDF alone                {ratio:6.2f}x  {c_stage / c_pdf:6.2f}x   target <= {RATIO_TARGET}x: "
           f"{'met' if ratio <= RATIO_TARGET else 'not met'}")
     stage_0, pdf_0, excel_0, where = BEFORE

@@ -274,27 +274,42 @@ def write_xlsx(table: Table, frame: pd.DataFrame, path: Path) -> Path:
 # --- cells ------------------------------------------------------------------------------------------------------
 
 def _csv_cells(series: pd.Series, column: Column, vi: bool) -> list[str]:
+    """A column's cells as CSV text."""
     if column.cell is Cell.NUMBER:
-        return [_plain(v, vi) for v in series]
+        return _each_distinct(series, lambda v: _plain(v, vi))
     if column.cell is Cell.FLAG:
-        return [("có" if v else "không") if vi else str(bool(v)) for v in series]
+        return _each_distinct(series, lambda v: ("có" if v else "không") if vi else str(bool(v)))
     if column.cell is Cell.TIME:
-        return [_local(v).strftime("%d/%m/%Y %H:%M:%S") if vi and v else _text(v) for v in series]
+        return _each_distinct(series, lambda v: _local(v).strftime("%d/%m/%Y %H:%M:%S") if vi and v else _text(v))
     if not vi:
-        return [_neutral(_text(v)) for v in series]
+        return _each_distinct(series, lambda v: _neutral(_text(v)))
     shown = _vi_labels(column.key) or _text
-    return [_neutral(nfc(shown(v))) for v in series]
+    return _each_distinct(series, lambda v: _neutral(nfc(shown(v))))
 
 
 def _xlsx_cells(series: pd.Series, column: Column) -> list[object]:
+    """A column's cells as the .xlsx holds them: numbers, date-times or text (None: an empty cell)."""
     if column.cell is Cell.NUMBER:
-        return [None if _missing(v) else _number(Decimal(str(v))) for v in series]
+        return _each_distinct(series, lambda v: None if _missing(v) else _number(Decimal(str(v))))
     if column.cell is Cell.FLAG:
-        return ["có" if v else "không" for v in series]
+        return _each_distinct(series, lambda v: "có" if v else "không")
     if column.cell is Cell.TIME:
-        return [_local(v) if v else None for v in series]
+        return _each_distinct(series, lambda v: _local(v) if v else None)
     shown = _vi_labels(column.key) or _text
-    return [nfc(shown(v)) for v in series]
+    return _each_distinct(series, lambda v: nfc(shown(v)))
+
+
+def _each_distinct(series: pd.Series, shown: Callable[[object], object]) -> list:
+    """`shown` of every value of `series`, worked out once per distinct value (units, files, cells, times and
+    flags repeat down a column)."""
+    memo: dict[object, object] = {}
+    out = []
+    for v in series.tolist():  # plain objects: iterating a pandas string array costs ten times more
+        try:
+            out.append(memo[v])
+        except KeyError:
+            out.append(memo.setdefault(v, shown(v)))
+    return out
 
 
 def _vi_labels(key: str) -> Callable[[object], str] | None:
@@ -359,7 +374,7 @@ def _plain(value: object, vi: bool) -> str:
     """A number as digits: "1260", "20,56" (vi) or "20.56"; never an exponent, never a thousands separator."""
     if _missing(value):
         return ""
-    text = format(Decimal(str(value)), "f")
+    text = format(Decimal(str(value)).normalize(), "f")  # 7.50 -> "7.5", 1E+2 -> "100"
     return text.replace(".", ",") if vi else text
 
 
