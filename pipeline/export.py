@@ -209,6 +209,7 @@ def figures_table(report: Consolidated) -> pd.DataFrame:
 
 
 def problems_table(problems: pd.DataFrame, report: Consolidated) -> pd.DataFrame:
+    """The period's problems as exported: unit names beside their codes."""
     units = unit_names(report)
     return problems.assign(unit_name=[units.get(u, "") for u in problems["unit"]])
 
