@@ -188,7 +188,8 @@ def _mb(n: int) -> str:
 
 
 def _num(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
+    """1000000 -> "1.000.000" (Vietnamese thousands)."""
+    return f"{n:,}".replace(",", ".")
 
 
 RESAVE = "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại."
