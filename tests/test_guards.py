@@ -125,6 +125,10 @@ def test_too_large_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     with open(path, "wb") as f:
         f.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
     assert inspect_file(path).code == "FILE_TOO_LARGE"
+    with open(path, "wb") as f:
+        f.truncate(2 * 1024**3)
+    refusal = inspect_file(path)
+    assert "Tệp quá lớn (2.048,0 MB, tối đa 20,0 MB)" in refusal.detail  # the Vietnamese way, as on the receipt
 
 
 def test_directory_fifo_and_missing_file_are_refused(tmp_path: Path) -> None:
