@@ -390,7 +390,7 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
                 continue
         if indicator.level == "district" and report.unit is not None and report.unit.level == "province":
             bag.add("DISTRICT_ONLY", cell, cell.value, "để trống (chỉ tiêu của địa bàn huyện, thị xã, thành phố)",
-                    f"Ô {cell.ref}: chỉ tiêu {code} ({indicator.name}) là số liệu của địa bàn do UBND cấp huyện báo "
+                    f"Ô {cell.ref}: {what} là số liệu của địa bàn do UBND cấp huyện báo "
                     "cáo; Trung tâm Khuyến công tỉnh không báo cáo chỉ tiêu này nên giá trị này không được cộng.",
                     Severity.WARNING)
             continue
