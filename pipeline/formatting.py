@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
+
+if TYPE_CHECKING:
+    from pipeline.programme import Programme
 
 LOCALE = "vi_VN"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the province's clock: receipt days, deadlines, report dates
@@ -51,8 +55,28 @@ def short_date(day: date | None) -> str:
 def local_day(moment: datetime | str, zone: ZoneInfo = LOCAL_TZ) -> date:
     """The calendar day of an instant on the province's clock (a file dropped at 00:30 on the 11th in Bình
     Phước arrived on the 11th, though it was the 10th in UTC)."""
+    return local_time(moment, zone).date()
+
+
+def local_time(moment: datetime | str, zone: ZoneInfo = LOCAL_TZ) -> datetime:
+    """An instant on the province's clock (a naive time is taken as already local)."""
     moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return moment.astimezone(zone).date() if moment.tzinfo else moment.date()
+    return moment.astimezone(zone) if moment.tzinfo else moment
+
+
+def day_and_time(moment: datetime | str, zone: ZoneInfo = LOCAL_TZ) -> str:
+    """ "08/07/2012 lúc 14:32": the day and the minute of an instant on the province's clock."""
+    local = local_time(moment, zone)
+    return f"{short_date(local.date())} lúc {local:%H:%M}"
+
+
+def code_and_name(programme: Programme | None, code: str) -> str:
+    """An indicator or sub-programme by code and name, as officers read it: "P1.2 – Lao động được đào tạo
+    mới". Only the code if the programme lacks it."""
+    if programme is None:
+        return code
+    found = programme.indicators.get(code) or next((g for g in programme.groups if g.code == code), None)
+    return f"{code} – {found.name}" if found is not None else code
 
 
 def today() -> date:

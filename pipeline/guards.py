@@ -184,11 +184,13 @@ class _Refused(Exception):  # noqa: N818 - internal control flow, carries the re
 
 
 def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}".replace(".", ",") + " MB"
+    """2147483648 -> "2.048,0 MB" (Vietnamese marks)."""
+    return f"{n / (1024 * 1024):,.1f}".translate(str.maketrans(",.", ".,")) + " MB"
 
 
 def _num(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
+    """1000000 -> "1.000.000" (Vietnamese thousands)."""
+    return f"{n:,}".replace(",", ".")
 
 
 RESAVE = "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại."

@@ -32,12 +32,13 @@ from sqlalchemy.engine import Connection
 from pipeline import archive, ledger, receipts
 from pipeline import received as rule
 from pipeline.files import write_atomic
-from pipeline.formatting import local_day, short_date
+from pipeline.formatting import day_and_time
 from pipeline.layout import RawReport, read_report
 from pipeline.periods import parse_period
 from pipeline.programme import Programme
 from pipeline.reading import FileInfo, display_name, list_inputs, storable, valid_name
 from pipeline.received import Received
+from pipeline.text import printable
 from pipeline.units import UnitRegistry
 from pipeline.validating import Problem, Severity, Status, ValidationReport, validate
 
@@ -331,7 +332,7 @@ def store(conn: Connection, reports: list[ValidationReport], copies: dict[str, l
     owed, sightings, files = [], [], []
     for (r, when, others), (sid, _) in zip(firsts, ids, strict=True):
         owed.append(_owed(folder, r.file, "submission", receipts.receipt_text(r, when, standing.get(sid, ""))))
-        day = short_date(local_day(when.at))
+        day = day_and_time(when.at)
         owed += [_owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, r.file.name, day,
                                                                        r.status.value)) for f, _ in others]
         sightings += [(f.sha256, f.name, w.iso) for f, w in [(r.file, when), *others]]
@@ -442,7 +443,7 @@ def _owe_duplicates(conn: Connection, files: list[FileInfo], folder: str, deadli
         if ledger.receipt_known(conn, folder, path, f.sha256) or (
                 sub["file_name"] == f.name and not ledger.receipt_known(conn, folder, None, f.sha256)):
             continue  # its receipt is owed or written already; or the submission's own file, from before receipts
-        day = short_date(local_day(sub["received_at"]))
+        day = day_and_time(sub["received_at"])
         owed.append(_owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, sub["file_name"], day,
                                                                           sub["status"])))
     _remember(conn, files, sightings)
@@ -451,31 +452,40 @@ def _owe_duplicates(conn: Connection, files: list[FileInfo], folder: str, deadli
 
 def _standings(conn: Connection, stored: list[tuple[ValidationReport, int | None]]) -> dict[int, str]:
     """For each new submission, the receipt's line saying whether this version now counts for its unit and
-    period (pipeline.received.version_key), and which version it replaces or which newer one counts."""
+    period (pipeline.received.version_key): if it counts, which version it replaces (name and received time);
+    if not, which version counts (a rejected version never counts and displaces none)."""
     out: dict[int, str] = {}
-    slots = {(r.unit.code, r.period.code) for r, i in stored
-             if i is not None and r.status is not Status.REJECTED and r.unit and r.period}
+    slots = {(r.unit.code, r.period.code) for r, i in stored if i is not None and r.unit and r.period}
     versions = ledger.versions(conn, slots)
     for r, sid in stored:
         if sid is None:
             continue
-        if r.status is Status.REJECTED or not (r.unit and r.period):
+        if not (r.unit and r.period):
             out[sid] = "Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối)."
             continue
         ordered = sorted(versions[r.unit.code, r.period.code],
                          key=lambda v: rule.version_key(v["received_at"], v["file_date"], v["sha256"]))
+        if r.status is Status.REJECTED:
+            out[sid] = "Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối); " + (
+                f"bản đang được dùng là {_version(ordered[-1])}." if ordered
+                else "đơn vị chưa có bản nào được dùng cho kỳ này.")
+            continue
         at = next(n for n, v in enumerate(ordered) if v["id"] == sid)
-        if at == len(ordered) - 1:
-            line = "Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi"
-            if at:
-                before = ordered[at - 1]
-                line += f"; thay bản «{before['file_name']}» nhận ngày {short_date(local_day(before['received_at']))}"
-            out[sid] = line + "."
+        if at == len(ordered) - 1 and at:
+            out[sid] = (f"Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi; thay bản "
+                        f"{_version(ordered[at - 1], False)}.")
+        elif at == len(ordered) - 1:
+            out[sid] = "Bản được dùng cho kỳ này: CÓ, là bản đầu tiên được tiếp nhận cho kỳ này."
         else:
-            newer = ordered[-1]
-            out[sid] = (f"Bản được dùng cho kỳ này: KHÔNG, đơn vị đã gửi bản mới hơn «{newer['file_name']}» "
-                        f"(nhận ngày {short_date(local_day(newer['received_at']))}); bản đó được dùng.")
+            out[sid] = (f"Bản được dùng cho kỳ này: KHÔNG, đơn vị đã gửi bản mới hơn {_version(ordered[-1])}; "
+                        "bản đó được dùng.")
     return out
+
+
+def _version(v: dict, parenthesised: bool = True) -> str:
+    """ "«v2.xlsx» (nhận ngày 07/09/2012 lúc 00:30)": a stored version by its file name and received time."""
+    when = f"nhận ngày {day_and_time(v['received_at'])}"
+    return f"«{printable(v['file_name'])}» " + (f"({when})" if parenthesised else when)
 
 
 def unread(inputs: Path, conn: Connection) -> dict[str, tuple[int, int]]:

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from pipeline import received as rule
 from pipeline.files import write_atomic
-from pipeline.formatting import local_day, short_date
+from pipeline.formatting import code_and_name, day_and_time, number
 from pipeline.guards import safe_name
+from pipeline.programme import Programme
 from pipeline.reading import display_name
 from pipeline.received import Received
-from pipeline.text import nfc
-from pipeline.validating import Severity, ValidationReport
+from pipeline.text import nfc, printable
+from pipeline.validating import Severity, Status, ValidationReport, Value
 
 _LAYOUTS = {"template": "mẫu báo cáo chính thức",
             "free": "báo cáo theo cách trình bày truyền thống (đọc theo tên chỉ tiêu)"}
@@ -50,61 +51,87 @@ _FLAGS = {rule.FUTURE: "Lưu ý: ngày lưu trên tệp ở tương lai nên kh�
 
 
 def received_lines(when: Received, file_date: datetime) -> list[str]:
-    """The received day and how it was decided (pipeline.received), the file's own date, and any flag."""
-    lines = [f"Ngày nhận: {short_date(local_day(when.at))} ({_BASIS[when.basis]})"]
+    """The received day and time on the province's clock and how it was decided (pipeline.received), the
+    file's own date, and any flag."""
+    lines = [f"Ngày nhận: {day_and_time(when.at)} ({_BASIS[when.basis]})"]
     if when.basis == rule.SEEN:
-        lines.append(f"Ngày lưu trên tệp: {short_date(local_day(file_date))}")
+        lines.append(f"Ngày lưu trên tệp: {day_and_time(file_date)}")
     if when.flag:
         lines.append(_FLAGS[when.flag])
     return lines
 
 
+def line(text: str, limit: int = 2000) -> str:
+    """Text from a file or an officer (a file name, a sheet name, a cell's text, a message quoting them) as
+    one line of a receipt: NFC, control, line-break and bidirectional-override characters replaced by a space
+    (a newline in a file name cannot forge a line, U+202E cannot reverse the text after it), at most `limit`
+    characters (pipeline.text.printable)."""
+    return printable(text, limit)
+
+
+def value_line(v: Value, programme: Programme | None) -> str:
+    """ "P1.2 – Lao động được đào tạo mới: 4 người (ô BaoCao!E17)", or for spending "Kinh phí P1 – …, nguồn
+    KCQG: 12,5 triệu đồng (ô BaoCao!C48)"."""
+    if v.kind == "budget":
+        unit = programme.money_unit if programme is not None else ""
+        what = f"Kinh phí {code_and_name(programme, v.code)}, nguồn {v.source}"
+    else:
+        indicator = programme.indicators.get(v.code) if programme is not None else None
+        unit = indicator.unit if indicator is not None else ""
+        what = code_and_name(programme, v.code)
+    return line(f"{what}: {number(v.amount)}{' ' + unit if unit else ''} (ô {v.cell})")
+
+
 def receipt_text(r: ValidationReport, when: Received | None = None, standing: str = "") -> str:
-    """The receipt of a file read: `when` it was received (default: pipeline.received's rule) and its
-    `standing` (whether this version now counts, pipeline.intake)."""
+    """The receipt of a file read: `when` it was received (default: pipeline.received's rule), its result and
+    problems, its `standing` (whether this version now counts and which it replaces, pipeline.intake) and,
+    when accepted, every value read with its cell. Text from the file is made one line (`line`)."""
     when = when or rule.of(r.file, r.period)
     unit = "(không xác định)"
     if r.unit is not None:
         unit = r.unit.full_name(r.period.end if r.period else r.unit.valid_from)
     lines = [
         "BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG",
-        f"Tệp: {r.file.name}",
+        f"Tệp: {line(r.file.name)}",
         f"Mã kiểm tra (sha256): {r.file.sha256 or '(tệp chưa đọc được)'}",
         *received_lines(when, r.file.modified),
         f"Kết quả: {r.status.label.upper()}",
+        *([f"Đã đọc: sheet «{line(r.sheet, 100)}», {_LAYOUTS.get(r.layout, r.layout)}"] if r.layout else []),
         f"Đơn vị: {unit}",
         f"Kỳ báo cáo: {r.period.title if r.period else '(không xác định)'}",
-        f"Số giá trị đã đọc: {len(r.values)}",
+        f"Số giá trị đã đọc: {number(len(r.values))}",
     ]
     if standing:
-        lines.append(standing)
-    if r.layout:
-        lines.insert(lines.index(f"Kết quả: {r.status.label.upper()}") + 1,
-                     f"Đã đọc: sheet «{r.sheet}», {_LAYOUTS.get(r.layout, r.layout)}")
+        lines.append(line(standing))
     errors = [p for p in r.problems if p.severity is Severity.ERROR]
     warnings = [p for p in r.problems if p.severity is Severity.WARNING]
     for title, items in (("LỖI (phải sửa rồi gửi lại)", errors), ("LƯU Ý", warnings)):
         if items:
             lines += ["", f"{title}:"]
             for n, p in enumerate(items, start=1):
-                where = f"ô {p.cell}" if "!" in p.cell else (f"sheet «{p.cell}»" if p.cell else "tệp")
-                lines.append(f"{n}. {where}: có {p.found}; cần {p.expected}.")
-                lines.append(f"   {p.message}")
-    if r.status.value == "rejected":
+                cell = line(p.cell, 200)
+                where = f"ô {cell}" if "!" in cell else (f"sheet «{cell}»" if cell else "tệp")
+                lines.append(f"{n}. {where}: có {line(p.found, 300)}; cần {line(p.expected, 300)}.")
+                lines.append(f"   {line(p.message)}")
+    if r.status is Status.REJECTED:
         lines += ["", "Báo cáo này CHƯA được tổng hợp. Hãy sửa các lỗi trên và gửi lại tệp."]
+    elif r.values:
+        lines += ["", "CÁC GIÁ TRỊ ĐÃ ĐỌC:"]
+        lines += [f"{n}. {value_line(v, r.programme)}" for n, v in enumerate(r.values, start=1)]
     return nfc("\n".join(lines) + "\n")  # file names and cell text may come in NFD
 
 
 def duplicate_text(name: str, sha256: str, original: str, received: str, status: str) -> str:
-    """Receipt for a file whose exact bytes were already received: one submission, not two."""
-    label = {"accepted": "đã tiếp nhận", "accepted_with_warnings": "đã tiếp nhận, có lưu ý",
+    """Receipt for a file whose exact bytes were already received: one submission, not two. `received`: when
+    the original was received, as "08/07/2012 lúc 14:32" (formatting.day_and_time)."""
+    said = {"accepted": "đã tiếp nhận", "accepted_with_warnings": "đã tiếp nhận, có lưu ý",
              "rejected": "bị từ chối"}.get(status, status)
     return nfc("\n".join([
         "BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG",
-        f"Tệp: {name}",
+        f"Tệp: {line(name)}",
         f"Mã kiểm tra (sha256): {sha256}",
         "Kết quả: TRÙNG TỆP ĐÃ NHẬN",
-        f"Nội dung tệp này giống hệt tệp «{original}» nhận ngày {received}, {label}.",
+        f"Nội dung tệp này giống hệt tệp «{line(original)}» nhận ngày {received}, {said}.",
         "Tệp không được tính thêm lần nữa; xem biên nhận của tệp đã nhận. Không cần làm gì thêm.",
     ]) + "\n")
 

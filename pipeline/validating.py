@@ -12,11 +12,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
-from pipeline.formatting import number
+from pipeline.formatting import code_and_name, number, short_date
 from pipeline.layout import RawReport
 from pipeline.numbers import NotANumber, read_number
 from pipeline.periods import Period, PeriodError, period_in_cell
-from pipeline.programme import Check, Programme
+from pipeline.programme import Check, Indicator, Programme
 from pipeline.reading import Cell, FileInfo, sheet_ref
 from pipeline.text import fold, nfc
 from pipeline.units import Unit, UnitRegistry, find_unit_in_text
@@ -92,13 +92,24 @@ _ABSENT = object()  # "found" for a part of the report that is not there at all
 
 
 def _shown(value: object) -> str:
+    """A cell's value as an officer reads it: text in «», numbers the Vietnamese way (12,5; 1.260), dates as
+    05/04/2012."""
     if value is _ABSENT:
         return "(không tìm thấy)"
     if value is None or (isinstance(value, str) and not value.strip()):
         return "(ô trống)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return f"«{value}»" if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return f"«{value}»"
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        amount = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(value)  # as Excel shows it
+        return number(amount) if amount.is_finite() else str(value)
+    if isinstance(value, datetime):
+        return short_date(value.date()) + ("" if value.time() == time(0) else f" {value:%H:%M}")
+    if isinstance(value, date):
+        return short_date(value)
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
+    return str(value)
 
 
 class _Collector:
@@ -155,12 +166,12 @@ def _check_layout(raw: RawReport, bag: _Collector) -> None:
                 "Nếu đó là báo cáo của kỳ khác, hãy gửi thành tệp riêng.", Severity.WARNING)
     for cell, code in raw.unknown_codes:
         bag.add("CODE_UNKNOWN", cell, cell.value, f"mã số {code}",
-                f"Mã số «{cell.value}» không có trong Chương trình; theo tên chỉ tiêu, dòng này được đọc là {code}. "
-                f"Hãy sửa mã số thành {code}.", Severity.WARNING)
+                f"Mã số «{cell.value}» không có trong Chương trình; theo tên chỉ tiêu, dòng này được đọc là "
+                f"{code_and_name(raw.programme, code)}. Hãy sửa mã số thành {code}.", Severity.WARNING)
     for code, first, second in raw.duplicates:
         bag.add("DUPLICATE_ROW", second, second.value, f"mục {code} chỉ có số ở một dòng",
-                f"Mục {code} có số ở cả hai ô {first.ref} và {second.ref}; không biết dùng số nào. "
-                "Hãy giữ một dòng cho mỗi mục.")
+                f"Mục {code_and_name(raw.programme, code)} có số ở cả hai ô {first.ref} và {second.ref}; không "
+                "biết dùng số nào. Hãy giữ một dòng cho mỗi mục.")
     if raw.column_choice is not None:
         cell, label = raw.column_choice
         bag.add("AMBIGUOUS_COLUMN", cell, cell.value, "một cột «Thực hiện trong kỳ»",
@@ -199,8 +210,8 @@ def _check_missing(raw: RawReport, bag: _Collector) -> None:
         elif m.part.startswith("row:"):
             code = m.part.split(":", 1)[1]
             bag.add("ROW_MISSING", where, _ABSENT, f"dòng có mã số {code}",
-                    f"Không tìm thấy dòng mã số {code}; chỉ tiêu này được coi là chưa báo cáo. "
-                    "Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
+                    f"Không tìm thấy dòng mã số {code_and_name(raw.programme, code)}; chỉ tiêu này được coi là "
+                    "chưa báo cáo. Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
 
 
 def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegistry,
@@ -304,7 +315,8 @@ def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "", blank_
         return None
     if abs(amount) > MAX_AMOUNT:
         bag.add("TOO_LARGE", cell, cell.value, f"một số không quá {number(MAX_AMOUNT)}",
-                f"Ô {cell.ref} ({what}) có số quá lớn ({cell.value}); hãy kiểm tra lại đơn vị tính và số liệu.")
+                f"Ô {cell.ref} ({what}) có số quá lớn ({_shown(cell.value)}); hãy kiểm tra lại đơn vị tính và số "
+                "liệu.")
         return None
     if money and reading.unit_text and fold(reading.unit_text) not in MONEY_UNITS:
         bag.add("MONEY_UNIT", cell, cell.value, "số tiền tính bằng triệu đồng",
@@ -331,6 +343,17 @@ def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "", blank_
     return amount.normalize() + 0
 
 
+def _above(amount: Decimal, multiple: Decimal, indicator: Indicator) -> str:
+    """ "301 người trong một báo cáo, vượt mục tiêu cả giai đoạn (300 người)." (or "bằng 250 % mục tiêu …, quá
+    mức 200 %." when the check allows more than the target)."""
+    target = indicator.target or Decimal(0)
+    said = f"{number(amount)} {indicator.unit} trong một báo cáo"
+    whole = f"mục tiêu cả giai đoạn ({number(target)} {indicator.unit})"
+    if multiple == 1 or not target:
+        return f"{said}, vượt {whole}."
+    return f"{said}, bằng {number(amount * 100 / target, 0)} % {whole}, quá mức {number(multiple * 100, 0)} %."
+
+
 def _severity(check: Check) -> Severity:
     return Severity(check.severity)
 
@@ -341,35 +364,33 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
     whole, above = programme.check("whole_number"), programme.check("above_target")
     province_only = programme.check("province_only")
     for code, cell in raw.results.items():
-        indicator = programme.indicators[code]
-        amount = _check_number(cell, bag, f"chỉ tiêu {code}", indicator.unit, raw.blank_causes)
+        indicator, what = programme.indicators[code], f"chỉ tiêu {code_and_name(programme, code)}"
+        amount = _check_number(cell, bag, what, indicator.unit, raw.blank_causes)
         if amount is None:
             continue
         if whole and indicator.whole and amount != amount.to_integral_value():
             bag.add("NOT_WHOLE", cell, cell.value, f"một số nguyên ({indicator.unit})",
-                    f"Ô {cell.ref} (chỉ tiêu {code}) là số đếm ({indicator.unit}), phải là số nguyên.",
-                    _severity(whole))
+                    f"Ô {cell.ref} ({what}) là số đếm ({indicator.unit}), phải là số nguyên.", _severity(whole))
             if whole.severity == "error":
                 continue
         if (above and above.multiple is not None and indicator.target is not None
                 and amount > above.multiple * indicator.target):
             bag.add("ABOVE_TARGET", cell, cell.value,
                     f"không quá {number(above.multiple * indicator.target)} {indicator.unit} trong một báo cáo",
-                    f"Ô {cell.ref} (chỉ tiêu {code}): {number(amount)} {indicator.unit} vượt "
-                    f"{number(above.multiple)} lần mục tiêu cả giai đoạn ({number(indicator.target)}). "
-                    "Hãy kiểm tra lại số liệu.", _severity(above))
+                    f"Ô {cell.ref} ({what}): {_above(amount, above.multiple, indicator)} Hãy kiểm tra lại số liệu.",
+                    _severity(above))
             if above.severity == "error":
                 continue
         if (province_only and indicator.level == "province" and report.unit is not None
                 and report.unit.level != "province" and amount > 0):
             bag.add("PROVINCE_ONLY", cell, cell.value, "để trống (hoạt động do Trung tâm Khuyến công tỉnh thực hiện)",
-                    f"Ô {cell.ref}: chỉ tiêu {code} ({indicator.name}) do Trung tâm Khuyến công tỉnh thực hiện; "
+                    f"Ô {cell.ref}: {what} do Trung tâm Khuyến công tỉnh thực hiện; "
                     "đơn vị cấp huyện thường không báo cáo chỉ tiêu này. Hãy kiểm tra lại.", _severity(province_only))
             if province_only.severity == "error":
                 continue
         if indicator.level == "district" and report.unit is not None and report.unit.level == "province":
             bag.add("DISTRICT_ONLY", cell, cell.value, "để trống (chỉ tiêu của địa bàn huyện, thị xã, thành phố)",
-                    f"Ô {cell.ref}: chỉ tiêu {code} ({indicator.name}) là số liệu của địa bàn do UBND cấp huyện báo "
+                    f"Ô {cell.ref}: {what} là số liệu của địa bàn do UBND cấp huyện báo "
                     "cáo; Trung tâm Khuyến công tỉnh không báo cáo chỉ tiêu này nên giá trị này không được cộng.",
                     Severity.WARNING)
             continue
@@ -377,7 +398,8 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
     sums: dict[str, Decimal] = {}  # by sub-programme (row totals)
     by_source: dict[str, Decimal] = {}  # by source (the "Tổng cộng" row)
     for (sp, src), cell in raw.spending.items():
-        amount = _check_number(cell, bag, f"kinh phí {sp}, nguồn {src}", blank_causes=raw.blank_causes, money=True)
+        amount = _check_number(cell, bag, f"kinh phí {code_and_name(programme, sp)}, nguồn {src}",
+                               blank_causes=raw.blank_causes, money=True)
         if amount is not None:
             report.values.append(Value("budget", sp, src, amount, cell.ref))
             sums[sp] = sums.get(sp, Decimal(0)) + amount
@@ -392,8 +414,8 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
             continue  # a total we cannot read is not used: totals are always recomputed
         if stated is not None and stated != sums.get(sp, Decimal(0)):
             bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng các nguồn = {number(sums.get(sp, Decimal(0)))}",
-                    f"Cột «Tổng cộng» của {sp} không bằng tổng các nguồn; hệ thống dùng tổng các nguồn. "
-                    "Hãy kiểm tra lại các số.", _severity(row_total))
+                    f"Cột «Tổng cộng» của {code_and_name(programme, sp)} không bằng tổng các nguồn; hệ thống dùng "
+                    "tổng các nguồn. Hãy kiểm tra lại các số.", _severity(row_total))
     for src, cell in raw.column_totals.items():
         try:
             stated = read_number(cell.value).amount

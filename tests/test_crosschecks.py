@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 from conftest import result_ref
@@ -38,8 +39,22 @@ def test_value_above_target_is_a_warning(tmp_path, make_workbook, programmes, un
     report = _check(path, programmes, units)
     assert report.status is Status.WARNINGS
     assert _codes(report) == [("ABOVE_TARGET", "warning", result_ref(path, "P1.1"))]
-    assert "5 bộ" in report.problems[0].message and "(4)" in report.problems[0].message
+    message = report.problems[0].message
+    assert "5 bộ trong một báo cáo, vượt mục tiêu cả giai đoạn (4 bộ)." in message and "lần" not in message
     assert {v.code: v.amount for v in report.values} == {"P1.1": 5, "P1.2": 300}  # still counted
+
+
+def test_value_above_a_multiple_of_the_target_says_the_share(tmp_path, make_workbook, programmes, units) -> None:
+    """A programme whose check allows twice the target: the message gives the share of the target."""
+    doubled = [p.model_copy(update={"checks": tuple(c.model_copy(update={"multiple": Decimal(2)})
+                                                    if c.rule == "above_target" else c for c in p.checks)})
+               for p in programmes]
+    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.1": 9, "P1.2": 600}))
+    report = _check(path, doubled, units)
+    assert _codes(report) == [("ABOVE_TARGET", "warning", result_ref(path, "P1.1"))]
+    assert ("9 bộ trong một báo cáo, bằng 225 % mục tiêu cả giai đoạn (4 bộ), quá mức 200 %."
+            in report.problems[0].message)
+    assert report.problems[0].expected == "không quá 8 bộ trong một báo cáo"
 
 
 def test_district_reporting_a_province_activity_is_a_warning(tmp_path, make_workbook, programmes, units) -> None:

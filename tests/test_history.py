@@ -99,4 +99,4 @@ def test_duplicate_gets_its_own_receipt(tmp_path, make_workbook, ingest) -> None
         [path] = intake.write_owed(conn, tmp_path / "receipts")
     text = path.read_text(encoding="utf-8")
     assert path.name == "b.xlsx.txt"
-    assert "TRÙNG TỆP ĐÃ NHẬN" in text and "«a.xlsx» nhận ngày 02/04/2012, đã tiếp nhận" in text
+    assert "TRÙNG TỆP ĐÃ NHẬN" in text and "«a.xlsx» nhận ngày 02/04/2012 lúc 16:00, đã tiếp nhận" in text

@@ -98,7 +98,7 @@ def test_byte_identical_files_in_one_ingest_the_earliest_received_counts(tmp_pat
         sha = subs.loc[unit, "sha256"]
         assert "Kết quả: ĐÃ TIẾP NHẬN" in _receipt_of(tmp_path, sha, first.name)
         text = _receipt_of(tmp_path, sha, dup.name)
-        assert "TRÙNG TỆP ĐÃ NHẬN" in text and f"«{first.name}» nhận ngày 08/07/2012, đã tiếp nhận" in text
+        assert "TRÙNG TỆP ĐÃ NHẬN" in text and f"«{first.name}» nhận ngày 08/07/2012 lúc 16:00, đã tiếp nhận" in text
     with ledger.open_ledger(tmp_path / "ledger.sqlite") as conn:
         seen = ledger.sightings_frame(conn)
     assert set(seen["path"]) == {original.name, copy.name, ln_original.name, ln_copy.name}
@@ -117,7 +117,7 @@ def test_a_copy_found_in_a_later_ingest_stays_a_copy(tmp_path, make_workbook, ha
     [name] = _subs(tmp_path)["file_name"]
     assert name == "x.xlsx"
     for copy in ("x (1).xlsx", "y.xlsx"):
-        assert "«x.xlsx» nhận ngày 08/07/2012" in _receipt_of(tmp_path, _sha(first), copy)
+        assert "«x.xlsx» nhận ngày 08/07/2012 lúc 16:00," in _receipt_of(tmp_path, _sha(first), copy)
 
 
 # --- 4. poison pills: a name that is not UTF-8, a file the service may not read -------------------------------
@@ -414,7 +414,8 @@ def test_the_version_sent_last_counts_whatever_its_file_date(tmp_path, make_work
     text = _receipt_of(tmp_path, _sha(v2), "v2.xlsx")
     assert "Bản được dùng cho kỳ này: CÓ" in text and "thay bản «v1.xlsx»" in text
     assert "lúc hệ thống tiếp nhận thấy tệp" in text and "Ngày lưu trên tệp: 03/09/2012" in text
-    assert "Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi." in _receipt_of(tmp_path, _sha(v1), "v1.xlsx")
+    assert "Bản được dùng cho kỳ này: CÓ, là bản đầu tiên được tiếp nhận cho kỳ này." in _receipt_of(tmp_path, _sha(v1),
+                                                                                           "v1.xlsx")
 
 
 def test_versions_first_seen_together_are_settled_by_file_date_then_sha256(tmp_path, make_workbook,

@@ -230,14 +230,14 @@ def test_negative_number(tmp_path, make_workbook, check, where: str) -> None:
     if where == "result":
         assert (problem.cell, problem.found) == (result_ref(path, "P1.2"), "-4")
     else:
-        assert (problem.cell, problem.found) == (budget_ref(path, "P6", "KCQG"), "-0.5")
+        assert (problem.cell, problem.found) == (budget_ref(path, "P6", "KCQG"), "-0,5")  # the Vietnamese way
     assert "số âm" in problem.message
 
 
 def test_too_many_decimals(tmp_path, make_workbook, check) -> None:
     path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 1.2345}))
     problem = only_error(check(path), "TOO_PRECISE")
-    assert (problem.cell, problem.found) == (result_ref(path, "P1.2"), "1.2345")
+    assert (problem.cell, problem.found) == (result_ref(path, "P1.2"), "1,2345")
 
 
 def _table_b_rows(ws) -> tuple[int, int]:
