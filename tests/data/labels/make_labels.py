@@ -460,7 +460,6 @@ class Row:
     section: str | None = None  # sub-programme named by the enclosing heading (for a heading: the one it names)
     stt: str | None = None
     plan: object = None
-    cumulative: object = None
     note: str | None = None
     amounts: dict[str, object] = field(default_factory=dict)  # budget rows: source -> amount
 
