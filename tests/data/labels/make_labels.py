@@ -29,6 +29,8 @@ import shutil
 import sys
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +38,7 @@ from pathlib import Path
 import pandas as pd
 import xlwt
 import yaml
+from odf.element import Element as OdfElement
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -1130,6 +1133,20 @@ def write_xls(path: Path, sheet: Sheet, encoding: str) -> None:
     path.write_bytes(buf.getvalue())
 
 
+@contextmanager
+def _own_namespaces() -> Iterator[None]:
+    """odfpy declares in each document every namespace any document of the process used before (a class-level
+    dict): cleared for the time of one document, the file declares its own, whatever was written before it; put
+    back as it was after, so that what others write later does not depend on this file either."""
+    saved = dict(OdfElement.namespaces)
+    OdfElement.namespaces.clear()
+    try:
+        yield
+    finally:
+        OdfElement.namespaces.clear()
+        OdfElement.namespaces.update(saved)
+
+
 def write_ods(path: Path, sheet: Sheet) -> None:
     height = max(r for r, _ in sheet.cells)
     width = max(c for _, c in sheet.cells)
@@ -1137,7 +1154,7 @@ def write_ods(path: Path, sheet: Sheet) -> None:
     for (r, c), value in sheet.cells.items():
         grid[r - 1][c - 1] = value
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="odf") as writer:
+    with _own_namespaces(), pd.ExcelWriter(buf, engine="odf") as writer:
         pd.DataFrame(grid, dtype=object).to_excel(writer, sheet_name=sheet.name, header=False, index=False)
     members = []
     for info, data in _members(buf.getvalue()):
