@@ -41,10 +41,13 @@ def render_all(report: Consolidated, book: RecipientBook, folder: Path, number: 
 
 
 def publish_reports(report: Consolidated, book: RecipientBook, reports: Path, number: int | None,
-                    values: pd.DataFrame, run_id: str | None = None) -> list[Path]:
-    """Render every recipient's files and write the period's export (pipeline.export.write_exports) into a
-    staging folder, then publish them together as `reports/<period>/`; return their published paths."""
+                    values: pd.DataFrame, problems: pd.DataFrame | None = None,
+                    run_id: str | None = None) -> list[Path]:
+    """Render every recipient's files and write the period's export (pipeline.export.write_exports: `values`,
+    the figures and `problems`, from export.period_problems) into a staging folder, then publish them together
+    as `reports/<period>/`; return their published paths."""
     link = reports / report.period.code
     with publish.publishing(reports, report.period.code, run_id) as staging:
-        written = render_all(report, book, staging, number, values) + export.write_exports(report, values, staging)
+        written = (render_all(report, book, staging, number, values)
+                   + export.write_exports(report, values, staging, problems))
     return [link / p.name for p in written]

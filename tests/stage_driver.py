@@ -23,7 +23,7 @@ from pathlib import Path
 from pipeline import ledger
 from pipeline.aggregating import aggregate
 from pipeline.completeness import load_rules
-from pipeline.export import provenance
+from pipeline.export import period_problems, provenance
 from pipeline.periods import parse_period
 from pipeline.programme import load_programmes, programme_for_year
 from pipeline.recipients import load_recipients
@@ -55,11 +55,12 @@ def stage(ledger_path: Path, reports: Path, period_code: str, config: Path) -> N
     period = parse_period(period_code)
     with ledger.open_ledger(ledger_path) as conn:
         subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
-        probs = ledger.problems_frame(conn, rejected_only=True)
+        rejected, probs = ledger.problems_frame(conn, rejected_only=True), ledger.problems_frame(conn)
     programme = programme_for_year(load_programmes(config), period.last[0])
-    report = aggregate(subs, vals, programme, load_units(config), period, load_rules(config), problems=probs)
+    report = aggregate(subs, vals, programme, load_units(config), period, load_rules(config), problems=rejected)
     values = provenance(subs, vals, programme, period, report.cumulative_period)
-    publish_reports(report, load_recipients(config), reports, None, values, run_id=f"driver-{os.getpid()}")
+    publish_reports(report, load_recipients(config), reports, None, values, period_problems(subs, probs, report),
+                    run_id=f"driver-{os.getpid()}")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,7 @@ from pypdf import PdfReader
 from pipeline import publish
 from pipeline.aggregating import aggregate
 from pipeline.completeness import load_rules
-from pipeline.export import provenance
+from pipeline.export import period_problems, provenance
 from pipeline.paths import packaged_config
 from pipeline.periods import parse_period
 from pipeline.programme import load_programmes, programme_for_year
@@ -53,24 +54,30 @@ def _send(root: Path, make_workbook, ingest, value: int, n: int) -> None:
 # --- what a reader sees --------------------------------------------------------------------------------------
 
 def _said(path: Path) -> int | None:
-    """The P1.2 figure of the period as one file of the set states it (None: a file this test does not read)."""
-    if path.suffix == ".pdf":
+    """The P1.2 figure of the period as one file of the set states it (None: a file without it, the problems)."""
+    if path.name.startswith("bao-cao-") and path.suffix == ".pdf":
         found = TRAINED.findall(" ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages))
-    elif path.suffix == ".html":
+    elif path.name.startswith("bao-cao-") and path.suffix == ".html":
         found = TRAINED.findall(" ".join(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")).split()))
-    elif path.suffix == ".xlsx" and path.name.startswith("bao-cao-"):
+    elif path.name.startswith("bao-cao-") and path.suffix == ".xlsx":
         found = [str(r[3]) for r in load_workbook(path, read_only=True)["PhuLuc01"].iter_rows(values_only=True)
                  if r[0] == "P1.2"]
-    elif path.name.endswith("-so-lieu.csv"):
-        figures = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
-        found = figures.loc[figures["code"] == "P1.2", "in_period"].tolist()
-    elif path.name.endswith("-gia-tri.csv"):  # the values behind the figures: the counted version's P1.2
-        values = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
-        found = values.loc[(values["code"] == "P1.2") & (values["counts_in_period"] == "True"), "value"].tolist()
+    elif "-so-lieu." in path.name:  # the export's figures, CSV and .xlsx
+        figures = _export_table(path)
+        found = figures.loc[figures["Mã chỉ tiêu"] == "P1.2", "Thực hiện trong kỳ"].tolist()
+    elif "-gia-tri." in path.name:  # the values behind the figures: the counted version's P1.2
+        values = _export_table(path)
+        found = values.loc[(values["Mã chỉ tiêu"] == "P1.2") & (values["Tính trong kỳ"] == "có"), "Giá trị"].tolist()
     else:
         return None
     assert len(set(found)) == 1, (path.name, found)
-    return int(found[0].replace(".", ""))
+    return int(Decimal(found[0].replace(".", "").replace(",", ".")))
+
+
+def _export_table(path: Path) -> pd.DataFrame:
+    if path.suffix == ".csv":
+        return pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    return pd.read_excel(path, dtype=str, keep_default_na=False)
 
 
 def _read_set(link: Path) -> int:
@@ -88,7 +95,7 @@ def _read_set(link: Path) -> int:
     assert {Path(n).suffix for n in listed} == {".pdf", ".xlsx", ".html", ".csv"}
     said = {name: _said(folder / name) for name in listed}
     said = {name: value for name, value in said.items() if value is not None}
-    assert len(said) >= 5 and len(set(said.values())) == 1, said  # never a new PDF beside an old Excel
+    assert len(said) >= 7 and len(set(said.values())) == 1, said  # never a new PDF beside an old Excel
     return next(iter(said.values()))
 
 
@@ -136,9 +143,9 @@ class _Stage:
 
 
 def _one_recipient(root: Path) -> Path:
-    """The packaged configuration with one recipient (Bộ Công Thương): a set of five files, PDF, Excel, HTML
-    and the two CSVs, so that a fresh run per step stays affordable; a second recipient adds three more files
-    published the same way (both are in the sets of the other tests here)."""
+    """The packaged configuration with one recipient (Bộ Công Thương): a set of nine files - PDF, Excel, HTML
+    and the export's three CSV and three .xlsx - so that a fresh run per step stays affordable; a second
+    recipient adds three more files published the same way (both are in the sets of the other tests here)."""
     config = root / "config"
     shutil.copytree(packaged_config(), config)
     book = yaml.safe_load((config / "recipients.yaml").read_text(encoding="utf-8"))
@@ -270,7 +277,8 @@ def stage(tmp_path, make_workbook, ingest):
     report = aggregate(subs, vals, programme, load_units(config), period, load_rules(config), problems=probs)
     values = provenance(subs, vals, programme, period, report.cumulative_period)
     reports = tmp_path / "outputs" / "reports"
-    return reports, lambda: publish_reports(report, load_recipients(config), reports, 5, values, run_id="run-1")
+    return reports, lambda: publish_reports(report, load_recipients(config), reports, 5, values,
+                                            period_problems(subs, probs, report), run_id="run-1")
 
 
 def test_the_manifest_lists_every_file_of_the_set_with_size_and_sha256(stage) -> None:
@@ -288,7 +296,8 @@ def test_the_manifest_lists_every_file_of_the_set_with_size_and_sha256(stage) ->
         assert f["bytes"] == len(data) and f["sha256"] == hashlib.sha256(data).hexdigest()
     assert (manifest["period"], manifest["version"], manifest["run_id"]) == (Q3, folder.name, "run-1")
     assert datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
-    assert {f"{Q3}-gia-tri.csv", f"{Q3}-so-lieu.csv"} <= {p.name for p in paths}  # the CSVs belong to the set
+    assert {f"{Q3}-{stem}.{ext}" for stem in ("gia-tri", "so-lieu", "van-de") for ext in ("csv", "xlsx")} <= {
+        p.name for p in paths}  # the export belongs to the set
     assert _read_set(reports / Q3) == 300
 
 
