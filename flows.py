@@ -219,7 +219,8 @@ def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Pa
         programme = programme_for_year(load_programmes(ws.config), period.last[0])
         report = aggregate_period(ws, programme, period)
         paths = render_reports(ws, report, number)
-        logger.info("reports for %s written to %s", period.code, ws.reports / period.code)
+        link = ws.reports / period.code
+        logger.info("reports for %s published: %s -> %s", period.code, link, os.readlink(link))
         publish_report(report, paths)
         _notify(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", artifacts.report_text(report, paths))
     return paths

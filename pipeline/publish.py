@@ -44,12 +44,14 @@ def publishing(reports: Path, period: str, run_id: str | None = None, keep: int 
     """Yield a new, empty staging folder; if the block succeeds, publish it as `reports/<period>` in one
     step. If the block fails on a fault of the machine (full disk, permissions), the staging folder is removed
     and a Fault says, in one line, that the published set is unchanged."""
-    staging = _staging(reports / VERSIONS / period)
+    staging = None
     try:
+        staging = _staging(reports / VERSIONS / period)
         yield staging
         version = seal(staging, period, run_id or secrets.token_hex(8))
     except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         said = describe(exc, f"the reports folder {reports}") if isinstance(exc, Exception) else None
         if said is None:
             raise
