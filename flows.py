@@ -2,7 +2,8 @@
 
 Flows: `monthly_report`, `quarterly_report` (also half-year and nine-month periods), `annual_report`,
 `programme_report` (cumulative over the whole programme) and `ingest_inputs`. Each report flow ingests
-new files, aggregates the requested period and renders PDF, HTML and Excel for every recipient.
+new files, aggregates the requested period and renders PDF, HTML and Excel for every recipient and the CSV
+export, published together as one set (pipeline.publish).
 Retries are on I/O tasks only.
 """
 
@@ -25,8 +26,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from pipeline import aggregating, artifacts, export, intake, ledger
+from pipeline import aggregating, artifacts, export, intake, ledger, publish
 from pipeline.completeness import load_rules
+from pipeline.faults import Fault
 from pipeline.files import remove_temporaries
 from pipeline.intake import IngestSummary
 from pipeline.locking import Busy, run_lock
@@ -36,7 +38,7 @@ from pipeline.periods import Kind, Period, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
 from pipeline.reading import FileInfo
 from pipeline.recipients import load_recipients
-from pipeline.reports import render_all
+from pipeline.reports import publish_reports
 from pipeline.schedules import period_for, schedules
 from pipeline.units import UnitRegistry, load_units
 from pipeline.validating import ValidationReport
@@ -55,7 +57,8 @@ def scan_inputs(ws: Workspace, settle_seconds: float = 0) -> intake.Pending:
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def clean_temporaries(ws: Workspace) -> int:
-    return len(remove_temporaries(ws.outputs)) + len(remove_temporaries(ws.archive))
+    """What a killed run left: temporary files, staging folders of report sets, report sets no longer kept."""
+    return len(remove_temporaries(ws.outputs)) + len(remove_temporaries(ws.archive)) + len(publish.tidy(ws.reports))
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -118,15 +121,24 @@ def aggregate_period(ws: Workspace, programme: Programme, period: Period) -> agg
                                  load_rules(ws.config), problems=probs)
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def _not_a_fault(task, task_run, state) -> bool:
+    """Retry, unless the task failed on a fault of the machine (a full disk, a permission): waiting seconds
+    does not mend it, and the fault's one line says what to do."""
+    return not isinstance(state.result(raise_on_failure=False), Fault)
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_not_a_fault, cache_policy=NO_CACHE)
 def render_reports(ws: Workspace, report: aggregating.Consolidated, number: int | None = None) -> list[Path]:
-    """The report stage: every recipient's PDF, Excel and HTML, then the export (pipeline.export: values,
-    figures and the period's problems) - the provenance frame made once for the Excel data sheets and the export."""
+    """The report stage: every recipient's PDF, Excel and HTML and the export (pipeline.export: values, figures
+    and the period's problems; the provenance frame made once for the Excel data sheets and the export),
+    published together as outputs/reports/<period>/."""
+    from prefect.runtime import flow_run
+
     with ledger.open_ledger(ws.ledger) as conn:
         subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
-    return (render_all(report, load_recipients(ws.config), ws.reports / report.period.code, number, values)
-            + export.write_exports(report, values, ws.outputs / "export", export.period_problems(subs, probs, report)))
+    return publish_reports(report, load_recipients(ws.config), ws.reports, number, values,
+                           export.period_problems(subs, probs, report), str(flow_run.id) if flow_run.id else None)
 
 
 def _ingest(ws: Workspace) -> IngestSummary:
@@ -207,7 +219,8 @@ def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Pa
         programme = programme_for_year(load_programmes(ws.config), period.last[0])
         report = aggregate_period(ws, programme, period)
         paths = render_reports(ws, report, number)
-        logger.info("reports for %s written to %s", period.code, ws.reports / period.code)
+        link = ws.reports / period.code
+        logger.info("reports for %s published: %s -> %s", period.code, link, os.readlink(link))
         publish_report(report, paths)
         _notify(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", artifacts.report_text(report, paths))
     return paths

@@ -7,7 +7,8 @@ a temporary folder and ingested directly through the pipeline's stages (no Prefe
 `--repeat` runs:
   (a) the report stage as the report flow runs it (flows.render_reports without Prefect): the ledger read,
       the provenance frame, both recipients x PDF, Excel and HTML, and the export (pipeline.export: three CSV
-      files and three .xlsx);
+      files and three .xlsx), published as one set (staging folder, manifest with sha256, flushed to disk, link
+      switched);
   (b) the PDF rendering alone: both recipients' pages rendered from the template and laid out by WeasyPrint
       (rendering.PdfWriter, as the stage does it);
   (c) the Excel workbooks alone (both recipients), and the export alone, for the breakdown.
@@ -37,7 +38,7 @@ from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import parse_period  # noqa: E402
 from pipeline.programme import load_programmes, programme_for_year  # noqa: E402
 from pipeline.recipients import load_recipients  # noqa: E402
-from pipeline.reports import render_all  # noqa: E402
+from pipeline.reports import publish_reports  # noqa: E402
 from pipeline.units import load_units  # noqa: E402
 
 CONFIG = packaged_config()  # the province's configuration shipped with the package
@@ -67,8 +68,8 @@ def stage(db: Path, report: aggregating.Consolidated, outputs: Path) -> list[Pat
     with ledger.open_ledger(db) as conn:
         subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
-    return (render_all(report, load_recipients(CONFIG), outputs / "reports" / report.period.code, None, values)
-            + export.write_exports(report, values, outputs / "export", export.period_problems(subs, probs, report)))
+    return publish_reports(report, load_recipients(CONFIG), outputs / "reports", None, values,
+                           export.period_problems(subs, probs, report))
 
 
 def pdf_alone(report: aggregating.Consolidated, folder: Path) -> list[Path]:

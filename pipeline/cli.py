@@ -302,7 +302,8 @@ def export_cmd(
     inputs: NoInputs = None,
 ) -> None:
     """Write a period's export into <outputs>/export: the values behind its figures (with file and cell), the
-    figures, and the problems found in the period's files - the files a report run writes."""
+    figures, and the problems found in the period's files - on demand, from the ledger as it is now (a report
+    run publishes the same files with its reports in <outputs>/reports/<period>/)."""
     from pipeline import aggregating, export
     from pipeline import ledger as ledger_mod
 

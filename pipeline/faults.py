@@ -62,7 +62,12 @@ def sqlite_writable(path: Path) -> None:
 
 
 def describe(exc: BaseException, what: str = "a file") -> str | None:
-    """One line for a machine fault (`what` names the place), or None when `exc` is not one."""
+    """One line for a machine fault (`what` names the place), or None when `exc` is not one. A Fault is
+    already its line."""
+    if isinstance(exc, Fault):
+        return str(exc)
+    if not isinstance(exc, OSError):  # a library's own exception around one (XlsxWriter's FileCreateError)
+        exc = next((a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), exc)
     message = str(getattr(exc, "orig", None) or exc).lower()
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in message \
             or "database or disk is full" in message:

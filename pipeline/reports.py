@@ -5,6 +5,9 @@ the provenance frame (pipeline.export.provenance, also written as CSV), the char
 (rendering.shared_context), WeasyPrint's fonts and the parsed stylesheet (rendering.PdfWriter). Each
 recipient's page is rendered from the template once: the HTML preview is that page, and the PDF is laid
 out from it.
+
+`publish_reports` is the stage as a run does it: the period's whole set - every recipient's files and the CSV
+export - built aside and published as `reports/<period>/` in one step (pipeline.publish).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import excel_report, rendering
+from pipeline import excel_report, export, publish, rendering
 from pipeline.aggregating import Consolidated
 from pipeline.recipients import RecipientBook
 
@@ -35,3 +38,16 @@ def render_all(report: Consolidated, book: RecipientBook, folder: Path, number: 
                                                    number, values))
         out.append(rendering.write_page(page, base.with_suffix(".html")))
     return out
+
+
+def publish_reports(report: Consolidated, book: RecipientBook, reports: Path, number: int | None,
+                    values: pd.DataFrame, problems: pd.DataFrame | None = None,
+                    run_id: str | None = None) -> list[Path]:
+    """Render every recipient's files and write the period's export (pipeline.export.write_exports: `values`,
+    the figures and `problems`, from export.period_problems) into a staging folder, then publish them together
+    as `reports/<period>/`; return their published paths."""
+    link = reports / report.period.code
+    with publish.publishing(reports, report.period.code, run_id) as staging:
+        written = (render_all(report, book, staging, number, values)
+                   + export.write_exports(report, values, staging, problems))
+    return [link / p.name for p in written]

@@ -2,7 +2,8 @@
 # The package as a user gets it: build the wheel, install it into a fresh virtualenv (dependencies from PyPI;
 # pip reuses its cache), then, from an empty folder where the source tree cannot be imported, run `template`
 # (packaged defaults), `init`, `demo`, `run --period 2012-Q3`, `history` and `export` in the working folder
-# and check that a PDF and an XLSX report were written. Nothing is copied from the source tree but the wheel.
+# and check that the 2012-Q3 set was published whole (a link to a version whose manifest matches its files, PDF,
+# XLSX and CSV) and that `export` wrote its CSV. Nothing is copied from the source tree but the wheel.
 # Usage: bash scripts/package-check.sh   (PYTHON=python3.12 to pick the interpreter; KEEP=1 keeps the folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,12 +71,21 @@ step "history and export"
 
 step "checking the reports"
 "$py" - <<'EOF'
+import hashlib
+import json
 import sys
 from pathlib import Path
 
 from openpyxl import load_workbook
 
 folder = Path("outputs/reports/2012-Q3")
+if not folder.is_symlink() or not (folder / "manifest.json").is_file():
+    sys.exit(f"package-check: {folder} is not a published set (a link to a version with its manifest)")
+for f in json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]:
+    if hashlib.sha256((folder / f["name"]).read_bytes()).hexdigest() != f["sha256"]:
+        sys.exit(f"package-check: {folder / f['name']} does not match the set's manifest")
+if not (folder / "2012-Q3-gia-tri.csv").is_file() or not Path("outputs/export/2012-Q3-gia-tri.csv").is_file():
+    sys.exit("package-check: the CSV export is missing from the set or from outputs/export/")
 pdfs, books = sorted(folder.glob("*.pdf")), sorted(folder.glob("*.xlsx"))
 if not pdfs or not books:
     sys.exit(f"package-check: no PDF or no XLSX under {folder}: {sorted(p.name for p in folder.glob('*'))}")

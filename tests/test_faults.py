@@ -95,3 +95,11 @@ def test_a_full_disk_and_permissions_described_in_words() -> None:
     locked = faults.describe(sqlite3.OperationalError("database is locked"), "the ledger l.sqlite")
     assert locked == "the ledger l.sqlite is being written by another program: close it (or wait for it) and run again"
     assert faults.describe(ValueError("a bug"), "x") is None  # not a machine fault: not disguised as one
+
+
+def test_a_fault_wrapped_by_a_library_is_described_and_a_fault_is_its_own_line() -> None:
+    from xlsxwriter.exceptions import FileCreateError
+
+    wrapped = FileCreateError(OSError(errno.ENOSPC, "No space left on device"))  # as XlsxWriter raises it
+    assert faults.describe(wrapped, "the reports folder /x").startswith("no space left on the disk of the reports")
+    assert faults.describe(faults.Fault("said once, in full"), "x") == "said once, in full"

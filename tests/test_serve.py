@@ -95,6 +95,7 @@ def _sound(root: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 9
     reports = root / "outputs" / "reports" / "2012-Q3"
     assert not list(reports.glob(".*tmp*")) and not list(reports.glob("*.tmp"))
+    assert not list((root / "outputs" / "reports" / ".versions" / "2012-Q3").glob("*.partial"))  # cleaned up
     for pdf in reports.glob("*.pdf"):
         assert "quý III năm 2012" in PdfReader(pdf).pages[0].extract_text()
 
@@ -114,10 +115,12 @@ def test_a_run_killed_while_rendering_leaves_the_previous_reports_and_the_next_r
     assert done.wait(timeout=240) == 0
     reports = root / "outputs" / "reports" / "2012-Q3"
     before = {p.name: p.read_bytes() for p in reports.iterdir()}
-    assert len(before) == 6
+    assert {"bao-cao-2012-Q3-ubnd-tinh.pdf", "bao-cao-2012-Q3-bo-cong-thuong.xlsx", "2012-Q3-so-lieu.csv",
+            "manifest.json"} <= set(before)
     victim = _run(root, "p1", "--number", "7")
     deadline = time.monotonic() + 240
-    while not list(reports.glob(".*.tmp")):  # rendering has begun: a temporary output exists
+    staging = root / "outputs" / "reports" / ".versions" / "2012-Q3"
+    while not list(staging.glob("*.partial/.*.tmp")):  # rendering has begun: a temporary output exists
         assert victim.poll() is None, victim.stdout.read()
         assert time.monotonic() < deadline
         time.sleep(0.02)
