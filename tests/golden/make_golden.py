@@ -7,8 +7,9 @@ The real pipeline runs in a temporary folder: the demo workbooks of the whole pr
 `demo` command writes them), the `ingest_inputs` flow, then the `annual_report` and `quarterly_report` flows
 for 2012, 2012-Q3 and 2013 (real Prefect runs: the caller provides a Prefect API, this script a test
 harness). Outputs are found by walking outputs/ (following symlinks, each real file once, dotfiles such as the
-run lock skipped) and keyed by their path relative to their period: a file under a folder named after a period
-belongs to it, otherwise the period named in the file name ("2012-Q3-gia-tri.csv"). Every file becomes text:
+run lock and each set's manifest.json skipped) and keyed by their path relative to their period: a file
+under a folder named after a period belongs to it, otherwise the period named in the file name
+("2012-Q3-gia-tri.csv"). Every file becomes text:
 
 - PDF: the document information (title, author, subject, keywords, creator), then each page's text (pypdf);
 - XLSX: the document properties and custom properties, then every sheet in order, each non-empty row as
@@ -287,8 +288,9 @@ def outputs_by_period(outputs: Path) -> dict[str, dict[str, Path]]:
     shortest: dict[str, Path] = {}
     for path in walk(outputs):
         rel = path.relative_to(outputs)
-        if rel.name.startswith("."):
-            continue  # the run lock, temporaries
+        if rel.name.startswith(".") or rel.name == "manifest.json":
+            continue  # the run lock, temporaries; a published set's manifest (run id, time, sha256 of files that
+            # carry their own creation time) is checked by tests/test_publish.py
         real = os.path.realpath(path)
         if real not in shortest or (len(rel.parts), str(rel)) < (len(shortest[real].parts), str(shortest[real])):
             shortest[real] = rel
