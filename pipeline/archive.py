@@ -20,21 +20,26 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.problems import FILE_UNREADABLE, NOT_A_WORKBOOK, PERMISSION_DENIED, Problem, refusal
 from pipeline.reading import FileInfo, display_name
-
-NOT_REGULAR = ("Đây không phải là một tệp thông thường (có thể là liên kết tới tệp khác, một ống dẫn hay một "
-               "thiết bị), nên không được đọc. Hãy chép chính tệp báo cáo Excel vào thư mục tiếp nhận.")
-NOT_PERMITTED = ("Chương trình tiếp nhận không được phép đọc tệp này (quyền truy cập của tệp trên máy chủ), nên "
-                 "tệp chưa được đọc; các tệp khác vẫn được đọc bình thường. Hãy nhờ cán bộ quản trị cấp quyền đọc "
-                 "cho tệp, hoặc chép lại tệp vào thư mục tiếp nhận: tệp sẽ được đọc ở lần chạy sau.")
 
 
 class Refused(Exception):
-    """The input cannot be taken: `code`, what was `found` and `detail` (Vietnamese) say why."""
+    """The input cannot be taken: `problem` says why (a refusal, pipeline.problems; the file not yet named)."""
 
-    def __init__(self, code: str, found: str, detail: str):
-        super().__init__(detail)
-        self.code, self.found, self.detail = code, found, detail
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _not_regular(found: str) -> Refused:
+    return Refused(refusal(NOT_A_WORKBOOK, NOT_A_WORKBOOK.message("not_regular_input"), found,
+                           "một tệp Excel thông thường"))
+
+
+def _unreadable(variant: str, errno_: int | None) -> Refused:
+    return Refused(refusal(FILE_UNREADABLE, FILE_UNREADABLE.message(variant), f"(lỗi hệ thống {errno_})",
+                           "một tệp đọc được"))
 
 
 _KINDS = {stat.S_IFIFO: "một ống dẫn (FIFO)", stat.S_IFLNK: "một liên kết", stat.S_IFDIR: "một thư mục",
@@ -67,20 +72,19 @@ def take(inputs: Path, rel: str, archive: Path, first_seen: datetime | None = No
     except FileNotFoundError:
         return None
     except PermissionError:
-        raise Refused("PERMISSION_DENIED", "(không được phép đọc)", NOT_PERMITTED) from None
+        raise Refused(refusal(PERMISSION_DENIED, PERMISSION_DENIED.message(), "(không được phép đọc)",
+                              "tệp mà chương trình tiếp nhận được phép đọc")) from None
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-            raise Refused("NOT_A_WORKBOOK", "một liên kết", NOT_REGULAR) from None
-        raise Refused("FILE_UNREADABLE", f"(lỗi hệ thống {exc.errno})", "Không mở được tệp. Hãy gửi lại tệp "
-                      "báo cáo; các tệp khác vẫn được đọc bình thường.") from None
+            raise _not_regular("một liên kết") from None
+        raise _unreadable("open", exc.errno) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise Refused("NOT_A_WORKBOOK", _KINDS.get(stat.S_IFMT(st.st_mode), "(không phải tệp)"), NOT_REGULAR)
+            raise _not_regular(_KINDS.get(stat.S_IFMT(st.st_mode), "(không phải tệp)"))
         sha, size, target = _copy(fd, archive, Path(rel).suffix)
     except OSError as exc:
-        raise Refused("FILE_UNREADABLE", f"(lỗi hệ thống {exc.errno})", "Không đọc hết được tệp. Hãy gửi lại tệp "
-                      "báo cáo; các tệp khác vẫn được đọc bình thường.") from None
+        raise _unreadable("read", exc.errno) from None
     finally:
         os.close(fd)
     return FileInfo(path=target, name=display_name(rel), sha256=sha, size=size,

@@ -35,12 +35,13 @@ from pipeline.files import write_atomic
 from pipeline.formatting import day_and_time
 from pipeline.layout import RawReport, read_report
 from pipeline.periods import parse_period
+from pipeline.problems import FILE_NAME_INVALID, PERMISSION_DENIED, READER_CRASHED, Problem, refusal
 from pipeline.programme import Programme
 from pipeline.reading import FileInfo, display_name, list_inputs, storable, valid_name
 from pipeline.received import Received
 from pipeline.text import printable
 from pipeline.units import UnitRegistry
-from pipeline.validating import Problem, Severity, Status, ValidationReport, validate
+from pipeline.validating import Status, ValidationReport, validate
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,6 @@ class Pending:
     copies: dict[str, list[FileInfo]] = field(default_factory=dict)  # sha256 of a new file -> its other copies
     refused: list[ValidationReport] = field(default_factory=list)  # could not be taken: each with its reason
     backlog: bool = False  # the ledger's first ingest: the files' own dates may be their received times
-
-
-BAD_NAME = ("Tên tệp có ký tự không đọc được (thường do giải nén tệp .zip tạo trên Windows), nên tệp chưa được "
-            "đọc; các tệp khác vẫn được đọc bình thường. Hãy đổi tên tệp, chỉ dùng chữ cái, chữ số và dấu gạch "
-            "ngang (ví dụ bao-cao-bu-dop-2012-06.xlsx), rồi gửi lại.")
 
 
 def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_seconds: float = 0) -> Pending:
@@ -95,7 +91,8 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
                         modified=datetime.fromtimestamp(st.st_mtime, UTC), source=root / rel,
                         mtime_ns=st.st_mtime_ns, first_seen=first_seen, backlog=backlog, rel=rel)
         if not valid_name(rel):
-            refused.append(_refusal(info, "FILE_NAME_INVALID", f"«{info.name}»", BAD_NAME))
+            refused.append(_refusal(info, refusal(FILE_NAME_INVALID, FILE_NAME_INVALID.message(),
+                                                  expected="tên tệp viết bằng chữ Unicode (UTF-8)")))
             continue
         if 0 <= now - st.st_mtime < settle_seconds:
             settling.append(info.name)
@@ -103,7 +100,7 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
         try:
             taken = archive.take(root, rel, archive_dir, first_seen, backlog)
         except archive.Refused as exc:
-            refused.append(_refusal(info, exc.code, exc.found, exc.detail))
+            refused.append(_refusal(info, exc.problem))
             continue
         if taken is None:
             continue
@@ -117,7 +114,7 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
     return Pending(new, known, unchanged, tuple(settling), copies, refused, backlog)
 
 
-NOT_PERMITTED = "refused:PERMISSION_DENIED"  # seen_files' sha256 of a file the intake may not read
+NOT_PERMITTED = f"refused:{PERMISSION_DENIED}"  # seen_files' sha256 of a file the intake may not read
 
 
 def _unchanged(seen: dict[str, tuple[int, int, str]], path: Path, st: os.stat_result) -> bool:
@@ -129,17 +126,10 @@ def _unchanged(seen: dict[str, tuple[int, int, str]], path: Path, st: os.stat_re
     return got[2] != NOT_PERMITTED or not os.access(path, os.R_OK)
 
 
-_EXPECTED = {"FILE_NAME_INVALID": "tên tệp viết bằng chữ Unicode (UTF-8)",
-             "PERMISSION_DENIED": "tệp mà chương trình tiếp nhận được phép đọc",
-             "NOT_A_WORKBOOK": "một tệp Excel thông thường"}
-
-
-def _refusal(info: FileInfo, code: str, found: str, message: str) -> ValidationReport:
+def _refusal(info: FileInfo, problem: Problem) -> ValidationReport:
     """A file refused before it was read: a rejected report with that one problem (never stored as a
     submission - its bytes were not taken - but it gets its receipt)."""
-    expected = _EXPECTED.get(code, "một tệp đọc được")
-    return ValidationReport(file=info, problems=[Problem(code, Severity.ERROR, info.name, "", found, expected,
-                                                         message)])
+    return ValidationReport(file=info, problems=[problem.of_file(info.name)])
 
 
 def process(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry) -> list[ValidationReport]:
@@ -205,11 +195,6 @@ def _with_programmes(chunk: list[tuple[ValidationReport, str | None]],
     return [report for report, _ in chunk]
 
 
-CRASHED = ("Tệp làm chương trình đọc bảng tính dừng đột ngột (cấu trúc bất thường hoặc quá lớn) nên không đọc "
-           "được; các tệp khác vẫn được đọc bình thường. Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx "
-           "rồi gửi lại.")
-
-
 def _one_by_one(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
                 workers: int) -> list[ValidationReport]:
     """Files whose worker died, each read alone in a worker: a file that kills a worker twice (once could be
@@ -226,8 +211,8 @@ def _one_by_one(files: list[FileInfo], programmes: list[Programme], units: UnitR
             except BrokenProcessPool:
                 _discard_pool(pool)
         else:
-            raw = RawReport(file=f, programme=programmes[-1], unreadable=CRASHED, refusal_code="READER_CRASHED")
-            out.append(validate(raw, units))
+            crashed = refusal(READER_CRASHED, READER_CRASHED.message()).of_file(f.name)
+            out.append(validate(RawReport(file=f, programme=programmes[-1], refusal=crashed), units))
     return out
 
 

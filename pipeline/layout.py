@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from pipeline import workbook as wbk
 from pipeline.periods import PeriodError, find_period_in_text, period_in_cell
+from pipeline.problems import FILE_UNREADABLE, Problem, refusal
 from pipeline.programme import Programme
 from pipeline.reading import Cell, FileInfo, Grid, Unreadable, Workbook, load_workbook, sheet_ref
 from pipeline.text import fold, match_key, nfc
@@ -35,7 +36,7 @@ STOP_WORDS = ("noi nhan", "nguoi lap", "thu truong", "chu tich", "giam doc", "tr
 class Missing:
     """A part of the report that was not found: what it is, and where it was looked for."""
 
-    part: str  # "unit", "period", "table_a", "table_b", "row:P1.2", "source:KCQG", "result_column" …
+    part: str  # "unit", "period", "table_a", "table_b", "row:P1.2", "source:KCQG"
     sheet: str
     cell: str  # where it was expected, "" if nowhere in particular
 
@@ -71,8 +72,7 @@ class RawReport:
     missing: list[Missing] = field(default_factory=list)
     blank_causes: dict[str, str] = field(default_factory=dict)  # ref -> "no value" (formula) or "#N/A" …
     converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
-    unreadable: str | None = None  # why the file could not be opened at all
-    refusal_code: str = ""
+    refusal: Problem | None = None  # why the file could not be read at all (nothing else is then set)
     programme: Programme | None = None  # the programme the tables were read against
 
 
@@ -187,11 +187,10 @@ def read_report(info: FileInfo, programmes: list[Programme], units: UnitRegistry
         book = load_workbook(info.path)
         return find_report(book, info, programmes, units)
     except Unreadable as exc:
-        return RawReport(file=info, programme=programmes[-1], unreadable=exc.detail, refusal_code=exc.code)
+        return RawReport(file=info, programme=programmes[-1], refusal=exc.problem.of_file(info.name))
     except Exception as exc:  # noqa: BLE001 - a file no rule foresaw is refused; it never stops the others
-        return RawReport(file=info, programme=programmes[-1], refusal_code="FILE_UNREADABLE",
-                         unreadable=f"Không đọc được nội dung tệp ({type(exc).__name__}). "
-                                    "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.")
+        problem = refusal(FILE_UNREADABLE, FILE_UNREADABLE.message(error=type(exc).__name__))
+        return RawReport(file=info, programme=programmes[-1], refusal=problem.of_file(info.name))
 
 
 def find_report(book: Workbook, info: FileInfo, programmes: list[Programme], units: UnitRegistry) -> RawReport:
@@ -370,8 +369,7 @@ def _unknown_code(grid: Grid, r: int, header: Header) -> Cell | None:
 def _read_results(grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int) -> None:
     col, ambiguous = _result_column(header)
     if col is None:
-        raw.missing.append(Missing("result_column", grid.name, f"{sheet_ref(grid.name)}!{header.row}:{header.last}"))
-        return
+        return  # not a table of results (find_report passes only headers that have a result column)
     if ambiguous:
         raw.column_choice = (grid.cell(header.row, col), header.labels[col])
     for r in range(header.last + 1, end + 1):

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from pipeline import encodings, guards
+from pipeline.problems import FILE_UNREADABLE, PASSWORD_PROTECTED, Problem, refusal
 from pipeline.text import fold, nfc
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -182,11 +183,11 @@ class Workbook:
 
 
 class Unreadable(Exception):
-    """The file cannot be read; `code` and `detail` (Vietnamese) say why."""
+    """The file cannot be read: `problem` says why (a refusal, pipeline.problems)."""
 
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code, self.detail = code, detail
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 def file_info(path: Path, inputs: Path) -> FileInfo:
@@ -237,7 +238,7 @@ def load_workbook(path: Path) -> Workbook:
     file is read from disk once: the guards' bytes are what calamine parses."""
     checked = guards.check_file(path)
     if isinstance(checked, guards.Refusal):
-        raise Unreadable(checked.code, checked.detail)
+        raise Unreadable(checked)
     try:  # by content, not by extension: an .xls renamed .xlsx is still read
         wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
         grids = []
@@ -250,11 +251,10 @@ def load_workbook(path: Path) -> Workbook:
             values = [[nfc(v) if type(v) is str and not v.isascii() else v for v in row] for row in rows]
             grids.append(Grid(nfc(meta.name), values, merged, hidden=str(meta.visible).split(".")[-1] != "Visible"))
     except PasswordError:
-        raise Unreadable("PASSWORD_PROTECTED",
-                         "Tệp có mật khẩu nên không đọc được. Hãy gỡ mật khẩu rồi gửi lại.") from None
+        raise Unreadable(refusal(PASSWORD_PROTECTED, PASSWORD_PROTECTED.message("reader"))) from None
     except (CalamineError, zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        raise Unreadable("FILE_UNREADABLE", f"Không mở được tệp ({type(exc).__name__}). "
-                         "Hãy mở báo cáo bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.") from None
+        raise Unreadable(refusal(FILE_UNREADABLE, FILE_UNREADABLE.message("reader", error=type(exc).__name__))) \
+            from None
     book = Workbook(path, checked.kind, grids, data=checked.data, parts=checked.parts)
     _convert_legacy_text(book)
     return book

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
 from pipeline import received as rule
 from pipeline.files import write_atomic
 from pipeline.formatting import code_and_name, day_and_time, number
-from pipeline.guards import safe_name
+from pipeline.problems import Severity
 from pipeline.programme import Programme
 from pipeline.reading import display_name
 from pipeline.received import Received
 from pipeline.text import nfc, printable
-from pipeline.validating import Severity, Status, ValidationReport, Value
+from pipeline.validating import Status, ValidationReport, Value
 
 _LAYOUTS = {"template": "mẫu báo cáo chính thức",
             "free": "báo cáo theo cách trình bày truyền thống (đọc theo tên chỉ tiêu)"}
@@ -38,6 +40,37 @@ def receipt_relpath(file_name: str) -> str:
     if safe != parts:
         name += "-" + hashlib.sha256(os.fsencode(file_name)).hexdigest()[:10]
     return "/".join([*folders, name + ".txt"])
+
+
+NAME_MAX_BYTES = 150  # safe_name: at most this many bytes of UTF-8
+_UNSAFE = re.compile(r'[\\/:*?"<>|#%\x00-\x1f\x7f]')
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def safe_name(name: str) -> str:
+    """One safe file name for a receipt from a (relative) input path: NFC, the folders joined with "_", no
+    "/", "\\", "..", control or format characters, no leading "-" or ".", at most NAME_MAX_BYTES bytes of
+    UTF-8 (cut at a character boundary with "-" and a 10-hex-digit hash of the whole name before the suffix)."""
+    text = unicodedata.normalize("NFC", str(name)).replace("\\", "/")
+    parts = [p for p in text.split("/") if p.strip() not in ("", ".", "..")]
+    text = "_".join(parts)
+    text = "".join(c if unicodedata.category(c)[0] != "C" or c in "\t" else "_" for c in text)
+    text = _UNSAFE.sub("_", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\.{2,}", ".", text)
+    text = text.strip(" .").lstrip("-_ .") or "tep"
+    if text.split(".")[0].lower() in _RESERVED:
+        text = "_" + text
+    if len(text.encode("utf-8")) <= NAME_MAX_BYTES:
+        return text
+    digest = hashlib.sha256(unicodedata.normalize("NFC", str(name)).encode("utf-8")).hexdigest()[:10]
+    stem, dot, ext = text.rpartition(".")
+    if not dot or len(ext.encode("utf-8")) > 10 or not stem:
+        stem, ext = text, ""
+    tail = f"-{digest}" + (f".{ext}" if ext else "")
+    room = NAME_MAX_BYTES - len(tail.encode("utf-8"))
+    cut = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .")
+    return unicodedata.normalize("NFC", cut + tail)
 
 
 _BASIS = {rule.SEEN: "lúc hệ thống tiếp nhận thấy tệp trong thư mục tiếp nhận",

@@ -16,6 +16,44 @@ from pipeline.formatting import code_and_name, number, short_date
 from pipeline.layout import RawReport
 from pipeline.numbers import NotANumber, read_number
 from pipeline.periods import Period, PeriodError, period_in_cell
+from pipeline.problems import (
+    ABOVE_TARGET,
+    AMBIGUOUS_COLUMN,
+    AMBIGUOUS_NUMBER,
+    CODE_UNKNOWN,
+    COLUMN_MISSING,
+    DATE_INVALID,
+    DISTRICT_ONLY,
+    DUPLICATE_ROW,
+    FORMULA_ERROR,
+    FORMULA_NO_VALUE,
+    GROUP_ROW_VALUE,
+    HEADER_MISSING,
+    LEGACY_TEXT,
+    MONEY_UNIT,
+    NEGATIVE,
+    NOT_A_NUMBER,
+    NOT_WHOLE,
+    OTHER_SHEET,
+    PERIOD_MISMATCH,
+    PERIOD_OUTSIDE_PROGRAMME,
+    PERIOD_UNKNOWN,
+    PROVINCE_ONLY,
+    ROW_MISSING,
+    TABLE_MISSING,
+    TOO_LARGE,
+    TOO_PRECISE,
+    TOTAL_MISMATCH,
+    UNIT_FROM_TITLE,
+    UNIT_MISMATCH,
+    UNIT_NOT_IN_PERIOD,
+    UNIT_TEXT_MISMATCH,
+    UNIT_UNKNOWN,
+    UNMATCHED_ROW,
+    Code,
+    Problem,
+    Severity,
+)
 from pipeline.programme import Check, Indicator, Programme
 from pipeline.reading import Cell, FileInfo, sheet_ref
 from pipeline.text import fold, nfc
@@ -24,11 +62,6 @@ from pipeline.units import Unit, UnitRegistry, find_unit_in_text
 MAX_DECIMALS = 3  # values are stored exactly in thousandths (nghìn đồng for money)
 MAX_AMOUNT = Decimal(10) ** 12  # far above any real figure; keeps every value exact in the ledger's integers
 MONEY_UNITS = {"trieu dong", "trieu", "tr.d", "trd", "tr d", "tr.dong", "trieu d"}
-
-
-class Severity(StrEnum):
-    ERROR = "error"  # the file is rejected
-    WARNING = "warning"  # the file is accepted; the officer should look
 
 
 class Status(StrEnum):
@@ -40,17 +73,6 @@ class Status(StrEnum):
     def label(self) -> str:
         return {"accepted": "Đã tiếp nhận", "accepted_with_warnings": "Đã tiếp nhận, có lưu ý",
                 "rejected": "Bị từ chối"}[self.value]
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    severity: Severity
-    file: str
-    cell: str  # "BaoCao!E12", or "BaoCao" / "" when no single cell is at fault
-    found: str
-    expected: str
-    message: str  # what is wrong and how to fix it, in Vietnamese
 
 
 @dataclass(frozen=True)
@@ -116,22 +138,22 @@ class _Collector:
     def __init__(self, report: ValidationReport):
         self.report = report
 
-    def add(self, code: str, where: Cell | str, found: object, expected: str, message: str,
-            severity: Severity = Severity.ERROR) -> None:
+    def add(self, code: Code, where: Cell | str, found: object, expected: str, message: str,
+            severity: Severity | None = None) -> None:
+        """A problem at `where`, of the code's default severity unless `severity` (a programme check's) says."""
         ref = where.ref if isinstance(where, Cell) else where
-        self.report.problems.append(Problem(code, severity, self.report.file.name, ref,
+        self.report.problems.append(Problem(code, severity or code.severity, self.report.file.name, ref,
                                             _shown(found), expected, message))
 
 
 def validate(raw: RawReport, units: UnitRegistry) -> ValidationReport:
     """Check everything in a RawReport; never raises for bad content."""
     report = ValidationReport(file=raw.file, programme=raw.programme, sheet=raw.sheet,
-                              layout="" if raw.unreadable else raw.layout)
-    bag = _Collector(report)
-    if raw.unreadable:
-        bag.add(raw.refusal_code or "FILE_UNREADABLE", "", raw.file.name,
-                "một tệp Excel (.xlsx, .xlsm, .xls, .ods) đọc được", raw.unreadable)
+                              layout="" if raw.refusal else raw.layout)
+    if raw.refusal is not None:  # refused as a whole: that one problem
+        report.problems.append(raw.refusal)
         return report
+    bag = _Collector(report)
     _check_missing(raw, bag)
     assert raw.programme is not None
     _check_unit_and_period(raw, raw.programme, units, report, bag)
@@ -146,46 +168,38 @@ def _check_layout(raw: RawReport, bag: _Collector) -> None:
     if raw.converted:
         ref, before, after, encoding = raw.converted[0]
         name = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows"}.get(encoding, encoding)
-        bag.add("LEGACY_TEXT", ref, before, "chữ Unicode",
-                f"Đã chuyển {len(raw.converted)} ô từ mã {name} sang Unicode, ví dụ «{before}» thành «{after}». "
-                "Hãy kiểm tra lại và dùng phông chữ Unicode (Times New Roman) cho các báo cáo sau.", Severity.WARNING)
+        bag.add(LEGACY_TEXT, ref, before, "chữ Unicode",
+                LEGACY_TEXT.message(count=len(raw.converted), encoding=name, before=before, after=after))
     for u in raw.unmatched:
         value = f" (giá trị {_shown(u.value.value)} ở ô {u.value.ref})" if u.value is not None else ""
         label = f"Dòng «{u.name.value}»" if not u.name.blank else f"Dòng {u.name.row} (không có tên chỉ tiêu)"
-        bag.add("UNMATCHED_ROW", u.name, u.name.value, "tên một chỉ tiêu của Chương trình",
-                f"{label}{value} không khớp với chỉ tiêu nào nên không được tổng hợp. "
-                "Nếu đây là một chỉ tiêu của Chương trình, hãy ghi đúng tên chỉ tiêu (hoặc dùng mẫu báo cáo).",
-                Severity.WARNING)
+        bag.add(UNMATCHED_ROW, u.name, u.name.value, "tên một chỉ tiêu của Chương trình",
+                UNMATCHED_ROW.message(row=label, value=value))
     for name, value in raw.group_values:
-        bag.add("GROUP_ROW_VALUE", value, value.value, "để trống (số liệu ghi ở từng chỉ tiêu)",
-                f"Dòng nhóm «{name.value}» có số {_shown(value.value)}; số của dòng nhóm không được tổng hợp, chỉ "
-                "số của từng chỉ tiêu. Hãy ghi số vào đúng dòng chỉ tiêu.", Severity.WARNING)
+        bag.add(GROUP_ROW_VALUE, value, value.value, "để trống (số liệu ghi ở từng chỉ tiêu)",
+                GROUP_ROW_VALUE.message(name=name.value, value=_shown(value.value)))
     for sheet in raw.other_sheets:
-        bag.add("OTHER_SHEET", sheet_ref(sheet), sheet, f"một báo cáo mỗi tệp (đã đọc sheet «{raw.sheet}»)",
-                f"Sheet «{sheet}» cũng giống một báo cáo nhưng không được đọc: mỗi tệp chỉ đọc một báo cáo. "
-                "Nếu đó là báo cáo của kỳ khác, hãy gửi thành tệp riêng.", Severity.WARNING)
+        bag.add(OTHER_SHEET, sheet_ref(sheet), sheet, f"một báo cáo mỗi tệp (đã đọc sheet «{raw.sheet}»)",
+                OTHER_SHEET.message(sheet=sheet))
     for cell, code in raw.unknown_codes:
-        bag.add("CODE_UNKNOWN", cell, cell.value, f"mã số {code}",
-                f"Mã số «{cell.value}» không có trong Chương trình; theo tên chỉ tiêu, dòng này được đọc là "
-                f"{code_and_name(raw.programme, code)}. Hãy sửa mã số thành {code}.", Severity.WARNING)
+        bag.add(CODE_UNKNOWN, cell, cell.value, f"mã số {code}",
+                CODE_UNKNOWN.message(found=cell.value, indicator=code_and_name(raw.programme, code), code=code))
     for code, first, second in raw.duplicates:
-        bag.add("DUPLICATE_ROW", second, second.value, f"mục {code} chỉ có số ở một dòng",
-                f"Mục {code_and_name(raw.programme, code)} có số ở cả hai ô {first.ref} và {second.ref}; không "
-                "biết dùng số nào. Hãy giữ một dòng cho mỗi mục.")
+        bag.add(DUPLICATE_ROW, second, second.value, f"mục {code} chỉ có số ở một dòng",
+                DUPLICATE_ROW.message(item=code_and_name(raw.programme, code), first=first.ref, second=second.ref))
     if raw.column_choice is not None:
         cell, label = raw.column_choice
-        bag.add("AMBIGUOUS_COLUMN", cell, cell.value, "một cột «Thực hiện trong kỳ»",
-                f"Có nhiều cột có thể là kết quả trong kỳ; hệ thống dùng cột «{cell.value}». "
-                "Nếu không đúng, hãy đặt tên cột kết quả là «Thực hiện trong kỳ».", Severity.WARNING)
+        bag.add(AMBIGUOUS_COLUMN, cell, cell.value, "một cột «Thực hiện trong kỳ»",
+                AMBIGUOUS_COLUMN.message(column=cell.value))
 
 
 _PART_NAMES = {
-    "unit": ("ô «Đơn vị báo cáo:»", "HEADER_MISSING"),
-    "period": ("ô «Kỳ báo cáo:»", "HEADER_MISSING"),
+    "unit": ("ô «Đơn vị báo cáo:»", HEADER_MISSING),
+    "period": ("ô «Kỳ báo cáo:»", HEADER_MISSING),
     "table_a": ("bảng «A. KẾT QUẢ THỰC HIỆN TRONG KỲ» có cột «Chỉ tiêu» (hoặc «Nội dung») và «Thực hiện trong kỳ»",
-                "TABLE_MISSING"),
+                TABLE_MISSING),
     "table_b": ("bảng «B. KINH PHÍ THỰC HIỆN TRONG KỲ» có cột «Chương trình» và các cột nguồn KCQG, KCĐP, Khác",
-                "TABLE_MISSING"),
+                TABLE_MISSING),
 }
 
 
@@ -193,25 +207,18 @@ def _check_missing(raw: RawReport, bag: _Collector) -> None:
     for m in raw.missing:
         where = m.cell or m.sheet
         if m.part == "table_b" and raw.layout == "free":
-            bag.add("TABLE_MISSING", where, _ABSENT, _PART_NAMES["table_b"][0],
-                    "Báo cáo không có bảng kinh phí; kinh phí kỳ này được coi là chưa báo cáo. "
-                    "Hãy dùng mẫu báo cáo (có bảng B) cho các kỳ sau.", Severity.WARNING)
-        elif m.part == "result_column":
-            bag.add("COLUMN_MISSING", where, _ABSENT, "cột «Thực hiện trong kỳ»",
-                    "Không xác định được cột chứa kết quả trong kỳ. Hãy đặt tên cột là «Thực hiện trong kỳ».")
+            bag.add(TABLE_MISSING, where, _ABSENT, _PART_NAMES["table_b"][0], TABLE_MISSING.message("free"),
+                    Severity.WARNING)
         elif m.part in _PART_NAMES:
             what, code = _PART_NAMES[m.part]
-            bag.add(code, where, _ABSENT, what,
-                    f"Không tìm thấy {what} trên sheet «{m.sheet}». Hãy dùng mẫu báo cáo và giữ nguyên tiêu đề.")
+            bag.add(code, where, _ABSENT, what, code.message(what=what, sheet=m.sheet))
         elif m.part.startswith("source:"):
             src = m.part.split(":", 1)[1]
-            bag.add("COLUMN_MISSING", where, _ABSENT, f"cột «{src}» trong bảng B",
-                    f"Bảng B thiếu cột nguồn kinh phí «{src}». Hãy dùng mẫu báo cáo và giữ nguyên các cột.")
+            bag.add(COLUMN_MISSING, where, _ABSENT, f"cột «{src}» trong bảng B", COLUMN_MISSING.message(source=src))
         elif m.part.startswith("row:"):
             code = m.part.split(":", 1)[1]
-            bag.add("ROW_MISSING", where, _ABSENT, f"dòng có mã số {code}",
-                    f"Không tìm thấy dòng mã số {code_and_name(raw.programme, code)}; chỉ tiêu này được coi là "
-                    "chưa báo cáo. Hãy giữ nguyên cột «Mã số» của mẫu.", Severity.WARNING)
+            bag.add(ROW_MISSING, where, _ABSENT, f"dòng có mã số {code}",
+                    ROW_MISSING.message(indicator=code_and_name(raw.programme, code)))
 
 
 def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegistry,
@@ -222,49 +229,46 @@ def _check_unit_and_period(raw: RawReport, programme: Programme, units: UnitRegi
         title_unit = find_unit_in_text(units, str(raw.title_unit.value)) if raw.title_unit is not None else None
         names_a_unit = re.match(r"^(?:ubnd |uy ban nhan dan )?(?:huyen|thi xa|thanh pho|tx|tp|h)\b", fold(text))
         if unit is None and title_unit is not None and not names_a_unit:  # blank, or "Phòng Kinh tế …"
-            bag.add("UNIT_FROM_TITLE", cell, cell.value, "tên đơn vị, ví dụ «huyện Bù Đăng»",
-                    f"Ô {cell.ref} không ghi tên đơn vị; theo tiêu đề ({raw.title_unit.ref}), đơn vị là "
-                    f"{title_unit.full_name(title_unit.valid_from)}. Lần sau hãy ghi tên đơn vị vào ô này.",
-                    Severity.WARNING)
+            bag.add(UNIT_FROM_TITLE, cell, cell.value, "tên đơn vị, ví dụ «huyện Bù Đăng»",
+                    UNIT_FROM_TITLE.message(ref=cell.ref, title_ref=raw.title_unit.ref,
+                                            unit=title_unit.full_name(title_unit.valid_from)))
             unit, cell = title_unit, raw.title_unit
         if unit is None:
-            bag.add("UNIT_UNKNOWN", cell, cell.value, "tên một huyện, thị xã của tỉnh hoặc Trung tâm Khuyến công",
-                    "Không xác định được đơn vị báo cáo. Hãy ghi tên đơn vị, ví dụ «huyện Bù Đăng».")
+            bag.add(UNIT_UNKNOWN, cell, cell.value, "tên một huyện, thị xã của tỉnh hoặc Trung tâm Khuyến công",
+                    UNIT_UNKNOWN.message())
         report.unit = unit
         if unit is not None and title_unit is not None and title_unit != unit:
-            bag.add("UNIT_MISMATCH", raw.title_unit, raw.title_unit.value,
+            bag.add(UNIT_MISMATCH, raw.title_unit, raw.title_unit.value,
                     f"cùng đơn vị với ô {cell.ref} («{unit.full_name(unit.valid_from)}»)",
-                    f"Tiêu đề ghi {title_unit.full_name(title_unit.valid_from)} nhưng ô {cell.ref} ghi "
-                    f"{unit.full_name(unit.valid_from)}. Hãy sửa cho hai ô cùng một đơn vị.")
+                    UNIT_MISMATCH.message(title_unit=title_unit.full_name(title_unit.valid_from), ref=cell.ref,
+                                          unit=unit.full_name(unit.valid_from)))
             report.unit = None
     if (cell := raw.fields.get("period")) is not None:
         try:
             period = period_in_cell(cell.value, search=raw.period_in_title)
         except PeriodError:
-            bag.add("PERIOD_UNKNOWN", cell, cell.value, "một kỳ báo cáo, ví dụ «tháng 3 năm 2012», «quý III năm 2012»",
-                    "Không hiểu kỳ báo cáo. Hãy ghi kỳ theo mẫu, ví dụ «tháng 3 năm 2012».")
+            bag.add(PERIOD_UNKNOWN, cell, cell.value, "một kỳ báo cáo, ví dụ «tháng 3 năm 2012», «quý III năm 2012»",
+                    PERIOD_UNKNOWN.message())
             period = None
         if period is not None and not (programme.first_year <= period.first[0]
                                        and period.last[0] <= programme.last_year):
-            bag.add("PERIOD_OUTSIDE_PROGRAMME", cell, cell.value,
+            bag.add(PERIOD_OUTSIDE_PROGRAMME, cell, cell.value,
                     f"một kỳ trong giai đoạn {programme.first_year}-{programme.last_year}",
-                    f"Kỳ báo cáo nằm ngoài giai đoạn {programme.first_year}-{programme.last_year} của Chương trình.")
+                    PERIOD_OUTSIDE_PROGRAMME.message(first=programme.first_year, last=programme.last_year))
             period = None
         title = raw.title_period
         if period is not None and title is not None:
             title_period = period_in_cell(title.value, search=True)
             if title_period != period:
-                bag.add("PERIOD_MISMATCH", title, title.value, f"cùng kỳ với ô {cell.ref} («{period.title}»)",
-                        f"Kỳ ghi dưới tiêu đề («{title_period.title}») khác kỳ ở ô {cell.ref} "
-                        f"(«{period.title}»). Hãy sửa cho hai ô cùng một kỳ.")
+                bag.add(PERIOD_MISMATCH, title, title.value, f"cùng kỳ với ô {cell.ref} («{period.title}»)",
+                        PERIOD_MISMATCH.message(title_period=title_period.title, ref=cell.ref, period=period.title))
                 period = None
         report.period = period
     if report.unit is not None and report.period is not None and not report.unit.exists_during(report.period):
         cell = raw.fields["unit"]
-        bag.add("UNIT_NOT_IN_PERIOD", cell, cell.value, f"một đơn vị đã tồn tại trong {report.period.title}",
-                f"{report.unit.full_name(report.unit.valid_from)} được thành lập từ ngày "
-                f"{report.unit.valid_from:%d/%m/%Y}, chưa tồn tại trong {report.period.title}. "
-                "Hãy kiểm tra lại đơn vị hoặc kỳ báo cáo.")
+        bag.add(UNIT_NOT_IN_PERIOD, cell, cell.value, f"một đơn vị đã tồn tại trong {report.period.title}",
+                UNIT_NOT_IN_PERIOD.message(unit=report.unit.full_name(report.unit.valid_from),
+                                           since=report.unit.valid_from, period=report.period.title))
 
 
 def _check_header(raw: RawReport, report: ValidationReport, bag: _Collector) -> None:
@@ -278,8 +282,7 @@ def _check_header(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
             try:
                 report.report_date = datetime.strptime(str(value).strip(), "%d/%m/%Y").date()
             except ValueError:
-                bag.add("DATE_INVALID", cell, value, "một ngày, ví dụ 05/04/2012",
-                        "Ngày báo cáo không đọc được; hãy ghi theo dạng ngày/tháng/năm.", Severity.WARNING)
+                bag.add(DATE_INVALID, cell, value, "một ngày, ví dụ 05/04/2012", DATE_INVALID.message())
     for key in ("preparer", "phone"):
         if (cell := raw.fields.get(key)) is not None and not cell.blank:
             value = cell.value
@@ -293,52 +296,43 @@ def _check_number(cell: Cell, bag: _Collector, what: str, unit: str = "", blank_
     """Read one number cell by the rules of pipeline.numbers; record what is wrong or ambiguous."""
     cause = blank_causes.get(cell.ref) if blank_causes else None
     if cause == "no value":
-        bag.add("FORMULA_NO_VALUE", cell, "công thức chưa có giá trị", "một số (công thức đã được tính)",
-                f"Ô {cell.ref} ({what}) là công thức nhưng tệp chưa lưu kết quả tính. Hãy mở tệp bằng Excel, "
-                "lưu lại rồi gửi lại (hoặc nhập số trực tiếp).")
+        bag.add(FORMULA_NO_VALUE, cell, "công thức chưa có giá trị", "một số (công thức đã được tính)",
+                FORMULA_NO_VALUE.message(ref=cell.ref, what=what))
         return None
     if cause is not None:
-        bag.add("FORMULA_ERROR", cell, cause, "một số",
-                f"Ô {cell.ref} ({what}) báo lỗi {cause} của Excel. Hãy sửa công thức hoặc nhập số trực tiếp.")
+        bag.add(FORMULA_ERROR, cell, cause, "một số", FORMULA_ERROR.message(ref=cell.ref, what=what, error=cause))
         return None
     try:
         reading = read_number(cell.value)
     except NotANumber:
         kind = ("ngày tháng" if isinstance(cell.value, date | datetime | time)
                 else "giá trị đúng/sai" if isinstance(cell.value, bool) else "chữ")
-        bag.add("NOT_A_NUMBER", cell, cell.value, "một số không âm, ví dụ 12 hoặc 12,5",
-                f"Ô {cell.ref} ({what}) phải là một số nhưng đang là {kind}. Hãy nhập số "
-                "(để trống nếu không có); nếu Excel tự đổi số thành ngày, hãy định dạng ô là Số.")
+        bag.add(NOT_A_NUMBER, cell, cell.value, "một số không âm, ví dụ 12 hoặc 12,5",
+                NOT_A_NUMBER.message(ref=cell.ref, what=what, kind=kind))
         return None
     amount = reading.amount
     if amount is None:
         return None
     if abs(amount) > MAX_AMOUNT:
-        bag.add("TOO_LARGE", cell, cell.value, f"một số không quá {number(MAX_AMOUNT)}",
-                f"Ô {cell.ref} ({what}) có số quá lớn ({_shown(cell.value)}); hãy kiểm tra lại đơn vị tính và số "
-                "liệu.")
+        bag.add(TOO_LARGE, cell, cell.value, f"một số không quá {number(MAX_AMOUNT)}",
+                TOO_LARGE.message(ref=cell.ref, what=what, value=_shown(cell.value)))
         return None
     if money and reading.unit_text and fold(reading.unit_text) not in MONEY_UNITS:
-        bag.add("MONEY_UNIT", cell, cell.value, "số tiền tính bằng triệu đồng",
-                f"Ô {cell.ref} ({what}) ghi đơn vị «{reading.unit_text}»; bảng kinh phí tính bằng triệu đồng. "
-                "Hãy đổi ra triệu đồng và chỉ nhập số.")
+        bag.add(MONEY_UNIT, cell, cell.value, "số tiền tính bằng triệu đồng",
+                MONEY_UNIT.message(ref=cell.ref, what=what, unit=reading.unit_text))
         return None
     if reading.ambiguous:
-        bag.add("AMBIGUOUS_NUMBER", cell, cell.value, "một số không thể hiểu theo hai cách",
-                f"Ô {cell.ref} ({what}): {reading.ambiguous}. Nếu không đúng, hãy nhập số trực tiếp "
-                "(không dùng dấu phân cách) rồi gửi lại.", Severity.WARNING)
+        bag.add(AMBIGUOUS_NUMBER, cell, cell.value, "một số không thể hiểu theo hai cách",
+                AMBIGUOUS_NUMBER.message(ref=cell.ref, what=what, reading=reading.ambiguous))
     if reading.unit_text and unit and fold(reading.unit_text) not in (fold(unit), fold(unit).replace(" ", "")):
-        bag.add("UNIT_TEXT_MISMATCH", cell, cell.value, f"số {unit}",
-                f"Ô {cell.ref} ({what}) ghi đơn vị «{reading.unit_text}», khác đơn vị tính «{unit}». "
-                "Hệ thống đọc phần số; hãy kiểm tra lại.", Severity.WARNING)
+        bag.add(UNIT_TEXT_MISMATCH, cell, cell.value, f"số {unit}",
+                UNIT_TEXT_MISMATCH.message(ref=cell.ref, what=what, written=reading.unit_text, unit=unit))
     if amount < 0:
-        bag.add("NEGATIVE", cell, cell.value, "một số không âm (>= 0)",
-                f"Ô {cell.ref} ({what}) có số âm. Hãy nhập số không âm; nếu cần điều chỉnh kỳ trước, "
-                "hãy gửi lại báo cáo kỳ đó.")
+        bag.add(NEGATIVE, cell, cell.value, "một số không âm (>= 0)", NEGATIVE.message(ref=cell.ref, what=what))
         return None
     if amount != amount.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
-        bag.add("TOO_PRECISE", cell, cell.value, f"tối đa {MAX_DECIMALS} chữ số thập phân",
-                f"Ô {cell.ref} ({what}) có quá {MAX_DECIMALS} chữ số thập phân; hãy làm tròn rồi gửi lại.")
+        bag.add(TOO_PRECISE, cell, cell.value, f"tối đa {MAX_DECIMALS} chữ số thập phân",
+                TOO_PRECISE.message(ref=cell.ref, what=what, decimals=MAX_DECIMALS))
         return None
     return amount.normalize() + 0
 
@@ -369,30 +363,27 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
         if amount is None:
             continue
         if whole and indicator.whole and amount != amount.to_integral_value():
-            bag.add("NOT_WHOLE", cell, cell.value, f"một số nguyên ({indicator.unit})",
-                    f"Ô {cell.ref} ({what}) là số đếm ({indicator.unit}), phải là số nguyên.", _severity(whole))
+            bag.add(NOT_WHOLE, cell, cell.value, f"một số nguyên ({indicator.unit})",
+                    NOT_WHOLE.message(ref=cell.ref, what=what, unit=indicator.unit), _severity(whole))
             if whole.severity == "error":
                 continue
         if (above and above.multiple is not None and indicator.target is not None
                 and amount > above.multiple * indicator.target):
-            bag.add("ABOVE_TARGET", cell, cell.value,
+            bag.add(ABOVE_TARGET, cell, cell.value,
                     f"không quá {number(above.multiple * indicator.target)} {indicator.unit} trong một báo cáo",
-                    f"Ô {cell.ref} ({what}): {_above(amount, above.multiple, indicator)} Hãy kiểm tra lại số liệu.",
+                    ABOVE_TARGET.message(ref=cell.ref, what=what, above=_above(amount, above.multiple, indicator)),
                     _severity(above))
             if above.severity == "error":
                 continue
         if (province_only and indicator.level == "province" and report.unit is not None
                 and report.unit.level != "province" and amount > 0):
-            bag.add("PROVINCE_ONLY", cell, cell.value, "để trống (hoạt động do Trung tâm Khuyến công tỉnh thực hiện)",
-                    f"Ô {cell.ref}: {what} do Trung tâm Khuyến công tỉnh thực hiện; "
-                    "đơn vị cấp huyện thường không báo cáo chỉ tiêu này. Hãy kiểm tra lại.", _severity(province_only))
+            bag.add(PROVINCE_ONLY, cell, cell.value, "để trống (hoạt động do Trung tâm Khuyến công tỉnh thực hiện)",
+                    PROVINCE_ONLY.message(ref=cell.ref, what=what), _severity(province_only))
             if province_only.severity == "error":
                 continue
         if indicator.level == "district" and report.unit is not None and report.unit.level == "province":
-            bag.add("DISTRICT_ONLY", cell, cell.value, "để trống (chỉ tiêu của địa bàn huyện, thị xã, thành phố)",
-                    f"Ô {cell.ref}: {what} là số liệu của địa bàn do UBND cấp huyện báo "
-                    "cáo; Trung tâm Khuyến công tỉnh không báo cáo chỉ tiêu này nên giá trị này không được cộng.",
-                    Severity.WARNING)
+            bag.add(DISTRICT_ONLY, cell, cell.value, "để trống (chỉ tiêu của địa bàn huyện, thị xã, thành phố)",
+                    DISTRICT_ONLY.message(ref=cell.ref, what=what))
             continue
         report.values.append(Value("indicator", code, "", amount, cell.ref))
     sums: dict[str, Decimal] = {}  # by sub-programme (row totals)
@@ -413,15 +404,13 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
         except NotANumber:
             continue  # a total we cannot read is not used: totals are always recomputed
         if stated is not None and stated != sums.get(sp, Decimal(0)):
-            bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng các nguồn = {number(sums.get(sp, Decimal(0)))}",
-                    f"Cột «Tổng cộng» của {code_and_name(programme, sp)} không bằng tổng các nguồn; hệ thống dùng "
-                    "tổng các nguồn. Hãy kiểm tra lại các số.", _severity(row_total))
+            bag.add(TOTAL_MISMATCH, cell, cell.value, f"tổng các nguồn = {number(sums.get(sp, Decimal(0)))}",
+                    TOTAL_MISMATCH.message(item=code_and_name(programme, sp)), _severity(row_total))
     for src, cell in raw.column_totals.items():
         try:
             stated = read_number(cell.value).amount
         except NotANumber:
             continue
         if stated is not None and stated != by_source.get(src, Decimal(0)):
-            bag.add("TOTAL_MISMATCH", cell, cell.value, f"tổng cột {src} = {number(by_source.get(src, Decimal(0)))}",
-                    f"Dòng «Tổng cộng» của nguồn {src} không bằng tổng các dòng; hệ thống dùng tổng các dòng, "
-                    "không cộng dòng tổng. Hãy kiểm tra lại các số.", _severity(row_total))
+            bag.add(TOTAL_MISMATCH, cell, cell.value, f"tổng cột {src} = {number(by_source.get(src, Decimal(0)))}",
+                    TOTAL_MISMATCH.message("column", source=src), _severity(row_total))

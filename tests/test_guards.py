@@ -22,7 +22,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from pipeline import guards
-from pipeline.guards import MAX_FILE_BYTES, MAX_RSS_BYTES, Refusal, inspect_file, safe_name
+from pipeline.guards import MAX_FILE_BYTES, MAX_RSS_BYTES, Refusal, inspect_file
+from pipeline.receipts import safe_name
 
 _spec = importlib.util.spec_from_file_location("make_hostile", Path(__file__).parent / "data/hostile/make_hostile.py")
 mh = importlib.util.module_from_spec(_spec)
@@ -74,8 +75,8 @@ def test_every_builder_is_covered() -> None:
 def test_hostile_file_is_refused_with_its_code(samples: dict[str, Path], name: str) -> None:
     refusal = inspect_file(samples[name])
     assert refusal is not None and refusal.code == REFUSED[name], refusal
-    assert refusal.detail == unicodedata.normalize("NFC", refusal.detail)
-    assert refusal.detail.endswith(".") and len(refusal.detail) < 400
+    assert refusal.message == unicodedata.normalize("NFC", refusal.message)
+    assert refusal.message.endswith(".") and len(refusal.message) < 400
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
@@ -100,7 +101,7 @@ def test_template_passes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "kind"), [("csv_renamed", "CSV"), ("html_renamed", "HTML"), ("pdf_renamed", "PDF"),
                                             ("docx_renamed", "Word"), ("doc_renamed", "Word")])
 def test_not_a_workbook_names_what_it_is(samples: dict[str, Path], name: str, kind: str) -> None:
-    assert kind in inspect_file(samples[name]).detail
+    assert kind in inspect_file(samples[name]).message
 
 
 def test_detect_format(samples: dict[str, Path], tmp_path: Path) -> None:
@@ -111,8 +112,9 @@ def test_detect_format(samples: dict[str, Path], tmp_path: Path) -> None:
     assert guards.detect_format(fifo) is None and guards.detect_format(tmp_path / "missing.xlsx") is None
 
 
-def test_refusal_is_frozen() -> None:
-    r = Refusal("FILE_EMPTY", "x")
+def test_refusal_is_frozen(samples: dict[str, Path]) -> None:
+    r = inspect_file(samples["empty"])
+    assert isinstance(r, Refusal)
     with pytest.raises(AttributeError):
         r.code = "other"  # type: ignore[misc]
 
@@ -128,7 +130,7 @@ def test_too_large_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     with open(path, "wb") as f:
         f.truncate(2 * 1024**3)
     refusal = inspect_file(path)
-    assert "Tệp quá lớn (2.048,0 MB, tối đa 20,0 MB)" in refusal.detail  # the Vietnamese way, as on the receipt
+    assert "Tệp quá lớn (2.048,0 MB, tối đa 20,0 MB)" in refusal.message  # the Vietnamese way, as on the receipt
 
 
 def test_directory_fifo_and_missing_file_are_refused(tmp_path: Path) -> None:
@@ -150,7 +152,7 @@ def test_renamed_workbooks_are_accepted_and_checked_as_what_they_are(samples: di
         with open(path, "rb") as f:  # from_filelike sniffs the content; from_path goes by the suffix
             assert CalamineWorkbook.from_filelike(f).sheet_names == ["BaoCao"]
         refusal = inspect_file(path, allow_renamed=False)
-        assert refusal.code == "EXTENSION_MISMATCH" and ".xlsx" in refusal.detail
+        assert refusal.code == "EXTENSION_MISMATCH" and ".xlsx" in refusal.message
     (sparse := tmp_path / "sparse.xlsx").write_bytes(samples["xls_sparse"].read_bytes())
     assert inspect_file(sparse).code == "TOO_MANY_ROWS"
     assert inspect_file(bomb_as_ods).code == "TOO_MANY_ROWS"
@@ -445,7 +447,7 @@ def test_shared_strings_declaring_billions_are_refused(tmp_path: Path, member: s
     # calamine reserves room for uniqueCount strings before reading any
     sst = f'<sst xmlns="{mh.NS}" count="1" uniqueCount="4000000000"><si><t>a</t></si></sst>'.encode()
     refusal = inspect_file(_workbook(tmp_path, "sst.xlsx", {}, {member: sst}))
-    assert refusal.code == "ZIP_BOMB" and "4.000.000.000" in refusal.detail
+    assert refusal.code == "ZIP_BOMB" and "4.000.000.000" in refusal.message
 
 
 def test_ods_table_prefix_bound_to_another_namespace_is_measured(tmp_path: Path) -> None:
@@ -608,7 +610,7 @@ def test_members_with_the_same_name_are_refused(tmp_path: Path, second: str) -> 
         warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
         path = _workbook(tmp_path, "dup.xlsx", {}, {second: _SPARSE_SHEET})
     refusal = inspect_file(path)
-    assert refusal.code == "ZIP_DAMAGED" and "cùng tên" in refusal.detail
+    assert refusal.code == "ZIP_DAMAGED" and "cùng tên" in refusal.message
 
 
 def test_member_name_with_a_nul_is_refused(tmp_path: Path) -> None:
@@ -924,4 +926,4 @@ def test_more_sheets_than_max_sheets_are_refused(tmp_path: Path) -> None:
              _sheets_workbook(tmp_path, "many.xlsx", [(f"S{i}", "rId1") for i in range(n)], [], {})]
     for path in paths:
         refusal = inspect_file(path)
-        assert refusal.code == "TOO_MANY_CELLS" and "2.000 trang tính" in refusal.detail, path.name
+        assert refusal.code == "TOO_MANY_CELLS" and "2.000 trang tính" in refusal.message, path.name

@@ -220,4 +220,4 @@ def test_an_unforeseen_error_refuses_that_file_only(tmp_path, programmes, units,
 
     monkeypatch.setattr(layout, "_read_notes", broken)
     raw = layout.read_report(file_info(path, tmp_path), programmes, units)
-    assert raw.refusal_code == "FILE_UNREADABLE" and "ZeroDivisionError" in raw.unreadable
+    assert raw.refusal.code == "FILE_UNREADABLE" and "ZeroDivisionError" in raw.refusal.message

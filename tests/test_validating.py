@@ -84,7 +84,7 @@ def test_clean_file_is_accepted_and_every_value_traced(tmp_path, make_workbook, 
 def test_raw_cells_have_their_addresses(tmp_path, make_workbook, programmes, units) -> None:
     path = make_workbook(tmp_path, "loc-ninh", MARCH, Filling(results={"P3.1": 2}))
     raw = read_report(file_info(path, tmp_path), programmes, units)
-    assert raw.unreadable is None and raw.missing == []
+    assert raw.refusal is None and raw.missing == []
     assert raw.sheet == wbk.SHEET
     assert raw.results["P3.1"].ref == result_ref(path, "P3.1")
     assert raw.results["P3.1"].value == 2
@@ -275,6 +275,72 @@ def test_table_header_missing(tmp_path, make_workbook, check) -> None:
     assert problem.cell == f"{wbk.SHEET}!A{head_b + 1}"
 
 
+@pytest.mark.parametrize("part", ["unit", "period"])
+def test_header_label_missing(tmp_path, make_workbook, check, part: str) -> None:
+    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 3}))
+    wb = load_workbook(path)
+    ws = wb[wbk.SHEET]
+    label = {"unit": wbk.LABEL_UNIT, "period": wbk.LABEL_PERIOD}[part]
+    row = next(c.row for c in ws["A"] if c.value == label)
+    title = "A1" if part == "unit" else "A5"  # the title lines name the unit (A1) and the period (A5)
+    for ref in (f"A{row}", f"C{row}", title):
+        ws[ref] = None  # neither the label, its value nor the title line
+    wb.save(path)
+    report = check(path)
+    problem = only_error(report, "HEADER_MISSING")
+    assert (problem.cell, problem.found) == (wbk.SHEET, "(không tìm thấy)")
+    assert label in problem.expected and label in problem.message
+    assert getattr(report, part) is None
+
+
+def test_source_column_missing(tmp_path, make_workbook, check) -> None:
+    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 3}, spending={"P1": {"KCQG": 5}}))
+    wb = load_workbook(path)
+    ws = wb[wbk.SHEET]
+    head_b, _ = _table_b_rows(ws)
+    header = next(c for row in ws.iter_rows(min_row=head_b, max_row=head_b + 3) for c in row if c.value == "Khác")
+    header.value = "Vốn vay"  # a source the programme does not have, in place of "Khác"
+    wb.save(path)
+    report = check(path)
+    problem = only_error(report, "COLUMN_MISSING")
+    assert problem.cell == f"{wbk.SHEET}!{header.row}:{header.row}"
+    assert problem.found == "(không tìm thấy)" and "«Khác»" in problem.expected and "«Khác»" in problem.message
+    assert {(v.code, v.source, v.amount) for v in report.values} == {("P1.2", "", 3), ("P1", "KCQG", 5)}
+
+
+def test_two_possible_result_columns(tmp_path, make_workbook, check) -> None:
+    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 3}))
+    ref = result_ref(path, "P1.2")
+    wb = load_workbook(path)
+    ws = wb[wbk.SHEET]
+    result = next(c for row in ws.iter_rows() for c in row if c.value == wbk.COL_RESULT)
+    result.value = "Thực hiện"
+    ws.cell(result.row, result.column + 1).value = "Kết quả"  # was "Ghi chú": now either could be the result
+    wb.save(path)
+    report = check(path)
+    assert report.status is Status.WARNINGS
+    [problem] = report.problems
+    assert (problem.code, problem.severity, problem.cell, problem.found) == (
+        "AMBIGUOUS_COLUMN", Severity.WARNING, f"{wbk.SHEET}!{result.coordinate}", "«Thực hiện»")
+    assert "«Thực hiện»" in problem.message
+    assert [(v.code, v.amount, v.cell) for v in report.values] == [("P1.2", 3, ref)]
+
+
+def test_unreadable_report_date_is_a_warning(tmp_path, make_workbook, check) -> None:
+    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 3}, report_date=date(2012, 4, 3)))
+    wb = load_workbook(path)
+    ws = wb[wbk.SHEET]
+    row = next(c.row for c in ws["A"] if c.value == wbk.LABEL_DATE)
+    ws.cell(row, 3).value = "ngày mồng ba tháng tư"
+    wb.save(path)
+    report = check(path)
+    assert report.status is Status.WARNINGS and report.report_date is None
+    [problem] = report.problems
+    assert (problem.code, problem.severity, problem.cell, problem.found) == (
+        "DATE_INVALID", Severity.WARNING, f"{wbk.SHEET}!C{row}", "«ngày mồng ba tháng tư»")
+    assert [v.code for v in report.values] == ["P1.2"]
+
+
 def test_missing_rows_are_warnings(tmp_path, make_workbook, check) -> None:
     path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 3}))
     wb = load_workbook(path)
@@ -327,7 +393,7 @@ def test_zip_bomb(tmp_path, programmes, units, check, size: int) -> None:
     path = _bomb(tmp_path / "bom.xlsx", size)
     assert path.stat().st_size < size / 200
     raw: RawReport = read_report(file_info(path, tmp_path), programmes, units)
-    assert raw.unreadable is not None and raw.refusal_code == "ZIP_BOMB"
+    assert raw.refusal is not None and raw.refusal.code == "ZIP_BOMB"
     problem = only_error(check(path), "ZIP_BOMB")
     assert (problem.cell, problem.found) == ("", "«bom.xlsx»")
 
