@@ -66,18 +66,23 @@ def decode_rs(raw: bytes, codec: str) -> str:
 
 
 def check_biff(stream: bytes) -> None:
-    """Walks a Workbook stream's records once (see the module docstring); refused on the first bound broken."""
+    """Walks a Workbook stream's records once (see the module docstring); refused on the first bound broken.
+    Cell records, most of a stream, take the short way (`_Walk.cell`, no copy of their body)."""
     walk = _Walk()
+    pending, cell, record = walk.pending, walk.cell, walk.record
     pos, n = 0, len(stream)
-    unpack = _HEADER.unpack_from
+    unpack = _HEADER.unpack_from  # a record's type and length; a cell record's row and column
     while pos + 4 <= n:
         at = pos
         rtype, length = unpack(stream, pos)
         pos += 4 + length
-        if walk.pending and at in walk.pending:  # calamine starts reading a sheet here
+        if pending and at in pending:  # calamine starts reading a sheet here
             walk.start_sheet(at)
-        if rtype in _SEEN:
-            walk.record(rtype, stream[at + 4:pos], pos)
+        if rtype in _CELLS:
+            if length >= 4 and at + 8 <= n:
+                cell(*unpack(stream, at + 4))
+        elif rtype in _SEEN:
+            record(rtype, stream[at + 4:pos], pos)
     walk.finish()
 
 
@@ -110,8 +115,8 @@ class _Walk:
         elif rtype == BOUNDSHEET:
             if self.in_globals and len(body) >= 4:
                 self._boundsheet(body, end)
-        elif (extent := _extent(rtype, body)) is not None:
-            self._extend(*extent)
+        elif (extent := _extent(rtype, body)) is not None and (extent[0] >= 0 or extent[1] >= 0):
+            self.cell(*extent)
 
     def start_sheet(self, at: int) -> None:
         self.walks.append((self.pending.pop(at), self.depth, [0, 0]))
@@ -147,20 +152,24 @@ class _Walk:
             raise too_many_sheets()
         self.pending[where] = _sheet_key(body, self.biff8, self.codepage)
 
-    def _extend(self, r: int, c: int) -> None:
-        """A cell (or DIMENSIONS) at 0-based row r and column c: the substream's extent, and the sheets'
-        calamine is reading."""
-        if r < 0 and c < 0:
-            return
-        self.rows, self.cols = max(self.rows, r + 1), max(self.cols, c + 1)
-        if self.rows > MAX_ROWS or self.cells + self.rows * self.cols > MAX_CELLS:
-            self._close_substream()
-        if self.walks:
-            top = self.walks[-1][2]
-            top[0], top[1] = max(top[0], r + 1), max(top[1], c + 1)
-            self.open_rows, self.open_cols = max(self.open_rows, r + 1), max(self.open_cols, c + 1)
+    def cell(self, r: int, c: int) -> None:
+        """A cell (or DIMENSIONS) reaching 0-based row r and column c: the substream's extent, and that of the
+        sheets calamine is reading. An extent that does not grow is not written again (the substream's bound
+        was checked when it last grew; the sheets' is checked on every cell, as a sheet ending may have added
+        to the total). The oldest sheet's extent holds every later one's (`open_rows` >= the top's)."""
+        rows, cols = self.rows, self.cols
+        if r >= rows or c >= cols:
+            self.rows = rows = max(rows, r + 1)
+            self.cols = cols = max(cols, c + 1)
+            if rows > MAX_ROWS or self.cells + rows * cols > MAX_CELLS:
+                self._close_substream()
+        if walks := self.walks:
+            top = walks[-1][2]
+            if r >= top[0] or c >= top[1]:
+                top[0], top[1] = max(top[0], r + 1), max(top[1], c + 1)
+                self.open_rows, self.open_cols = max(self.open_rows, r + 1), max(self.open_cols, c + 1)
             if self.open_rows > MAX_ROWS or self.reads.total + self.open_rows * self.open_cols > MAX_CELLS:
-                while self.walks:  # the oldest sheet being read is too large already: refused
+                while walks:  # the oldest sheet being read is too large already: refused
                     self._end_sheet()
 
     def _close_substream(self) -> None:
@@ -185,14 +194,12 @@ class _Walk:
 
 
 def _extent(rtype: int, body: bytes) -> tuple[int, int] | None:
-    """The last 0-based (row, column) a DIMENSIONS or cell record reaches (-1: none), or None."""
+    """The last 0-based (row, column) a DIMENSIONS or MULRK/MULBLANK record reaches (-1: none), or None."""
     if rtype == DIMENSIONS and len(body) >= 8:  # first row, last row + 1, first column, last column + 1
         first_r, last_r, first_c, last_c = struct.unpack_from("<IIHH" if len(body) >= 14 else "<HHHH", body)
         if last_r and last_c:  # calamine reserves (last - first) rows and columns, in 32-bit arithmetic
             return max(last_r, (last_r - first_r) & 0xFFFFFFFF) - 1, max(last_c, (last_c - first_c) & 0xFFFFFFFF) - 1
         return last_r - 1, last_c - 1
-    if rtype in _CELLS and len(body) >= 4:
-        return struct.unpack_from("<HH", body)
     if rtype in _MULTI and len(body) >= 6:  # a MULRK's cells from its first column on, whatever its last says
         r, first = struct.unpack_from("<HH", body)
         return r, max(struct.unpack_from("<H", body, len(body) - 2)[0], first + (len(body) - 6) // _MULTI[rtype] - 1)
