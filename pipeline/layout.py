@@ -72,7 +72,7 @@ class RawReport:
     missing: list[Missing] = field(default_factory=list)
     blank_causes: dict[str, str] = field(default_factory=dict)  # ref -> "no value" (formula) or "#N/A" …
     converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
-    refusal: Problem | None = None  # why the file could not be read at all (nothing else is then set)
+    refusal: Problem | None = None  # why the file could not be read at all (then nothing else was read)
     programme: Programme | None = None  # the programme the tables were read against
 
 

@@ -192,7 +192,7 @@ XLS_DAMAGED = Code(
     template="Tệp Excel 97-2003 bị hỏng ({what}). " + _RESAVE)
 XML_ENTITIES = Code(
     "XML_ENTITIES", ERROR, "guards",
-    meaning="a <!DOCTYPE or <!ENTITY declaration in a part a reader parses",
+    meaning="a `<!DOCTYPE` or `<!ENTITY` declaration in a part a reader parses",
     title="Tệp chứa khai báo DOCTYPE/ENTITY",
     action=_RESAVE_ACTION,
     template="Tệp chứa khai báo DOCTYPE/ENTITY trong phần {part!r}: không phải tệp do Excel lưu và có thể gây "
@@ -324,7 +324,7 @@ PERIOD_UNKNOWN = Code(
     template="Không hiểu kỳ báo cáo. Hãy ghi kỳ theo mẫu, ví dụ «tháng 3 năm 2012».")
 PERIOD_OUTSIDE_PROGRAMME = Code(
     "PERIOD_OUTSIDE_PROGRAMME", ERROR, "validation",
-    meaning="the period is outside every programme's years",
+    meaning="no programme file covers the period's years",
     title="Kỳ báo cáo ngoài giai đoạn của Chương trình",
     action="Kiểm tra lại kỳ báo cáo.",
     template="Kỳ báo cáo nằm ngoài giai đoạn {first}-{last} của Chương trình.")

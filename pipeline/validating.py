@@ -1,7 +1,8 @@
 """Validation: a RawReport -> typed values plus every problem found, collected rather than raised.
 
 One `ValidationReport` per file feeds the receipt, the ledger, the tests and the consolidated report.
-Every problem names the file, the sheet!cell, what was found, what was expected and what to do (Vietnamese).
+Every problem names the file, the sheet!cell, what was found, what was expected and what to do (Vietnamese);
+its code, default severity and wording come from the catalogue (pipeline.problems).
 """
 
 from __future__ import annotations
