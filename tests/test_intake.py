@@ -194,6 +194,9 @@ def test_a_bad_name_and_an_unreadable_file_are_refused_alone_run_after_run(make_
         with ledger.open_ledger(work / "l.sqlite") as conn:
             assert ledger.submissions_frame(conn)["file_name"].tolist() == [good.name]
             owed = conn.exec_driver_sql("SELECT name, kind, written_at FROM receipts ORDER BY id").fetchall()
+            seen = ledger.seen_unchanged(conn)  # each refusal remembered by its code, not read again unchanged
+        refused = sorted(sha.removeprefix("refused:") for _, _, sha in seen.values() if sha.startswith("refused:"))
+        assert refused == ["FILE_NAME_INVALID", "PERMISSION_DENIED"]
         assert [(n, k) for n, k, _ in owed] == [(good.name, "submission"), ("b\\xe1o-c\\xe1o.xlsx", "refusal"),
                                                 ("khoa.xlsx", "refusal")]
         assert all(w for _, _, w in owed)
