@@ -20,16 +20,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.problems import FILE_UNREADABLE, NOT_A_WORKBOOK, PERMISSION_DENIED, Problem, refusal
+from pipeline.problems import FILE_UNREADABLE, NOT_A_WORKBOOK, PERMISSION_DENIED, Refused, refusal
 from pipeline.reading import FileInfo, display_name
-
-
-class Refused(Exception):
-    """The input cannot be taken: `problem` says why (a refusal, pipeline.problems; the file not yet named)."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
-        self.problem = problem
 
 
 def _not_regular(found: str) -> Refused:
@@ -65,8 +57,8 @@ def open_input(inputs: Path, rel: str) -> int:
 def take(inputs: Path, rel: str, archive: Path, first_seen: datetime | None = None,
          backlog: bool = True) -> FileInfo | None:
     """Copy inputs/`rel` into the archive, hashing it as it is copied, from one descriptor; the FileInfo points
-    at the archived copy. None if the file has gone since it was listed; Refused if it is not a regular file
-    (a link or FIFO swapped in) or cannot be read."""
+    at the archived copy. None if the file has gone since it was listed; Refused (pipeline.problems) if it is
+    not a regular file (a link or FIFO swapped in) or cannot be read."""
     try:
         fd = open_input(inputs, rel)
     except FileNotFoundError:

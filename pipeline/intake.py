@@ -35,7 +35,7 @@ from pipeline.files import write_atomic
 from pipeline.formatting import day_and_time
 from pipeline.layout import RawReport, read_report
 from pipeline.periods import parse_period
-from pipeline.problems import FILE_NAME_INVALID, PERMISSION_DENIED, READER_CRASHED, Problem, refusal
+from pipeline.problems import FILE_NAME_INVALID, PERMISSION_DENIED, READER_CRASHED, Problem, Refused, refusal
 from pipeline.programme import Programme
 from pipeline.reading import FileInfo, display_name, list_inputs, storable, valid_name
 from pipeline.received import Received
@@ -99,7 +99,7 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
             continue
         try:
             taken = archive.take(root, rel, archive_dir, first_seen, backlog)
-        except archive.Refused as exc:
+        except Refused as exc:
             refused.append(_refusal(info, exc.problem))
             continue
         if taken is None:

@@ -15,9 +15,9 @@ from functools import lru_cache
 
 from pipeline import workbook as wbk
 from pipeline.periods import PeriodError, find_period_in_text, period_in_cell
-from pipeline.problems import FILE_UNREADABLE, Problem, refusal
+from pipeline.problems import FILE_UNREADABLE, Problem, Refused, refusal
 from pipeline.programme import Programme
-from pipeline.reading import Cell, FileInfo, Grid, Unreadable, Workbook, load_workbook, sheet_ref
+from pipeline.reading import Cell, FileInfo, Grid, Workbook, load_workbook, sheet_ref
 from pipeline.text import fold, match_key, nfc
 from pipeline.units import UnitRegistry, find_unit_in_text
 
@@ -186,7 +186,7 @@ def read_report(info: FileInfo, programmes: list[Programme], units: UnitRegistry
     try:
         book = load_workbook(info.path)
         return find_report(book, info, programmes, units)
-    except Unreadable as exc:
+    except Refused as exc:
         return RawReport(file=info, programme=programmes[-1], refusal=exc.problem.of_file(info.name))
     except Exception as exc:  # noqa: BLE001 - a file no rule foresaw is refused; it never stops the others
         problem = refusal(FILE_UNREADABLE, FILE_UNREADABLE.message(error=type(exc).__name__))

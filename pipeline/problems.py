@@ -5,8 +5,8 @@ Each code is a module-level `Code` (a `str`: "ZIP_BOMB" is what the ledger store
 severity, where it is raised, an English meaning, a Vietnamese title, what the officer should do and the
 Vietnamese message template(s) its messages are built from. Modules import the codes they use by name
 (`from pipeline.problems import ZIP_BOMB`), so a misspelt code fails at import. A `Problem` names the file,
-the sheet!cell, what was found, what was expected and the message. `python -m pipeline.problems --markdown`
-prints the README's table of problem codes.
+the sheet!cell, what was found, what was expected and the message; a file refused as a whole raises it
+in `Refused`. `python -m pipeline.problems --markdown` prints the README's table of problem codes.
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ class Problem:
         """This problem as the file `name`'s (a refusal found before the name was known): what was found is
         the file itself unless the check said otherwise."""
         return replace(self, file=name, found=self.found or f"«{name}»")
+
+
+class Refused(Exception):  # noqa: N818 - a file refused, not a failure of the program
+    """Raised where a file is refused as a whole (guards, reading, archive): `problem` says why."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 CATALOGUE: dict[str, Code] = {}  # every code, in the order declared (the README's table follows it)

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from pipeline import encodings, guards
-from pipeline.problems import FILE_UNREADABLE, PASSWORD_PROTECTED, Problem, refusal
+from pipeline.problems import FILE_UNREADABLE, PASSWORD_PROTECTED, Refused, refusal
 from pipeline.text import fold, nfc
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -182,14 +182,6 @@ class Workbook:
             return z.read(name) if name in z.namelist() else None
 
 
-class Unreadable(Exception):
-    """The file cannot be read: `problem` says why (a refusal, pipeline.problems)."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
-        self.problem = problem
-
-
 def file_info(path: Path, inputs: Path) -> FileInfo:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -234,11 +226,11 @@ def list_inputs(inputs: Path) -> list[Path]:
 
 
 def load_workbook(path: Path) -> Workbook:
-    """Check the file, then read every worksheet; raise Unreadable with a reason an officer can act on. The
+    """Check the file, then read every worksheet; raise Refused with a reason an officer can act on. The
     file is read from disk once: the guards' bytes are what calamine parses."""
     checked = guards.check_file(path)
     if isinstance(checked, guards.Refusal):
-        raise Unreadable(checked)
+        raise Refused(checked)
     try:  # by content, not by extension: an .xls renamed .xlsx is still read
         wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
         grids = []
@@ -251,10 +243,9 @@ def load_workbook(path: Path) -> Workbook:
             values = [[nfc(v) if type(v) is str and not v.isascii() else v for v in row] for row in rows]
             grids.append(Grid(nfc(meta.name), values, merged, hidden=str(meta.visible).split(".")[-1] != "Visible"))
     except PasswordError:
-        raise Unreadable(refusal(PASSWORD_PROTECTED, PASSWORD_PROTECTED.message("reader"))) from None
+        raise Refused(refusal(PASSWORD_PROTECTED, PASSWORD_PROTECTED.message("reader"))) from None
     except (CalamineError, zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        raise Unreadable(refusal(FILE_UNREADABLE, FILE_UNREADABLE.message("reader", error=type(exc).__name__))) \
-            from None
+        raise Refused(refusal(FILE_UNREADABLE, FILE_UNREADABLE.message("reader", error=type(exc).__name__))) from None
     book = Workbook(path, checked.kind, grids, data=checked.data, parts=checked.parts)
     _convert_legacy_text(book)
     return book

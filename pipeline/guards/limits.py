@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.problems import TOO_MANY_CELLS, TOO_MANY_ROWS, Code, Problem, refusal
+from pipeline.problems import TOO_MANY_CELLS, TOO_MANY_ROWS, Code, Refused, refusal
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
@@ -23,12 +23,6 @@ CHUNK = 256 * 1024  # inflate in pieces of this size
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class Refused(Exception):  # noqa: N818 - internal control flow, carries the refusal
-    def __init__(self, problem: Problem):
-        super().__init__(problem.code)
-        self.problem = problem
 
 
 def refuse(code: Code, variant: str = "", **fields: object) -> Refused:
