@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The package as a user gets it: build the wheel, install it into a fresh virtualenv (dependencies from PyPI;
-# pip reuses its cache), then, from an empty folder where the source tree cannot be imported, run `template`
-# (packaged defaults), `init`, `demo`, `run --period 2012-Q3`, `history` and `export` in the working folder
-# and check that the 2012-Q3 set was published whole (a link to a version whose manifest matches its files, PDF,
-# XLSX and CSV) and that `export` wrote its CSV. Nothing is copied from the source tree but the wheel.
+# The package as a user gets it: build the wheel, install it into a fresh virtualenv (its declared dependencies
+# from PyPI: with uv - .venv's, a dev dependency, else one on PATH - which downloads and installs in parallel and
+# reuses its cache; with pip when there is no uv), then, from an empty folder where the source tree cannot be
+# imported, run `template` (packaged defaults), `init`, `demo`, `run --period 2012-Q3`, `history` and `export` in
+# the working folder and check that the 2012-Q3 set was published whole (a link to a version whose manifest
+# matches its files, PDF, XLSX and CSV) and that `export` wrote its CSV. Nothing is copied from the source tree
+# but the wheel.
 # Usage: bash scripts/package-check.sh   (PYTHON=python3.12 to pick the interpreter; KEEP=1 keeps the folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,15 +20,25 @@ mkdir "$work/src"
 git ls-files -z --cached --others --exclude-standard \
   | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
   | tar --null -T - -cf - | tar -xf - -C "$work/src"
-"$PY" -m venv "$work/build-venv"
+uv=$(command -v "$src/.venv/bin/uv" || command -v uv || true)
 quiet() { "$@" 2> >(grep -v "is ignored: it is neither" >&2); }  # absent local indexes named in pip.conf
-quiet "$work/build-venv/bin/pip" wheel -q --disable-pip-version-check --no-deps -w "$work/dist" "$work/src"
+if [ -n "$uv" ]; then
+  "$uv" build -q --wheel --python "$PY" --out-dir "$work/dist" "$work/src"  # in an isolated build environment
+else
+  "$PY" -m venv "$work/build-venv"
+  quiet "$work/build-venv/bin/pip" wheel -q --disable-pip-version-check --no-deps -w "$work/dist" "$work/src"
+fi
 wheel=$(ls "$work"/dist/khuyencong-*.whl)
 rm -rf "$work/src" "$work/build-venv"
 
-step "installing $(basename "$wheel") into a fresh virtualenv"
-"$PY" -m venv "$work/venv"
-quiet "$work/venv/bin/pip" install -q --disable-pip-version-check "$wheel"
+step "installing $(basename "$wheel") into a fresh virtualenv${uv:+ (uv)}"
+if [ -n "$uv" ]; then
+  "$PY" -m venv --without-pip "$work/venv"
+  "$uv" pip install -q --python "$work/venv/bin/python" "$wheel"
+else
+  "$PY" -m venv "$work/venv"
+  quiet "$work/venv/bin/pip" install -q --disable-pip-version-check "$wheel"
+fi
 
 # From here on: an empty folder, no PYTHONPATH, no user site; the source tree must not be what is imported.
 mkdir "$work/empty"

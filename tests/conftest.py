@@ -18,6 +18,15 @@ from pipeline.units import Unit, UnitRegistry, load_units
 from pipeline.validating import ValidationReport
 from pipeline.workbook import COL_RESULT, SHEET, Filling, template_name, write_template
 
+FIRST = {"test_serve"}  # real `khuyencong run`/`serve` processes, minutes each: about half of the suite's time
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules in FIRST run first. `scripts/test.sh` hands whole modules to two pytest-xdist workers (`--dist
+    loadfile`: a module's fixtures are built once) in this order: one worker starts on the long process-level tests
+    while the other runs the rest of the suite, instead of both waiting for them at the end."""
+    items.sort(key=lambda item: getattr(getattr(item, "module", None), "__name__", "") not in FIRST)
+
 
 @pytest.fixture(scope="session")
 def programmes() -> list[Programme]:
