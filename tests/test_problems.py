@@ -78,8 +78,6 @@ def _readme_section(title: str) -> str:
     return found.group(2)
 
 
-@pytest.mark.xfail(strict=True, reason="until README.md gets its «Problem codes» section (python -m pipeline."
-                                       "problems --markdown); then remove this mark")
 def test_readme_lists_every_code_as_the_catalogue_says() -> None:
     section = _readme_section("Problem codes")
     missing = [line for line in problems.markdown().splitlines() if line not in section.splitlines()]
