@@ -63,17 +63,25 @@ def clean_temporaries(ws: Workspace) -> int:
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def publish_ingest(summary: IngestSummary, tally: artifacts.IngestTally) -> None:
-    create_markdown_artifact(artifacts.ingest_markdown(summary, tally.rejected), key="ingest-summary",
-                             description="Tệp đã đọc, tệp bị từ chối")
-    create_table_artifact(artifacts.submission_rows(tally.shown), key="submission-status",
-                          description="Trạng thái từng tệp trong lần chạy (tệp có lỗi, lưu ý trước)")
+    create_markdown_artifact(
+        artifacts.ingest_markdown(summary, tally.rejected),
+        key="ingest-summary",
+        description="Tệp đã đọc, tệp bị từ chối",
+    )
+    create_table_artifact(
+        artifacts.submission_rows(tally.shown),
+        key="submission-status",
+        description="Trạng thái từng tệp trong lần chạy (tệp có lỗi, lưu ý trước)",
+    )
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def publish_report(report: aggregating.Consolidated, paths: list[Path]) -> None:
-    create_markdown_artifact(artifacts.report_markdown(report, paths),
-                             key=f"report-{report.period.code.lower().replace('..', '-')}",
-                             description=f"Báo cáo {report.period.title}")
+    create_markdown_artifact(
+        artifacts.report_markdown(report, paths),
+        key=f"report-{report.period.code.lower().replace('..', '-')}",
+        description=f"Báo cáo {report.period.title}",
+    )
 
 
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
@@ -82,8 +90,9 @@ def send_notification(ws: Workspace, event: str, subject: str, body: str) -> lis
 
 
 @task(cache_policy=NO_CACHE)
-def read_and_validate(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
-                      processes: bool = True) -> list[ValidationReport]:
+def read_and_validate(
+    files: list[FileInfo], programmes: list[Programme], units: UnitRegistry, processes: bool = True
+) -> list[ValidationReport]:
     """Workers only parse and return records; the flow alone writes the ledger."""
     if processes:
         return intake.process_parallel(files, programmes, units, min_files=1)  # a crash costs one file only
@@ -117,8 +126,9 @@ def aggregate_period(ws: Workspace, programme: Programme, period: Period) -> agg
     with ledger.open_ledger(ws.ledger) as conn:
         subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
         probs = ledger.problems_frame(conn, rejected_only=True)  # all a report shows of problems
-    return aggregating.aggregate(subs, vals, programme, load_units(ws.config), period,
-                                 load_rules(ws.config), problems=probs)
+    return aggregating.aggregate(
+        subs, vals, programme, load_units(ws.config), period, load_rules(ws.config), problems=probs
+    )
 
 
 def _not_a_fault(task, task_run, state) -> bool:
@@ -137,8 +147,15 @@ def render_reports(ws: Workspace, report: aggregating.Consolidated, number: int 
     with ledger.open_ledger(ws.ledger) as conn:
         subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
-    return publish_reports(report, load_recipients(ws.config), ws.reports, number, values,
-                           export.period_problems(subs, probs, report), str(flow_run.id) if flow_run.id else None)
+    return publish_reports(
+        report,
+        load_recipients(ws.config),
+        ws.reports,
+        number,
+        values,
+        export.period_problems(subs, probs, report),
+        str(flow_run.id) if flow_run.id else None,
+    )
 
 
 def _ingest(ws: Workspace) -> IngestSummary:
@@ -152,8 +169,13 @@ def _ingest(ws: Workspace) -> IngestSummary:
     for round_ in range(6):
         pending = scan_inputs(ws, rules.settle_seconds)
         for reports in _parsed(ws, pending.new):
-            store_reports(ws, quote(reports), quote({r.file.sha256: pending.copies[r.file.sha256]
-                                                     for r in reports if r.file.sha256 in pending.copies}))
+            store_reports(
+                ws,
+                quote(reports),
+                quote(
+                    {r.file.sha256: pending.copies[r.file.sha256] for r in reports if r.file.sha256 in pending.copies}
+                ),
+            )
             write_receipts(ws)
             tally.add(reports)
         tally.add(remember_seen(ws, quote(pending.known), quote(pending.refused)))
@@ -162,8 +184,9 @@ def _ingest(ws: Workspace) -> IngestSummary:
         unchanged = pending.unchanged
         if not pending.settling:
             break
-        logger.info("waiting for %d file(s) still being written: %s", len(pending.settling),
-                    ", ".join(pending.settling[:5]))
+        logger.info(
+            "waiting for %d file(s) still being written: %s", len(pending.settling), ", ".join(pending.settling[:5])
+        )
         time.sleep(rules.settle_seconds if round_ < 5 else 0)
     for r in tally.rejected[:100]:
         logger.warning("rejected %s: %s", r.file.name, "; ".join(f"{p.code} at {p.cell}" for p in r.errors))
@@ -171,8 +194,12 @@ def _ingest(ws: Workspace) -> IngestSummary:
     logger.info("ingest: %s", summary)
     publish_ingest(summary, tally)
     if tally.rejected:
-        _notify(ws, "rejected", f"{len(tally.rejected)} tệp báo cáo khuyến công bị từ chối",
-                artifacts.rejected_text(tally.rejected))
+        _notify(
+            ws,
+            "rejected",
+            f"{len(tally.rejected)} tệp báo cáo khuyến công bị từ chối",
+            artifacts.rejected_text(tally.rejected),
+        )
     return summary
 
 
@@ -184,9 +211,8 @@ def _parsed(ws: Workspace, files: list[FileInfo]) -> Iterator[list[ValidationRep
     size, ahead = (DASK_BATCH, DASK_AHEAD) if on_dask else (BATCH, AHEAD)
     wrap = (lambda x: x) if on_dask else quote  # quoted arguments do not reach Dask workers unwrapped
     programmes, units = wrap(load_programmes(ws.config)), wrap(load_units(ws.config))  # once per run
-    batches = (files[i:i + size] for i in range(0, len(files), size))
-    running = deque(read_and_validate.submit(wrap(b), programmes, units, not on_dask)
-                    for b in islice(batches, ahead))
+    batches = (files[i : i + size] for i in range(0, len(files), size))
+    running = deque(read_and_validate.submit(wrap(b), programmes, units, not on_dask) for b in islice(batches, ahead))
     while running:
         reports = running.popleft().result()
         if (batch := next(batches, None)) is not None:
@@ -206,8 +232,11 @@ def _notify(ws: Workspace, event: str, subject: str, body: str) -> None:
 def _locked(ws: Workspace, wait_seconds: float = 3600):
     """One run at a time per output folder; the first thing a run does is clear what a killed run left."""
     logger = get_run_logger()
-    with run_lock(ws.outputs, wait_seconds, on_wait=lambda: logger.warning(
-            "another run is writing %s: waiting for it to finish", ws.outputs)):
+    with run_lock(
+        ws.outputs,
+        wait_seconds,
+        on_wait=lambda: logger.warning("another run is writing %s: waiting for it to finish", ws.outputs),
+    ):
         clean_temporaries(ws)
         yield
 
@@ -263,21 +292,25 @@ def _report_or_skip(ws: Workspace, period: Period | None, number: int | None) ->
     return _report(ws, period, number)
 
 
-def _workspace(inputs: str | None, outputs: str | None, ledger_path: str | None,
-               config: str | None = None) -> Workspace:
+def _workspace(
+    inputs: str | None, outputs: str | None, ledger_path: str | None, config: str | None = None
+) -> Workspace:
     return Workspace.resolve(inputs, outputs, ledger_path, config)
 
 
 def _run_name(kind: str):
     def name() -> str:
         from prefect.runtime import flow_run
+
         return f"{kind}-{flow_run.parameters.get('period') or 'latest'}"
+
     return name
 
 
 @flow(name="ingest_inputs", flow_run_name="ingest")
-def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
-                  ledger_file: str | None = None, config: str | None = None) -> IngestSummary:
+def ingest_inputs(
+    inputs: str | None = None, outputs: str | None = None, ledger_file: str | None = None, config: str | None = None
+) -> IngestSummary:
     """Read every new or changed workbook, store it in the ledger and write its receipt."""
     ws = _workspace(inputs, outputs, ledger_file, config)
     try:
@@ -289,33 +322,53 @@ def ingest_inputs(inputs: str | None = None, outputs: str | None = None,
 
 
 @flow(name="monthly_report", flow_run_name=_run_name("monthly"))
-def monthly_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                   ledger_file: str | None = None, number: int | None = None,
-                   config: str | None = None) -> list[Path]:
+def monthly_report(
+    period: str | int | None = None,
+    inputs: str | None = None,
+    outputs: str | None = None,
+    ledger_file: str | None = None,
+    number: int | None = None,
+    config: str | None = None,
+) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.MONTH, ws.config), number)
 
 
 @flow(name="quarterly_report", flow_run_name=_run_name("quarterly"))
-def quarterly_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                     ledger_file: str | None = None, number: int | None = None,
-                     config: str | None = None) -> list[Path]:
+def quarterly_report(
+    period: str | int | None = None,
+    inputs: str | None = None,
+    outputs: str | None = None,
+    ledger_file: str | None = None,
+    number: int | None = None,
+    config: str | None = None,
+) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.QUARTER, ws.config), number)
 
 
 @flow(name="annual_report", flow_run_name=_run_name("annual"))
-def annual_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                  ledger_file: str | None = None, number: int | None = None,
-                  config: str | None = None) -> list[Path]:
+def annual_report(
+    period: str | int | None = None,
+    inputs: str | None = None,
+    outputs: str | None = None,
+    ledger_file: str | None = None,
+    number: int | None = None,
+    config: str | None = None,
+) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.YEAR, ws.config), number)
 
 
 @flow(name="programme_report", flow_run_name=_run_name("programme"))
-def programme_report(period: str | int | None = None, inputs: str | None = None, outputs: str | None = None,
-                     ledger_file: str | None = None, number: int | None = None,
-                     config: str | None = None) -> list[Path]:
+def programme_report(
+    period: str | int | None = None,
+    inputs: str | None = None,
+    outputs: str | None = None,
+    ledger_file: str | None = None,
+    number: int | None = None,
+    config: str | None = None,
+) -> list[Path]:
     ws = _workspace(inputs, outputs, ledger_file, config)
     return _report_or_skip(ws, resolve_period(period, Kind.SPAN, ws.config), number)
 
@@ -333,8 +386,9 @@ FLOW_FOR_KIND = {
 FLOW_BY_NAME = {f.name: f for f in (monthly_report, quarterly_report, annual_report, programme_report)}
 
 
-def deployments(inputs: str | None = None, outputs: str | None = None, ledger_file: str | None = None,
-                config: str | None = None) -> list:
+def deployments(
+    inputs: str | None = None, outputs: str | None = None, ledger_file: str | None = None, config: str | None = None
+) -> list:
     """What `khuyencong serve` serves: the four report flows on their cron schedules (Asia/Ho_Chi_Minh,
     config/reporting.yaml), and the intake flow without a schedule (serve's intake loop starts it in-process
     when files are new or changed; the deployment is there to start it by hand). A scheduled run leaves
@@ -343,16 +397,33 @@ def deployments(inputs: str | None = None, outputs: str | None = None, ledger_fi
 
     ws = _workspace(inputs, outputs, ledger_file, config)
     rules = load_rules(ws.config)
-    params = {"inputs": str(ws.inputs), "outputs": str(ws.outputs), "ledger_file": str(ws.ledger),
-              "config": str(ws.config)}
-    out = [FLOW_BY_NAME[s.flow].to_deployment(
-        name="scheduled", schedules=[Cron(s.cron, timezone=s.timezone)], parameters=params, tags=["khuyencong"],
-        concurrency_limit=1,
-        description=f"Báo cáo định kỳ ({s.cron}, {s.timezone})") for s in schedules(rules)]
-    out.append(ingest_inputs.to_deployment(name="intake", parameters=params, tags=["khuyencong"],
-                                           concurrency_limit=1,
-                                           description="Tiếp nhận tệp mới trong inputs/ (serve chạy tự động khi "
-                                                       "có tệp mới hoặc thay đổi; nút Run để chạy ngay)"))
+    params = {
+        "inputs": str(ws.inputs),
+        "outputs": str(ws.outputs),
+        "ledger_file": str(ws.ledger),
+        "config": str(ws.config),
+    }
+    out = [
+        FLOW_BY_NAME[s.flow].to_deployment(
+            name="scheduled",
+            schedules=[Cron(s.cron, timezone=s.timezone)],
+            parameters=params,
+            tags=["khuyencong"],
+            concurrency_limit=1,
+            description=f"Báo cáo định kỳ ({s.cron}, {s.timezone})",
+        )
+        for s in schedules(rules)
+    ]
+    out.append(
+        ingest_inputs.to_deployment(
+            name="intake",
+            parameters=params,
+            tags=["khuyencong"],
+            concurrency_limit=1,
+            description="Tiếp nhận tệp mới trong inputs/ (serve chạy tự động khi "
+            "có tệp mới hoặc thay đổi; nút Run để chạy ngay)",
+        )
+    )
     return out
 
 
@@ -371,8 +442,13 @@ def with_task_runner(flow_fn, task_runner: str = "local", scheduler: str | None 
         raise ValueError(f"unknown task runner {task_runner!r} (local, dask)")
     from prefect_dask import DaskTaskRunner
 
-    runner = DaskTaskRunner(address=scheduler) if scheduler else \
-        DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 2, "processes": True, "threads_per_worker": 1})
+    runner = (
+        DaskTaskRunner(address=scheduler)
+        if scheduler
+        else DaskTaskRunner(
+            cluster_kwargs={"n_workers": os.cpu_count() or 2, "processes": True, "threads_per_worker": 1}
+        )
+    )
     return flow_fn.with_options(task_runner=runner)
 
 
@@ -393,15 +469,22 @@ def serve(ws: Workspace, api_url: str, watch: bool = True, echo=print) -> None:
     served = deployments(str(ws.inputs), str(ws.outputs), str(ws.ledger), str(ws.config))
     for d in served:
         runner.add_deployment(d)
-    loop = ops.IntakeLoop(ws.inputs, changed=lambda: _unread(ws), run=lambda: _intake_now(ws),
-                          poll_seconds=rules.intake_poll_seconds, settle_seconds=rules.settle_seconds)
+    loop = ops.IntakeLoop(
+        ws.inputs,
+        changed=lambda: _unread(ws),
+        run=lambda: _intake_now(ws),
+        poll_seconds=rules.intake_poll_seconds,
+        settle_seconds=rules.settle_seconds,
+    )
     try:
         intake.start_workers(load_programmes(ws.config), load_units(ws.config))
         loop.start(watch)
-        echo(f"Ready: {len(served)} deployments registered in {time.monotonic() - started:.0f} s; watching "
-             f"{ws.inputs}. Start a report by hand:\n  PREFECT_API_URL={api_url} "
-             f"{Path(sys.executable).with_name('prefect')} deployment run 'annual_report/scheduled' "
-             "-p period=2013\nCtrl-C stops everything.")
+        echo(
+            f"Ready: {len(served)} deployments registered in {time.monotonic() - started:.0f} s; watching "
+            f"{ws.inputs}. Start a report by hand:\n  PREFECT_API_URL={api_url} "
+            f"{Path(sys.executable).with_name('prefect')} deployment run 'annual_report/scheduled' "
+            "-p period=2013\nCtrl-C stops everything."
+        )
         signal.signal(signal.SIGINT, lambda *_: _stop_runner(runner, echo))  # as the runner does SIGTERM
         asyncio.run(runner.start())
     finally:

@@ -103,14 +103,24 @@ def serve_figures(root: Path) -> dict[str, float]:
     """Times of `khuyencong serve` in a new folder: server healthy, deployments ready, receipt, stop."""
     (root / "inputs").mkdir(parents=True)
     sample = root / "sample.xlsx"
-    subprocess.run([KHUYENCONG, "template", "--unit", "Bù Đăng", "--period", "2012-03", "--out", str(sample)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [KHUYENCONG, "template", "--unit", "Bù Đăng", "--period", "2012-03", "--out", str(sample)],
+        check=True,
+        capture_output=True,
+    )
     lines: list[tuple[float, str]] = []
     start = time.perf_counter()
-    serve = subprocess.Popen([KHUYENCONG, "serve", "--port", str(free_port())], cwd=root, env=clean_env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    threading.Thread(target=lambda: [lines.append((time.perf_counter(), line)) for line in serve.stdout],
-                     daemon=True).start()
+    serve = subprocess.Popen(
+        [KHUYENCONG, "serve", "--port", str(free_port())],
+        cwd=root,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    threading.Thread(
+        target=lambda: [lines.append((time.perf_counter(), line)) for line in serve.stdout], daemon=True
+    ).start()
 
     def at(prefix: str) -> float:
         while True:
@@ -149,21 +159,30 @@ def main() -> None:
         n = sum(1 for p in (warm_root / "inputs").rglob("*") if p.is_file())
         print(f"(a) calamine reads {n} demo workbooks: {a:.2f} s", flush=True)
         first, warm = warm_run(warm_root)
-        print(f"(b) run --period 2013 with a running server: first {first:.1f} s, warm {warm:.1f} s = "
-              f"{warm / a:.1f}x (a); target <= 10x: {verdict(warm <= 10 * a)}", flush=True)
+        print(
+            f"(b) run --period 2013 with a running server: first {first:.1f} s, warm {warm:.1f} s = "
+            f"{warm / a:.1f}x (a); target <= 10x: {verdict(warm <= 10 * a)}",
+            flush=True,
+        )
         if not args.skip_cold:
             cold_root = demo_folder(tmp / "cold")
             with busy_cores(2):
                 cold = timed([KHUYENCONG, "run", "--period", "2012"], cold_root, clean_env())
-            print(f"(c) cold run --period 2012 in a new folder, both cores busy: completed in {cold:.0f} s; "
-                  "target: completes: met", flush=True)
+            print(
+                f"(c) cold run --period 2012 in a new folder, both cores busy: completed in {cold:.0f} s; "
+                "target: completes: met",
+                flush=True,
+            )
         if not args.skip_serve:
             s = serve_figures(tmp / "serve")
-            print(f"(d) serve in a new folder: server healthy after {s['healthy']:.1f} s, deployments ready "
-                  f"{s['ready'] - s['healthy']:.1f} s later (target <= 15 s: "
-                  f"{verdict(s['ready'] - s['healthy'] <= 15)}); receipt {s['receipt']:.1f} s after the drop "
-                  f"(target <= 10 s: {verdict(s['receipt'] <= 10)}); stopped {s['stop']:.1f} s after SIGTERM "
-                  f"(target <= 10 s: {verdict(s['stop'] <= 10)})", flush=True)
+            print(
+                f"(d) serve in a new folder: server healthy after {s['healthy']:.1f} s, deployments ready "
+                f"{s['ready'] - s['healthy']:.1f} s later (target <= 15 s: "
+                f"{verdict(s['ready'] - s['healthy'] <= 15)}); receipt {s['receipt']:.1f} s after the drop "
+                f"(target <= 10 s: {verdict(s['receipt'] <= 10)}); stopped {s['stop']:.1f} s after SIGTERM "
+                f"(target <= 10 s: {verdict(s['stop'] <= 10)})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -43,15 +43,18 @@ def main() -> None:
         samples = mh.build_all(Path(tmp))
         rows = []
         for name, path in sorted(samples.items()):
-            done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True,
-                                  cwd=ROOT, check=True)
+            done = subprocess.run(
+                [sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, cwd=ROOT, check=True
+            )
             out = json.loads(done.stdout)
             rows.append((out["seconds"], name, out["code"] or "accepted"))
             print(f"{name:32} {out['code'] or 'accepted':18} {out['seconds']:7.3f} s", flush=True)
     slowest = max(rows)
     verdict = "met" if slowest[0] < MAX_SECONDS else "NOT met"
-    print(f"slowest: {slowest[1]} {slowest[0]:.2f} s; bound {MAX_SECONDS:.0f} s per file: {verdict} "
-          f"({slowest[0] / MAX_SECONDS:.0%} of the bound)")
+    print(
+        f"slowest: {slowest[1]} {slowest[0]:.2f} s; bound {MAX_SECONDS:.0f} s per file: {verdict} "
+        f"({slowest[0] / MAX_SECONDS:.0%} of the bound)"
+    )
 
 
 if __name__ == "__main__":

@@ -66,11 +66,15 @@ def main(n_years: int) -> None:
     print(f"write (demo generator)          {t_write:8.2f} s   {1000 * t_write / n:6.1f} ms/file")
     print(f"scan + sha256 (first time)      {t_scan:8.3f} s   {1000 * t_scan / n:6.2f} ms/file")
     print(f"read + validate (calamine)      {t_read:8.3f} s   {1000 * per_file:6.2f} ms/file")
-    print(f"openpyxl read-only load only    {'':8s}     {1000 * t_openpyxl:6.2f} ms/file "
-          f"({t_openpyxl / per_file:.1f}x our whole read+validate)")
+    print(
+        f"openpyxl read-only load only    {'':8s}     {1000 * t_openpyxl:6.2f} ms/file "
+        f"({t_openpyxl / per_file:.1f}x our whole read+validate)"
+    )
     print(f"store in ledger                 {t_store:8.3f} s")
-    print(f"rescan, nothing changed         {t_rescan:8.3f} s   {len(again.new)} new, {again.unchanged} skipped "
-          f"({t_read / max(t_rescan, 1e-9):.0f}x faster than reading)")
+    print(
+        f"rescan, nothing changed         {t_rescan:8.3f} s   {len(again.new)} new, {again.unchanged} skipped "
+        f"({t_read / max(t_rescan, 1e-9):.0f}x faster than reading)"
+    )
     print(f"aggregate one year              {t_agg:8.3f} s")
 
 

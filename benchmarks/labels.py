@@ -159,8 +159,15 @@ def _tally_budget(entry: dict, budget: dict, t: Tally) -> None:
             t.budget_correct += 1
         else:
             t.budget_wrong += 1
-            t.wrongs.append(Wrong(entry["file"], row["cell"], row["label"], f"{row['expected']} ({row['source']})",
-                                  f"{got.code} ({got.source})"))
+            t.wrongs.append(
+                Wrong(
+                    entry["file"],
+                    row["cell"],
+                    row["label"],
+                    f"{row['expected']} ({row['source']})",
+                    f"{got.code} ({got.source})",
+                )
+            )
     for cell, v in budget.items():
         if cell not in seen:
             t.budget_wrong += 1

@@ -68,21 +68,30 @@ def stage(db: Path, report: aggregating.Consolidated, outputs: Path) -> list[Pat
     with ledger.open_ledger(db) as conn:
         subs, vals, probs = ledger.submissions_frame(conn), ledger.values_frame(conn), ledger.problems_frame(conn)
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
-    return publish_reports(report, load_recipients(CONFIG), outputs / "reports", None, values,
-                           export.period_problems(subs, probs, report))
+    return publish_reports(
+        report, load_recipients(CONFIG), outputs / "reports", None, values, export.period_problems(subs, probs, report)
+    )
 
 
 def pdf_alone(report: aggregating.Consolidated, folder: Path) -> list[Path]:
     book, writer, shared = load_recipients(CONFIG), rendering.PdfWriter(), rendering.shared_context(report)
-    return [writer.write(rendering.render_html(report, r, book.issuer, None, shared),
-                         folder / f"{rendering.report_basename(report, r)}.pdf") for r in book.recipients]
+    return [
+        writer.write(
+            rendering.render_html(report, r, book.issuer, None, shared),
+            folder / f"{rendering.report_basename(report, r)}.pdf",
+        )
+        for r in book.recipients
+    ]
 
 
 def excel_alone(report: aggregating.Consolidated, values: pd.DataFrame, folder: Path) -> list[Path]:
     book = load_recipients(CONFIG)
-    return [excel_report.write_excel_report(report, r, book.issuer,
-                                            folder / f"{rendering.report_basename(report, r)}.xlsx", None, values)
-            for r in book.recipients]
+    return [
+        excel_report.write_excel_report(
+            report, r, book.issuer, folder / f"{rendering.report_basename(report, r)}.xlsx", None, values
+        )
+        for r in book.recipients
+    ]
 
 
 def main(period_code: str, repeat: int) -> None:
@@ -104,10 +113,15 @@ def main(period_code: str, repeat: int) -> None:
 
         paths = stage(db, report, root / "outputs")  # warm-up: imports, fonts, template compilation
         load = os.getloadavg()[0]
-        best = best_of(repeat, {"stage": lambda: stage(db, report, root / "outputs"),
-                                "pdf": lambda: pdf_alone(report, root / "pdf"),
-                                "excel": lambda: excel_alone(report, values, root / "excel"),
-                                "export": lambda: export.write_exports(report, values, root / "export", problems)})
+        best = best_of(
+            repeat,
+            {
+                "stage": lambda: stage(db, report, root / "outputs"),
+                "pdf": lambda: pdf_alone(report, root / "pdf"),
+                "excel": lambda: excel_alone(report, values, root / "excel"),
+                "export": lambda: export.write_exports(report, values, root / "export", problems),
+            },
+        )
         load = max(load, os.getloadavg()[0])
     (t_stage, c_stage), (t_pdf, c_pdf), (t_excel, c_excel) = best["stage"], best["pdf"], best["excel"]
     t_export, c_export = best["export"]
@@ -118,16 +132,22 @@ def main(period_code: str, repeat: int) -> None:
     print(f"files written by the stage       {len(paths)}: {', '.join(sorted({p.suffix for p in paths}))}")
     print(f"machine                          {os.cpu_count()} cores, load average up to {load:.1f} while measuring")
     print(f"best of {repeat}                        wall      CPU")
-    print(f"report stage                     {t_stage:6.2f} s {c_stage:6.2f} s   target <= {STAGE_TARGET_S:.0f} s: "
-          f"{'met' if t_stage <= STAGE_TARGET_S else 'not met'}")
+    print(
+        f"report stage                     {t_stage:6.2f} s {c_stage:6.2f} s   target <= {STAGE_TARGET_S:.0f} s: "
+        f"{'met' if t_stage <= STAGE_TARGET_S else 'not met'}"
+    )
     print(f"PDF rendering alone              {t_pdf:6.2f} s {c_pdf:6.2f} s")
     print(f"Excel workbooks alone            {t_excel:6.2f} s {c_excel:6.2f} s")
     print(f"export alone (CSV and .xlsx)     {t_export:6.2f} s {c_export:6.2f} s")
-    print(f"stage / PDF alone                {ratio:6.2f}x  {c_stage / c_pdf:6.2f}x   target <= {RATIO_TARGET}x: "
-          f"{'met' if ratio <= RATIO_TARGET else 'not met'}")
+    print(
+        f"stage / PDF alone                {ratio:6.2f}x  {c_stage / c_pdf:6.2f}x   target <= {RATIO_TARGET}x: "
+        f"{'met' if ratio <= RATIO_TARGET else 'not met'}"
+    )
     stage_0, pdf_0, excel_0, where = BEFORE
-    print(f"before ({where}), wall: report stage {stage_0:.2f} s, PDF alone {pdf_0:.2f} s, "
-          f"Excel alone {excel_0:.2f} s, stage / PDF {stage_0 / pdf_0:.2f}x")
+    print(
+        f"before ({where}), wall: report stage {stage_0:.2f} s, PDF alone {pdf_0:.2f} s, "
+        f"Excel alone {excel_0:.2f} s, stage / PDF {stage_0 / pdf_0:.2f}x"
+    )
 
 
 if __name__ == "__main__":

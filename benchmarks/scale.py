@@ -54,8 +54,17 @@ MONTHS = [(y, m) for y in range(2011, 2016) for m in range(1, 13)]
 
 
 def synthetic_units(n: int) -> UnitRegistry:
-    units = [{"code": f"u{i:04d}", "name": f"Số {i:04d}", "titles": [{"from": "2000-01-01", "type": "huyện"}],
-              "valid_from": "2000-01-01", "valid_to": None, "priority": i % 3 == 0} for i in range(1, n + 1)]
+    units = [
+        {
+            "code": f"u{i:04d}",
+            "name": f"Số {i:04d}",
+            "titles": [{"from": "2000-01-01", "type": "huyện"}],
+            "valid_from": "2000-01-01",
+            "valid_to": None,
+            "priority": i % 3 == 0,
+        }
+        for i in range(1, n + 1)
+    ]
     return UnitRegistry.model_validate({"province": "Bình Phước", "units": units})
 
 
@@ -63,10 +72,15 @@ class Corpus:
     """Writes workbooks by substituting unit, period and values into one template's XML parts."""
 
     def __init__(self, programme):
-        base = build_workbook(programme, synthetic_units(1).units[0], month(2011, 1),
-                              Filling(results={c: 11111 for c in programme.targeted},
-                                      spending={sp.code: {s: 22222 for s in programme.source_codes}
-                                                for sp in programme.subprogrammes}))
+        base = build_workbook(
+            programme,
+            synthetic_units(1).units[0],
+            month(2011, 1),
+            Filling(
+                results={c: 11111 for c in programme.targeted},
+                spending={sp.code: {s: 22222 for s in programme.source_codes} for sp in programme.subprogrammes},
+            ),
+        )
         buffer = io.BytesIO()
         base.save(buffer)
         with zipfile.ZipFile(buffer) as z:
@@ -118,8 +132,12 @@ def ingest(inputs: Path, db: Path, programmes, units):
     with ledger.open_ledger(db) as conn:
         pending = intake.find_pending(inputs, conn, db.parent / "archive")
         for reports in intake.process_stream(pending.new, programmes, units):
-            intake.store(conn, reports, {r.file.sha256: pending.copies[r.file.sha256] for r in reports
-                                         if r.file.sha256 in pending.copies}, folder)
+            intake.store(
+                conn,
+                reports,
+                {r.file.sha256: pending.copies[r.file.sha256] for r in reports if r.file.sha256 in pending.copies},
+                folder,
+            )
             intake.write_owed(conn, folder)
             statuses += [r.status.value for r in reports]
         intake.remember(conn, pending.known, pending.refused, folder)
@@ -134,14 +152,20 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
     inputs = folder / "inputs"
     t_make, (paths, n_units) = timed(lambda: make_corpus(inputs, n, programme))
     units = synthetic_units(n_units)
-    floor, _ = timed(lambda: each(paths, lambda p: CalamineWorkbook.from_path(str(p)).get_sheet_by_name(
-        "BaoCao").to_python()))
+    floor, _ = timed(
+        lambda: each(paths, lambda p: CalamineWorkbook.from_path(str(p)).get_sheet_by_name("BaoCao").to_python())
+    )
     subset = paths[:sample]
     naive, _ = timed(lambda: each(subset, lambda p: pd.read_excel(p, engine="openpyxl", header=None)))
     naive *= len(paths) / len(subset)
     db = folder / "ledger.sqlite"
-    start_workers, _ = timed(lambda: list(intake.process_stream(  # as in a running `serve`: started once
-        [reading.file_info(p, inputs) for p in paths[:intake.PARALLEL_FROM]], programmes, units)))
+    start_workers, _ = timed(
+        lambda: list(
+            intake.process_stream(  # as in a running `serve`: started once
+                [reading.file_info(p, inputs) for p in paths[: intake.PARALLEL_FROM]], programmes, units
+            )
+        )
+    )
     full, (_, statuses) = timed(lambda: ingest(inputs, db, programmes, units))
     assert sum(s != "rejected" for s in statuses) == n, "the synthetic corpus must be accepted"
     again, (pending, _) = timed(lambda: ingest(inputs, db, programmes, units))
@@ -155,16 +179,27 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
         with ledger.open_ledger(db) as conn:
             subs, vals = ledger.submissions_frame(conn), ledger.values_frame(conn)
             probs = ledger.problems_frame(conn, rejected_only=True)
-        c = aggregating.aggregate(subs, vals, programme, units, year(2013), load_rules(packaged_config()),
-                                  problems=probs)
+        c = aggregating.aggregate(
+            subs, vals, programme, units, year(2013), load_rules(packaged_config()), problems=probs
+        )
         book = load_recipients(packaged_config())
         for r in book.recipients:
             rendering.render_pdf(c, r, book.issuer, folder / "out" / f"{r.code}.pdf")
             excel_report.write_excel_report(c, r, book.issuer, folder / "out" / f"{r.code}.xlsx")
+
     render, _ = timed(report)
-    result = {"n": n, "make": t_make, "floor": floor, "naive": naive, "full": full, "again": again,
-              "start_workers": start_workers,
-              "changed": changed, "one_read": one_read, "render": render}
+    result = {
+        "n": n,
+        "make": t_make,
+        "floor": floor,
+        "naive": naive,
+        "full": full,
+        "again": again,
+        "start_workers": start_workers,
+        "changed": changed,
+        "one_read": one_read,
+        "render": render,
+    }
     if with_prefect:
         result |= prefect_overhead(inputs, folder, units)
     result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -178,19 +213,25 @@ def prefect_overhead(inputs: Path, folder: Path, units) -> dict[str, float]:
     for both."""
     config = folder / "config"
     shutil.copytree(packaged_config(), config)
-    (config / "units.yaml").write_text(yaml.safe_dump(
-        {"province": "Bình Phước", "units": [u.model_dump(mode="json") for u in units.units]}, allow_unicode=True),
-        encoding="utf-8")
+    (config / "units.yaml").write_text(
+        yaml.safe_dump(
+            {"province": "Bình Phước", "units": [u.model_dump(mode="json") for u in units.units]}, allow_unicode=True
+        ),
+        encoding="utf-8",
+    )
     programmes, units = load_programmes(config), load_units(config)  # exactly what the flow's tasks load
-    warm = sorted(inputs.rglob("*.xlsx"))[:intake.PARALLEL_FROM]
+    warm = sorted(inputs.rglob("*.xlsx"))[: intake.PARALLEL_FROM]
     list(intake.process_stream([reading.file_info(p, inputs) for p in warm], programmes, units))
     with running_server(folder):
         import flows
 
         flows.ingest_inputs(str(folder / "warm"), str(folder / "warm-out"), str(folder / "warm.sqlite"))
         direct, _ = timed(lambda: ingest(inputs, folder / "direct" / "ledger.sqlite", programmes, units))
-        via, summary = timed(lambda: flows.ingest_inputs(str(inputs), str(folder / "flow-out"),
-                                                         str(folder / "flow.sqlite"), config=str(config)))
+        via, summary = timed(
+            lambda: flows.ingest_inputs(
+                str(inputs), str(folder / "flow-out"), str(folder / "flow.sqlite"), config=str(config)
+            )
+        )
     return {"direct": direct, "flow": via, "flow_new": summary.new}
 
 
@@ -220,43 +261,75 @@ def main() -> None:
     parser.add_argument("--openpyxl-sample", type=int, default=600, help="files read with openpyxl, scaled up")
     parser.add_argument("--no-prefect", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {platform.processor() or '?'}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores")
-    print(f"{'files':>7} {'floor s':>8} {'openpyxl s':>10} {'ingest s':>9} {'ingest/floor':>12} "
-          f"{'openpyxl/ingest':>15} {'rerun %':>8} {'1 change s':>10} {'report s':>9} {'peak MiB':>9}", flush=True)
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or '?'}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        f"{'files':>7} {'floor s':>8} {'openpyxl s':>10} {'ingest s':>9} {'ingest/floor':>12} "
+        f"{'openpyxl/ingest':>15} {'rerun %':>8} {'1 change s':>10} {'report s':>9} {'peak MiB':>9}",
+        flush=True,
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, n in enumerate(args.sizes):  # each row printed as soon as it is measured
             last = i == len(args.sizes) - 1
             r = one_size(n, min(n, args.openpyxl_sample), Path(tmp), not args.no_prefect and last)
             rows.append(r)
-            print(f"{r['n']:>7} {r['floor']:>8.2f} {r['naive']:>10.2f} {r['full']:>9.2f} "
-                  f"{r['full'] / r['floor']:>12.1f} {r['naive'] / r['full']:>15.1f} "
-                  f"{100 * r['again'] / r['full']:>8.1f} {r['changed']:>10.2f} {r['render']:>9.2f} "
-                  f"{r['peak_mib']:>9.0f}", flush=True)
+            print(
+                f"{r['n']:>7} {r['floor']:>8.2f} {r['naive']:>10.2f} {r['full']:>9.2f} "
+                f"{r['full'] / r['floor']:>12.1f} {r['naive'] / r['full']:>15.1f} "
+                f"{100 * r['again'] / r['full']:>8.1f} {r['changed']:>10.2f} {r['render']:>9.2f} "
+                f"{r['peak_mib']:>9.0f}",
+                flush=True,
+            )
     last = rows[-1]
     slope = [(b["full"] - a["full"]) / (b["n"] - a["n"]) * 1000 for a, b in zip(rows, rows[1:], strict=False)]
     targets = [
-        ("full ingest within 2x the floor (a)", last["full"] <= 2 * last["floor"],
-         f"{last['full'] / last['floor']:.1f}x"),
-        ("at least 8x faster than openpyxl (b)", last["naive"] >= 8 * last["full"],
-         f"{last['naive'] / last['full']:.1f}x"),
-        ("no-change re-run within 5 % of a full ingest", last["again"] <= 0.05 * last["full"],
-         f"{100 * last['again'] / last['full']:.1f} %"),
-        ("one-file change within 2x (reading that file + rendering)",
-         last["changed"] <= 2 * (last["one_read"] + last["render"]), f"{last['changed']:.2f} s"),
+        (
+            "full ingest within 2x the floor (a)",
+            last["full"] <= 2 * last["floor"],
+            f"{last['full'] / last['floor']:.1f}x",
+        ),
+        (
+            "at least 8x faster than openpyxl (b)",
+            last["naive"] >= 8 * last["full"],
+            f"{last['naive'] / last['full']:.1f}x",
+        ),
+        (
+            "no-change re-run within 5 % of a full ingest",
+            last["again"] <= 0.05 * last["full"],
+            f"{100 * last['again'] / last['full']:.1f} %",
+        ),
+        (
+            "one-file change within 2x (reading that file + rendering)",
+            last["changed"] <= 2 * (last["one_read"] + last["render"]),
+            f"{last['changed']:.2f} s",
+        ),
         ("peak memory under 1 GiB", last["peak_mib"] < 1024, f"{last['peak_mib']:.0f} MiB"),
     ]
     if len(slope) >= 2:
-        targets.append(("cost grows linearly (last slope within 25 % of the first)", slope[-1] <= 1.25 * slope[0],
-                        " → ".join(f"{x:.2f}" for x in slope) + " ms per file"))
+        targets.append(
+            (
+                "cost grows linearly (last slope within 25 % of the first)",
+                slope[-1] <= 1.25 * slope[0],
+                " → ".join(f"{x:.2f}" for x in slope) + " ms per file",
+            )
+        )
     if "flow" in last:
         over = last["flow"] / last["direct"] - 1
-        targets.append(("Prefect overhead within 15 % (largest size, running server)", over <= 0.15,
-                        f"{100 * over:.0f} % ({last['flow']:.1f} s through the flow, {last['direct']:.1f} s direct)"))
+        targets.append(
+            (
+                "Prefect overhead within 15 % (largest size, running server)",
+                over <= 0.15,
+                f"{100 * over:.0f} % ({last['flow']:.1f} s through the flow, {last['direct']:.1f} s direct)",
+            )
+        )
     print("slope of ingest cost (ms per file) between sizes: " + ", ".join(f"{s:.2f}" for s in slope))
-    print(f"worker processes started before (c), once per process: {max(r['start_workers'] for r in rows):.1f} s "
-          f"(with {intake.PARALLEL_FROM} files parsed)")
+    print(
+        f"worker processes started before (c), once per process: {max(r['start_workers'] for r in rows):.1f} s "
+        f"(with {intake.PARALLEL_FROM} files parsed)"
+    )
     for name, met, figure in targets:
         print(f"  [{'met' if met else 'NOT met'}] {name}: {figure}")
 

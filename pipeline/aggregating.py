@@ -206,9 +206,17 @@ class Consolidated:
 
 # --- computation -------------------------------------------------------------------------------------
 
-def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, units: UnitRegistry,
-              period: Period, rules: ReportingRules | None = None, today: date | None = None,
-              problems: pd.DataFrame | None = None) -> Consolidated:
+
+def aggregate(
+    subs: pd.DataFrame,
+    vals: pd.DataFrame,
+    programme: Programme,
+    units: UnitRegistry,
+    period: Period,
+    rules: ReportingRules | None = None,
+    today: date | None = None,
+    problems: pd.DataFrame | None = None,
+) -> Consolidated:
     """The consolidated report for `period` (and cumulatively since the programme began)."""
     rules = rules or ReportingRules()
     cumulative_period = through(programme.first_year, period)
@@ -220,15 +228,27 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
     sources = programme.source_codes
 
     indicators = tuple(
-        IndicatorRow(sp.code, i.code, i.name, i.unit, now.get(("indicator", i.code, ""), ZERO),
-                     total.get(("indicator", i.code, ""), ZERO), i.target, behind.get(("indicator", i.code, ""), ()))
-        for sp in programme.subprogrammes for i in sp.indicators
+        IndicatorRow(
+            sp.code,
+            i.code,
+            i.name,
+            i.unit,
+            now.get(("indicator", i.code, ""), ZERO),
+            total.get(("indicator", i.code, ""), ZERO),
+            i.target,
+            behind.get(("indicator", i.code, ""), ()),
+        )
+        for sp in programme.subprogrammes
+        for i in sp.indicators
     )
     budget = tuple(
-        BudgetRow(sp.code, sp.name,
-                  {s: now.get(("budget", sp.code, s), ZERO) for s in sources},
-                  {s: total.get(("budget", sp.code, s), ZERO) for s in sources},
-                  dict(sp.budget.by_source))
+        BudgetRow(
+            sp.code,
+            sp.name,
+            {s: now.get(("budget", sp.code, s), ZERO) for s in sources},
+            {s: total.get(("budget", sp.code, s), ZERO) for s in sources},
+            dict(sp.budget.by_source),
+        )
         for sp in programme.subprogrammes
     )
     expected = units.expected(period)
@@ -238,25 +258,43 @@ def aggregate(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, unit
     per_unit = figures_by_unit(vals, in_period, programme)
     for unit in expected:
         mine = per_unit.get(unit.code, {})
-        rows.append(UnitRow(unit.code, unit.full_name(period.end),
-                            {i: mine.get(("indicator", i, ""), ZERO) for i in programme.indicators},
-                            {s: sum((v for (k, _, src), v in mine.items() if k == "budget" and src == s), ZERO)
-                             for s in sources}))
+        rows.append(
+            UnitRow(
+                unit.code,
+                unit.full_name(period.end),
+                {i: mine.get(("indicator", i, ""), ZERO) for i in programme.indicators},
+                {s: sum((v for (k, _, src), v in mine.items() if k == "budget" and src == s), ZERO) for s in sources},
+            )
+        )
     names = {u.code: u.full_name(period.end) for u in units.units}
-    notes = tuple(Note(names.get(r.unit_code, r.unit_code), r.period_code, r.notes)
-                  for r in in_period.sort_values(["unit_code", "period_first"]).itertuples() if r.notes)
+    notes = tuple(
+        Note(names.get(r.unit_code, r.unit_code), r.period_code, r.notes)
+        for r in in_period.sort_values(["unit_code", "period_first"]).itertuples()
+        if r.notes
+    )
     years = _years(current, vals, programme, period)
     carriers = _carriers(vals, programme)
     return Consolidated(
-        programme, period, cumulative_period, indicators, budget, status.rows, tuple(rows), notes,
-        rejected, today or local_today(), status,
+        programme,
+        period,
+        cumulative_period,
+        indicators,
+        budget,
+        status.rows,
+        tuple(rows),
+        notes,
+        rejected,
+        today or local_today(),
+        status,
         tuple(reconciliations(current, in_period, vals, programme)),
         pace(programme, period, total, rules.pace_margin),
         _funding(years, vals, programme, units),
         _context(programme, units, carriers, in_period, now, period),
         _growth(years, carriers, programme, units, period),
-        tuple(Straddler(r.unit_code, r.period_code, r.file_name)
-              for r in straddling(cumulative, period).sort_values(["unit_code", "period_first"]).itertuples()),
+        tuple(
+            Straddler(r.unit_code, r.period_code, r.file_name)
+            for r in straddling(cumulative, period).sort_values(["unit_code", "period_first"]).itertuples()
+        ),
     )
 
 
@@ -289,11 +327,19 @@ def _funding(years: list[_Year], vals: pd.DataFrame, programme: Programme, units
     priority = {u.code for u in units.units if u.priority}
     out = []
     for y in years:
-        by_source = {s: sum((v for (k, _, src), v in y.figures.items() if k == "budget" and src == s), ZERO)
-                     for s in programme.source_codes}
+        by_source = {
+            s: sum((v for (k, _, src), v in y.figures.items() if k == "budget" and src == s), ZERO)
+            for s in programme.source_codes
+        }
         in_priority = figures(vals, y.counted[y.counted["unit_code"].isin(priority)], programme)
-        out.append(FundingYear(y.year, len(y.window), by_source,
-                               sum((v for (k, _, _), v in in_priority.items() if k == "budget"), ZERO)))
+        out.append(
+            FundingYear(
+                y.year,
+                len(y.window),
+                by_source,
+                sum((v for (k, _, _), v in in_priority.items() if k == "budget"), ZERO),
+            )
+        )
     average = programme.average_per_year or programme.budget.total / programme.years
     return Funding(tuple(out), dict(programme.budget.by_source), average)
 
@@ -307,8 +353,14 @@ def _carriers(vals: pd.DataFrame, programme: Programme) -> dict[str, set[int]]:
     return {code: found.get(code, set()) for code in codes}
 
 
-def _context(programme: Programme, units: UnitRegistry, carriers: dict[str, set[int]], counted: pd.DataFrame,
-             now: dict[tuple[str, str, str], Decimal], period: Period) -> tuple[ContextRow, ...]:
+def _context(
+    programme: Programme,
+    units: UnitRegistry,
+    carriers: dict[str, set[int]],
+    counted: pd.DataFrame,
+    now: dict[tuple[str, str, str], Decimal],
+    period: Period,
+) -> tuple[ContextRow, ...]:
     if programme.context is None:
         return ()
     expected = [u for u in units.expected(period) if u.level != "province"]
@@ -325,8 +377,9 @@ def _units_with(ids: set[int], counted: pd.DataFrame) -> set[str]:
     return set(counted.loc[counted["id"].isin(ids), "unit_code"])
 
 
-def _growth(years: list[_Year], carriers: dict[str, set[int]], programme: Programme, units: UnitRegistry,
-            period: Period) -> tuple[GrowthYear, ...]:
+def _growth(
+    years: list[_Year], carriers: dict[str, set[int]], programme: Programme, units: UnitRegistry, period: Period
+) -> tuple[GrowthYear, ...]:
     """The growth objective's indicator (production value) per full year, and its growth on the year before."""
     if programme.growth is None:
         return ()
@@ -362,8 +415,9 @@ def _rejected(subs: pd.DataFrame, problems: pd.DataFrame | None, period: Period)
     counts = {} if problems is None else problems.groupby("submission_id").size().to_dict()
     out = []
     for r in rejected.itertuples():
-        if isinstance(r.period_first, str) and not (period.first <= _ym(r.period_first)
-                                                   and _ym(r.period_last) <= period.last):
+        if isinstance(r.period_first, str) and not (
+            period.first <= _ym(r.period_first) and _ym(r.period_last) <= period.last
+        ):
             continue
         replaced = max(later_by_slot.get((r.unit_code, r.period_code), ""), later_by_name.get(r.file_name, ""))
         if replaced >= r.received_at:
@@ -378,8 +432,11 @@ def rejected_by_unit(rejected: tuple[RejectedFile, ...]) -> dict[str, tuple[str,
     out: dict[str, tuple[str, ...]] = {}
     for r in rejected:
         if r.unit_code:
-            why = f"{printable(r.file_name, 80)}: {printable(r.first_problem, 160)}" if r.first_problem \
+            why = (
+                f"{printable(r.file_name, 80)}: {printable(r.first_problem, 160)}"
+                if r.first_problem
                 else printable(r.file_name, 80)
+            )
             out[r.unit_code] = (*out.get(r.unit_code, ()), why)
     return out
 

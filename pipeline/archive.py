@@ -25,17 +25,25 @@ from pipeline.reading import FileInfo, display_name
 
 
 def _not_regular(found: str) -> Refused:
-    return Refused(refusal(NOT_A_WORKBOOK, NOT_A_WORKBOOK.message("not_regular_input"), found,
-                           "một tệp Excel thông thường"))
+    return Refused(
+        refusal(NOT_A_WORKBOOK, NOT_A_WORKBOOK.message("not_regular_input"), found, "một tệp Excel thông thường")
+    )
 
 
 def _unreadable(variant: str, errno_: int | None) -> Refused:
-    return Refused(refusal(FILE_UNREADABLE, FILE_UNREADABLE.message(variant), f"(lỗi hệ thống {errno_})",
-                           "một tệp đọc được"))
+    return Refused(
+        refusal(FILE_UNREADABLE, FILE_UNREADABLE.message(variant), f"(lỗi hệ thống {errno_})", "một tệp đọc được")
+    )
 
 
-_KINDS = {stat.S_IFIFO: "một ống dẫn (FIFO)", stat.S_IFLNK: "một liên kết", stat.S_IFDIR: "một thư mục",
-          stat.S_IFCHR: "một thiết bị", stat.S_IFBLK: "một thiết bị", stat.S_IFSOCK: "một socket"}
+_KINDS = {
+    stat.S_IFIFO: "một ống dẫn (FIFO)",
+    stat.S_IFLNK: "một liên kết",
+    stat.S_IFDIR: "một thư mục",
+    stat.S_IFCHR: "một thiết bị",
+    stat.S_IFBLK: "một thiết bị",
+    stat.S_IFSOCK: "một socket",
+}
 
 
 def open_input(inputs: Path, rel: str) -> int:
@@ -48,14 +56,16 @@ def open_input(inputs: Path, rel: str) -> int:
             inner = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
             os.close(fd)
             fd = inner
-        return os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-                       | getattr(os, "O_NOCTTY", 0), dir_fd=fd)
+        return os.open(
+            name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0), dir_fd=fd
+        )
     finally:
         os.close(fd)
 
 
-def take(inputs: Path, rel: str, archive: Path, first_seen: datetime | None = None,
-         backlog: bool = True) -> FileInfo | None:
+def take(
+    inputs: Path, rel: str, archive: Path, first_seen: datetime | None = None, backlog: bool = True
+) -> FileInfo | None:
     """Copy inputs/`rel` into the archive, hashing it as it is copied, from one descriptor; the FileInfo points
     at the archived copy. None if the file has gone since it was listed; Refused (pipeline.problems) if it is
     not a regular file (a link or FIFO swapped in) or cannot be read."""
@@ -64,8 +74,14 @@ def take(inputs: Path, rel: str, archive: Path, first_seen: datetime | None = No
     except FileNotFoundError:
         return None
     except PermissionError:
-        raise Refused(refusal(PERMISSION_DENIED, PERMISSION_DENIED.message(), "(không được phép đọc)",
-                              "tệp mà chương trình tiếp nhận được phép đọc")) from None
+        raise Refused(
+            refusal(
+                PERMISSION_DENIED,
+                PERMISSION_DENIED.message(),
+                "(không được phép đọc)",
+                "tệp mà chương trình tiếp nhận được phép đọc",
+            )
+        ) from None
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
             raise _not_regular("một liên kết") from None
@@ -79,9 +95,18 @@ def take(inputs: Path, rel: str, archive: Path, first_seen: datetime | None = No
         raise _unreadable("read", exc.errno) from None
     finally:
         os.close(fd)
-    return FileInfo(path=target, name=display_name(rel), sha256=sha, size=size,
-                    modified=datetime.fromtimestamp(st.st_mtime, UTC), source=inputs / rel,
-                    mtime_ns=st.st_mtime_ns, first_seen=first_seen, backlog=backlog, rel=rel)
+    return FileInfo(
+        path=target,
+        name=display_name(rel),
+        sha256=sha,
+        size=size,
+        modified=datetime.fromtimestamp(st.st_mtime, UTC),
+        source=inputs / rel,
+        mtime_ns=st.st_mtime_ns,
+        first_seen=first_seen,
+        backlog=backlog,
+        rel=rel,
+    )
 
 
 def _copy(fd: int, archive: Path, suffix: str) -> tuple[str, int, Path]:

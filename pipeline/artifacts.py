@@ -35,10 +35,13 @@ def _attention(report: ValidationReport) -> int:
 
 
 def ingest_markdown(summary: IngestSummary, rejected: list[ValidationReport]) -> str:
-    lines = ["# Tiếp nhận báo cáo", "",
-             f"- Tệp mới đã đọc: **{summary.new}** (tiếp nhận {summary.accepted}, từ chối {summary.rejected})",
-             f"- Tệp trùng nội dung đã nhận trước: {summary.already_known}",
-             f"- Tệp không đổi, không đọc lại: {summary.unchanged}"]
+    lines = [
+        "# Tiếp nhận báo cáo",
+        "",
+        f"- Tệp mới đã đọc: **{summary.new}** (tiếp nhận {summary.accepted}, từ chối {summary.rejected})",
+        f"- Tệp trùng nội dung đã nhận trước: {summary.already_known}",
+        f"- Tệp không đổi, không đọc lại: {summary.unchanged}",
+    ]
     if rejected:
         lines += ["", "## Tệp bị từ chối", "", "| Tệp | Ô | Lỗi |", "|---|---|---|"]
         for r in rejected[:LISTED]:
@@ -50,17 +53,28 @@ def ingest_markdown(summary: IngestSummary, rejected: list[ValidationReport]) ->
 
 
 def submission_rows(reports: list[ValidationReport]) -> list[dict[str, str]]:
-    return [{"tệp": r.file.name, "kết quả": r.status.label, "đơn vị": r.unit.code if r.unit else "",
-             "kỳ": r.period.code if r.period else "", "số giá trị": str(len(r.values)),
-             "lỗi": str(len(r.errors)), "lưu ý": str(len(r.problems) - len(r.errors))} for r in reports]
+    return [
+        {
+            "tệp": r.file.name,
+            "kết quả": r.status.label,
+            "đơn vị": r.unit.code if r.unit else "",
+            "kỳ": r.period.code if r.period else "",
+            "số giá trị": str(len(r.values)),
+            "lỗi": str(len(r.errors)),
+            "lưu ý": str(len(r.problems) - len(r.errors)),
+        }
+        for r in reports
+    ]
 
 
 def report_markdown(report: Consolidated, paths: list[Path]) -> str:
     c = report.completeness
     lines = [f"# Báo cáo {report.period.title}", ""]
     if c is not None:
-        lines.append(f"- Đã báo cáo {c.received}/{c.expected} tháng-đơn vị ({percent(c.rate)}), đúng hạn "
-                     f"{c.on_time}/{c.expected} ({percent(c.on_time_rate)})")
+        lines.append(
+            f"- Đã báo cáo {c.received}/{c.expected} tháng-đơn vị ({percent(c.rate)}), đúng hạn "
+            f"{c.on_time}/{c.expected} ({percent(c.on_time_rate)})"
+        )
         missing = ", ".join(u.unit_name for u in c.missing_units)
         lines.append(f"- Đơn vị chưa báo cáo: {missing or 'không có'}")
         rejected = "; ".join(f"{u.unit_name} ({'; '.join(u.rejected_files)})" for u in c.rejected_units)

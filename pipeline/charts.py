@@ -67,16 +67,18 @@ def _f(x: float) -> str:
 def _svg(width: float, height: float, body: list[str], label: str) -> str:
     """The <svg> element, sized in mm, `width` x `height` points of drawing."""
     w_mm, h_mm = width / PT_PER_MM, height / PT_PER_MM
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label={_a(label)} '
-            f'width="{_f(w_mm)}mm" height="{_f(h_mm)}mm" viewBox="0 0 {_f(width)} {_f(height)}" '
-            f'font-family={_a(FONT)} font-size="8">' + "".join(body) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label={_a(label)} '
+        f'width="{_f(w_mm)}mm" height="{_f(h_mm)}mm" viewBox="0 0 {_f(width)} {_f(height)}" '
+        f'font-family={_a(FONT)} font-size="8">' + "".join(body) + "</svg>"
+    )
 
 
-def _text(x: float, y: float, text: str, *, size: float = 8, anchor: str = "start", bold: bool = False,
-          italic: bool = False) -> str:
+def _text(
+    x: float, y: float, text: str, *, size: float = 8, anchor: str = "start", bold: bool = False, italic: bool = False
+) -> str:
     style = (' font-weight="bold"' if bold else "") + (' font-style="italic"' if italic else "")
-    return (f'<text x="{_f(x)}" y="{_f(y)}" font-size="{_f(size)}" text-anchor="{anchor}"{style}>'
-            f"{_t(text)}</text>")
+    return f'<text x="{_f(x)}" y="{_f(y)}" font-size="{_f(size)}" text-anchor="{anchor}"{style}>{_t(text)}</text>'
 
 
 def _pattern(pid: str, kind: str) -> str:
@@ -138,8 +140,13 @@ def progress_scale(peak: float) -> tuple[float, float]:
     return top, step
 
 
-def progress_chart(bars: Sequence[ProgressBar], *, chart_id: str = "tien-do", width_mm: float = WIDTH_MM,
-                   label: str = "Tỷ lệ thực hiện lũy kế so với mục tiêu giai đoạn") -> str:
+def progress_chart(
+    bars: Sequence[ProgressBar],
+    *,
+    chart_id: str = "tien-do",
+    width_mm: float = WIDTH_MM,
+    label: str = "Tỷ lệ thực hiện lũy kế so với mục tiêu giai đoạn",
+) -> str:
     """Horizontal bars: each indicator's cumulative share of its 5-year target, the expected share marked."""
     width = width_mm * PT_PER_MM
     label_w, value_w = width * 0.46, 62.0
@@ -173,8 +180,10 @@ def progress_chart(bars: Sequence[ProgressBar], *, chart_id: str = "tien-do", wi
         if b.share is not None:
             w = max(0.0, min(float(b.share), top)) * scale
             fill = f"url(#{hatch})" if b.behind else "#8c8c8c"
-            rows.append(f'<rect x="{_f(x0)}" y="{_f(mid - 3.5)}" width="{_f(w)}" height="7" fill="{fill}" '
-                        'stroke="#000" stroke-width="0.5"/>')
+            rows.append(
+                f'<rect x="{_f(x0)}" y="{_f(mid - 3.5)}" width="{_f(w)}" height="7" fill="{fill}" '
+                'stroke="#000" stroke-width="0.5"/>'
+            )
             text = (f"{FLAG} " if b.behind else "") + percent(b.share)
             rows.append(_text(x0 + w + 3, mid + 2.8, text, bold=b.behind))
         else:
@@ -188,8 +197,10 @@ def progress_chart(bars: Sequence[ProgressBar], *, chart_id: str = "tien-do", wi
     for i in range(int(top / step + 1e-9) + 1):
         tick = i * step
         x = x0 + tick * scale
-        grid.append(f'<path d="M{_f(x)},{_f(plot_top)} V{_f(plot_bottom)}" stroke="#000" stroke-width="0.3" '
-                    'stroke-dasharray="1.5,2"/>')
+        grid.append(
+            f'<path d="M{_f(x)},{_f(plot_top)} V{_f(plot_bottom)}" stroke="#000" stroke-width="0.3" '
+            'stroke-dasharray="1.5,2"/>'
+        )
         grid.append(_text(x, plot_bottom + 10, percent(Decimal(str(round(tick, 6))), 0), anchor="middle"))
     grid.append(f'<path d="M{_f(x0)},{_f(plot_top)} V{_f(plot_bottom)}" stroke="#000" stroke-width="0.8"/>')
     y = plot_bottom + 24
@@ -199,20 +210,33 @@ def progress_chart(bars: Sequence[ProgressBar], *, chart_id: str = "tien-do", wi
     ]
     if any(b.behind for b in bars):
         y += 12
-        legend += [f'<rect x="{_f(x0)}" y="{_f(y - 7)}" width="14" height="8" fill="url(#{hatch})" stroke="#000" '
-                   'stroke-width="0.5"/>', _text(x0 + 18, y, f"{FLAG} Chậm tiến độ")]
+        legend += [
+            f'<rect x="{_f(x0)}" y="{_f(y - 7)}" width="14" height="8" fill="url(#{hatch})" stroke="#000" '
+            'stroke-width="0.5"/>',
+            _text(x0 + 18, y, f"{FLAG} Chậm tiến độ"),
+        ]
     if any(b.expected is not None for b in bars):
         y += 12
-        legend += [f'<path d="M{_f(x0 + 7)},{_f(y - 8)} V{_f(y + 2)}" stroke="#000" stroke-width="1.6"/>',
-                   _text(x0 + 18, y, "Tiến độ yêu cầu đến hết kỳ báo cáo")]
+        legend += [
+            f'<path d="M{_f(x0 + 7)},{_f(y - 8)} V{_f(y + 2)}" stroke="#000" stroke-width="1.6"/>',
+            _text(x0 + 18, y, "Tiến độ yêu cầu đến hết kỳ báo cáo"),
+        ]
     return _svg(width, y + 8, body + grid + rows + legend, label)
 
 
 # --- spending by source per year ------------------------------------------------------------------------
 
-def funding_chart(years: Sequence[FundingBar], sources: Sequence[tuple[str, str]], *, unit: str,
-                  average: Decimal | None = None, chart_id: str = "kinh-phi", width_mm: float = WIDTH_MM,
-                  label: str = "Kinh phí thực hiện theo năm và nguồn vốn") -> str:
+
+def funding_chart(
+    years: Sequence[FundingBar],
+    sources: Sequence[tuple[str, str]],
+    *,
+    unit: str,
+    average: Decimal | None = None,
+    chart_id: str = "kinh-phi",
+    width_mm: float = WIDTH_MM,
+    label: str = "Kinh phí thực hiện theo năm và nguồn vốn",
+) -> str:
     """Stacked vertical bars: each year's spending by source (`sources`: (code, name) in order)."""
     width = width_mm * PT_PER_MM
     left, right, top_pad, plot_h = 52.0, 10.0, 22.0, 150.0
@@ -228,8 +252,10 @@ def funding_chart(years: Sequence[FundingBar], sources: Sequence[tuple[str, str]
     tick = 0.0
     while tick <= top + 1e-9:
         y = base - tick * scale
-        body.append(f'<path d="M{_f(left)},{_f(y)} H{_f(left + plot_w)}" stroke="#000" stroke-width="0.3" '
-                    'stroke-dasharray="1.5,2"/>')
+        body.append(
+            f'<path d="M{_f(left)},{_f(y)} H{_f(left + plot_w)}" stroke="#000" stroke-width="0.3" '
+            'stroke-dasharray="1.5,2"/>'
+        )
         body.append(_text(left - 4, y + 2.8, number(Decimal(str(round(tick, 6)))), anchor="end"))
         tick += step
     slot = plot_w / max(1, len(years))
@@ -243,19 +269,26 @@ def funding_chart(years: Sequence[FundingBar], sources: Sequence[tuple[str, str]
                 continue
             h = v * scale
             y -= h
-            body.append(f'<rect x="{_f(cx - bar_w / 2)}" y="{_f(y)}" width="{_f(bar_w)}" height="{_f(h)}" '
-                        f'fill="url(#{ids[code]})" stroke="#000" stroke-width="0.6"/>')
+            body.append(
+                f'<rect x="{_f(cx - bar_w / 2)}" y="{_f(y)}" width="{_f(bar_w)}" height="{_f(h)}" '
+                f'fill="url(#{ids[code]})" stroke="#000" stroke-width="0.6"/>'
+            )
         body.append(_text(cx, y - 3, number(yr.total), bold=True, anchor="middle"))
         for j, line in enumerate(wrap(yr.label, 12)[:2]):
             body.append(_text(cx, base + 11 + 9 * j, line, anchor="middle"))
     if average:
         ay = base - float(average) * scale
-        body.append(f'<path d="M{_f(left)},{_f(ay)} H{_f(left + plot_w)}" stroke="#000" stroke-width="1" '
-                    'stroke-dasharray="6,3"/>')
-        body.append(_text(left + plot_w, ay - 3, f"Bình quân kế hoạch: {number(average)} {unit}/năm",
-                          anchor="end", italic=True))
-    body.append(f'<path d="M{_f(left)},{_f(top_pad - 4)} V{_f(base)} H{_f(left + plot_w)}" fill="none" '
-                'stroke="#000" stroke-width="0.8"/>')
+        body.append(
+            f'<path d="M{_f(left)},{_f(ay)} H{_f(left + plot_w)}" stroke="#000" stroke-width="1" '
+            'stroke-dasharray="6,3"/>'
+        )
+        body.append(
+            _text(left + plot_w, ay - 3, f"Bình quân kế hoạch: {number(average)} {unit}/năm", anchor="end", italic=True)
+        )
+    body.append(
+        f'<path d="M{_f(left)},{_f(top_pad - 4)} V{_f(base)} H{_f(left + plot_w)}" fill="none" '
+        'stroke="#000" stroke-width="0.8"/>'
+    )
     y = base + 34
     x = left
     for code, name in sources:
@@ -263,8 +296,10 @@ def funding_chart(years: Sequence[FundingBar], sources: Sequence[tuple[str, str]
         needed = 18 + len(text) * 3.7
         if x > left and x + needed > width:
             x, y = left, y + 14
-        body.append(f'<rect x="{_f(x)}" y="{_f(y - 7)}" width="14" height="9" fill="url(#{ids[code]})" '
-                    'stroke="#000" stroke-width="0.5"/>')
+        body.append(
+            f'<rect x="{_f(x)}" y="{_f(y - 7)}" width="14" height="9" fill="url(#{ids[code]})" '
+            'stroke="#000" stroke-width="0.5"/>'
+        )
         body.append(_text(x + 18, y, text))
         x += needed + 14
     return _svg(width, y + 8, body, label)

@@ -26,8 +26,11 @@ from pipeline.paths import CONFIG_ENV, Workspace, packaged_config
 from pipeline.periods import PeriodError, parse_period
 from pipeline.programme import ProgrammeError, programme_for_year
 
-app = typer.Typer(help="Consolidated reporting for the Bình Phước industrial-promotion programme.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Consolidated reporting for the Bình Phước industrial-promotion programme.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 # Options whose default is worked out at run time (pipeline.paths.Workspace) say it in `show_default`, which
 # Typer prints as "[default: (…)]" (text in square brackets inside `help` would be taken for Rich markup and
@@ -47,8 +50,9 @@ NoOutputs = Annotated[Path | None, typer.Option("--outputs", help=_OUTPUTS, hidd
 NoLedger = Annotated[str | None, typer.Option("--ledger", help=_LEDGER, hidden=True)]
 
 
-def _ws(inputs: Path | None, outputs: Path | None, ledger: str | None,
-        config: Path | None) -> tuple[Workspace, Configuration]:
+def _ws(
+    inputs: Path | None, outputs: Path | None, ledger: str | None, config: Path | None
+) -> tuple[Workspace, Configuration]:
     """The command's folders and its configuration, loaded and checked (a broken file ends the command)."""
     ws = Workspace.resolve(inputs, outputs, ledger, config)
     try:
@@ -71,8 +75,11 @@ def _prefect_env(workdir: Path) -> None:
         os.environ["PREFECT_API_URL"] = url
         typer.echo(f"Prefect: using the server of `khuyencong serve` at {url}", err=True)
     else:
-        typer.echo("Prefect: starting a temporary server for this command (the first time in a folder it may "
-                   "take a minute; `khuyencong serve` keeps one running)", err=True)
+        typer.echo(
+            "Prefect: starting a temporary server for this command (the first time in a folder it may "
+            "take a minute; `khuyencong serve` keeps one running)",
+            err=True,
+        )
 
 
 def _require_inputs(ws: Workspace) -> None:
@@ -122,8 +129,10 @@ def _fail(message: str) -> None:
 def template(
     unit: Annotated[str, typer.Option(help='Reporting unit, e.g. "Bù Đăng"')],
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-03, 2012-Q3")],
-    out: Annotated[Path | None, typer.Option(help="Output file (its folder must exist)",
-                                             show_default="./bao-cao-<unit>-<period>.xlsx")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output file (its folder must exist)", show_default="./bao-cao-<unit>-<period>.xlsx"),
+    ] = None,
     config: ConfigOpt = None,
     inputs: NoInputs = None,
     outputs: NoOutputs = None,
@@ -149,10 +158,15 @@ def template(
 
 
 @app.command()
-def demo(inputs: InputsOpt = None,
-         seed: Annotated[int, typer.Option(help="Seed of the random figures (the same seed, the same workbooks)")]
-         = 20111220,
-         config: ConfigOpt = None, outputs: NoOutputs = None, ledger: NoLedger = None) -> None:
+def demo(
+    inputs: InputsOpt = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the random figures (the same seed, the same workbooks)")
+    ] = 20111220,
+    config: ConfigOpt = None,
+    outputs: NoOutputs = None,
+    ledger: NoLedger = None,
+) -> None:
     """Fill plausible workbooks for every unit over the whole programme (deterministic); creates the inputs
     folder if needed."""
     from pipeline.demo import generate
@@ -163,8 +177,9 @@ def demo(inputs: InputsOpt = None,
 
 
 @app.command()
-def ingest(inputs: InputsOpt = None, outputs: OutputsOpt = None, ledger: LedgerOpt = None,
-           config: ConfigOpt = None) -> None:
+def ingest(
+    inputs: InputsOpt = None, outputs: OutputsOpt = None, ledger: LedgerOpt = None, config: ConfigOpt = None
+) -> None:
     """Read new or changed workbooks into the ledger and write their receipts."""
     ws, _ = _ws(inputs, outputs, ledger, config)
     _require_inputs(ws)
@@ -174,8 +189,9 @@ def ingest(inputs: InputsOpt = None, outputs: OutputsOpt = None, ledger: LedgerO
 
     with _faults_in_one_line():
         summary = flows.ingest_inputs(str(ws.inputs), str(ws.outputs), str(ws.ledger), config=str(ws.config))
-    typer.echo(f"{summary.new} new files: {summary.accepted} accepted, {summary.rejected} rejected; "
-               f"receipts in {ws.receipts}")
+    typer.echo(
+        f"{summary.new} new files: {summary.accepted} accepted, {summary.rejected} rejected; receipts in {ws.receipts}"
+    )
 
 
 @app.command()
@@ -185,11 +201,19 @@ def run(
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
     task_runner: Annotated[str, typer.Option(help="local (threads, parsing across processes) or dask")] = "local",
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786), for "
-                                                       "--task-runner dask",
-                                                  show_default="none: a local Dask cluster")] = None,
-    number: Annotated[int | None, typer.Option(min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT'",
-                                               show_default="blank, to fill in by hand")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786), for --task-runner dask",
+            show_default="none: a local Dask cluster",
+        ),
+    ] = None,
+    number: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT'", show_default="blank, to fill in by hand"
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Run the report flow matching each period (monthly, quarterly, annual, programme)."""
@@ -210,8 +234,9 @@ def run(
     for p in periods:
         run_flow = flows.with_task_runner(flows.FLOW_FOR_KIND[p.kind], task_runner, scheduler)
         with _faults_in_one_line():
-            paths = run_flow(p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number,
-                             config=str(ws.config))
+            paths = run_flow(
+                p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number, config=str(ws.config)
+            )
         typer.echo(f"{p.code}: reports in {ws.reports / p.code}")
         for path in paths:
             typer.echo(f"  {path}")
@@ -222,10 +247,12 @@ def serve(
     inputs: InputsOpt = None,
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
-    port: Annotated[int, typer.Option(help="Port of the local Prefect server started when PREFECT_API_URL "
-                                           "is not set")] = 4200,
-    watch: Annotated[bool, typer.Option(help="Start the intake on file-system events (polling stays the "
-                                             "fallback)")] = True,
+    port: Annotated[
+        int, typer.Option(help="Port of the local Prefect server started when PREFECT_API_URL is not set")
+    ] = 4200,
+    watch: Annotated[
+        bool, typer.Option(help="Start the intake on file-system events (polling stays the fallback)")
+    ] = True,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the scheduled report flows and the intake (the one thing staff start). Prefect's UI shows the runs:
@@ -246,12 +273,16 @@ def serve(
                 if not url:
                     if ops.announced_server(home):
                         _fail(f"khuyencong serve is already running in {Path.cwd()}")
-                    say(f"Prefect: starting a server on 127.0.0.1:{port} (the first time in a folder it may "
-                        "take a minute)")
+                    say(
+                        f"Prefect: starting a server on 127.0.0.1:{port} (the first time in a folder it may "
+                        "take a minute)"
+                    )
                     url = stack.enter_context(ops.local_server(port))  # sets PREFECT_API_URL for Prefect
                 stack.enter_context(ops.announce_server(home, url))
-                say(f"Prefect API: {url} (UI: {url.removesuffix('/api')}), "
-                    f"ready after {time.monotonic() - started:.0f} s")
+                say(
+                    f"Prefect API: {url} (UI: {url.removesuffix('/api')}), "
+                    f"ready after {time.monotonic() - started:.0f} s"
+                )
                 import flows
 
                 flows.serve(ws, url, watch, echo=say)
@@ -284,18 +315,26 @@ def history(
     if isinstance(ws.ledger, Path) and not ws.ledger.exists():
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:
-        subs, seen, probs = (ledger_mod.submissions_frame(conn), ledger_mod.sightings_frame(conn),
-                             ledger_mod.problems_frame(conn))
+        subs, seen, probs = (
+            ledger_mod.submissions_frame(conn),
+            ledger_mod.sightings_frame(conn),
+            ledger_mod.problems_frame(conn),
+        )
     typer.echo(hist.history_text(found.full_name(p.end), p, hist.history(subs, seen, probs, found.code, p)))
 
 
 @app.command("export")
 def export_cmd(
     period: Annotated[str, typer.Option(help="Period code, e.g. 2012-Q3")],
-    fmt: Annotated[ExportFormat, typer.Option(
-        "--format", help="vi: CSV (';', decimal comma, UTF-8 with BOM) and .xlsx with Vietnamese headers, for Excel "
-                         "under Vietnamese regional settings; machine: CSV (',', decimal point, ASCII headers, "
-                         "times in UTC) for programs")] = ExportFormat.VI,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="vi: CSV (';', decimal comma, UTF-8 with BOM) and .xlsx with Vietnamese headers, for Excel "
+            "under Vietnamese regional settings; machine: CSV (',', decimal point, ASCII headers, "
+            "times in UTC) for programs",
+        ),
+    ] = ExportFormat.VI,
     outputs: OutputsOpt = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
@@ -316,23 +355,29 @@ def export_cmd(
     if isinstance(ws.ledger, Path) and not ws.ledger.exists():
         _fail(f"no ledger at {ws.ledger}: run `khuyencong ingest` first")
     with ledger_mod.open_ledger(ws.ledger) as conn:
-        subs, vals, probs = (ledger_mod.submissions_frame(conn), ledger_mod.values_frame(conn),
-                             ledger_mod.problems_frame(conn))
+        subs, vals, probs = (
+            ledger_mod.submissions_frame(conn),
+            ledger_mod.values_frame(conn),
+            ledger_mod.problems_frame(conn),
+        )
     report = aggregating.aggregate(subs, vals, programme, cfg.units, p, cfg.rules, problems=probs)
     values = export.provenance(subs, vals, programme, p, report.cumulative_period)
     with _faults_in_one_line():
-        paths = export.write_exports(report, values, ws.outputs / "export",
-                                     export.period_problems(subs, probs, report), fmt)
+        paths = export.write_exports(
+            report, values, ws.outputs / "export", export.period_problems(subs, probs, report), fmt
+        )
     for path in paths:
         typer.echo(str(path))
 
 
 @app.command()
 def init(
-    folder: Annotated[Path, typer.Argument(help="The working folder to write",
-                                           show_default="the current folder")] = Path(),
-    config: Annotated[Path | None, typer.Option(help="Configuration to copy",
-                                                show_default="the packaged defaults")] = None,
+    folder: Annotated[
+        Path, typer.Argument(help="The working folder to write", show_default="the current folder")
+    ] = Path(),
+    config: Annotated[
+        Path | None, typer.Option(help="Configuration to copy", show_default="the packaged defaults")
+    ] = None,
     inputs: NoInputs = None,
     outputs: NoOutputs = None,
     ledger: NoLedger = None,

@@ -141,12 +141,20 @@ class Completeness:
 
 def months_existed(unit: Unit, period: Period) -> list[tuple[int, int]]:
     """The months of `period` during which the unit existed (for at least part of the month)."""
-    return [(y, m) for y, m in period.months()
-            if unit.valid_from <= month(y, m).end and (unit.valid_to is None or unit.valid_to >= date(y, m, 1))]
+    return [
+        (y, m)
+        for y, m in period.months()
+        if unit.valid_from <= month(y, m).end and (unit.valid_to is None or unit.valid_to >= date(y, m, 1))
+    ]
 
 
-def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules: ReportingRules,
-                 rejected: dict[str, tuple[str, ...]] | None = None) -> Completeness:
+def completeness(
+    units: list[Unit],
+    counted: pd.DataFrame,
+    period: Period,
+    rules: ReportingRules,
+    rejected: dict[str, tuple[str, ...]] | None = None,
+) -> Completeness:
     """Completeness of `period` for the expected `units`, from the reports that count for it; `rejected` names
     each unit's rejected files (not since replaced), so that sent-but-rejected is told from nothing received."""
     rejected = rejected or {}
@@ -172,7 +180,19 @@ def completeness(units: list[Unit], counted: pd.DataFrame, period: Period, rules
                 late_files.append(r.file_name)
         missing = tuple(f"{i // 12}-{i % 12 + 1:02d}" for i in sorted(expected - received))
         last = max((datetime.fromisoformat(r.received_at) for r in mine), default=None)
-        rows.append(UnitStatus(unit.code, unit.full_name(period.end), unit.priority, len(expected), len(received),
-                               len(on_time), missing, tuple(r.file_name for r in mine), last, tuple(late_files),
-                               rejected.get(unit.code, ())))
+        rows.append(
+            UnitStatus(
+                unit.code,
+                unit.full_name(period.end),
+                unit.priority,
+                len(expected),
+                len(received),
+                len(on_time),
+                missing,
+                tuple(r.file_name for r in mine),
+                last,
+                tuple(late_files),
+                rejected.get(unit.code, ()),
+            )
+        )
     return Completeness(period.code, tuple(rows))

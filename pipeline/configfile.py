@@ -41,8 +41,9 @@ def read_yaml(path: Path) -> object:
             line = exc.context_mark.line + 1 if exc.context_mark else None
             what += f" ({exc.context}{f' at line {line}' if line and mark and line != mark.line + 1 else ''})"
         kind = "invalid value" if isinstance(exc, _BadValue) else "YAML syntax error"
-        raise ConfigError(path, f"{kind}: {what}", mark.line + 1 if mark else None,
-                          mark.column + 1 if mark else None) from None
+        raise ConfigError(
+            path, f"{kind}: {what}", mark.line + 1 if mark else None, mark.column + 1 if mark else None
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, f"YAML syntax error: {exc}") from None
     finally:

@@ -30,5 +30,11 @@ def load_configuration(folder: Path) -> Configuration:
     """Every file of the folder (FILES; notifications.yaml may be absent), or the first ConfigError."""
     if not folder.is_dir():
         raise ConfigError(folder, "configuration folder not found (--config, KHUYENCONG_CONFIG or ./config)")
-    return Configuration(folder, load_programmes(folder), load_units(folder), load_recipients(folder),
-                         load_rules(folder), load_notifications(folder))
+    return Configuration(
+        folder,
+        load_programmes(folder),
+        load_units(folder),
+        load_recipients(folder),
+        load_rules(folder),
+        load_notifications(folder),
+    )

@@ -26,9 +26,20 @@ from pipeline.units import Unit, UnitRegistry
 from pipeline.workbook import SHEET, Filling, build_workbook, save_atomic, template_name
 
 SEED = 20111220  # the decision's date
-PREPARERS = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em",
-             "Vũ Thị Hạnh", "Đặng Văn Hùng", "Bùi Thị Lan", "Đỗ Văn Minh", "Ngô Thị Nga", "Dương Văn Phúc",
-             "Lý Thị Quyên"]
+PREPARERS = [
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Văn Cường",
+    "Phạm Thị Dung",
+    "Hoàng Văn Em",
+    "Vũ Thị Hạnh",
+    "Đặng Văn Hùng",
+    "Bùi Thị Lan",
+    "Đỗ Văn Minh",
+    "Ngô Thị Nga",
+    "Dương Văn Phúc",
+    "Lý Thị Quyên",
+]
 NOTES = [
     "Kinh phí khuyến công địa phương phân bổ chậm, ảnh hưởng tiến độ tổ chức lớp đào tạo nghề.",
     "Các cơ sở công nghiệp nông thôn còn ít quan tâm đăng ký tham gia đề án khuyến công.",
@@ -65,13 +76,17 @@ def _context(unit: Unit, period: Period, rng: np.random.Generator) -> dict[str, 
     base = 300 + zlib.crc32(unit.code.encode()) % 600
     years = ((period.last[0] - 2011) * 12 + period.last[1]) / 12
     noise = 1 + float(rng.normal(0, 0.01))
-    monthly_value = base * 45 * 1.16 ** years
-    return {"C1": round(base * 1.11 ** years), "C2": round(base * 6.5 * 1.07 ** years),
-            "C3": Decimal(str(round(monthly_value * len(period) * noise, 1)))}
+    monthly_value = base * 45 * 1.16**years
+    return {
+        "C1": round(base * 1.11**years),
+        "C2": round(base * 6.5 * 1.07**years),
+        "C3": Decimal(str(round(monthly_value * len(period) * noise, 1))),
+    }
 
 
-def _fill(rng: np.random.Generator, programme: Programme, unit: Unit, period: Period, n_units: int,
-          received: date) -> Filling:
+def _fill(
+    rng: np.random.Generator, programme: Programme, unit: Unit, period: Period, n_units: int, received: date
+) -> Filling:
     n_months = len(period)
     results: dict[str, object] = {}
     for code, ind in programme.targeted.items():
@@ -95,13 +110,19 @@ def _fill(rng: np.random.Generator, programme: Programme, unit: Unit, period: Pe
     if unit.level != "province" and programme.context is not None:
         results |= _context(unit, period, rng)
     notes = NOTES[int(rng.integers(len(NOTES)))] if rng.random() < 0.25 else ""
-    return Filling(results=results, spending=spending, report_date=received - timedelta(days=int(rng.integers(0, 3))),
-                   preparer=PREPARERS[int(rng.integers(len(PREPARERS)))],
-                   phone=f"0271 38{int(rng.integers(10000, 99999))}", notes=notes)
+    return Filling(
+        results=results,
+        spending=spending,
+        report_date=received - timedelta(days=int(rng.integers(0, 3))),
+        preparer=PREPARERS[int(rng.integers(len(PREPARERS)))],
+        phone=f"0271 38{int(rng.integers(10000, 99999))}",
+        notes=notes,
+    )
 
 
-def _revise(rng: np.random.Generator, programme: Programme, unit: Unit, quarter_period: Period,
-            months: list[Filling]) -> Filling:
+def _revise(
+    rng: np.random.Generator, programme: Programme, unit: Unit, quarter_period: Period, months: list[Filling]
+) -> Filling:
     """A quarterly report that sums its months and corrects a figure or two (what districts do)."""
     results: dict[str, object] = {}
     spending: dict[str, dict[str, object]] = {}
@@ -120,12 +141,19 @@ def _revise(rng: np.random.Generator, programme: Programme, unit: Unit, quarter_
         code = flows[int(rng.integers(len(flows)))]
         results[code] = max(Decimal(0), Decimal(str(results[code])) + int(rng.choice([-1, 1, 2])))
     last = months[-1]
-    return Filling(results=results, spending=spending, report_date=last.report_date, preparer=last.preparer,
-                   phone=last.phone, notes="Báo cáo quý điều chỉnh số liệu các tháng.")
+    return Filling(
+        results=results,
+        spending=spending,
+        report_date=last.report_date,
+        preparer=last.preparer,
+        phone=last.phone,
+        notes="Báo cáo quý điều chỉnh số liệu các tháng.",
+    )
 
 
-def _write(folder: Path, programme: Programme, unit: Unit, period: Period, filling: Filling, received: date,
-           suffix: str = "") -> DemoFile:
+def _write(
+    folder: Path, programme: Programme, unit: Unit, period: Period, filling: Filling, received: date, suffix: str = ""
+) -> DemoFile:
     name = template_name(unit, period).replace(".xlsx", f"{suffix}.xlsx")
     path = folder / str(period.first[0]) / unit.code / name
     return _keep(path, unit, period, received, lambda: build_workbook(programme, unit, period, filling))
@@ -140,8 +168,9 @@ def _keep(path: Path, unit: Unit, period: Period, received: date, build: Callabl
     return DemoFile(path, unit.code, period.code, received)
 
 
-def generate(folder: Path, programme: Programme, units: UnitRegistry, seed: int = SEED,
-             years: tuple[int, ...] | None = None) -> list[DemoFile]:
+def generate(
+    folder: Path, programme: Programme, units: UnitRegistry, seed: int = SEED, years: tuple[int, ...] | None = None
+) -> list[DemoFile]:
     """Write the demo workbooks under `folder`; return what was written."""
     rng = np.random.default_rng(seed)
     years = years or tuple(range(programme.first_year, programme.last_year + 1))
@@ -156,8 +185,9 @@ def generate(folder: Path, programme: Programme, units: UnitRegistry, seed: int 
                 if style < 0.08:  # this quarter sent as one quarterly report
                     late = rng.random() < 0.06
                     rec = _received(rng, qp, late)
-                    out.append(_write(folder, programme, unit, qp, _fill(rng, programme, unit, qp, n_districts, rec),
-                                      rec))
+                    out.append(
+                        _write(folder, programme, unit, qp, _fill(rng, programme, unit, qp, n_districts, rec), rec)
+                    )
                     continue
                 months: list[Filling] = []
                 for m in range(3 * q - 2, 3 * q + 1):
@@ -176,8 +206,9 @@ def generate(folder: Path, programme: Programme, units: UnitRegistry, seed: int 
     return out
 
 
-def _officer_variants(folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator,
-                      years: tuple[int, ...]) -> list[DemoFile]:
+def _officer_variants(
+    folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator, years: tuple[int, ...]
+) -> list[DemoFile]:
     """Files as some officers really send them: the traditional free layout, and labels typed in TCVN3
     (Bình Phước's units: none with another province's configuration)."""
     if 2013 not in years or not {"loc-ninh", "chon-thanh"} <= units.by_code.keys():
@@ -238,12 +269,16 @@ def _free_layout(programme: Programme, unit: Unit, period: Period, f: Filling) -
     return wb
 
 
-def _bad_files(folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator,
-               years: tuple[int, ...]) -> list[DemoFile]:
+def _bad_files(
+    folder: Path, programme: Programme, units: UnitRegistry, rng: np.random.Generator, years: tuple[int, ...]
+) -> list[DemoFile]:
     """Two bad submissions, as officers make them: one corrected later, one never corrected (Bình Phước's
     units and indicators: none with another province's configuration)."""
-    if 2012 not in years or not {"bu-dop", "loc-ninh"} <= units.by_code.keys() \
-            or not {"P1.2", "P4.3"} <= programme.indicators.keys():
+    if (
+        2012 not in years
+        or not {"bu-dop", "loc-ninh"} <= units.by_code.keys()
+        or not {"P1.2", "P4.3"} <= programme.indicators.keys()
+    ):
         return []
     out = []
     bu_dop, loc_ninh = units.by_code["bu-dop"], units.by_code["loc-ninh"]

@@ -170,8 +170,9 @@ class _Sheet:
     def __init__(self, book: _Book, ws: Worksheet) -> None:
         self.book, self.ws = book, ws
 
-    def put(self, row: int, col: int, value: Value, *, share: bool = False, bold: bool = False,
-            kind: str | None = None) -> None:
+    def put(
+        self, row: int, col: int, value: Value, *, share: bool = False, bold: bool = False, kind: str | None = None
+    ) -> None:
         """Write one table cell: numbers as numbers, shares as fractions, text always as text.
 
         `kind` overrides the format the value would get ("header", "year", "datetime")."""
@@ -196,8 +197,7 @@ class _Sheet:
     def text(self, row: int, col: int, text: str, kind: str) -> None:
         """A text cell outside the tables (titles): always text, never a formula."""
         clean = _clean(text)
-        self.ws.write_string(row - 1, col - 1, clean,
-                             self.book.format(kind, quote=clean.startswith(_FORMULA_START)))
+        self.ws.write_string(row - 1, col - 1, clean, self.book.format(kind, quote=clean.startswith(_FORMULA_START)))
 
     def headers(self, row: int, headers: Sequence[str], height: float = 45) -> None:
         """A bold header row, centred and wrapped."""
@@ -257,11 +257,28 @@ class Appendix:
 
 def _indicators_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
     cumulative = f"Lũy kế từ đầu chương trình ({report.cumulative_period.title})"
-    headers = ["Mã số", "Chỉ tiêu", "ĐVT", "Thực hiện trong kỳ", cumulative, "Mục tiêu giai đoạn", "Tỷ lệ đạt",
-               "Tiến độ yêu cầu", "Đánh giá"]
+    headers = [
+        "Mã số",
+        "Chỉ tiêu",
+        "ĐVT",
+        "Thực hiện trong kỳ",
+        cumulative,
+        "Mục tiêu giai đoạn",
+        "Tỷ lệ đạt",
+        "Tiến độ yêu cầu",
+        "Đánh giá",
+    ]
     subtitle = appx.attachment + (f". {report.coverage_note}" if report.coverage_note else "")
-    ws = _sheet(book, appx.sheet, report, subtitle, headers, [9, 52, 12, 14, 20, 14, 11, 11, 14], title=appx.title,
-                landscape=True)
+    ws = _sheet(
+        book,
+        appx.sheet,
+        report,
+        subtitle,
+        headers,
+        [9, 52, 12, 14, 20, 14, 11, 11, 14],
+        title=appx.title,
+        landscape=True,
+    )
     paces = pace_index(report)
     row, count, behind = FIRST_DATA_ROW, 0, 0
     for group in indicator_groups(report):
@@ -281,8 +298,9 @@ def _indicators_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None
             row += 1
     if count:
         ws.put(row, 1, "", bold=True)
-        text = f"Cộng: {count} chỉ tiêu" + (f", {count - behind} đạt tiến độ yêu cầu, {behind} chậm tiến độ"
-                                            if report.pace else "")
+        text = f"Cộng: {count} chỉ tiêu" + (
+            f", {count - behind} đạt tiến độ yêu cầu, {behind} chậm tiến độ" if report.pace else ""
+        )
         ws.put(row, 2, text, bold=True)
         for col in range(3, len(headers) + 1):
             ws.put(row, col, None, bold=True)
@@ -292,8 +310,13 @@ def _budget_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
     """Funding by sub-programme and source (the seed's appendix): plan, in the period, since the start."""
     sources = report.programme.source_codes
     groups = ("Kế hoạch", "Trong kỳ", "Lũy kế")
-    headers = ["Mã số", "Nội dung", *(f"{g}: {s}" for g in groups for s in ("Tổng", *sources)), "Tỷ lệ đạt",
-               "Tiến độ yêu cầu"]
+    headers = [
+        "Mã số",
+        "Nội dung",
+        *(f"{g}: {s}" for g in groups for s in ("Tổng", *sources)),
+        "Tỷ lệ đạt",
+        "Tiến độ yêu cầu",
+    ]
     widths = [9, 42, *([12] * (3 * (len(sources) + 1))), 10, 10]
     subtitle = f"{appx.attachment}. ĐVT: {report.programme.money_unit}"
     ws = _sheet(book, appx.sheet, report, subtitle, headers, widths, landscape=True, title=appx.title, freeze="C4")
@@ -301,8 +324,11 @@ def _budget_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
     rows = [(b, False) for b in report.budget] + [(report.budget_totals, True)]
     for row, (b, total) in enumerate(rows, start=FIRST_DATA_ROW):
         values: list[Value] = [b.subprogramme, b.name]
-        for part, whole in ((b.budget, b.budget_total), (b.in_period, b.in_period_total),
-                            (b.cumulative, b.cumulative_total)):
+        for part, whole in (
+            (b.budget, b.budget_total),
+            (b.in_period, b.in_period_total),
+            (b.cumulative, b.cumulative_total),
+        ):
             values += [whole, *(part.get(s) for s in sources)]
         for col, value in enumerate(values, start=1):
             ws.put(row, col, value, bold=total)
@@ -314,8 +340,15 @@ def _budget_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
 
 def _national_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
     """The use of national funds (KCQG) by sub-programme, then the totals row."""
-    headers = ["Mã số", "Chương trình", f"Kế hoạch giai đoạn ({NATIONAL})", "Thực hiện trong kỳ",
-               "Lũy kế từ đầu chương trình", "Tỷ lệ đạt", "Tỷ trọng trong tổng kinh phí đã thực hiện"]
+    headers = [
+        "Mã số",
+        "Chương trình",
+        f"Kế hoạch giai đoạn ({NATIONAL})",
+        "Thực hiện trong kỳ",
+        "Lũy kế từ đầu chương trình",
+        "Tỷ lệ đạt",
+        "Tỷ trọng trong tổng kinh phí đã thực hiện",
+    ]
     subtitle = f"{appx.attachment}. ĐVT: {report.programme.money_unit}"
     ws = _sheet(book, appx.sheet, report, subtitle, headers, [9, 50, 14, 14, 16, 11, 16], title=appx.title)
     for row, r in enumerate(national_rows(report), start=FIRST_DATA_ROW):
@@ -379,8 +412,14 @@ def _pace_sheet(book: _Book, report: Consolidated) -> None:
     subtitle += pace_legend(report).replace("\u25bc ", "") if report.pace else ""
     ws = _sheet(book, "TienDo", report, subtitle, headers, [9, 10, 50, 12, 14, 14, 11, 11, 11, 20, 16], landscape=True)
     for row, p in enumerate(report.pace, start=FIRST_DATA_ROW):
-        values: list[Value] = [p.code, "Chỉ tiêu" if p.kind == "indicator" else "Kinh phí", p.name, p.unit,
-                               p.achieved, p.target]
+        values: list[Value] = [
+            p.code,
+            "Chỉ tiêu" if p.kind == "indicator" else "Kinh phí",
+            p.name,
+            p.unit,
+            p.achieved,
+            p.target,
+        ]
         for col, value in enumerate(values, start=1):
             ws.put(row, col, value, bold=p.behind)
         ws.put(row, 7, p.share, share=True, bold=p.behind)
@@ -424,9 +463,14 @@ def _funding_sheet(book: _Book, report: Consolidated) -> None:
     summary: list[tuple[str, list[Value], bool, bool, Value]] = [
         ("Lũy kế", [f.cumulative.get(s) for s in sources] + [f.cumulative_total], False, True, priority),
         ("Kế hoạch giai đoạn", [f.budget.get(s) for s in sources] + [budget_total], False, False, None),
-        ("Tỷ lệ lũy kế so với kế hoạch",
-         [share_of(f.cumulative.get(s, ZERO), f.budget.get(s)) for s in sources]
-         + [share_of(f.cumulative_total, budget_total)], True, False, None),
+        (
+            "Tỷ lệ lũy kế so với kế hoạch",
+            [share_of(f.cumulative.get(s, ZERO), f.budget.get(s)) for s in sources]
+            + [share_of(f.cumulative_total, budget_total)],
+            True,
+            False,
+            None,
+        ),
     ]
     for label, values, share, bold, last in summary:
         ws.put(row, 1, label, bold=bold)
@@ -441,8 +485,15 @@ def _funding_sheet(book: _Book, report: Consolidated) -> None:
 def _context_sheet(book: _Book, report: Consolidated) -> None:
     prog = report.programme
     title = prog.context.name if prog.context else "Chỉ tiêu chung về công nghiệp nông thôn"
-    headers = ["Mã số", "Chỉ tiêu", "ĐVT", "Số liệu kỳ báo cáo", "Cách tính", "Số đơn vị báo cáo",
-               "Số đơn vị phải báo cáo"]
+    headers = [
+        "Mã số",
+        "Chỉ tiêu",
+        "ĐVT",
+        "Số liệu kỳ báo cáo",
+        "Cách tính",
+        "Số đơn vị báo cáo",
+        "Số đơn vị phải báo cáo",
+    ]
     subtitle = f"{title}; số liệu cộng từ các đơn vị đã báo cáo chỉ tiêu"
     ws = _sheet(book, "ChiTieuChung", report, subtitle, headers, [9, 45, 12, 16, 16, 12, 12, 16])
     row = FIRST_DATA_ROW
@@ -460,8 +511,18 @@ def _context_sheet(book: _Book, report: Consolidated) -> None:
     row += 1
     ws.text(row, 1, f"Tăng trưởng {indicator.name.lower()} ({growth_objective(report)})", "subtitle")
     row += 1
-    ws.headers(row, ["Năm", indicator.name, "ĐVT", "Tăng so với năm trước", "Số đơn vị báo cáo",
-                     "Số đơn vị phải báo cáo", "Đánh giá"])
+    ws.headers(
+        row,
+        [
+            "Năm",
+            indicator.name,
+            "ĐVT",
+            "Tăng so với năm trước",
+            "Số đơn vị báo cáo",
+            "Số đơn vị phải báo cáo",
+            "Đánh giá",
+        ],
+    )
     row += 1
     for g in report.growth:
         below = growth_below(report, g.growth)
@@ -501,8 +562,15 @@ def _completeness_sheet(book: _Book, report: Consolidated, appx: Appendix) -> No
     ws = _sheet(book, appx.sheet, report, subtitle, headers, widths, landscape=True, title=appx.title)
     row = FIRST_DATA_ROW
     for u in c.rows:
-        values: list[Value] = [u.unit_code, u.unit_name, "x" if u.priority else "", u.months_expected,
-                               u.months_covered, u.months_on_time, u.months_late]
+        values: list[Value] = [
+            u.unit_code,
+            u.unit_name,
+            "x" if u.priority else "",
+            u.months_expected,
+            u.months_covered,
+            u.months_on_time,
+            u.months_late,
+        ]
         for col, value in enumerate(values, start=1):
             ws.put(row, col, value)
         ws.put(row, 8, share_of(Decimal(u.months_covered), Decimal(u.months_expected)), share=True)
@@ -544,9 +612,20 @@ def _reconciliation_sheet(book: _Book, report: Consolidated) -> None:
     if note:
         ws.put(FIRST_DATA_ROW + max(len(lines), 1) + 1, 2, note)
     for row, d in enumerate(lines, start=FIRST_DATA_ROW):
-        values: list[Value] = [row - FIRST_DATA_ROW + 1, d.unit_name, d.period_title, d.file_name,
-                               ", ".join(d.finer_files), d.code, d.name, d.source, d.unit, d.finer_total,
-                               d.coarser, d.change]
+        values: list[Value] = [
+            row - FIRST_DATA_ROW + 1,
+            d.unit_name,
+            d.period_title,
+            d.file_name,
+            ", ".join(d.finer_files),
+            d.code,
+            d.name,
+            d.source,
+            d.unit,
+            d.finer_total,
+            d.coarser,
+            d.change,
+        ]
         for col, value in enumerate(values, start=1):
             ws.put(row, col, value)
 
@@ -597,10 +676,22 @@ def _by_unit_rows_sheet(book: _Book, report: Consolidated, appx: Appendix) -> No
     columns = [c for _, _, cols in results for c in cols] + spending
     headers = ["Mã số", "Đơn vị", *(f"{c.label} ({c.unit})" for c in columns)]
     widths = [14, 34, *([13] * len(columns))]
-    subtitle = (f"{appx.attachment}. Kết quả thực hiện trong kỳ của {len(report.by_unit)} đơn vị, mỗi đơn vị "
-                f"một dòng; kinh phí tính bằng {report.programme.money_unit}")
-    ws = _sheet(book, appx.sheet, report, subtitle, headers, widths, landscape=True, freeze="C4", title=appx.title,
-                header_height=90)
+    subtitle = (
+        f"{appx.attachment}. Kết quả thực hiện trong kỳ của {len(report.by_unit)} đơn vị, mỗi đơn vị "
+        f"một dòng; kinh phí tính bằng {report.programme.money_unit}"
+    )
+    ws = _sheet(
+        book,
+        appx.sheet,
+        report,
+        subtitle,
+        headers,
+        widths,
+        landscape=True,
+        freeze="C4",
+        title=appx.title,
+        header_height=90,
+    )
     row = FIRST_DATA_ROW
     for u in report.by_unit:
         for col, value in enumerate([u.unit_code, u.unit_name, *(c.of(u) for c in columns)], start=1):
@@ -639,10 +730,26 @@ def cell_parts(text: str, size: int = CELL_CHARS) -> list[str]:
 
 def _data_sheet(book: _Book, report: Consolidated, provenance: pd.DataFrame) -> None:
     """Every value behind the period's figures, in long form, with the file and sheet!cell it came from."""
-    headers = ["STT", "Mã đơn vị", "Đơn vị", "Kỳ báo cáo", "Loại", "Mã số", "Nguồn", "Giá trị", "Tệp", "Ô",
-               "SHA-256", "Ngày nhận", "Tính trong kỳ", "Tính lũy kế"]
-    subtitle = ("Dữ liệu: mọi giá trị của các báo cáo trong phạm vi lũy kế, kể cả bản đã được thay thế; "
-                "tệp và ô (sheet!ô) nguồn; có/không được tính vào số liệu kỳ này và lũy kế")
+    headers = [
+        "STT",
+        "Mã đơn vị",
+        "Đơn vị",
+        "Kỳ báo cáo",
+        "Loại",
+        "Mã số",
+        "Nguồn",
+        "Giá trị",
+        "Tệp",
+        "Ô",
+        "SHA-256",
+        "Ngày nhận",
+        "Tính trong kỳ",
+        "Tính lũy kế",
+    ]
+    subtitle = (
+        "Dữ liệu: mọi giá trị của các báo cáo trong phạm vi lũy kế, kể cả bản đã được thay thế; "
+        "tệp và ô (sheet!ô) nguồn; có/không được tính vào số liệu kỳ này và lũy kế"
+    )
     widths = [7, 14, 30, 12, 11, 9, 9, 14, 36, 18, 20, 18, 10, 10]
     ws = _sheet(book, "DuLieu", report, subtitle, headers, widths, landscape=True, freeze="D4")
     names = unit_names(report)
@@ -650,9 +757,22 @@ def _data_sheet(book: _Book, report: Consolidated, provenance: pd.DataFrame) -> 
     for i, r in enumerate(provenance.itertuples(index=False), start=1):
         row = FIRST_DATA_ROW + i - 1
         received = pd.Timestamp(r.received_at).to_pydatetime().replace(tzinfo=None) if r.received_at else None
-        values: list[Value] = [i, r.unit, names.get(r.unit, r.unit), r.period_reported, kinds.get(r.kind, r.kind),
-                               r.code, r.source or "", Decimal(str(r.value)), r.file, r.cell, r.sha256, received,
-                               "có" if r.counts_in_period else "không", "có" if r.counts_cumulative else "không"]
+        values: list[Value] = [
+            i,
+            r.unit,
+            names.get(r.unit, r.unit),
+            r.period_reported,
+            kinds.get(r.kind, r.kind),
+            r.code,
+            r.source or "",
+            Decimal(str(r.value)),
+            r.file,
+            r.cell,
+            r.sha256,
+            received,
+            "có" if r.counts_in_period else "không",
+            "có" if r.counts_cumulative else "không",
+        ]
         for col, value in enumerate(values, start=1):
             ws.put(row, col, value, kind="datetime" if col == 12 else None)  # received: with its time of day
     last = max(HEADER_ROW, FIRST_DATA_ROW + len(provenance) - 1)
@@ -668,8 +788,14 @@ APPENDIX_SHEETS = {
 }
 
 
-def write_excel_report(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
-                       number: int | None = None, provenance: pd.DataFrame | None = None) -> Path:
+def write_excel_report(
+    report: Consolidated,
+    recipient: Recipient,
+    issuer: Issuer,
+    out_path: Path,
+    number: int | None = None,
+    provenance: pd.DataFrame | None = None,
+) -> Path:
     """Write the workbook to `out_path` (atomically) and return that path.
 
     `number` is the report's number (as in the PDF); `provenance` (pipeline.export.provenance) fills the
@@ -689,8 +815,9 @@ def write_excel_report(report: Consolidated, recipient: Recipient, issuer: Issue
             _notes_sheet(book, report)
             if recipient.data_sheet and provenance is not None:
                 _data_sheet(book, report, provenance)
-            book.wb.set_properties({"title": _title(report), "author": f"{issuer.parent} - {issuer.name}",
-                                    "subject": recipient.name})
+            book.wb.set_properties(
+                {"title": _title(report), "author": f"{issuer.parent} - {issuer.name}", "subject": recipient.name}
+            )
             # XlsxWriter writes no Dublin Core identifier: the document number is a custom property
             book.wb.set_custom_property("Số văn bản", issuer.document_number(number).replace("\u00a0", " "))
     return out_path

@@ -35,8 +35,9 @@ from pipeline.text import nfc
 from pipeline.validating import Status
 
 
-def provenance(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, period: Period,
-               cumulative_period: Period) -> pd.DataFrame:
+def provenance(
+    subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, period: Period, cumulative_period: Period
+) -> pd.DataFrame:
     """Accepted values of every report inside the cumulative window, superseded versions included."""
     ok = subs[(subs["status"] != "rejected") & (subs["programme"] == programme.code)]
     lo, hi = _ym(cumulative_period.first), _ym(cumulative_period.last)
@@ -45,20 +46,22 @@ def provenance(subs: pd.DataFrame, vals: pd.DataFrame, programme: Programme, per
     in_period = set(select_counted(current, period)["id"])
     cumulative = set(select_counted(current, cumulative_period)["id"])
     frame = vals.merge(ok, left_on="submission_id", right_on="id")
-    out = pd.DataFrame({
-        "unit": frame["unit_code"],
-        "period_reported": frame["period_code"],
-        "kind": frame["kind"],
-        "code": frame["code"],
-        "source": frame["source"],
-        "value": [str(from_milli(m)) for m in frame["milli"]],
-        "file": frame["file_name"],
-        "sha256": frame["sha256"],
-        "cell": frame["cell"],
-        "received_at": frame["received_at"],
-        "counts_in_period": frame["submission_id"].isin(in_period),
-        "counts_cumulative": frame["submission_id"].isin(cumulative),
-    })
+    out = pd.DataFrame(
+        {
+            "unit": frame["unit_code"],
+            "period_reported": frame["period_code"],
+            "kind": frame["kind"],
+            "code": frame["code"],
+            "source": frame["source"],
+            "value": [str(from_milli(m)) for m in frame["milli"]],
+            "file": frame["file_name"],
+            "sha256": frame["sha256"],
+            "cell": frame["cell"],
+            "received_at": frame["received_at"],
+            "counts_in_period": frame["submission_id"].isin(in_period),
+            "counts_cumulative": frame["submission_id"].isin(cumulative),
+        }
+    )
     return out.sort_values(["unit", "period_reported", "file", "kind", "code", "source"]).reset_index(drop=True)
 
 
@@ -76,22 +79,24 @@ def period_problems(subs: pd.DataFrame, problems: pd.DataFrame, report: Consolid
     current = current_versions(subs[subs["programme"] == report.programme.code])
     counted = set(select_counted(current, period)["id"])
     frame = problems.merge(files, left_on="submission_id", right_on="id", suffixes=("", "_file"))
-    out = pd.DataFrame({
-        "unit": frame["unit_code"].fillna(""),
-        "period_reported": frame["period_code"].fillna(""),
-        "file": frame["file_name"],
-        "sha256": frame["sha256"],
-        "received_at": frame["received_at"],
-        "status": frame["status"],
-        "counts_in_period": frame["submission_id"].isin(counted),
-        "cell": frame["cell"],
-        "problem": frame["code"],
-        "severity": frame["severity"],
-        "found": frame["found"],
-        "expected": frame["expected"],
-        "message": frame["message"],
-        "_seq": frame["seq"],
-    })
+    out = pd.DataFrame(
+        {
+            "unit": frame["unit_code"].fillna(""),
+            "period_reported": frame["period_code"].fillna(""),
+            "file": frame["file_name"],
+            "sha256": frame["sha256"],
+            "received_at": frame["received_at"],
+            "status": frame["status"],
+            "counts_in_period": frame["submission_id"].isin(counted),
+            "cell": frame["cell"],
+            "problem": frame["code"],
+            "severity": frame["severity"],
+            "found": frame["found"],
+            "expected": frame["expected"],
+            "message": frame["message"],
+            "_seq": frame["seq"],
+        }
+    )
     order = ["unit", "period_reported", "received_at", "file", "_seq"]
     return out.sort_values(order).drop(columns="_seq").reset_index(drop=True)
 
@@ -102,20 +107,48 @@ def figures(report: Consolidated) -> pd.DataFrame:
     prog = report.programme
     rows = []
     for i in report.indicators:
-        rows.append({"kind": "indicator", "code": i.code, "source": "", "in_period": i.in_period,
-                     "cumulative": i.cumulative, "target": i.target, "reports": " ".join(str(r) for r in i.reports)})
+        rows.append(
+            {
+                "kind": "indicator",
+                "code": i.code,
+                "source": "",
+                "in_period": i.in_period,
+                "cumulative": i.cumulative,
+                "target": i.target,
+                "reports": " ".join(str(r) for r in i.reports),
+            }
+        )
     for c in report.context:
-        rows.append({"kind": "context", "code": c.code, "source": "", "in_period": c.value, "cumulative": None,
-                     "target": None, "reports": ""})
+        rows.append(
+            {
+                "kind": "context",
+                "code": c.code,
+                "source": "",
+                "in_period": c.value,
+                "cumulative": None,
+                "target": None,
+                "reports": "",
+            }
+        )
     for b in report.budget:
         for src in prog.source_codes:
-            rows.append({"kind": "budget", "code": b.subprogramme, "source": src, "in_period": b.in_period[src],
-                         "cumulative": b.cumulative[src], "target": b.budget[src], "reports": ""})
+            rows.append(
+                {
+                    "kind": "budget",
+                    "code": b.subprogramme,
+                    "source": src,
+                    "in_period": b.in_period[src],
+                    "cumulative": b.cumulative[src],
+                    "target": b.budget[src],
+                    "reports": "",
+                }
+            )
     frame = pd.DataFrame(rows, columns=["kind", "code", "source", "in_period", "cumulative", "target", "reports"])
     return frame.astype({"in_period": object, "cumulative": object, "target": object})
 
 
 # --- the tables as written ----------------------------------------------------------------------------
+
 
 class Format(StrEnum):
     VI = "vi"  # Excel under Vietnamese regional settings: CSV (";", decimal comma, BOM) and .xlsx
@@ -146,27 +179,64 @@ class Table:
 
 
 _UNIT = (Column("unit", "Mã đơn vị", width=12), Column("unit_name", "Đơn vị", width=22))
-_INDICATOR = (Column("kind", "Loại", width=10), Column("code", "Mã chỉ tiêu", width=8),
-              Column("name", "Chỉ tiêu", width=42), Column("source", "Nguồn", width=8))
-VALUES = Table("gia-tri", "values", "Giá trị", (
-    *_UNIT, Column("period_reported", "Kỳ báo cáo", width=10), *_INDICATOR,
-    Column("value", "Giá trị", Cell.NUMBER, 12), Column("measure", "Đơn vị tính", width=11),
-    Column("file", "Tệp", width=34), Column("cell", "Ô", width=12), Column("sha256", "SHA-256", width=18),
-    Column("received_at", "Thời điểm nhận", Cell.TIME, 19), Column("counts_in_period", "Tính trong kỳ", Cell.FLAG, 9),
-    Column("counts_cumulative", "Tính lũy kế", Cell.FLAG, 9)))
-FIGURES = Table("so-lieu", "figures", "Số liệu", (
-    Column("period", "Kỳ báo cáo", width=10), *_INDICATOR, Column("measure", "Đơn vị tính", width=11),
-    Column("in_period", "Thực hiện trong kỳ", Cell.NUMBER, 14),
-    Column("cumulative", "Lũy kế từ đầu chương trình", Cell.NUMBER, 14),
-    Column("target", "Mục tiêu / kinh phí giai đoạn", Cell.NUMBER, 14),
-    Column("reports", "Báo cáo được tính (số trong sổ cái)", width=30)))
-PROBLEMS = Table("van-de", "problems", "Vấn đề", (
-    *_UNIT, Column("period_reported", "Kỳ báo cáo", width=10), Column("file", "Tệp", width=34),
-    Column("sha256", "SHA-256", width=18), Column("received_at", "Thời điểm nhận", Cell.TIME, 19),
-    Column("status", "Trạng thái tệp", width=16), Column("counts_in_period", "Tính trong kỳ", Cell.FLAG, 9),
-    Column("cell", "Ô", width=12), Column("problem", "Mã vấn đề", width=18), Column("severity", "Mức độ", width=8),
-    Column("found", "Tìm thấy", width=20), Column("expected", "Cần có", width=20),
-    Column("message", "Nội dung", width=60)))
+_INDICATOR = (
+    Column("kind", "Loại", width=10),
+    Column("code", "Mã chỉ tiêu", width=8),
+    Column("name", "Chỉ tiêu", width=42),
+    Column("source", "Nguồn", width=8),
+)
+VALUES = Table(
+    "gia-tri",
+    "values",
+    "Giá trị",
+    (
+        *_UNIT,
+        Column("period_reported", "Kỳ báo cáo", width=10),
+        *_INDICATOR,
+        Column("value", "Giá trị", Cell.NUMBER, 12),
+        Column("measure", "Đơn vị tính", width=11),
+        Column("file", "Tệp", width=34),
+        Column("cell", "Ô", width=12),
+        Column("sha256", "SHA-256", width=18),
+        Column("received_at", "Thời điểm nhận", Cell.TIME, 19),
+        Column("counts_in_period", "Tính trong kỳ", Cell.FLAG, 9),
+        Column("counts_cumulative", "Tính lũy kế", Cell.FLAG, 9),
+    ),
+)
+FIGURES = Table(
+    "so-lieu",
+    "figures",
+    "Số liệu",
+    (
+        Column("period", "Kỳ báo cáo", width=10),
+        *_INDICATOR,
+        Column("measure", "Đơn vị tính", width=11),
+        Column("in_period", "Thực hiện trong kỳ", Cell.NUMBER, 14),
+        Column("cumulative", "Lũy kế từ đầu chương trình", Cell.NUMBER, 14),
+        Column("target", "Mục tiêu / kinh phí giai đoạn", Cell.NUMBER, 14),
+        Column("reports", "Báo cáo được tính (số trong sổ cái)", width=30),
+    ),
+)
+PROBLEMS = Table(
+    "van-de",
+    "problems",
+    "Vấn đề",
+    (
+        *_UNIT,
+        Column("period_reported", "Kỳ báo cáo", width=10),
+        Column("file", "Tệp", width=34),
+        Column("sha256", "SHA-256", width=18),
+        Column("received_at", "Thời điểm nhận", Cell.TIME, 19),
+        Column("status", "Trạng thái tệp", width=16),
+        Column("counts_in_period", "Tính trong kỳ", Cell.FLAG, 9),
+        Column("cell", "Ô", width=12),
+        Column("problem", "Mã vấn đề", width=18),
+        Column("severity", "Mức độ", width=8),
+        Column("found", "Tìm thấy", width=20),
+        Column("expected", "Cần có", width=20),
+        Column("message", "Nội dung", width=60),
+    ),
+)
 
 KIND_TITLES = {"indicator": "chỉ tiêu", "budget": "kinh phí", "context": "chỉ tiêu chung"}
 SEVERITY_TITLES = {"error": "lỗi", "warning": "lưu ý"}
@@ -214,8 +284,13 @@ def problems_table(problems: pd.DataFrame, report: Consolidated) -> pd.DataFrame
     return problems.assign(unit_name=[units.get(u, "") for u in problems["unit"]])
 
 
-def write_exports(report: Consolidated, values: pd.DataFrame, folder: Path, problems: pd.DataFrame | None = None,
-                  fmt: Format = Format.VI) -> list[Path]:
+def write_exports(
+    report: Consolidated,
+    values: pd.DataFrame,
+    folder: Path,
+    problems: pd.DataFrame | None = None,
+    fmt: Format = Format.VI,
+) -> list[Path]:
     """The period's export files in `folder` (nothing outside it), each written atomically: the values
     (`values`, from `provenance`), the figures, and the problems (`problems`, from `period_problems`; without
     them no problems file is written). Format "vi": "<period>-gia-tri", "-so-lieu", "-van-de", each .csv and
@@ -274,6 +349,7 @@ def write_xlsx(table: Table, frame: pd.DataFrame, path: Path) -> Path:
 
 # --- cells ------------------------------------------------------------------------------------------------------
 
+
 def _csv_cells(series: pd.Series, column: Column, vi: bool) -> list[str]:
     """A column's cells as CSV text."""
     if column.cell is Cell.NUMBER:
@@ -317,8 +393,7 @@ def _vi_labels(key: str) -> Callable[[object], str] | None:
     """How a coded text column reads in Vietnamese (periods, kinds, severities, file statuses), or None."""
     if key in ("period", "period_reported"):
         return lambda v: _period_title(_text(v))
-    labels = {"kind": KIND_TITLES, "severity": SEVERITY_TITLES,
-              "status": {s.value: s.label for s in Status}}.get(key)
+    labels = {"kind": KIND_TITLES, "severity": SEVERITY_TITLES, "status": {s.value: s.label for s in Status}}.get(key)
     return None if labels is None else (lambda v: labels.get(_text(v), _text(v)))
 
 
@@ -388,4 +463,3 @@ def _local(stamp: object) -> datetime:
     moment = datetime.fromisoformat(str(stamp))
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
-

@@ -38,8 +38,10 @@ def writable(folder: Path, what: str) -> None:
         raise Fault(describe(exc, f"the {what} folder {folder}")) from None
     free = shutil.disk_usage(folder).free
     if free < MIN_FREE_BYTES:
-        raise Fault(f"only {free // 1024**2} MiB free on the disk of {folder} (the {what} folder): free some "
-                    f"space (at least {MIN_FREE_BYTES // 1024**2} MiB) and run again")
+        raise Fault(
+            f"only {free // 1024**2} MiB free on the disk of {folder} (the {what} folder): free some "
+            f"space (at least {MIN_FREE_BYTES // 1024**2} MiB) and run again"
+        )
 
 
 def sqlite_writable(path: Path) -> None:
@@ -69,13 +71,23 @@ def describe(exc: BaseException, what: str = "a file") -> str | None:
     if not isinstance(exc, OSError):  # a library's own exception around one (XlsxWriter's FileCreateError)
         exc = next((a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), exc)
     message = str(getattr(exc, "orig", None) or exc).lower()
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in message \
-            or "database or disk is full" in message:
+    if (
+        isinstance(exc, OSError)
+        and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        or "disk is full" in message
+        or "database or disk is full" in message
+    ):
         return f"no space left on the disk of {what}: free some space and run again (nothing was lost)"
-    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) \
-            or "readonly database" in message or "read-only" in message:
-        return f"cannot write {what}: permission denied or read-only; give the user running khuyencong " \
-               "write access (or point elsewhere with --outputs / --ledger) and run again"
+    if (
+        isinstance(exc, OSError)
+        and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "readonly database" in message
+        or "read-only" in message
+    ):
+        return (
+            f"cannot write {what}: permission denied or read-only; give the user running khuyencong "
+            "write access (or point elsewhere with --outputs / --ledger) and run again"
+        )
     if "database is locked" in message or "database table is locked" in message:
         return f"{what} is being written by another program: close it (or wait for it) and run again"
     if "unable to open database" in message:

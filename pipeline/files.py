@@ -48,8 +48,11 @@ def remove_temporaries(folder: Path) -> list[Path]:
     """Remove the temporary files a killed run left behind (call only while holding the run lock)."""
     if not folder.exists():
         return []
-    stale = [p for p in folder.rglob(".*") if p.is_file() and (p.name.endswith(".tmp") or
-                                                                p.name.startswith((".tmp-", ".incoming-")))]
+    stale = [
+        p
+        for p in folder.rglob(".*")
+        if p.is_file() and (p.name.endswith(".tmp") or p.name.startswith((".tmp-", ".incoming-")))
+    ]
     for p in stale:
         p.unlink(missing_ok=True)
     return stale

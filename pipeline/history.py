@@ -29,8 +29,9 @@ def _day(iso: str) -> str:
     return short_date(local_day(iso))
 
 
-def history(subs: pd.DataFrame, sightings: pd.DataFrame, problems: pd.DataFrame, unit_code: str,
-            period: Period) -> list[Version]:
+def history(
+    subs: pd.DataFrame, sightings: pd.DataFrame, problems: pd.DataFrame, unit_code: str, period: Period
+) -> list[Version]:
     """Every submission of `unit_code` whose period overlaps `period` (and its files whose period could not
     be read), oldest first, explained."""
     mine = subs[subs["unit_code"] == unit_code]
@@ -46,8 +47,9 @@ def history(subs: pd.DataFrame, sightings: pd.DataFrame, problems: pd.DataFrame,
     return out
 
 
-def _why(r, period: Period, current: pd.DataFrame, counted: pd.DataFrame,
-         first_error: dict[int, str]) -> tuple[bool, str]:
+def _why(
+    r, period: Period, current: pd.DataFrame, counted: pd.DataFrame, first_error: dict[int, str]
+) -> tuple[bool, str]:
     """Whether this submission counts for `period`, and why (Vietnamese)."""
     if r.status == "rejected" or not isinstance(r.period_code, str):
         return False, f"bị từ chối: {first_error.get(r.id, '')}"
@@ -63,15 +65,25 @@ def _why(r, period: Period, current: pd.DataFrame, counted: pd.DataFrame,
     wider = counted[(counted["m0"] <= month_index(p.first)) & (counted["m1"] >= month_index(p.last))]
     if len(wider):
         w = wider.iloc[0]
-        return False, (f"không tính: báo cáo {w['file_name']} ({parse_period(w['period_code']).title}) đã bao gồm "
-                       "các tháng này và là số liệu điều chỉnh")
+        return False, (
+            f"không tính: báo cáo {w['file_name']} ({parse_period(w['period_code']).title}) đã bao gồm "
+            "các tháng này và là số liệu điều chỉnh"
+        )
     return False, "không tính: các tháng này đã được tính từ các báo cáo khác của đơn vị"
 
 
 def _version(r, sightings: pd.DataFrame, counts: bool, why: str) -> Version:
     seen = sightings[(sightings["sha256"] == r.sha256) & (sightings["path"] != r.file_name)]
-    return Version(r.file_name, r.sha256, r.period_code if isinstance(r.period_code, str) else "",
-                   datetime.fromisoformat(r.received_at), r.status, counts, why, tuple(sorted(set(seen["path"]))))
+    return Version(
+        r.file_name,
+        r.sha256,
+        r.period_code if isinstance(r.period_code, str) else "",
+        datetime.fromisoformat(r.received_at),
+        r.status,
+        counts,
+        why,
+        tuple(sorted(set(seen["path"]))),
+    )
 
 
 def history_text(unit_name: str, period: Period, versions: list[Version]) -> str:

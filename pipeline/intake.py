@@ -87,12 +87,27 @@ def find_pending(inputs: Path, conn: Connection, archive_dir: Path, settle_secon
         if _unchanged(seen, root / rel, st):
             unchanged += 1
             continue
-        info = FileInfo(path=root / rel, name=display_name(rel), sha256="", size=st.st_size,
-                        modified=datetime.fromtimestamp(st.st_mtime, UTC), source=root / rel,
-                        mtime_ns=st.st_mtime_ns, first_seen=first_seen, backlog=backlog, rel=rel)
+        info = FileInfo(
+            path=root / rel,
+            name=display_name(rel),
+            sha256="",
+            size=st.st_size,
+            modified=datetime.fromtimestamp(st.st_mtime, UTC),
+            source=root / rel,
+            mtime_ns=st.st_mtime_ns,
+            first_seen=first_seen,
+            backlog=backlog,
+            rel=rel,
+        )
         if not valid_name(rel):
-            refused.append(_refusal(info, refusal(FILE_NAME_INVALID, FILE_NAME_INVALID.message(),
-                                                  expected="tên tệp viết bằng chữ Unicode (UTF-8)")))
+            refused.append(
+                _refusal(
+                    info,
+                    refusal(
+                        FILE_NAME_INVALID, FILE_NAME_INVALID.message(), expected="tên tệp viết bằng chữ Unicode (UTF-8)"
+                    ),
+                )
+            )
             continue
         if 0 <= now - st.st_mtime < settle_seconds:
             settling.append(info.name)
@@ -141,8 +156,13 @@ PARALLEL_FROM = 200  # below this many files, handing them to worker processes c
 CHUNK = 50  # files per piece of work sent to a worker process
 
 
-def process_stream(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
-                   workers: int | None = None, min_files: int = PARALLEL_FROM) -> Iterator[list[ValidationReport]]:
+def process_stream(
+    files: list[FileInfo],
+    programmes: list[Programme],
+    units: UnitRegistry,
+    workers: int | None = None,
+    min_files: int = PARALLEL_FROM,
+) -> Iterator[list[ValidationReport]]:
     """`process` across worker processes (parsing is CPU-bound), yielding the reports a chunk at a time in the
     order of `files`, so the caller can store one chunk while the workers parse the next. Workers only read
     and validate and return records; the caller alone writes the ledger. The worker processes are started
@@ -153,7 +173,7 @@ def process_stream(files: list[FileInfo], programmes: list[Programme], units: Un
             yield process(files, programmes, units)
         return
     by_code = {p.code: p for p in programmes}
-    chunks = (files[i:i + CHUNK] for i in range(0, len(files), CHUNK))
+    chunks = (files[i : i + CHUNK] for i in range(0, len(files), CHUNK))
     window = 2 * workers + 2  # chunks in flight: enough to keep the workers busy, few enough for memory
     pool = _pool(programmes, units, workers)
     running = deque((_submit(pool, c), c) for c in islice(chunks, window))
@@ -188,15 +208,17 @@ def _submit(pool: ProcessPoolExecutor, files: list[FileInfo]) -> Future:
         return failed
 
 
-def _with_programmes(chunk: list[tuple[ValidationReport, str | None]],
-                     by_code: dict[str, Programme]) -> list[ValidationReport]:
+def _with_programmes(
+    chunk: list[tuple[ValidationReport, str | None]], by_code: dict[str, Programme]
+) -> list[ValidationReport]:
     for report, code in chunk:  # the programme travels by its code, not pickled with every report
         report.programme = by_code.get(code) if code else None
     return [report for report, _ in chunk]
 
 
-def _one_by_one(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
-                workers: int) -> list[ValidationReport]:
+def _one_by_one(
+    files: list[FileInfo], programmes: list[Programme], units: UnitRegistry, workers: int
+) -> list[ValidationReport]:
     """Files whose worker died, each read alone in a worker: a file that kills a worker twice (once could be
     another file's doing, read at the same time by another task) is refused (READER_CRASHED); the others
     are read as usual. Costs a restart of the workers per crash."""
@@ -216,8 +238,13 @@ def _one_by_one(files: list[FileInfo], programmes: list[Programme], units: UnitR
     return out
 
 
-def process_parallel(files: list[FileInfo], programmes: list[Programme], units: UnitRegistry,
-                     workers: int | None = None, min_files: int = PARALLEL_FROM) -> list[ValidationReport]:
+def process_parallel(
+    files: list[FileInfo],
+    programmes: list[Programme],
+    units: UnitRegistry,
+    workers: int | None = None,
+    min_files: int = PARALLEL_FROM,
+) -> list[ValidationReport]:
     """`process_stream`, all at once: the reports in the order of `files`."""
     return [r for chunk in process_stream(files, programmes, units, workers, min_files) for r in chunk]
 
@@ -232,9 +259,12 @@ def _pool(programmes: list[Programme], units: UnitRegistry, workers: int) -> Pro
     with _POOL_LOCK:
         if _POOL.get("key") != key:
             _discard_pool_locked()
-            _POOL["pool"] = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                                initargs=(programmes, units),
-                                                mp_context=multiprocessing.get_context("spawn"))
+            _POOL["pool"] = ProcessPoolExecutor(
+                max_workers=workers,
+                initializer=_init_worker,
+                initargs=(programmes, units),
+                mp_context=multiprocessing.get_context("spawn"),
+            )
             _POOL["key"] = key
         return _POOL["pool"]  # type: ignore[return-value]
 
@@ -297,8 +327,13 @@ def _process_chunk(files: list[FileInfo]) -> list[tuple[ValidationReport, str | 
     return out
 
 
-def store(conn: Connection, reports: list[ValidationReport], copies: dict[str, list[FileInfo]], receipts_dir: Path,
-          deadline_rule: str = rule.DEFAULT_RULE) -> list[int]:
+def store(
+    conn: Connection,
+    reports: list[ValidationReport],
+    copies: dict[str, list[FileInfo]],
+    receipts_dir: Path,
+    deadline_rule: str = rule.DEFAULT_RULE,
+) -> list[int]:
     """Store a batch of read files in one transaction: their submissions, values and problems, the sightings
     of every copy, the files marked as seen, and the receipts owed for them (written by `write_owed`; a run
     that dies before writing them leaves them owed to the next). Of byte-identical copies, the one received
@@ -318,8 +353,10 @@ def store(conn: Connection, reports: list[ValidationReport], copies: dict[str, l
     for (r, when, others), (sid, _) in zip(firsts, ids, strict=True):
         owed.append(_owed(folder, r.file, "submission", receipts.receipt_text(r, when, standing.get(sid, ""))))
         day = day_and_time(when.at)
-        owed += [_owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, r.file.name, day,
-                                                                       r.status.value)) for f, _ in others]
+        owed += [
+            _owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, r.file.name, day, r.status.value))
+            for f, _ in others
+        ]
         sightings += [(f.sha256, f.name, w.iso) for f, w in [(r.file, when), *others]]
         files += [r.file, *(f for f, _ in others)]
     _remember(conn, files, sightings)
@@ -330,8 +367,9 @@ def store(conn: Connection, reports: list[ValidationReport], copies: dict[str, l
     return [i for i, new in ids if new]
 
 
-def _stored_meanwhile(conn: Connection, firsts: list, ids: list[int | None]
-                      ) -> tuple[list, list[tuple[int, bool]], list[FileInfo]]:
+def _stored_meanwhile(
+    conn: Connection, firsts: list, ids: list[int | None]
+) -> tuple[list, list[tuple[int, bool]], list[FileInfo]]:
     """Reports whose bytes another run stored between this run's scan and now (two runs on one ledger): the
     same file is receipted as that submission (its received time); a copy of it under another name is a
     duplicate. Returns the reports to receipt, their (id, newly stored) and the copies."""
@@ -344,8 +382,11 @@ def _stored_meanwhile(conn: Connection, firsts: list, ids: list[int | None]
             kept.append((r, when, others))
             kept_ids.append((sid, True))
         elif sub is not None and sub["file_name"] == r.file.name:
-            stored = Received(datetime.fromisoformat(sub["received_at"]), sub["received_basis"] or rule.FILE_DATE,
-                              sub["received_flag"] or "")
+            stored = Received(
+                datetime.fromisoformat(sub["received_at"]),
+                sub["received_basis"] or rule.FILE_DATE,
+                sub["received_flag"] or "",
+            )
             kept.append((r, stored, others))
             kept_ids.append((sub["id"], False))
         else:
@@ -353,8 +394,14 @@ def _stored_meanwhile(conn: Connection, firsts: list, ids: list[int | None]
     return kept, kept_ids, copies
 
 
-def remember(conn: Connection, known: list[FileInfo], refused: list[ValidationReport], receipts_dir: Path,
-             deadline_rule: str = rule.DEFAULT_RULE, end_backlog: bool = True) -> list[ValidationReport]:
+def remember(
+    conn: Connection,
+    known: list[FileInfo],
+    refused: list[ValidationReport],
+    receipts_dir: Path,
+    deadline_rule: str = rule.DEFAULT_RULE,
+    end_backlog: bool = True,
+) -> list[ValidationReport]:
     """The end of a scan, in one transaction: files whose bytes were already received are recorded as seen
     (sightings, "also received as" in history) with a receipt owed where the copy is new; each refused file
     gets a receipt owed once (again only if it changes); and, `end_backlog`, the ledger's backlog is loaded
@@ -367,10 +414,17 @@ def remember(conn: Connection, known: list[FileInfo], refused: list[ValidationRe
         detail = f"{r.problems[0].code}:{r.file.size}:{r.file.mtime_ns}"
         if not ledger.receipt_known(conn, folder, receipts.receipt_relpath(r.file.rel), "", detail):
             fresh.append(r)
-            ledger.owe_receipts(conn, [_owed(folder, r.file, "refusal", receipts.receipt_text(r), detail)],
-                                commit=False)
-    ledger.remember_files(conn, [(storable(str(r.file.source)), r.file.size, r.file.mtime_ns,
-                                  f"refused:{r.problems[0].code}") for r in refused], commit=False)
+            ledger.owe_receipts(
+                conn, [_owed(folder, r.file, "refusal", receipts.receipt_text(r), detail)], commit=False
+            )
+    ledger.remember_files(
+        conn,
+        [
+            (storable(str(r.file.source)), r.file.size, r.file.mtime_ns, f"refused:{r.problems[0].code}")
+            for r in refused
+        ],
+        commit=False,
+    )
     if end_backlog:
         ledger.mark_backlog_loaded(conn, commit=False)
     conn.commit()
@@ -395,21 +449,34 @@ def _folder(receipts_dir: Path) -> str:
 
 
 def _owed(folder: str, f: FileInfo, kind: str, text_: str, detail: str = "") -> dict:
-    return {"folder": folder, "path": receipts.receipt_relpath(f.rel or f.name), "name": f.name,
-            "sha256": f.sha256, "kind": kind, "detail": detail, "text": text_}
+    return {
+        "folder": folder,
+        "path": receipts.receipt_relpath(f.rel or f.name),
+        "name": f.name,
+        "sha256": f.sha256,
+        "kind": kind,
+        "detail": detail,
+        "text": text_,
+    }
 
 
 def _as_copy(r: ValidationReport, first: FileInfo) -> ValidationReport:
     """Report `r` as read from `first`, a byte-identical copy received earlier."""
     old = f"«{r.file.name}»"
-    return replace(r, file=first, problems=[
-        replace(p, file=first.name, found=f"«{first.name}»" if p.found == old else p.found) for p in r.problems])
+    return replace(
+        r,
+        file=first,
+        problems=[
+            replace(p, file=first.name, found=f"«{first.name}»" if p.found == old else p.found) for p in r.problems
+        ],
+    )
 
 
 def _remember(conn: Connection, files: list[FileInfo], sightings: list[tuple[str, str, str]]) -> None:
     """Files seen (skipped while unchanged) and their sightings, in the caller's transaction."""
-    ledger.remember_files(conn, [(storable(str(f.source or f.path)), f.size, f.mtime_ns, f.sha256) for f in files],
-                          commit=False)
+    ledger.remember_files(
+        conn, [(storable(str(f.source or f.path)), f.size, f.mtime_ns, f.sha256) for f in files], commit=False
+    )
     ledger.record_sightings(conn, sightings, commit=False)
 
 
@@ -426,11 +493,15 @@ def _owe_duplicates(conn: Connection, files: list[FileInfo], folder: str, deadli
         sightings.append((f.sha256, f.name, rule.of(f, period, deadline_rule).iso))
         path = receipts.receipt_relpath(f.rel or f.name)
         if ledger.receipt_known(conn, folder, path, f.sha256) or (
-                sub["file_name"] == f.name and not ledger.receipt_known(conn, folder, None, f.sha256)):
+            sub["file_name"] == f.name and not ledger.receipt_known(conn, folder, None, f.sha256)
+        ):
             continue  # its receipt is owed or written already; or the submission's own file, from before receipts
         day = day_and_time(sub["received_at"])
-        owed.append(_owed(folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, sub["file_name"], day,
-                                                                          sub["status"])))
+        owed.append(
+            _owed(
+                folder, f, "duplicate", receipts.duplicate_text(f.name, f.sha256, sub["file_name"], day, sub["status"])
+            )
+        )
     _remember(conn, files, sightings)
     ledger.owe_receipts(conn, owed, commit=False)
 
@@ -448,22 +519,29 @@ def _standings(conn: Connection, stored: list[tuple[ValidationReport, int | None
         if not (r.unit and r.period):
             out[sid] = "Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối)."
             continue
-        ordered = sorted(versions[r.unit.code, r.period.code],
-                         key=lambda v: rule.version_key(v["received_at"], v["file_date"], v["sha256"]))
+        ordered = sorted(
+            versions[r.unit.code, r.period.code],
+            key=lambda v: rule.version_key(v["received_at"], v["file_date"], v["sha256"]),
+        )
         if r.status is Status.REJECTED:
             out[sid] = "Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối); " + (
-                f"bản đang được dùng là {_version(ordered[-1])}." if ordered
-                else "đơn vị chưa có bản nào được dùng cho kỳ này.")
+                f"bản đang được dùng là {_version(ordered[-1])}."
+                if ordered
+                else "đơn vị chưa có bản nào được dùng cho kỳ này."
+            )
             continue
         at = next(n for n, v in enumerate(ordered) if v["id"] == sid)
         if at == len(ordered) - 1 and at:
-            out[sid] = (f"Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi; thay bản "
-                        f"{_version(ordered[at - 1], False)}.")
+            out[sid] = (
+                f"Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi; thay bản "
+                f"{_version(ordered[at - 1], False)}."
+            )
         elif at == len(ordered) - 1:
             out[sid] = "Bản được dùng cho kỳ này: CÓ, là bản đầu tiên được tiếp nhận cho kỳ này."
         else:
-            out[sid] = (f"Bản được dùng cho kỳ này: KHÔNG, đơn vị đã gửi bản mới hơn {_version(ordered[-1])}; "
-                        "bản đó được dùng.")
+            out[sid] = (
+                f"Bản được dùng cho kỳ này: KHÔNG, đơn vị đã gửi bản mới hơn {_version(ordered[-1])}; bản đó được dùng."
+            )
     return out
 
 

@@ -21,13 +21,36 @@ from pipeline.reading import Cell, FileInfo, Grid, Workbook, load_workbook, shee
 from pipeline.text import fold, match_key, nfc
 from pipeline.units import UnitRegistry, find_unit_in_text
 
-NAME_HEADERS = ("chi tieu", "noi dung", "ten chi tieu", "hoat dong", "chuong trinh", "noi dung hoat dong",
-                "noi dung chuong trinh", "ten hoat dong", "danh muc")
+NAME_HEADERS = (
+    "chi tieu",
+    "noi dung",
+    "ten chi tieu",
+    "hoat dong",
+    "chuong trinh",
+    "noi dung hoat dong",
+    "noi dung chuong trinh",
+    "ten hoat dong",
+    "danh muc",
+)
 CODE_HEADERS = ("ma so", "ma", "ma chi tieu", "ma so chi tieu")
 RESULT_EXACT = fold(wbk.COL_RESULT)
 RESULT_WORDS = ("thuc hien", "ket qua", "so luong", "trong ky")
-NOT_RESULT = ("luy ke", "ke hoach", "ty le", "%", "so sanh", "cung ky", "nam truoc", "uoc", "muc tieu", "ghi chu",
-              "don vi", "dvt", "kinh phi", "so voi")
+NOT_RESULT = (
+    "luy ke",
+    "ke hoach",
+    "ty le",
+    "%",
+    "so sanh",
+    "cung ky",
+    "nam truoc",
+    "uoc",
+    "muc tieu",
+    "ghi chu",
+    "don vi",
+    "dvt",
+    "kinh phi",
+    "so voi",
+)
 NOTES_WORDS = ("kho khan", "de xuat", "kien nghi", "vuong mac")
 STOP_WORDS = ("noi nhan", "nguoi lap", "thu truong", "chu tich", "giam doc", "truong phong", "ky ten")
 
@@ -78,6 +101,7 @@ class RawReport:
 
 # --- the header band of a table ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Header:
     row: int  # first header row
@@ -104,8 +128,7 @@ def _header_at(grid: Grid, row: int, name_col: int) -> Header:
     last = row
     nxt = row + 1
     below = [grid.text(nxt, c) for c in range(1, grid.width + 1)]
-    if any(below) and not grid.has_number(nxt) \
-            and not grid.text(nxt, name_col):
+    if any(below) and not grid.has_number(nxt) and not grid.text(nxt, name_col):
         last = nxt  # a sub-header row ("Tháng 3 | Lũy kế" under a merged "Thực hiện")
     labels: dict[int, str] = {}
     for c in range(1, grid.width + 1):
@@ -155,12 +178,18 @@ def _word_finder(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def _result_column(header: Header) -> tuple[int | None, bool]:
     """The column holding the period's result, and whether the choice was ambiguous."""
-    exact = [c for c, t in header.labels.items()
-             if t == RESULT_EXACT or (t.startswith(RESULT_EXACT) and not _has_words(t, NOT_RESULT))]
+    exact = [
+        c
+        for c, t in header.labels.items()
+        if t == RESULT_EXACT or (t.startswith(RESULT_EXACT) and not _has_words(t, NOT_RESULT))
+    ]
     if len(exact) == 1:
         return exact[0], False
-    candidates = exact or [c for c, t in header.labels.items()
-                           if c != header.name_col and _has_words(t, RESULT_WORDS) and not _has_words(t, NOT_RESULT)]
+    candidates = exact or [
+        c
+        for c, t in header.labels.items()
+        if c != header.name_col and _has_words(t, RESULT_WORDS) and not _has_words(t, NOT_RESULT)
+    ]
     if len(candidates) > 1:
         precise = [c for c in candidates if any(w in header.labels[c] for w in ("trong ky", "thang", "quy"))]
         if len(precise) == 1:
@@ -179,6 +208,7 @@ def _source_columns(header: Header, programme: Programme) -> dict[str, int]:
 
 
 # --- reading a report --------------------------------------------------------------------------------------
+
 
 def read_report(info: FileInfo, programmes: list[Programme], units: UnitRegistry) -> RawReport:
     """Read a file (pipeline.reading) and find its report; an unreadable file yields a RawReport saying why.
@@ -213,16 +243,18 @@ def find_report(book: Workbook, info: FileInfo, programmes: list[Programme], uni
     for h in results:
         _read_results(grid, raw, programme, h, _end(h, stops, grid))
     if raw.layout == "template" and results:
-        raw.missing += [Missing(f"row:{code}", grid.name, "") for code in programme.indicators
-                        if code not in raw.results]
+        raw.missing += [
+            Missing(f"row:{code}", grid.name, "") for code in programme.indicators if code not in raw.results
+        ]
     if not spending:
         raw.missing.append(Missing("table_b", grid.name, _below_heading(grid, wbk.HEAD_B)))
     for h in spending:
         _read_spending(grid, raw, programme, h, _end(h, stops, grid), sources[h.row])
     _read_notes(grid, raw)
     raw.other_sheets = [g.name for g in book.grids if g is not grid and _report_score(g) >= 4]
-    raw.blank_causes = book.blank_causes(grid.name, [c for c in (*raw.results.values(), *raw.spending.values())
-                                                     if c.blank])
+    raw.blank_causes = book.blank_causes(
+        grid.name, [c for c in (*raw.results.values(), *raw.spending.values()) if c.blank]
+    )
     return raw
 
 
@@ -239,18 +271,29 @@ def _report_score(g: Grid) -> int:
 
 def _report_sheet(grids: list[Grid], programme: Programme) -> Grid:
     """The sheet holding the report: the most report-like one (labels, tables), first on ties."""
+
     def score(g: Grid) -> int:
         return (3 if g.name == wbk.SHEET else 0) + _report_score(g) + (0 if g.hidden else 1)
+
     if len(grids) == 1:
         return grids[0]
     return max(grids, key=score) if grids else Grid(wbk.SHEET, [])
 
 
-_FIELDS = {"unit": wbk.LABEL_UNIT, "period": wbk.LABEL_PERIOD, "date": wbk.LABEL_DATE,
-           "preparer": wbk.LABEL_PREPARER, "phone": wbk.LABEL_PHONE}
-_FIELD_SYNONYMS = {"unit": ("don vi bao cao",), "period": ("ky bao cao",),
-                   "date": ("ngay bao cao", "ngay lap"), "preparer": ("nguoi lap bieu", "nguoi lap", "can bo lap"),
-                   "phone": ("dien thoai", "so dien thoai", "dt")}
+_FIELDS = {
+    "unit": wbk.LABEL_UNIT,
+    "period": wbk.LABEL_PERIOD,
+    "date": wbk.LABEL_DATE,
+    "preparer": wbk.LABEL_PREPARER,
+    "phone": wbk.LABEL_PHONE,
+}
+_FIELD_SYNONYMS = {
+    "unit": ("don vi bao cao",),
+    "period": ("ky bao cao",),
+    "date": ("ngay bao cao", "ngay lap"),
+    "preparer": ("nguoi lap bieu", "nguoi lap", "can bo lap"),
+    "phone": ("dien thoai", "so dien thoai", "dt"),
+}
 
 
 _FIELD_OF = {word: key for key, words in _FIELD_SYNONYMS.items() for word in words}
@@ -388,14 +431,21 @@ def _read_results(grid: Grid, raw: RawReport, programme: Programme, header: Head
             raw.group_values.append((name, value))
 
 
-def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int,
-                   src_cols: dict[str, int]) -> None:
+def _read_spending(
+    grid: Grid, raw: RawReport, programme: Programme, header: Header, end: int, src_cols: dict[str, int]
+) -> None:
     for src in programme.source_codes:
         if src not in src_cols:
             where = f"{sheet_ref(grid.name)}!{header.row}:{header.last}"
             raw.missing.append(Missing(f"source:{src}", grid.name, where))
-    total_col = next((c for c, t in header.labels.items()
-                      if _starts(t, ("tong cong", "tong so", "cong")) and c not in src_cols.values()), None)
+    total_col = next(
+        (
+            c
+            for c, t in header.labels.items()
+            if _starts(t, ("tong cong", "tong so", "cong")) and c not in src_cols.values()
+        ),
+        None,
+    )
     for r in range(header.last + 1, end + 1):
         kind, code, name = _classify(grid, r, header, programme)
         if kind == "subprogramme" and code not in {sp.code for sp in programme.subprogrammes}:
@@ -412,8 +462,9 @@ def _read_spending(grid: Grid, raw: RawReport, programme: Programme, header: Hea
         elif kind == "total":
             for src, c in src_cols.items():
                 raw.column_totals.setdefault(src, grid.cell(r, c))
-        elif kind in ("unmatched", "indicator") or (kind == "blank" and any(
-                not grid.cell(r, c).blank for c in src_cols.values())):
+        elif kind in ("unmatched", "indicator") or (
+            kind == "blank" and any(not grid.cell(r, c).blank for c in src_cols.values())
+        ):
             values = [grid.cell(r, c) for c in src_cols.values() if not grid.cell(r, c).blank]
             raw.unmatched.append(Unmatched(name or grid.cell(r, header.name_col), values[0] if values else None))
     if raw.layout == "template" and src_cols:
@@ -433,5 +484,6 @@ def _read_notes(grid: Grid, raw: RawReport) -> None:
     for r in range(head[0] + 1, min(head[0] + 12, grid.height + 1)):
         if _starts(grid.row_text(r), STOP_WORDS) or re.match(r"^[d-e]\.\s", grid.row_text(r)):
             return
-        raw.notes += [grid.cell(r, c) for c, v in enumerate(grid.rows[r - 1], start=1)
-                      if isinstance(v, str) and v.strip()]
+        raw.notes += [
+            grid.cell(r, c) for c, v in enumerate(grid.rows[r - 1], start=1) if isinstance(v, str) and v.strip()
+        ]

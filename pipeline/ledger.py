@@ -44,66 +44,104 @@ from pipeline.validating import ValidationReport
 MILLI = Decimal(1000)
 metadata = MetaData()
 
-Table("submissions", metadata,
-      Column("id", Integer, primary_key=True, autoincrement=True),
-      Column("sha256", String(64), nullable=False, unique=True),
-      Column("file_name", Text, nullable=False),
-      Column("size", BigInteger, nullable=False),
-      Column("received_at", String(32), nullable=False),  # UTC ISO, by pipeline.received's rule
-      Column("ingested_at", String(32), nullable=False),
-      Column("status", String(32), nullable=False),
-      Column("programme", Text), Column("unit_code", Text), Column("period_code", Text),
-      Column("period_first", String(7)), Column("period_last", String(7)),  # 'YYYY-MM'
-      Column("report_date", String(10)),
-      Column("preparer", Text, nullable=False, server_default=""),
-      Column("phone", Text, nullable=False, server_default=""),
-      Column("notes", Text, nullable=False, server_default=""),
-      Column("file_date", String(32)),  # the file's own modification time, UTC ISO (information)
-      Column("first_seen", String(32)),  # when the intake first saw it
-      Column("received_basis", String(16)),  # 'seen' or 'file_date' (pipeline.received)
-      Column("received_flag", String(16), nullable=False, server_default=""),  # '', 'future', 'before_close'
-      CheckConstraint("status IN ('accepted', 'accepted_with_warnings', 'rejected')"),
-      Index("submissions_unit_period", "unit_code", "period_code"))
-Table("submission_values", metadata,
-      Column("submission_id", Integer, nullable=False),
-      Column("kind", String(16), nullable=False),
-      Column("code", String(32), nullable=False),
-      Column("source", String(32), nullable=False, server_default=""),
-      Column("milli", BigInteger, nullable=False),  # amount x 1000, exact
-      Column("cell", Text, nullable=False),  # 'BaoCao!E17'
-      PrimaryKeyConstraint("submission_id", "kind", "code", "source"),
-      CheckConstraint("kind IN ('indicator', 'budget')"))
-Table("problems", metadata,
-      Column("submission_id", Integer, nullable=False), Column("seq", Integer, nullable=False),
-      Column("code", String(64), nullable=False), Column("severity", String(16), nullable=False),
-      Column("cell", Text, nullable=False), Column("found", Text, nullable=False),
-      Column("expected", Text, nullable=False), Column("message", Text, nullable=False),
-      PrimaryKeyConstraint("submission_id", "seq"))
-Table("seen_files", metadata,  # lets a run skip unchanged files without reading them
-      Column("path", Text, primary_key=True), Column("size", BigInteger, nullable=False),
-      Column("mtime_ns", BigInteger, nullable=False), Column("sha256", String(64), nullable=False))
-Table("sightings", metadata,  # every path under which each file's bytes were seen
-      Column("sha256", String(64), nullable=False), Column("path", Text, nullable=False),
-      Column("received_at", String(32), nullable=False), Column("first_seen", String(32), nullable=False),
-      PrimaryKeyConstraint("sha256", "path", "received_at"))
+Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("file_name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received_at", String(32), nullable=False),  # UTC ISO, by pipeline.received's rule
+    Column("ingested_at", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("programme", Text),
+    Column("unit_code", Text),
+    Column("period_code", Text),
+    Column("period_first", String(7)),
+    Column("period_last", String(7)),  # 'YYYY-MM'
+    Column("report_date", String(10)),
+    Column("preparer", Text, nullable=False, server_default=""),
+    Column("phone", Text, nullable=False, server_default=""),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("file_date", String(32)),  # the file's own modification time, UTC ISO (information)
+    Column("first_seen", String(32)),  # when the intake first saw it
+    Column("received_basis", String(16)),  # 'seen' or 'file_date' (pipeline.received)
+    Column("received_flag", String(16), nullable=False, server_default=""),  # '', 'future', 'before_close'
+    CheckConstraint("status IN ('accepted', 'accepted_with_warnings', 'rejected')"),
+    Index("submissions_unit_period", "unit_code", "period_code"),
+)
+Table(
+    "submission_values",
+    metadata,
+    Column("submission_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("source", String(32), nullable=False, server_default=""),
+    Column("milli", BigInteger, nullable=False),  # amount x 1000, exact
+    Column("cell", Text, nullable=False),  # 'BaoCao!E17'
+    PrimaryKeyConstraint("submission_id", "kind", "code", "source"),
+    CheckConstraint("kind IN ('indicator', 'budget')"),
+)
+Table(
+    "problems",
+    metadata,
+    Column("submission_id", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("cell", Text, nullable=False),
+    Column("found", Text, nullable=False),
+    Column("expected", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    PrimaryKeyConstraint("submission_id", "seq"),
+)
+Table(
+    "seen_files",
+    metadata,  # lets a run skip unchanged files without reading them
+    Column("path", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
+Table(
+    "sightings",
+    metadata,  # every path under which each file's bytes were seen
+    Column("sha256", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("first_seen", String(32), nullable=False),
+    PrimaryKeyConstraint("sha256", "path", "received_at"),
+)
 
-Table("receipts", metadata,  # every receipt owed to a receipts folder; written_at is set once it is written
-      Column("id", Integer, primary_key=True, autoincrement=True),
-      Column("folder", Text, nullable=False),  # the receipts folder, resolved
-      Column("path", Text, nullable=False),  # the receipt's path inside it (pipeline.receipts.receipt_path)
-      Column("name", Text, nullable=False),  # the input's name, as shown
-      Column("sha256", String(64), nullable=False),  # the input's bytes ('' if they could not be read)
-      Column("kind", String(16), nullable=False),  # 'submission', 'duplicate' or 'refusal'
-      Column("detail", Text, nullable=False, server_default=""),  # refusal: code, size and mtime refused
-      Column("text", Text, nullable=False),
-      Column("created_at", String(32), nullable=False),
-      Column("written_at", String(32)),
-      Index("receipts_owed", "folder", "written_at"), Index("receipts_by_sha", "sha256", "folder"))
-Table("intake_state", metadata,  # 'backlog_loaded': when the first ingest's scan was stored (pipeline.received)
-      Column("key", String(32), primary_key=True), Column("value", Text, nullable=False))
+Table(
+    "receipts",
+    metadata,  # every receipt owed to a receipts folder; written_at is set once it is written
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("folder", Text, nullable=False),  # the receipts folder, resolved
+    Column("path", Text, nullable=False),  # the receipt's path inside it (pipeline.receipts.receipt_path)
+    Column("name", Text, nullable=False),  # the input's name, as shown
+    Column("sha256", String(64), nullable=False),  # the input's bytes ('' if they could not be read)
+    Column("kind", String(16), nullable=False),  # 'submission', 'duplicate' or 'refusal'
+    Column("detail", Text, nullable=False, server_default=""),  # refusal: code, size and mtime refused
+    Column("text", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("written_at", String(32)),
+    Index("receipts_owed", "folder", "written_at"),
+    Index("receipts_by_sha", "sha256", "folder"),
+)
+Table(
+    "intake_state",
+    metadata,  # 'backlog_loaded': when the first ingest's scan was stored (pipeline.received)
+    Column("key", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+)
 
-_ADDED_COLUMNS = {"file_date": "VARCHAR(32)", "first_seen": "VARCHAR(32)", "received_basis": "VARCHAR(16)",
-                  "received_flag": "VARCHAR(16) NOT NULL DEFAULT ''"}
+_ADDED_COLUMNS = {
+    "file_date": "VARCHAR(32)",
+    "first_seen": "VARCHAR(32)",
+    "received_basis": "VARCHAR(16)",
+    "received_flag": "VARCHAR(16) NOT NULL DEFAULT ''",
+}
 
 _ENGINES: dict[str, Engine] = {}
 
@@ -148,9 +186,11 @@ def _add_columns(eng: Engine, missing: list[str]) -> None:
     with eng.begin() as conn:
         for column in missing:
             conn.execute(text(f"ALTER TABLE submissions ADD COLUMN {column} {_ADDED_COLUMNS[column]}"))
-        conn.execute(text("""UPDATE submissions SET file_date = COALESCE(file_date, received_at),
+        conn.execute(
+            text("""UPDATE submissions SET file_date = COALESCE(file_date, received_at),
                              first_seen = COALESCE(first_seen, ingested_at),
-                             received_basis = COALESCE(received_basis, 'file_date')"""))
+                             received_basis = COALESCE(received_basis, 'file_date')""")
+        )
         if conn.execute(text("SELECT COUNT(*) FROM submissions")).scalar_one():
             _mark_backlog_loaded(conn)
 
@@ -201,10 +241,13 @@ def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]], 
     """Mark files (path as `pipeline.reading.storable` writes it, size, mtime_ns, sha256) as seen."""
     params = [{"path": _text(p), "size": s, "mtime_ns": m, "sha256": h} for p, s, m, h in rows]
     if params:
-        conn.execute(text("""INSERT INTO seen_files(path, size, mtime_ns, sha256)
+        conn.execute(
+            text("""INSERT INTO seen_files(path, size, mtime_ns, sha256)
                              VALUES (:path, :size, :mtime_ns, :sha256)
                              ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-                                                              sha256 = excluded.sha256"""), params)
+                                                              sha256 = excluded.sha256"""),
+            params,
+        )
     if commit:
         conn.commit()
 
@@ -212,11 +255,16 @@ def remember_files(conn: Connection, rows: Iterable[tuple[str, int, int, str]], 
 def record_sightings(conn: Connection, files: Iterable[tuple[str, str, str]], commit: bool = True) -> None:
     """Record (sha256, name, received_at) of every file seen, new or already known."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    params = [{"sha256": sha, "path": _name(name), "received_at": received, "first_seen": now}
-              for sha, name, received in files]
+    params = [
+        {"sha256": sha, "path": _name(name), "received_at": received, "first_seen": now}
+        for sha, name, received in files
+    ]
     if params:
-        conn.execute(text("""INSERT INTO sightings(sha256, path, received_at, first_seen)
-                             VALUES (:sha256, :path, :received_at, :first_seen) ON CONFLICT DO NOTHING"""), params)
+        conn.execute(
+            text("""INSERT INTO sightings(sha256, path, received_at, first_seen)
+                             VALUES (:sha256, :path, :received_at, :first_seen) ON CONFLICT DO NOTHING"""),
+            params,
+        )
     if commit:
         conn.commit()
 
@@ -254,15 +302,17 @@ def _name(value: str) -> str:
     return _text(display_name(value))
 
 
-def store(conn: Connection, reports: Iterable[ValidationReport], times: Sequence[Received] | None = None,
-          commit: bool = True) -> list[int]:
+def store(
+    conn: Connection, reports: Iterable[ValidationReport], times: Sequence[Received] | None = None, commit: bool = True
+) -> list[int]:
     """Store validated files in one transaction; files already in the ledger (same sha256) are skipped.
     `times`: each report's received time (default: pipeline.received's rule with calendar periods)."""
     return [i for i in store_each(conn, reports, times, commit) if i is not None]
 
 
-def store_each(conn: Connection, reports: Iterable[ValidationReport], times: Sequence[Received] | None = None,
-               commit: bool = True) -> list[int | None]:
+def store_each(
+    conn: Connection, reports: Iterable[ValidationReport], times: Sequence[Received] | None = None, commit: bool = True
+) -> list[int | None]:
     """`store`, giving each report's new id (None where its bytes were already in the ledger)."""
     reports = list(reports)
     times = list(times) if times is not None else [received.of(r.file, r.period) for r in reports]
@@ -273,21 +323,43 @@ def store_each(conn: Connection, reports: Iterable[ValidationReport], times: Seq
     insert_submission = _driver_sql(conn, _INSERT_SUBMISSION)
     for r, when in zip(reports, times, strict=True):
         p = r.period
-        row = conn.exec_driver_sql(insert_submission, tuple(_text(v) for v in (
-            r.file.sha256, display_name(r.file.name), r.file.size, when.iso, now,
-            r.status.value, r.programme.code if r.programme else None, r.unit.code if r.unit else None,
-            p.code if p else None, f"{p.first[0]}-{p.first[1]:02d}" if p else None,
-            f"{p.last[0]}-{p.last[1]:02d}" if p else None, r.report_date.isoformat() if r.report_date else None,
-            r.preparer, r.phone, r.notes, received.iso(r.file.modified),
-            received.iso(r.file.first_seen) if r.file.first_seen else now, when.basis, when.flag))).first()
+        row = conn.exec_driver_sql(
+            insert_submission,
+            tuple(
+                _text(v)
+                for v in (
+                    r.file.sha256,
+                    display_name(r.file.name),
+                    r.file.size,
+                    when.iso,
+                    now,
+                    r.status.value,
+                    r.programme.code if r.programme else None,
+                    r.unit.code if r.unit else None,
+                    p.code if p else None,
+                    f"{p.first[0]}-{p.first[1]:02d}" if p else None,
+                    f"{p.last[0]}-{p.last[1]:02d}" if p else None,
+                    r.report_date.isoformat() if r.report_date else None,
+                    r.preparer,
+                    r.phone,
+                    r.notes,
+                    received.iso(r.file.modified),
+                    received.iso(r.file.first_seen) if r.file.first_seen else now,
+                    when.basis,
+                    when.flag,
+                )
+            ),
+        ).first()
         if row is None:
             ids.append(None)
             continue
         sid = row[0]
         ids.append(sid)
         values += [(sid, v.kind, v.code, v.source, to_milli(v.amount), _text(v.cell)) for v in r.values]
-        problems += [(sid, i, pr.code, pr.severity.value, _text(pr.cell), _text(pr.found), _text(pr.expected),
-                      _text(pr.message)) for i, pr in enumerate(r.problems)]
+        problems += [
+            (sid, i, pr.code, pr.severity.value, _text(pr.cell), _text(pr.found), _text(pr.expected), _text(pr.message))
+            for i, pr in enumerate(r.problems)
+        ]
     if values:
         conn.exec_driver_sql(_driver_sql(conn, _INSERT_VALUE), values)
     if problems:
@@ -303,10 +375,14 @@ def submissions_by_sha(conn: Connection, shas: Iterable[str]) -> dict[str, dict]
     out: dict[str, dict] = {}
     shas = sorted(set(shas))
     for i in range(0, len(shas), 500):
-        rows = conn.execute(text("""SELECT sha256, id, file_name, received_at, file_date, status, period_code,
+        rows = conn.execute(
+            text("""SELECT sha256, id, file_name, received_at, file_date, status, period_code,
                                            received_basis, received_flag
                                     FROM submissions WHERE sha256 IN :shas""").bindparams(
-            bindparam("shas", expanding=True)), {"shas": shas[i:i + 500]})
+                bindparam("shas", expanding=True)
+            ),
+            {"shas": shas[i : i + 500]},
+        )
         out |= {r.sha256: r._asdict() for r in rows}
     return out
 
@@ -318,9 +394,11 @@ def versions(conn: Connection, slots: Iterable[tuple[str, str]]) -> dict[tuple[s
     out: dict[tuple[str, str], list[dict]] = {s: [] for s in slots}
     periods = sorted({p for _, p in slots})
     for i in range(0, len(periods), 500):
-        rows = conn.execute(text("""SELECT id, unit_code, period_code, file_name, received_at, file_date, sha256
-                                    FROM submissions WHERE status != 'rejected' AND period_code IN :periods""")
-                            .bindparams(bindparam("periods", expanding=True)), {"periods": periods[i:i + 500]})
+        query = text(
+            "SELECT id, unit_code, period_code, file_name, received_at, file_date, sha256 FROM submissions"
+            " WHERE status != 'rejected' AND period_code IN :periods"
+        ).bindparams(bindparam("periods", expanding=True))
+        rows = conn.execute(query, {"periods": periods[i : i + 500]})
         for r in rows:
             if (r.unit_code, r.period_code) in slots:
                 out[r.unit_code, r.period_code].append(r._asdict())
@@ -339,8 +417,11 @@ def mark_backlog_loaded(conn: Connection, commit: bool = True) -> None:
 
 
 def _mark_backlog_loaded(conn: Connection) -> None:
-    conn.execute(text("""INSERT INTO intake_state(key, value) VALUES ('backlog_loaded', :now)
-                         ON CONFLICT (key) DO NOTHING"""), {"now": datetime.now(UTC).isoformat(timespec="seconds")})
+    conn.execute(
+        text("""INSERT INTO intake_state(key, value) VALUES ('backlog_loaded', :now)
+                         ON CONFLICT (key) DO NOTHING"""),
+        {"now": datetime.now(UTC).isoformat(timespec="seconds")},
+    )
 
 
 def owe_receipts(conn: Connection, rows: Iterable[dict], commit: bool = True) -> None:
@@ -349,8 +430,11 @@ def owe_receipts(conn: Connection, rows: Iterable[dict], commit: bool = True) ->
     now = datetime.now(UTC).isoformat(timespec="seconds")
     params = [{**r, "name": _name(r["name"]), "text": _text(r["text"]), "created_at": now} for r in rows]
     if params:
-        conn.execute(text("""INSERT INTO receipts(folder, path, name, sha256, kind, detail, text, created_at)
-                             VALUES (:folder, :path, :name, :sha256, :kind, :detail, :text, :created_at)"""), params)
+        conn.execute(
+            text("""INSERT INTO receipts(folder, path, name, sha256, kind, detail, text, created_at)
+                             VALUES (:folder, :path, :name, :sha256, :kind, :detail, :text, :created_at)"""),
+            params,
+        )
     if commit:
         conn.commit()
 
@@ -368,16 +452,21 @@ def receipt_known(conn: Connection, folder: str, path: str | None, sha256: str, 
 
 def owed_receipts(conn: Connection, folder: str, limit: int = 1000) -> list[tuple[int, str, str]]:
     """(id, path, text) of the oldest receipts not yet written to `folder`, at most `limit`."""
-    rows = conn.execute(text("""SELECT id, path, text FROM receipts WHERE folder = :folder AND written_at IS NULL
-                                ORDER BY id LIMIT :limit"""), {"folder": folder, "limit": limit})
+    rows = conn.execute(
+        text("""SELECT id, path, text FROM receipts WHERE folder = :folder AND written_at IS NULL
+                                ORDER BY id LIMIT :limit"""),
+        {"folder": folder, "limit": limit},
+    )
     return [tuple(r) for r in rows]
 
 
 def receipts_written(conn: Connection, ids: list[int]) -> None:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if ids:
-        conn.execute(text("UPDATE receipts SET written_at = :now WHERE id IN :ids").bindparams(
-            bindparam("ids", expanding=True)), {"now": now, "ids": ids})
+        conn.execute(
+            text("UPDATE receipts SET written_at = :now WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"now": now, "ids": ids},
+        )
     conn.commit()
 
 
@@ -398,8 +487,11 @@ def values_frame(conn: Connection) -> pd.DataFrame:
 def problems_frame(conn: Connection, rejected_only: bool = False) -> pd.DataFrame:
     """Every problem, or only those of rejected files (all a consolidated report shows of them)."""
     if rejected_only:
-        return _compact_frame(conn, """SELECT p.* FROM problems p JOIN submissions s ON s.id = p.submission_id
-                                       WHERE s.status = 'rejected' ORDER BY p.submission_id, p.seq""")
+        return _compact_frame(
+            conn,
+            """SELECT p.* FROM problems p JOIN submissions s ON s.id = p.submission_id
+                                       WHERE s.status = 'rejected' ORDER BY p.submission_id, p.seq""",
+        )
     return _compact_frame(conn, "SELECT * FROM problems ORDER BY submission_id, seq")
 
 
@@ -415,8 +507,11 @@ def _compact_frame(conn: Connection, sql: str) -> pd.DataFrame:
         for column in chunk.columns:
             if chunk[column].dtype == object or pd.api.types.is_string_dtype(chunk[column]):
                 codes, uniques = pd.factorize(chunk[column])
-                chunk[column] = pd.Series(uniques.take(codes), index=chunk.index, dtype=chunk[column].dtype) \
-                    if len(uniques) < len(chunk) // 2 else chunk[column]
+                chunk[column] = (
+                    pd.Series(uniques.take(codes), index=chunk.index, dtype=chunk[column].dtype)
+                    if len(uniques) < len(chunk) // 2
+                    else chunk[column]
+                )
         parts.append(chunk)
     if not parts:
         return pd.read_sql_query(text(sql), conn)  # no rows: the columns alone

@@ -51,8 +51,9 @@ def notify(settings: Notifications, event: Event, subject: str, body: str) -> li
     sent = []
     if settings.webhook_url:
         data = json.dumps({"event": event, "subject": subject, "body": body}, ensure_ascii=False).encode()
-        request = urllib.request.Request(settings.webhook_url, data=data, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        request = urllib.request.Request(
+            settings.webhook_url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+        )
         with urllib.request.urlopen(request, timeout=settings.timeout_seconds) as response:  # noqa: S310
             response.read()
         sent.append("webhook")

@@ -81,17 +81,30 @@ def local_server(port: int = 4200, timeout: float = STARTUP_TIMEOUT) -> Iterator
     """Start `prefect server start` on 127.0.0.1:`port` in its own process group, wait until it is healthy,
     point PREFECT_API_URL at it, and stop it (the whole group) on exit. Yields the API URL."""
     prefect = Path(sys.executable).with_name("prefect")
-    command = [str(prefect) if prefect.exists() else "prefect", "server", "start", "--host", "127.0.0.1",
-               "--port", str(port)]
+    command = [
+        str(prefect) if prefect.exists() else "prefect",
+        "server",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     url = f"http://127.0.0.1:{port}/api"
     if healthy(url):
-        raise ServeError(f"port {port} already has a Prefect server: set PREFECT_API_URL={url} to use it, "
-                           "or choose another --port")
+        raise ServeError(
+            f"port {port} already has a Prefect server: set PREFECT_API_URL={url} to use it, or choose another --port"
+        )
     log = Path(os.environ.get("PREFECT_HOME", ".")) / "server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        process = subprocess.Popen(command, env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + timeout
         while not healthy(url):
@@ -135,8 +148,14 @@ class IntakeLoop:
     loop's own clock, so a file dated in the future does not wait forever). After a run that left changes
     (another run held the outputs), it tries again after a growing pause, up to `poll_seconds`."""
 
-    def __init__(self, folder: Path, changed: Callable[[], dict[str, tuple[int, int]]], run: Callable[[], object],
-                 poll_seconds: float = 30, settle_seconds: float = 5) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        changed: Callable[[], dict[str, tuple[int, int]]],
+        run: Callable[[], object],
+        poll_seconds: float = 30,
+        settle_seconds: float = 5,
+    ) -> None:
         self.folder, self.changed, self.run = folder, changed, run
         self.poll_seconds, self.settle_seconds = poll_seconds, settle_seconds
         self.wake, self.stopping = threading.Event(), threading.Event()

@@ -67,16 +67,23 @@ class Workspace:
     archive_dir: Path | None = None  # default: "archive" beside the ledger
 
     @classmethod
-    def resolve(cls, inputs: Path | str | None = None, outputs: Path | str | None = None,
-                ledger: Path | str | None = None, config: Path | str | None = None,
-                root: Path | None = None) -> Workspace:
+    def resolve(
+        cls,
+        inputs: Path | str | None = None,
+        outputs: Path | str | None = None,
+        ledger: Path | str | None = None,
+        config: Path | str | None = None,
+        root: Path | None = None,
+    ) -> Workspace:
         """What is given, the rest by default: ./inputs, ./outputs, ./khuyencong.sqlite under `root` (the
         working folder), and the configuration folder as `config_folder` finds it."""
         root = root or Path.cwd()
-        return cls(inputs=Path(inputs) if inputs else root / "inputs",
-                   outputs=Path(outputs) if outputs else root / "outputs",
-                   ledger=ledger_target(ledger) if ledger else root / "khuyencong.sqlite",
-                   config=config_folder(config, root))
+        return cls(
+            inputs=Path(inputs) if inputs else root / "inputs",
+            outputs=Path(outputs) if outputs else root / "outputs",
+            ledger=ledger_target(ledger) if ledger else root / "khuyencong.sqlite",
+            config=config_folder(config, root),
+        )
 
     @property
     def archive(self) -> Path:

@@ -171,8 +171,10 @@ _PHRASES: list[tuple[str, object]] = [
     (rf"thang 0?(\d{{1,2}}){_SEP}(\d{{4}})", lambda m, y: month(int(y), int(m))),
     (rf"quy (iv|i{{1,3}}|[1-4]){_SEP}(\d{{4}})", lambda q, y: quarter(int(y), _ROMAN_TO_INT.get(q) or int(q))),
     (r"6 thang cuoi nam (\d{4})", lambda y: parse_period(f"{y}-H2")),
-    (r"(3|6|9|12) thang (?:dau )?nam (\d{4})",
-     lambda n, y: parse_period({"3": f"{y}-Q1", "6": f"{y}-H1", "9": f"{y}-9M", "12": y}[n])),
+    (
+        r"(3|6|9|12) thang (?:dau )?nam (\d{4})",
+        lambda n, y: parse_period({"3": f"{y}-Q1", "6": f"{y}-H1", "9": f"{y}-9M", "12": y}[n]),
+    ),
     (r"ca nam (\d{4})", lambda y: year(int(y))),
     (r"giai doan (\d{4})\s*-\s*(\d{4})", lambda a, b: span(int(a), int(b))),
     (r"nam (\d{4})", lambda y: year(int(y))),

@@ -229,13 +229,16 @@ def _check_programme(p: Programme) -> None:
             )
     names: dict[str, str] = {}
     for sp in p.groups:
-        for code, texts in [(sp.code, (sp.name, *sp.synonyms)),
-                            *((i.code, (i.name, *i.synonyms)) for i in sp.indicators)]:
+        for code, texts in [
+            (sp.code, (sp.name, *sp.synonyms)),
+            *((i.code, (i.name, *i.synonyms)) for i in sp.indicators),
+        ]:
             for text in texts:
                 key = match_key(text)
                 if names.setdefault(key, code) != code:
-                    raise ProgrammeError(f"programme {p.code}: the name or synonym '{text}' of {code} "
-                                         f"also matches {names[key]}")
+                    raise ProgrammeError(
+                        f"programme {p.code}: the name or synonym '{text}' of {code} also matches {names[key]}"
+                    )
     if p.average_per_year is not None and p.budget.total / p.years != p.average_per_year:
         raise ProgrammeError(
             f"programme {p.code}: total {_fmt(p.budget.total)} over {p.years} years is "

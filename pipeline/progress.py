@@ -60,19 +60,30 @@ def expected_share(programme: Programme, code: str, target: Decimal, period: Per
     return planned / target, "kế hoạch năm"
 
 
-def pace(programme: Programme, period: Period, achieved: dict[tuple[str, str, str], Decimal],
-         margin: Decimal) -> tuple[Pace, ...]:
+def pace(
+    programme: Programme, period: Period, achieved: dict[tuple[str, str, str], Decimal], margin: Decimal
+) -> tuple[Pace, ...]:
     """Pace of every indicator and of every sub-programme's spending."""
     out = []
     for code, ind in programme.targeted.items():
         share, basis = expected_share(programme, code, ind.target, period)
-        out.append(Pace("indicator", code, ind.name, ind.unit, achieved.get(("indicator", code, ""), ZERO),
-                        ind.target, share, basis, margin))
+        out.append(
+            Pace(
+                "indicator",
+                code,
+                ind.name,
+                ind.unit,
+                achieved.get(("indicator", code, ""), ZERO),
+                ind.target,
+                share,
+                basis,
+                margin,
+            )
+        )
     for sp in programme.subprogrammes:
         spent = sum((achieved.get(("budget", sp.code, s), ZERO) for s in programme.source_codes), ZERO)
         share, basis = expected_share(programme, sp.code, sp.budget.total, period)
-        out.append(Pace("budget", sp.code, sp.name, programme.money_unit, spent, sp.budget.total, share, basis,
-                        margin))
+        out.append(Pace("budget", sp.code, sp.name, programme.money_unit, spent, sp.budget.total, share, basis, margin))
     return tuple(out)
 
 

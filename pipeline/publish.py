@@ -72,9 +72,13 @@ def seal(staging: Path, period: str, run_id: str) -> Path:
     """Write the staging folder's manifest, flush every file and the folder to disk, and rename it to its
     version name (the ".partial" dropped); return the version folder."""
     files = sorted(p for p in staging.iterdir() if p.is_file())
-    manifest = {"period": period, "version": staging.name.removesuffix(PARTIAL), "run_id": run_id,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "files": [_entry(p) for p in files]}
+    manifest = {
+        "period": period,
+        "version": staging.name.removesuffix(PARTIAL),
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": [_entry(p) for p in files],
+    }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for p in [*files, staging / MANIFEST, staging]:
         _fsync(p)

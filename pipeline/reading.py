@@ -68,8 +68,13 @@ def sheet_ref(name: str) -> str:
 class Grid:
     """One sheet's values, addressable as Excel shows them (1-based rows and columns)."""
 
-    def __init__(self, name: str, rows: list[list[object]], merged: Iterable[tuple[int, int, int, int]] = (),
-                 hidden: bool = False):
+    def __init__(
+        self,
+        name: str,
+        rows: list[list[object]],
+        merged: Iterable[tuple[int, int, int, int]] = (),
+        hidden: bool = False,
+    ):
         self.name = name
         self.rows = rows
         self.hidden = hidden
@@ -125,8 +130,12 @@ class Grid:
     def texts(self) -> list[tuple[int, int, str]]:
         """(row, col, folded text) of every non-blank text cell, computed once per sheet."""
         if self._texts is None:
-            self._texts = [(r, c, fold(v)) for r, values in enumerate(self.rows, start=1)
-                           for c, v in enumerate(values, start=1) if isinstance(v, str) and v.strip()]
+            self._texts = [
+                (r, c, fold(v))
+                for r, values in enumerate(self.rows, start=1)
+                for c, v in enumerate(values, start=1)
+                if isinstance(v, str) and v.strip()
+            ]
         return self._texts
 
     def find(self, predicate: Callable[[str], bool], start_row: int = 1) -> tuple[int, int] | None:
@@ -192,9 +201,16 @@ def file_info(path: Path, inputs: Path) -> FileInfo:
         rel = path.relative_to(inputs).as_posix()
     except ValueError:
         rel = path.name
-    return FileInfo(path=path, name=display_name(rel), sha256=digest.hexdigest(), size=stat.st_size,
-                    modified=datetime.fromtimestamp(stat.st_mtime, UTC), source=path, mtime_ns=stat.st_mtime_ns,
-                    rel=rel)
+    return FileInfo(
+        path=path,
+        name=display_name(rel),
+        sha256=digest.hexdigest(),
+        size=stat.st_size,
+        modified=datetime.fromtimestamp(stat.st_mtime, UTC),
+        source=path,
+        mtime_ns=stat.st_mtime_ns,
+        rel=rel,
+    )
 
 
 def display_name(rel: str) -> str:
@@ -221,8 +237,11 @@ def valid_name(rel: str) -> bool:
 
 def list_inputs(inputs: Path) -> list[Path]:
     """Workbooks under the inputs folder (recursively), skipping temporary and hidden files and links."""
-    return sorted(p for p in inputs.rglob("*") if p.is_file() and not p.is_symlink()
-                  and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$")))
+    return sorted(
+        p
+        for p in inputs.rglob("*")
+        if p.is_file() and not p.is_symlink() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))
+    )
 
 
 def load_workbook(path: Path) -> Workbook:
@@ -282,8 +301,9 @@ def _convert_legacy_text(book: Workbook) -> None:
                     after, used = encodings.to_unicode(value, font)
                 else:  # no font information (.ods): only text that clearly looks legacy
                     used = encodings.looks_legacy(value)
-                    after = encodings.to_unicode(value, ".VnTime" if used == "tcvn3" else "VNI-Times")[0] \
-                        if used else value
+                    after = (
+                        encodings.to_unicode(value, ".VnTime" if used == "tcvn3" else "VNI-Times")[0] if used else value
+                    )
                 if used and after != value:
                     row[c - 1] = after
                     book.converted.append((Cell(grid.name, r, c, value).ref, value, after, used))
@@ -304,13 +324,18 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
         with io.BytesIO(book.data) as fh:
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
             try:
-                return {(nfc(ws.title), cell.row, cell.column): cell.font.name
-                        for ws in wb.worksheets
-                        for row in ws.iter_rows(max_row=sizes.get(nfc(ws.title), (0, 0))[0] or 1,
-                                                max_col=sizes.get(nfc(ws.title), (0, 0))[1] or 1)
-                        for cell in row
-                        if isinstance(cell.value, str) and cell.font is not None
-                        and encodings.encoding_for_font(cell.font.name)}
+                return {
+                    (nfc(ws.title), cell.row, cell.column): cell.font.name
+                    for ws in wb.worksheets
+                    for row in ws.iter_rows(
+                        max_row=sizes.get(nfc(ws.title), (0, 0))[0] or 1,
+                        max_col=sizes.get(nfc(ws.title), (0, 0))[1] or 1,
+                    )
+                    for cell in row
+                    if isinstance(cell.value, str)
+                    and cell.font is not None
+                    and encodings.encoding_for_font(cell.font.name)
+                }
             finally:
                 wb.close()
     if book.kind == "xls":
@@ -336,8 +361,10 @@ def _cell_fonts(book: Workbook) -> dict[tuple[str, int, int], str] | None:
 
 # --- formulas without a cached value, and error cells (#N/A, #DIV/0! …) ---------------------------------
 
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
 _ATTR = re.compile(rb"""\b(r|t)\s*=\s*["']([^"']*)["']""")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -351,7 +378,7 @@ _MAX_TRIES = 100  # occurrences of one quoted reference looked at (others are in
 def _cell_start(data: bytes, pos: int, low: int = 0) -> int:
     """Where the <c …> element containing byte `pos` starts (-1 if none at or after `low`)."""
     start = data.rfind(b"<c", low, pos)
-    while start >= 0 and data[start + 2:start + 3] not in (b" ", b">", b"\t", b"\n", b"\r"):
+    while start >= 0 and data[start + 2 : start + 3] not in (b" ", b">", b"\t", b"\n", b"\r"):
         start = data.rfind(b"<c", low, start)  # "<col …>" is not a cell
     return start
 
@@ -390,10 +417,10 @@ def _flag_of(data: bytes, ref: bytes) -> str | None:
 
 
 def _cell_flag(data: bytes, head_end: int, attrs: dict[bytes, bytes]) -> str | None:
-    if data[head_end - 1:head_end] == b"/":
+    if data[head_end - 1 : head_end] == b"/":
         return None  # <c … />: nothing in it
     end = data.find(b"</c>", head_end, head_end + _BODY_MAX)
-    body = data[head_end:end if end >= 0 else head_end + _BODY_MAX]
+    body = data[head_end : end if end >= 0 else head_end + _BODY_MAX]
     value = _VALUE.search(body)
     if attrs.get(b"t") == b"e":
         return value.group(1).decode(errors="replace") if value else "#ERROR"

@@ -19,8 +19,10 @@ from pipeline.received import Received
 from pipeline.text import nfc, printable
 from pipeline.validating import Status, ValidationReport, Value
 
-_LAYOUTS = {"template": "mẫu báo cáo chính thức",
-            "free": "báo cáo theo cách trình bày truyền thống (đọc theo tên chỉ tiêu)"}
+_LAYOUTS = {
+    "template": "mẫu báo cáo chính thức",
+    "free": "báo cáo theo cách trình bày truyền thống (đọc theo tên chỉ tiêu)",
+}
 
 
 def receipt_path(receipts: Path, file_name: str) -> Path:
@@ -73,14 +75,17 @@ def safe_name(name: str) -> str:
     return unicodedata.normalize("NFC", cut + tail)
 
 
-_BASIS = {rule.SEEN: "lúc hệ thống tiếp nhận thấy tệp trong thư mục tiếp nhận",
-          rule.FILE_DATE: "theo ngày lưu của tệp: tệp có sẵn trong thư mục khi bắt đầu tiếp nhận, nạp một lần"}
-_FLAGS = {rule.FUTURE: "Lưu ý: ngày lưu trên tệp ở tương lai nên không phải ngày gửi; ngày nhận là lúc hệ thống "
-                       "thấy tệp.",
-          rule.FILE_BEFORE_CLOSE: "Lưu ý: ngày lưu trên tệp trước khi kỳ báo cáo kết thúc nên không thể là ngày "
-                                  "gửi báo cáo của kỳ; ngày nhận là lúc hệ thống thấy tệp.",
-          rule.SEEN_BEFORE_CLOSE: "Lưu ý: tệp được nhận trước khi kỳ báo cáo kết thúc; hãy kiểm tra kỳ báo cáo "
-                                  "ghi trong tệp."}
+_BASIS = {
+    rule.SEEN: "lúc hệ thống tiếp nhận thấy tệp trong thư mục tiếp nhận",
+    rule.FILE_DATE: "theo ngày lưu của tệp: tệp có sẵn trong thư mục khi bắt đầu tiếp nhận, nạp một lần",
+}
+_FLAGS = {
+    rule.FUTURE: "Lưu ý: ngày lưu trên tệp ở tương lai nên không phải ngày gửi; ngày nhận là lúc hệ thống thấy tệp.",
+    rule.FILE_BEFORE_CLOSE: "Lưu ý: ngày lưu trên tệp trước khi kỳ báo cáo kết thúc nên không thể là ngày "
+    "gửi báo cáo của kỳ; ngày nhận là lúc hệ thống thấy tệp.",
+    rule.SEEN_BEFORE_CLOSE: "Lưu ý: tệp được nhận trước khi kỳ báo cáo kết thúc; hãy kiểm tra kỳ báo cáo "
+    "ghi trong tệp.",
+}
 
 
 def received_lines(when: Received, file_date: datetime) -> list[str]:
@@ -157,16 +162,24 @@ def receipt_text(r: ValidationReport, when: Received | None = None, standing: st
 def duplicate_text(name: str, sha256: str, original: str, received: str, status: str) -> str:
     """Receipt for a file whose exact bytes were already received: one submission, not two. `received`: when
     the original was received, as "08/07/2012 lúc 14:32" (formatting.day_and_time)."""
-    said = {"accepted": "đã tiếp nhận", "accepted_with_warnings": "đã tiếp nhận, có lưu ý",
-             "rejected": "bị từ chối"}.get(status, status)
-    return nfc("\n".join([
-        "BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG",
-        f"Tệp: {line(name)}",
-        f"Mã kiểm tra (sha256): {sha256}",
-        "Kết quả: TRÙNG TỆP ĐÃ NHẬN",
-        f"Nội dung tệp này giống hệt tệp «{line(original)}» nhận ngày {received}, {said}.",
-        "Tệp không được tính thêm lần nữa; xem biên nhận của tệp đã nhận. Không cần làm gì thêm.",
-    ]) + "\n")
+    said = {
+        "accepted": "đã tiếp nhận",
+        "accepted_with_warnings": "đã tiếp nhận, có lưu ý",
+        "rejected": "bị từ chối",
+    }.get(status, status)
+    return nfc(
+        "\n".join(
+            [
+                "BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG",
+                f"Tệp: {line(name)}",
+                f"Mã kiểm tra (sha256): {sha256}",
+                "Kết quả: TRÙNG TỆP ĐÃ NHẬN",
+                f"Nội dung tệp này giống hệt tệp «{line(original)}» nhận ngày {received}, {said}.",
+                "Tệp không được tính thêm lần nữa; xem biên nhận của tệp đã nhận. Không cần làm gì thêm.",
+            ]
+        )
+        + "\n"
+    )
 
 
 def write_text(receipts: Path, file_name: str, text: str) -> Path:

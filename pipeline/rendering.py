@@ -64,8 +64,12 @@ NOTE_CHARS = 600  # an officer's note on the PDF page: longer ones are cut, thei
 NOTES_MAX = 30  # beyond NAMED_MAX units, the PDF prints at most this many notes (section IV) and reconciliations
 FLAG = "\u25bc"  # ▼ marks a line behind pace or a year below the growth objective (legible in black and white)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-COARSER = {Kind.QUARTER: "báo cáo quý", Kind.HALF: "báo cáo 6 tháng", Kind.NINE_MONTHS: "báo cáo 9 tháng",
-           Kind.YEAR: "báo cáo năm"}
+COARSER = {
+    Kind.QUARTER: "báo cáo quý",
+    Kind.HALF: "báo cáo 6 tháng",
+    Kind.NINE_MONTHS: "báo cáo 9 tháng",
+    Kind.YEAR: "báo cáo năm",
+}
 
 
 class BlockedURLError(ValueError):
@@ -175,8 +179,11 @@ class UnitColumnGroup:
 
 def unit_columns(programme: Programme) -> tuple[list[tuple[str, str, list[UnitColumn]]], list[UnitColumn]]:
     """([(sub-programme code, heading, its indicator columns) …], the spending columns: each source, the total)."""
-    results = [(sp.code, f"{sp.code}. {sp.name}", [UnitColumn(i.code, i.name, i.unit, "result") for i in sp.indicators])
-               for sp in programme.subprogrammes if sp.indicators]
+    results = [
+        (sp.code, f"{sp.code}. {sp.name}", [UnitColumn(i.code, i.name, i.unit, "result") for i in sp.indicators])
+        for sp in programme.subprogrammes
+        if sp.indicators
+    ]
     money = programme.money_unit
     spending = [UnitColumn(s.code, s.name, money, "spending") for s in programme.sources]
     return results, [*spending, UnitColumn("", "Tổng kinh phí", money, "spent")]
@@ -189,7 +196,7 @@ def unit_column_groups(programme: Programme, width: int = ROW_TABLE_COLUMNS) -> 
     packs: list[list[tuple[str, str, list[UnitColumn]]]] = []
     for code, head, columns in results:
         for i in range(0, len(columns), width):
-            piece = (code, head, columns[i:i + width])
+            piece = (code, head, columns[i : i + width])
             if packs and sum(len(p[2]) for p in packs[-1]) + len(piece[2]) <= width:
                 packs[-1].append(piece)
             else:
@@ -198,9 +205,13 @@ def unit_column_groups(programme: Programme, width: int = ROW_TABLE_COLUMNS) -> 
     for n, pack in enumerate(packs):
         codes = list(dict.fromkeys(code for code, _, _ in pack))
         which = codes[0] if len(codes) == 1 else f"{codes[0]} đến {codes[-1]}"
-        out.append(UnitColumnGroup(f"{_letter(n)}. Kết quả thực hiện trong kỳ: chương trình {which}",
-                                   tuple((head, len(cols)) for _, head, cols in pack),
-                                   tuple(col for _, _, cols in pack for col in cols)))
+        out.append(
+            UnitColumnGroup(
+                f"{_letter(n)}. Kết quả thực hiện trong kỳ: chương trình {which}",
+                tuple((head, len(cols)) for _, head, cols in pack),
+                tuple(col for _, _, cols in pack for col in cols),
+            )
+        )
     title = f"{_letter(len(out))}. Kinh phí thực hiện trong kỳ (ĐVT: {programme.money_unit})"
     out.append(UnitColumnGroup(title, (("Kinh phí thực hiện trong kỳ", len(spending)),), tuple(spending)))
     return out
@@ -235,8 +246,9 @@ def unit_summary(report: Consolidated) -> list[tuple[str, list[UnitSummaryRow]]]
             top = max((v for _, v in present), default=None)
             leaders = [u for u, v in present if v == top]
             first = leaders[0].unit_name if leaders else ""
-            rows.append(UnitSummaryRow(col, col.total(report.by_unit), len(present), first, top,
-                                       max(len(leaders) - 1, 0)))
+            rows.append(
+                UnitSummaryRow(col, col.total(report.by_unit), len(present), first, top, max(len(leaders) - 1, 0))
+            )
         out.append((head, rows))
     return out
 
@@ -288,6 +300,7 @@ def by_unit_totals(report: Consolidated) -> dict[str, object]:
 
 
 # --- completeness ------------------------------------------------------------------------------------
+
 
 def completeness_of(report: Consolidated) -> Completeness:
     """The record's completeness, or one made from its unit rows (records built before it existed)."""
@@ -343,15 +356,20 @@ def reporting_rows(report: Consolidated, recipient: Recipient) -> tuple[list[tup
     if not attention:
         text += "tất cả đã báo cáo đủ số tháng và đúng hạn, bảng chỉ có dòng Cộng"
     elif len(attention) <= limit:
-        text += (f"bảng chỉ liệt kê {k}/{n} đơn vị chưa báo cáo đủ số tháng hoặc trễ hạn (số thứ tự theo danh sách "
-                 "đầy đủ)")
+        text += (
+            f"bảng chỉ liệt kê {k}/{n} đơn vị chưa báo cáo đủ số tháng hoặc trễ hạn (số thứ tự theo danh sách đầy đủ)"
+        )
     else:
-        text += (f"bảng chỉ liệt kê {number(limit)} đơn vị đầu tiên trong số {k}/{n} đơn vị chưa báo cáo đủ số "
-                 "tháng hoặc trễ hạn (số thứ tự theo danh sách đầy đủ)")
+        text += (
+            f"bảng chỉ liệt kê {number(limit)} đơn vị đầu tiên trong số {k}/{n} đơn vị chưa báo cáo đủ số "
+            "tháng hoặc trễ hạn (số thứ tự theo danh sách đầy đủ)"
+        )
     if attention and len(attention) < len(rows):
         text += f"; {number(len(rows) - len(attention))} đơn vị còn lại đã báo cáo đủ số tháng và đúng hạn"
-    text += (f". Dòng Cộng tính cho cả {n} đơn vị. Tình hình báo cáo của từng đơn vị: "
-             f"{excel_pointer(report, recipient, 'reporting')}.")
+    text += (
+        f". Dòng Cộng tính cho cả {n} đơn vị. Tình hình báo cáo của từng đơn vị: "
+        f"{excel_pointer(report, recipient, 'reporting')}."
+    )
     return attention[:limit], text
 
 
@@ -361,9 +379,11 @@ def completeness_summary(report: Consolidated) -> str:
     if not c.expected:
         return "Không có đơn vị nào phải báo cáo trong kỳ."
     expected = number(c.expected)
-    text = (f"Đã nhận báo cáo cho {number(c.received)}/{expected} tháng-đơn vị ({percent(c.rate)}), trong đó "
-            f"{number(c.on_time)}/{expected} tháng-đơn vị đúng hạn ({percent(c.on_time_rate)}) và {number(c.late)} "
-            "tháng-đơn vị trễ hạn")
+    text = (
+        f"Đã nhận báo cáo cho {number(c.received)}/{expected} tháng-đơn vị ({percent(c.rate)}), trong đó "
+        f"{number(c.on_time)}/{expected} tháng-đơn vị đúng hạn ({percent(c.on_time_rate)}) và {number(c.late)} "
+        "tháng-đơn vị trễ hạn"
+    )
     extra = []
     if c.missing_units:
         extra.append(f"{number(len(c.missing_units))} đơn vị chưa báo cáo")
@@ -373,6 +393,7 @@ def completeness_summary(report: Consolidated) -> str:
 
 
 # --- reconciliations ------------------------------------------------------------------------------------
+
 
 def unit_names(report: Consolidated) -> dict[str, str]:
     """Unit code -> the name the report shows for it."""
@@ -437,8 +458,21 @@ def difference_lines(report: Consolidated) -> list[DifferenceLine]:
     for r in report.reconciliations:
         for d in r.differences:
             name, unit = _what(report, d)
-            out.append(DifferenceLine(names.get(r.unit_code, r.unit_code), _period_title(r.period_code), r.file_name,
-                                      r.finer_files, d.code, name, d.source, unit, d.finer_total, d.coarser, d.change))
+            out.append(
+                DifferenceLine(
+                    names.get(r.unit_code, r.unit_code),
+                    _period_title(r.period_code),
+                    r.file_name,
+                    r.finer_files,
+                    d.code,
+                    name,
+                    d.source,
+                    unit,
+                    d.finer_total,
+                    d.coarser,
+                    d.change,
+                )
+            )
     return out
 
 
@@ -507,13 +541,17 @@ def straddling_note(report: Consolidated) -> str:
     if not report.straddling:
         return ""
     names = unit_names(report)
-    items = [f"{names.get(s.unit_code, s.unit_code)}, {_period_title(s.period_code)} (tệp {printable(s.file_name)})"
-             for s in report.straddling]
+    items = [
+        f"{names.get(s.unit_code, s.unit_code)}, {_period_title(s.period_code)} (tệp {printable(s.file_name)})"
+        for s in report.straddling
+    ]
     many = len(items) > 1
-    return (f"Số lũy kế đến hết {report.period.title} tính cả {number(len(items))} báo cáo gồm cả các tháng trước "
-            f"kỳ này: {'; '.join(items)}. {'Các báo cáo này' if many else 'Báo cáo này'} không nằm trọn trong kỳ "
-            "nên không được tính vào số liệu trong kỳ; vì vậy số lũy kế đến kỳ trước cộng số liệu trong kỳ có thể "
-            "khác số lũy kế đến hết kỳ.")
+    return (
+        f"Số lũy kế đến hết {report.period.title} tính cả {number(len(items))} báo cáo gồm cả các tháng trước "
+        f"kỳ này: {'; '.join(items)}. {'Các báo cáo này' if many else 'Báo cáo này'} không nằm trọn trong kỳ "
+        "nên không được tính vào số liệu trong kỳ; vì vậy số lũy kế đến kỳ trước cộng số liệu trong kỳ có thể "
+        "khác số lũy kế đến hết kỳ."
+    )
 
 
 def reconciliation_heading(report: Consolidated) -> str:
@@ -522,6 +560,7 @@ def reconciliation_heading(report: Consolidated) -> str:
 
 
 # --- pace ---------------------------------------------------------------------------------------------
+
 
 def pace_index(report: Consolidated) -> dict[tuple[str, str], Pace]:
     """(kind, code) -> pace; kind "indicator" (indicator code) or "budget" (sub-programme code)."""
@@ -543,14 +582,14 @@ def pace_legend(report: Consolidated) -> str:
     done, total = elapsed_months(report)
     bases = {p.basis for p in report.pace}
     margin = number(pace_margin(report) * 100)
-    text = (f"Tiến độ yêu cầu: tỷ lệ mục tiêu giai đoạn phải đạt đến hết {_period_end_title(report)}, ")
+    text = f"Tiến độ yêu cầu: tỷ lệ mục tiêu giai đoạn phải đạt đến hết {_period_end_title(report)}, "
     if bases == {"kế hoạch năm"}:
         text += "theo kế hoạch năm"
     elif "kế hoạch năm" in bases:
         text += f"theo kế hoạch năm nếu có, nếu không thì chia đều theo thời gian ({done}/{total} tháng)"
     else:
         text += f"chia đều mục tiêu theo thời gian ({done}/{total} tháng = {percent(Decimal(done) / total)})"
-    return (text + f". {FLAG} Chậm tiến độ: tỷ lệ đạt thấp hơn tiến độ yêu cầu trên {margin} điểm phần trăm.")
+    return text + f". {FLAG} Chậm tiến độ: tỷ lệ đạt thấp hơn tiến độ yêu cầu trên {margin} điểm phần trăm."
 
 
 def _period_end_title(report: Consolidated) -> str:
@@ -566,8 +605,10 @@ def behind_lines(report: Consolidated, kind: str) -> list[str]:
             continue
         gap = number(-(p.gap or ZERO) * 100, 1)
         verb = "lũy kế" if kind == "indicator" else "đã thực hiện"
-        out.append(f"{p.code} {p.name}: {verb} {number(p.achieved)}/{number(p.target)} {p.unit}, đạt "
-                   f"{percent(p.share)}, tiến độ yêu cầu {percent(p.expected_share)} (chậm {gap} điểm phần trăm).")
+        out.append(
+            f"{p.code} {p.name}: {verb} {number(p.achieved)}/{number(p.target)} {p.unit}, đạt "
+            f"{percent(p.share)}, tiến độ yêu cầu {percent(p.expected_share)} (chậm {gap} điểm phần trăm)."
+        )
     return out
 
 
@@ -579,8 +620,9 @@ def budget_total_expected(report: Consolidated) -> Decimal | None:
 
 # --- funding by year ---------------------------------------------------------------------------------------
 
+
 def year_label(y: FundingYear) -> str:
-    """ "2012 (đến tháng 9)" for a year the period ends in, else "2011". """
+    """ "2012 (đến tháng 9)" for a year the period ends in, else "2011"."""
     return f"{y.year} (đến tháng {y.months})" if y.months < 12 else str(y.year)
 
 
@@ -598,12 +640,15 @@ def funding_note(report: Consolidated) -> str:
     where = f"các địa bàn ưu tiên ({named(names)})" if names else "các địa bàn ưu tiên"
     if f.priority_share is None:
         return f"Chưa có kinh phí thực hiện để tính tỷ lệ tại {where}."
-    return (f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)}, kinh phí thực hiện tại {where} là "
-            f"{number(spent)} {report.programme.money_unit}, chiếm {percent(f.priority_share)} tổng kinh phí "
-            "đã thực hiện.")
+    return (
+        f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)}, kinh phí thực hiện tại {where} là "
+        f"{number(spent)} {report.programme.money_unit}, chiếm {percent(f.priority_share)} tổng kinh phí "
+        "đã thực hiện."
+    )
 
 
 # --- growth ----------------------------------------------------------------------------------------------
+
 
 def growth_objective(report: Consolidated) -> str:
     """ "mục tiêu tăng bình quân 15-20 %/năm" """
@@ -687,6 +732,7 @@ def next_period(period: Period, programme: Programme) -> Period | None:
 
 # --- section I: results in sentences ---------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ResultSection:
     """A sub-programme's results in sentences: one line per indicator, then its funding."""
@@ -758,8 +804,9 @@ def result_sections(report: Consolidated, recipient: Recipient) -> list[ResultSe
     budgets = {b.subprogramme: b for b in report.budget}
     out = []
     for group in indicator_groups(report):
-        lines = tuple(indicator_sentence(report, r, paces.get(("indicator", r.code)), recipient.unit_detail)
-                      for r in group.rows)
+        lines = tuple(
+            indicator_sentence(report, r, paces.get(("indicator", r.code)), recipient.unit_detail) for r in group.rows
+        )
         b = budgets.get(group.code)
         line = budget_sentence(report, b, paces.get(("budget", b.subprogramme))) if b else ""
         out.append(ResultSection(group.code, group.name, lines, line))
@@ -770,8 +817,10 @@ def results_summary(report: Consolidated) -> str:
     """The opening sentence of section I: how many targets are on pace, which are behind."""
     done, total = elapsed_months(report)
     targeted = [r for r in report.indicators if r.target]
-    text = (f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)} ({done}/{total} tháng của giai "
-            f"đoạn), Chương trình có {len(targeted)} chỉ tiêu có mục tiêu giai đoạn")
+    text = (
+        f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)} ({done}/{total} tháng của giai "
+        f"đoạn), Chương trình có {len(targeted)} chỉ tiêu có mục tiêu giai đoạn"
+    )
     if not report.pace:
         return text + "."
     behind = [p.code for p in report.behind_pace if p.kind == "indicator"]
@@ -792,8 +841,16 @@ def progress_bars(report: Consolidated) -> list[charts.ProgressBar]:
             if not r.target:
                 continue
             p = paces.get(("indicator", r.code))
-            out.append(charts.ProgressBar(r.code, r.name, r.share, p.expected_share if p else None,
-                                          bool(p and p.behind), f"{group.code} {group.name}"))
+            out.append(
+                charts.ProgressBar(
+                    r.code,
+                    r.name,
+                    r.share,
+                    p.expected_share if p else None,
+                    bool(p and p.behind),
+                    f"{group.code} {group.name}",
+                )
+            )
     return out
 
 
@@ -803,6 +860,7 @@ def progress_svg(report: Consolidated) -> str:
 
 
 # --- section II: funding in sentences ---------------------------------------------------------------------
+
 
 def funding_summary(report: Consolidated) -> list[str]:
     """Sentences on spending in the period and since the programme began, by source."""
@@ -815,10 +873,14 @@ def funding_summary(report: Consolidated) -> list[str]:
         first = "Trong kỳ chưa phát sinh kinh phí thực hiện."
     by_source = "; ".join(
         f"{s} {number(t.cumulative[s])}/{number(t.budget[s])} {money} "
-        f"({percent(share_of(t.cumulative[s], t.budget[s]))})" for s in report.programme.source_codes)
-    second = (f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)}, kinh phí thực hiện là "
-              f"{number(t.cumulative_total)}/{number(t.budget_total)} {money}, đạt {percent(t.share)} kế hoạch "
-              f"giai đoạn; theo nguồn: {by_source}.")
+        f"({percent(share_of(t.cumulative[s], t.budget[s]))})"
+        for s in report.programme.source_codes
+    )
+    second = (
+        f"Lũy kế từ đầu Chương trình đến hết {_period_end_title(report)}, kinh phí thực hiện là "
+        f"{number(t.cumulative_total)}/{number(t.budget_total)} {money}, đạt {percent(t.share)} kế hoạch "
+        f"giai đoạn; theo nguồn: {by_source}."
+    )
     return [keep_percent(first), keep_percent(second)]
 
 
@@ -832,8 +894,9 @@ def funding_svg(report: Consolidated) -> str:
     if f is None or not f.years:
         return ""
     sources = [(s.code, s.name) for s in report.programme.sources]
-    return charts.funding_chart(funding_bars(report), sources, unit=report.programme.money_unit,
-                                average=f.average_per_year)
+    return charts.funding_chart(
+        funding_bars(report), sources, unit=report.programme.money_unit, average=f.average_per_year
+    )
 
 
 @dataclass(frozen=True)
@@ -858,11 +921,28 @@ class NationalRow:
 
 def national_rows(report: Consolidated) -> list[NationalRow]:
     """Every sub-programme's KCQG line, then the totals row (code "")."""
-    rows = [NationalRow(b.subprogramme, b.name, b.budget.get(NATIONAL, ZERO), b.in_period.get(NATIONAL, ZERO),
-                        b.cumulative.get(NATIONAL, ZERO), b.cumulative_total) for b in report.budget]
+    rows = [
+        NationalRow(
+            b.subprogramme,
+            b.name,
+            b.budget.get(NATIONAL, ZERO),
+            b.in_period.get(NATIONAL, ZERO),
+            b.cumulative.get(NATIONAL, ZERO),
+            b.cumulative_total,
+        )
+        for b in report.budget
+    ]
     t = report.budget_totals
-    return rows + [NationalRow("", "Tổng cộng", t.budget.get(NATIONAL, ZERO), t.in_period.get(NATIONAL, ZERO),
-                               t.cumulative.get(NATIONAL, ZERO), t.cumulative_total)]
+    return rows + [
+        NationalRow(
+            "",
+            "Tổng cộng",
+            t.budget.get(NATIONAL, ZERO),
+            t.in_period.get(NATIONAL, ZERO),
+            t.cumulative.get(NATIONAL, ZERO),
+            t.cumulative_total,
+        )
+    ]
 
 
 def national_summary(report: Consolidated) -> str:
@@ -872,39 +952,53 @@ def national_summary(report: Consolidated) -> str:
     rows = national_rows(report)
     t, money = rows[-1], report.programme.money_unit
     used = [f"{r.code} {number(r.in_period)} {money}" for r in rows[:-1] if r.in_period]
-    text = (f"Kinh phí khuyến công quốc gia ({NATIONAL}) của Chương trình giai đoạn là {number(t.budget)} {money}. "
-            f"Trong kỳ đã sử dụng {number(t.in_period)} {money}")
+    text = (
+        f"Kinh phí khuyến công quốc gia ({NATIONAL}) của Chương trình giai đoạn là {number(t.budget)} {money}. "
+        f"Trong kỳ đã sử dụng {number(t.in_period)} {money}"
+    )
     text += f" ({'; '.join(used)})" if used else ""
-    text += (f"; lũy kế từ đầu Chương trình {number(t.cumulative)} {money}, đạt {percent(t.share)} kế hoạch "
-             f"giai đoạn và chiếm {percent(t.weight)} tổng kinh phí đã thực hiện.")
+    text += (
+        f"; lũy kế từ đầu Chương trình {number(t.cumulative)} {money}, đạt {percent(t.share)} kế hoạch "
+        f"giai đoạn và chiếm {percent(t.weight)} tổng kinh phí đã thực hiện."
+    )
     return keep_percent(text)
 
 
 # --- section III: how the units reported -------------------------------------------------------------------
 
+
 def reporting_sentences(report: Consolidated) -> list[str]:
     """Completeness, then the units missing, short of months or late, by name."""
     c = completeness_of(report)
-    out = [f"{number(len(report.reporting_units))}/{number(len(report.units))} đơn vị đã báo cáo. "
-           f"{completeness_summary(report)}"]
+    out = [
+        f"{number(len(report.reporting_units))}/{number(len(report.units))} đơn vị đã báo cáo. "
+        f"{completeness_summary(report)}"
+    ]
     missing = report.missing_units
     rejected = report.rejected_units
     if missing:
         out.append(f"Các đơn vị chưa báo cáo: {named([u.unit_name for u in missing])}.")
     if rejected:
-        out.append("Các đơn vị đã gửi báo cáo nhưng báo cáo bị từ chối (chưa gửi lại bản đạt yêu cầu): "
-                   + named([f"{u.unit_name} ({'; '.join(u.rejected_files)})" for u in rejected], "; ") + ".")
+        out.append(
+            "Các đơn vị đã gửi báo cáo nhưng báo cáo bị từ chối (chưa gửi lại bản đạt yêu cầu): "
+            + named([f"{u.unit_name} ({'; '.join(u.rejected_files)})" for u in rejected], "; ")
+            + "."
+        )
     if not missing and not rejected:
         out.append("Tất cả các đơn vị đã báo cáo.")
     partial = [u for u in c.partial_units if u.reported]
     if partial:
-        out.append("Các đơn vị báo cáo chưa đủ số tháng: "
-                   + named([f"{u.unit_name} (thiếu {month_list(u.missing_months)})" for u in partial], "; ") + ".")
+        out.append(
+            "Các đơn vị báo cáo chưa đủ số tháng: "
+            + named([f"{u.unit_name} (thiếu {month_list(u.missing_months)})" for u in partial], "; ")
+            + "."
+        )
     late = [u for u in c.rows if u.late_files]
     if late:  # beyond a province's units, how many files each rather than their names
         few = len(late) <= NAMED_MAX
-        parts = [f"{u.unit_name} ({', '.join(u.late_files) if few else f'{number(len(u.late_files))} tệp'})"
-                 for u in late]
+        parts = [
+            f"{u.unit_name} ({', '.join(u.late_files) if few else f'{number(len(u.late_files))} tệp'})" for u in late
+        ]
         out.append(f"Các đơn vị nộp báo cáo trễ hạn: {named(parts, '; ')}.")
     if report.rejected:
         out.append(f"Có {number(len(report.rejected))} tệp bị từ chối, xem biên nhận.")
@@ -912,6 +1006,7 @@ def reporting_sentences(report: Consolidated) -> list[str]:
 
 
 # --- section V: tasks for the next period --------------------------------------------------------------
+
 
 def task_groups(report: Consolidated) -> list[tuple[str, str, tuple[str, ...]]]:
     """(code, name, tasks) of every sub-programme the programme file gives tasks for."""
@@ -937,8 +1032,17 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=number, pct=percent, day=_day, long_date=long_date, months=month_list, signed=signed,
-                       keep=keep_percent, sentence=lambda text: text[:1].upper() + text[1:], note=_note)
+    env.filters.update(
+        num=number,
+        pct=percent,
+        day=_day,
+        long_date=long_date,
+        months=month_list,
+        signed=signed,
+        keep=keep_percent,
+        sentence=lambda text: text[:1].upper() + text[1:],
+        note=_note,
+    )
     return env
 
 
@@ -948,8 +1052,9 @@ def shared_context(report: Consolidated) -> dict[str, object]:
     units = report.units
     notes, notes_left_out = shown_notes(report.notes, len({n.unit_name for n in report.notes}))
     changed = [r for r in report.reconciliations if r.differences]
-    reconciliation_notes_, reconciliations_left_out = shown_notes(reconciliation_notes(report),
-                                                                  len({r.unit_code for r in changed}))
+    reconciliation_notes_, reconciliations_left_out = shown_notes(
+        reconciliation_notes(report), len({r.unit_code for r in changed})
+    )
     following = next_period(report.period, report.programme)
     return {
         "report": report,
@@ -998,16 +1103,20 @@ def shared_context(report: Consolidated) -> dict[str, object]:
     }
 
 
-def render_html(report: Consolidated, recipient: Recipient, issuer: Issuer, number: int | None = None,
-                shared: dict[str, object] | None = None) -> str:
+def render_html(
+    report: Consolidated,
+    recipient: Recipient,
+    issuer: Issuer,
+    number: int | None = None,
+    shared: dict[str, object] | None = None,
+) -> str:
     """The report as a self-contained HTML page (NFC), for preview and for the PDF.
 
     `number` is the document's number ("Số: 05/BC-SCT"); None leaves it blank for the office to fill in.
     `shared` is shared_context(report), when it is already made (for another recipient)."""
     shared = shared_context(report) if shared is None else shared
     following = shared["next_period"]
-    sections = [k for k in recipient.sections
-                if k != "tasks" or (following is not None and shared["task_groups"])]
+    sections = [k for k in recipient.sections if k != "tasks" or (following is not None and shared["task_groups"])]
     layout = by_unit_layout(report, recipient)
     reporting_rows_, reporting_left_out = reporting_rows(report, recipient)
     context = {
@@ -1049,8 +1158,9 @@ class PdfWriter:
         body, css = _split_style(html)
         sheet = self._sheets.get(css)
         if sheet is None:
-            sheet = self._sheets[css] = CSS(string=css, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher(),
-                                            font_config=self.fonts)
+            sheet = self._sheets[css] = CSS(
+                string=css, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher(), font_config=self.fonts
+            )
         # Given apart, the sheet is of the "user" origin rather than the "author" one: the same cascade here,
         # since the page has no other stylesheet and report.css uses no !important.
         doc = HTML(string=body, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher())
@@ -1066,11 +1176,12 @@ def _split_style(html: str) -> tuple[str, str]:
     end = html.find("</style>", start)
     if start < 0 or end < 0:
         return html, ""
-    return html[:start] + html[end + len("</style>"):], html[start + len("<style>"):end]
+    return html[:start] + html[end + len("</style>") :], html[start + len("<style>") : end]
 
 
-def render_pdf(report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path,
-               number: int | None = None) -> Path:
+def render_pdf(
+    report: Consolidated, recipient: Recipient, issuer: Issuer, out_path: Path, number: int | None = None
+) -> Path:
     """Render the report to `out_path` (written atomically) and return that path."""
     return PdfWriter().write(render_html(report, recipient, issuer, number), out_path)
 

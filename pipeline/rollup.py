@@ -140,8 +140,9 @@ class Reconciliation:
     differences: tuple[Difference, ...]
 
 
-def reconciliations(current: pd.DataFrame, counted: pd.DataFrame, vals: pd.DataFrame,
-                    programme: Programme) -> list[Reconciliation]:
+def reconciliations(
+    current: pd.DataFrame, counted: pd.DataFrame, vals: pd.DataFrame, programme: Programme
+) -> list[Reconciliation]:
     """For every counted report that replaces finer current reports inside it, what differs: flows against the
     finer reports' sum, levels against the value of the finer report that ends last and gives it (a level the
     coarser report leaves blank is not compared: the figure then comes from the reports before)."""
@@ -180,8 +181,17 @@ def reconciliations(current: pd.DataFrame, counted: pd.DataFrame, vals: pd.DataF
             a, b = int(theirs.get(key, 0)), int(ours.get(key, 0))
             if a != b:
                 diffs.append(Difference(*key, from_milli(a), from_milli(b), key[1] in levels and key[0] == "indicator"))
-        out.append(Reconciliation(row.unit_code, row.period_code, row.file_name, tuple(finer["file_name"]),
-                                  len(covered), int(row.n), tuple(diffs)))
+        out.append(
+            Reconciliation(
+                row.unit_code,
+                row.period_code,
+                row.file_name,
+                tuple(finer["file_name"]),
+                len(covered),
+                int(row.n),
+                tuple(diffs),
+            )
+        )
     return out
 
 

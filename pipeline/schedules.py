@@ -14,8 +14,12 @@ from pipeline.completeness import ReportingRules
 from pipeline.periods import Kind, Period, last_completed, parse_period
 from pipeline.programme import Programme
 
-FLOWS = {Kind.MONTH: "monthly_report", Kind.QUARTER: "quarterly_report", Kind.YEAR: "annual_report",
-         Kind.SPAN: "programme_report"}
+FLOWS = {
+    Kind.MONTH: "monthly_report",
+    Kind.QUARTER: "quarterly_report",
+    Kind.YEAR: "annual_report",
+    Kind.SPAN: "programme_report",
+}
 KEYS = {Kind.MONTH: "monthly", Kind.QUARTER: "quarterly", Kind.YEAR: "annual", Kind.SPAN: "programme"}
 
 
@@ -43,14 +47,19 @@ def schedules(rules: ReportingRules) -> list[ReportSchedule]:
         Kind.YEAR: f"0 9 {min(28, day + 5)} 1 *",
         Kind.SPAN: f"0 10 {min(28, day + 10)} 1 *",  # the cumulative programme report, once a year
     }
-    return [ReportSchedule(kind, FLOWS[kind], rules.schedules.get(KEYS[kind], cron), rules.timezone)
-            for kind, cron in defaults.items()]
+    return [
+        ReportSchedule(kind, FLOWS[kind], rules.schedules.get(KEYS[kind], cron), rules.timezone)
+        for kind, cron in defaults.items()
+    ]
 
 
 def next_runs(schedule: ReportSchedule, after: datetime, count: int = 3) -> list[datetime]:
     """The next `count` run times after `after` (aware datetimes in the schedule's time zone)."""
-    start = after.astimezone(ZoneInfo(schedule.timezone)) if after.tzinfo else \
-        after.replace(tzinfo=ZoneInfo(schedule.timezone))
+    start = (
+        after.astimezone(ZoneInfo(schedule.timezone))
+        if after.tzinfo
+        else after.replace(tzinfo=ZoneInfo(schedule.timezone))
+    )
     return list(islice(CronSim(schedule.cron, start), count))
 
 

@@ -13,8 +13,21 @@ from pipeline.periods import Period
 from pipeline.text import fold
 
 # Prefixes officers put before a unit's name; removed before matching.
-_PREFIXES = ("ubnd ", "uy ban nhan dan ", "huyen ", "h. ", "h ", "thi xa ", "tx. ", "tx ", "thanh pho ",
-             "tp. ", "tp ", "phong kinh te va ha tang ", "phong kinh te ")
+_PREFIXES = (
+    "ubnd ",
+    "uy ban nhan dan ",
+    "huyen ",
+    "h. ",
+    "h ",
+    "thi xa ",
+    "tx. ",
+    "tx ",
+    "thanh pho ",
+    "tp. ",
+    "tp ",
+    "phong kinh te va ha tang ",
+    "phong kinh te ",
+)
 
 
 class UnitError(ValueError):
@@ -119,7 +132,7 @@ def _strip_prefix(key: str) -> str:
         changed = False
         for p in _PREFIXES:
             if key.startswith(p):
-                key, changed = key[len(p):], True
+                key, changed = key[len(p) :], True
     return key
 
 

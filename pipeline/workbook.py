@@ -102,8 +102,13 @@ def build_workbook(programme: Programme, unit: Unit, period: Period, filling: Fi
     ws.merge_cells("A2:C2")
     ws.merge_cells("D1:G1")
     ws.merge_cells("D2:G2")
-    _cell(ws, 1, 1, f"UBND {unit.full_name(period.start).upper()}" if unit.level != "province"
-          else "SỞ CÔNG THƯƠNG BÌNH PHƯỚC", align="center")
+    _cell(
+        ws,
+        1,
+        1,
+        f"UBND {unit.full_name(period.start).upper()}" if unit.level != "province" else "SỞ CÔNG THƯƠNG BÌNH PHƯỚC",
+        align="center",
+    )
     _cell(ws, 2, 1, reporting_office(unit, period.start).upper(), bold=True, align="center", wrap=True)
     _cell(ws, 1, 4, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, align="center")
     _cell(ws, 2, 4, "Độc lập - Tự do - Hạnh phúc", bold=True, align="center")
@@ -154,9 +159,15 @@ def _header_row(ws, row: int, labels: tuple[str, ...]) -> None:
 
 
 def _number_validation(ws, ref: str) -> None:
-    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                        showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
-                        error="Vui lòng nhập một số không âm.")
+    dv = DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Giá trị không hợp lệ",
+        error="Vui lòng nhập một số không âm.",
+    )
     ws.add_data_validation(dv)
     dv.add(ref)
 
@@ -244,7 +255,8 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def write_template(programme: Programme, unit: Unit, period: Period, path: Path,
-                   filling: Filling | None = None) -> Path:
+def write_template(
+    programme: Programme, unit: Unit, period: Period, path: Path, filling: Filling | None = None
+) -> Path:
     """Write the official workbook (blank unless `filling` is given) to `path`."""
     return save_atomic(build_workbook(programme, unit, period, filling), path)

@@ -50,10 +50,16 @@ def readme_text(config: Configuration) -> str:
     """README.txt, with examples (a unit, periods) taken from the configuration itself."""
     first = config.programmes[0].first_year
     q = quarter(first + 1 if first + 1 <= config.programmes[0].last_year else first, 3)
-    unit = next((u for u in config.units.units if u.level != "province" and u.exists_during(q)),
-                config.units.units[0])
-    return nfc(README.format(province=config.units.province.upper(), unit=unit.name, month=f"{q.first[0]}-07",
-                             quarter=q.code, year=q.first[0]))
+    unit = next((u for u in config.units.units if u.level != "province" and u.exists_during(q)), config.units.units[0])
+    return nfc(
+        README.format(
+            province=config.units.province.upper(),
+            unit=unit.name,
+            month=f"{q.first[0]}-07",
+            quarter=q.code,
+            year=q.first[0],
+        )
+    )
 
 
 def init_folder(target: Path, config: Configuration) -> list[Path]:

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 # Two worker processes on two cores (pytest-xdist: one per logical CPU), each taking whole test modules in
 # collection order (tests/conftest.py puts the long process-level tests of test_serve.py first). `-n 0`: serially.
 .venv/bin/pytest -q -n logical --dist loadfile --no-loadscope-reorder "$@"

@@ -102,9 +102,16 @@ def make_workbook(programmes: list[Programme], units: UnitRegistry) -> Callable[
     template's), `received` (sets the file's mtime), `programme` (default: the one covering the period).
     """
 
-    def make(tmp_path: Path, unit: str | Unit, period: str | Period, filling: Filling | None = None, *,
-             name: str | None = None, received: date | datetime | None = None,
-             programme: Programme | None = None) -> Path:
+    def make(
+        tmp_path: Path,
+        unit: str | Unit,
+        period: str | Period,
+        filling: Filling | None = None,
+        *,
+        name: str | None = None,
+        received: date | datetime | None = None,
+        programme: Programme | None = None,
+    ) -> Path:
         u = units.by_code[unit] if isinstance(unit, str) else unit
         p = parse_period(period) if isinstance(period, str) else period
         if programme is None:
@@ -149,6 +156,7 @@ def count_rows(ledger_path: Path | str, table: str) -> int:
 
 # --- locating cells in a written workbook (openpyxl, independently of pipeline.reading) ----------------
 
+
 def ref_of(path: Path, value: object) -> str:
     """The one cell of the report sheet holding exactly `value`, as "BaoCao!C7"."""
     ws = load_workbook(path)[SHEET]
@@ -189,4 +197,3 @@ def budget_ref(path: Path, subprogramme: str, source: str) -> str:
 
 def has_vietnamese(text: str) -> bool:
     return any(ch in text for ch in "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
-

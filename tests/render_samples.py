@@ -87,30 +87,60 @@ def _unit_status(code: str, name: str, priority: bool) -> UnitStatus:
         return UnitStatus(code, name, priority, 3, 0, 0, ("2012-07", "2012-08", "2012-09"), (), None)
     if code == "bu-dang":
         files = ("bu-dang-2012-07.xlsx", "bu-dang-2012-09.xlsx")
-        return UnitStatus(code, name, priority, 3, 2, 1, ("2012-08",), files, datetime(2012, 10, 3, 9, 30),
-                          ("bu-dang-2012-07.xlsx",))
+        return UnitStatus(
+            code, name, priority, 3, 2, 1, ("2012-08",), files, datetime(2012, 10, 3, 9, 30), ("bu-dang-2012-07.xlsx",)
+        )
     return UnitStatus(code, name, priority, 3, 3, 3, (), (f"{code}-2012-Q3.xlsx",), datetime(2012, 10, 3, 9, 30))
 
 
 # Đồng Xoài's quarter replaced its July report and changed three figures; the centre's matched its months.
 RECONCILIATIONS = (
-    Reconciliation("dong-xoai", "2012-Q3", "dong-xoai-2012-Q3.xlsx", ("dong-xoai-2012-07.xlsx",), 1, 3, (
-        Difference("budget", "P1", "KCQG", D("9"), D("20.1")),
-        Difference("indicator", "P1.2", "", D("4"), D("10")),
-        Difference("budget", "P4", "Khác", D("0"), D("15")),
-    )),
-    Reconciliation("ttkc", "2012-Q3", "ttkc-2012-Q3.xlsx", ("ttkc-2012-07.xlsx", "ttkc-2012-08.xlsx",
-                                                               "ttkc-2012-09.xlsx"), 3, 3, ()),
+    Reconciliation(
+        "dong-xoai",
+        "2012-Q3",
+        "dong-xoai-2012-Q3.xlsx",
+        ("dong-xoai-2012-07.xlsx",),
+        1,
+        3,
+        (
+            Difference("budget", "P1", "KCQG", D("9"), D("20.1")),
+            Difference("indicator", "P1.2", "", D("4"), D("10")),
+            Difference("budget", "P4", "Khác", D("0"), D("15")),
+        ),
+    ),
+    Reconciliation(
+        "ttkc",
+        "2012-Q3",
+        "ttkc-2012-Q3.xlsx",
+        ("ttkc-2012-07.xlsx", "ttkc-2012-08.xlsx", "ttkc-2012-09.xlsx"),
+        3,
+        3,
+        (),
+    ),
 )
 
 
 def _pace(indicators: tuple[IndicatorRow, ...], budget: tuple[BudgetRow, ...]) -> tuple[Pace, ...]:
     basis, margin = "chia đều theo thời gian", D("0.10")
     return (
-        *(Pace("indicator", i.code, i.name, i.unit, i.cumulative, i.target, EXPECTED_SHARE, basis, margin)
-          for i in indicators),
-        *(Pace("budget", b.subprogramme, b.name, "triệu đồng", b.cumulative_total, b.budget_total, EXPECTED_SHARE,
-               basis, margin) for b in budget),
+        *(
+            Pace("indicator", i.code, i.name, i.unit, i.cumulative, i.target, EXPECTED_SHARE, basis, margin)
+            for i in indicators
+        ),
+        *(
+            Pace(
+                "budget",
+                b.subprogramme,
+                b.name,
+                "triệu đồng",
+                b.cumulative_total,
+                b.budget_total,
+                EXPECTED_SHARE,
+                basis,
+                margin,
+            )
+            for b in budget
+        ),
     )
 
 
@@ -125,8 +155,10 @@ def _funding(prog: Programme) -> Funding:
 
 def _context(prog: Programme) -> tuple[ContextRow, ...]:
     assert prog.context is not None
-    return tuple(ContextRow(i.code, i.name, i.unit, i.kind, CONTEXT[i.code][0], CONTEXT[i.code][1], 3)
-                 for i in prog.context.indicators)
+    return tuple(
+        ContextRow(i.code, i.name, i.unit, i.kind, CONTEXT[i.code][0], CONTEXT[i.code][1], 3)
+        for i in prog.context.indicators
+    )
 
 
 def _unit_row(code: str, name: str, index: int) -> UnitRow:
@@ -223,13 +255,31 @@ def many_units_report(count: int, notes: int = 0) -> Consolidated:
         code, name = f"u{i:04d}", f"huyện Số {i:04d}"
         rows.append(UnitRow(code, name, {c: unit_result(i, j) for j, c in enumerate(codes)}, unit_spending(i)))
         if i % 7:
-            statuses.append(UnitStatus(code, name, i % 3 == 0, 3, 3, 3, (), (f"{code}-2012-Q3.xlsx",),
-                                       datetime(2012, 10, 3, 9, 30)))
+            statuses.append(
+                UnitStatus(code, name, i % 3 == 0, 3, 3, 3, (), (f"{code}-2012-Q3.xlsx",), datetime(2012, 10, 3, 9, 30))
+            )
         else:
-            statuses.append(UnitStatus(code, name, i % 3 == 0, 3, 2, 2, ("2012-08",),
-                                       (f"{code}-2012-07.xlsx", f"{code}-2012-09.xlsx"), datetime(2012, 10, 3)))
+            statuses.append(
+                UnitStatus(
+                    code,
+                    name,
+                    i % 3 == 0,
+                    3,
+                    2,
+                    2,
+                    ("2012-08",),
+                    (f"{code}-2012-07.xlsx", f"{code}-2012-09.xlsx"),
+                    datetime(2012, 10, 3),
+                )
+            )
     report = sample_report()
     indicators = tuple(replace(r, in_period=sum((u.results[r.code] for u in rows), D(0))) for r in report.indicators)
-    return replace(report, indicators=indicators, by_unit=tuple(rows), units=tuple(statuses),
-                   completeness=Completeness(report.period.code, tuple(statuses)), reconciliations=(),
-                   notes=tuple(Note(f"huyện Số {i:04d}", "2012-09", f"Ý kiến số {i}.") for i in range(1, notes + 1)))
+    return replace(
+        report,
+        indicators=indicators,
+        by_unit=tuple(rows),
+        units=tuple(statuses),
+        completeness=Completeness(report.period.code, tuple(statuses)),
+        reconciliations=(),
+        notes=tuple(Note(f"huyện Số {i:04d}", "2012-09", f"Ý kiến số {i}.") for i in range(1, notes + 1)),
+    )

@@ -43,6 +43,7 @@ def _step(name: str, operation):
                 while True:
                     time.sleep(60)
         return operation(path, *args, **kwargs)
+
     return wrapped
 
 
@@ -59,8 +60,15 @@ def stage(ledger_path: Path, reports: Path, period_code: str, config: Path) -> N
     programme = programme_for_year(load_programmes(config), period.last[0])
     report = aggregate(subs, vals, programme, load_units(config), period, load_rules(config), problems=rejected)
     values = provenance(subs, vals, programme, period, report.cumulative_period)
-    publish_reports(report, load_recipients(config), reports, None, values, period_problems(subs, probs, report),
-                    run_id=f"driver-{os.getpid()}")
+    publish_reports(
+        report,
+        load_recipients(config),
+        reports,
+        None,
+        values,
+        period_problems(subs, probs, report),
+        run_id=f"driver-{os.getpid()}",
+    )
 
 
 def main() -> None:

@@ -22,8 +22,10 @@ def filling(k: int) -> Filling:
     """A distinct, varied filling (k = 1, 2, …) with a few indicators and two funding sources."""
     return Filling(
         results={"P1.2": k, "P4.3": k + 2, "P5.1": 10 * k + 1},
-        spending={"P1": {"KCQG": Decimal(k) + Decimal("0.1"), "KCĐP": Decimal("2.25")},
-                  "P4": {"Khác": Decimal(k) * Decimal("1.5")}},
+        spending={
+            "P1": {"KCQG": Decimal(k) + Decimal("0.1"), "KCĐP": Decimal("2.25")},
+            "P4": {"Khác": Decimal(k) * Decimal("1.5")},
+        },
     )
 
 
@@ -47,8 +49,14 @@ class Ledger:
         self.programme, self.units = programme, units
         self.db = tmp_path / "ledger.sqlite"
 
-    def add(self, unit: str, period: str | Period, f: Filling, received: date | datetime | None = None,
-            name: str | None = None) -> Path:
+    def add(
+        self,
+        unit: str,
+        period: str | Period,
+        f: Filling,
+        received: date | datetime | None = None,
+        name: str | None = None,
+    ) -> Path:
         p = parse_period(period) if isinstance(period, str) else period
         received = received or p.end + (date(2012, 1, 3) - date(2012, 1, 1))  # two days after the period ends
         path = self.make(self.tmp, unit, p, f, received=received, name=name)
@@ -57,9 +65,16 @@ class Ledger:
 
     def aggregate(self, period: Period, deadline_days: int = 10) -> Consolidated:
         subs, vals, probs = frames(self.db)
-        return aggregate(subs, vals, self.programme, self.units, period, ReportingRules(deadline_days=deadline_days),
-                         today=date(2013, 1, 1),
-                         problems=probs)
+        return aggregate(
+            subs,
+            vals,
+            self.programme,
+            self.units,
+            period,
+            ReportingRules(deadline_days=deadline_days),
+            today=date(2013, 1, 1),
+            problems=probs,
+        )
 
 
 @pytest.fixture
@@ -72,10 +87,13 @@ def assert_figures(c: Consolidated, in_period: list[Filling], cumulative: list[F
     for which, fills in (("in_period", in_period), ("cumulative", in_period if cumulative is None else cumulative)):
         results, spending = totals(fills)
         assert {i.code: getattr(i, which) for i in c.indicators} == {
-            code: results.get(code, Decimal(0)) for code in c.programme.targeted}, which
+            code: results.get(code, Decimal(0)) for code in c.programme.targeted
+        }, which
         assert {(b.subprogramme, s): v for b in c.budget for s, v in getattr(b, which).items()} == {
             (sp.code, s): spending.get((sp.code, s), Decimal(0))
-            for sp in c.programme.subprogrammes for s in c.programme.source_codes}, which
+            for sp in c.programme.subprogrammes
+            for s in c.programme.source_codes
+        }, which
 
 
 def status(c: Consolidated, unit: str):
@@ -89,16 +107,18 @@ def test_months_only(book: Ledger) -> None:
     c = book.aggregate(Q1)
     assert_figures(c, list(fills.values()))
     feb = book.aggregate(month(2012, 2))
-    assert_figures(feb, [fills["bu-dang", 2], fills["loc-ninh", 2]],
-                   [f for (_, m), f in fills.items() if m <= 2])  # cumulative: January and February
+    assert_figures(
+        feb, [fills["bu-dang", 2], fills["loc-ninh", 2]], [f for (_, m), f in fills.items() if m <= 2]
+    )  # cumulative: January and February
     for u in ("bu-dang", "loc-ninh"):
         s = status(c, u)
         assert (s.months_expected, s.months_covered, len(s.files), s.late_files) == (3, 3, 3, ())
         row = next(r for r in c.by_unit if r.unit_code == u)
         results, spending = totals([fills[u, m] for m in (1, 2, 3)])
         assert row.results["P1.2"] == results["P1.2"]
-        assert row.spending == {s: sum((v for (_, src), v in spending.items() if src == s), Decimal(0))
-                                for s in book.programme.source_codes}
+        assert row.spending == {
+            s: sum((v for (_, src), v in spending.items() if src == s), Decimal(0)) for s in book.programme.source_codes
+        }
         assert row.spending_total == sum(spending.values())
 
 
@@ -194,8 +214,9 @@ def test_budget_by_source_against_programme_budget(book: Ledger, programme) -> N
     t = c.budget_totals
     assert t.budget == {"KCQG": 8130, "KCĐP": 9130, "Khác": 3300} and t.budget_total == 20560
     assert t.in_period_total == sum(spending.values())
-    assert t.in_period == {s: sum((v for (_, src), v in spending.items() if src == s), Decimal(0))
-                           for s in programme.source_codes}
+    assert t.in_period == {
+        s: sum((v for (_, src), v in spending.items() if src == s), Decimal(0)) for s in programme.source_codes
+    }
 
 
 def test_missing_units_listed(book: Ledger, units) -> None:

@@ -74,7 +74,10 @@ def test_text_in_svg_is_escaped() -> None:
 
 def test_helpers() -> None:
     assert wrap("Đào tạo nghề, truyền nghề và phát triển nghề", 20) == [
-        "Đào tạo nghề, truyền", "nghề và phát triển", "nghề"]
+        "Đào tạo nghề, truyền",
+        "nghề và phát triển",
+        "nghề",
+    ]
     assert nice_step(4500) == 1000 and nice_step(10) == 2 and nice_step(0) == 1
     assert progress_svg(sample_report(indicators=())) == ""
     assert funding_svg(sample_report(funding=None)) == ""

@@ -30,9 +30,18 @@ def test_template_writes_the_official_blank_workbook(tmp_path):
     assert result.exit_code == 0, result.output
     ws = load_workbook(out)["BaoCao"]
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    for label in ("Đơn vị báo cáo:", "Kỳ báo cáo:", "Ngày báo cáo:", "Người lập biểu:", "Điện thoại:",
-                  "A. KẾT QUẢ THỰC HIỆN TRONG KỲ", "C. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ",
-                  "huyện Bù Đăng", "tháng 3 năm 2012", "Lao động được đào tạo mới"):
+    for label in (
+        "Đơn vị báo cáo:",
+        "Kỳ báo cáo:",
+        "Ngày báo cáo:",
+        "Người lập biểu:",
+        "Điện thoại:",
+        "A. KẾT QUẢ THỰC HIỆN TRONG KỲ",
+        "C. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ",
+        "huyện Bù Đăng",
+        "tháng 3 năm 2012",
+        "Lao động được đào tạo mới",
+    ):
         assert label in texts
     assert ws.protection.sheet  # labels protected
     rules = ws.data_validations.dataValidation
@@ -44,8 +53,9 @@ def test_template_writes_the_official_blank_workbook(tmp_path):
 
     # The blank workbook is itself a valid report (nothing reported yet).
     config = packaged_config()
-    report = validate(read_report(file_info(out, tmp_path), load_programmes(config), load_units(config)),
-                      load_units(config))
+    report = validate(
+        read_report(file_info(out, tmp_path), load_programmes(config), load_units(config)), load_units(config)
+    )
     assert report.status is Status.ACCEPTED and report.values == []
     assert report.unit.code == "bu-dang" and report.period.code == "2012-03"
 
@@ -59,11 +69,13 @@ def _in_range(cell: str, sqref: str) -> bool:
 def test_template_refuses_unknown_unit_and_unit_not_yet_existing(tmp_path):
     result = runner.invoke(app, ["template", "--unit", "Hà Nội", "--period", "2012-03", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "unknown unit" in result.output
-    result = runner.invoke(app, ["template", "--unit", "Phú Riềng", "--period", "2012-03",
-                                 "--out", str(tmp_path / "y.xlsx")])
+    result = runner.invoke(
+        app, ["template", "--unit", "Phú Riềng", "--period", "2012-03", "--out", str(tmp_path / "y.xlsx")]
+    )
     assert result.exit_code == 2 and not (tmp_path / "y.xlsx").exists()
-    result = runner.invoke(app, ["template", "--unit", "Phú Riềng", "--period", "2015-Q4",
-                                 "--out", str(tmp_path / "z.xlsx")])
+    result = runner.invoke(
+        app, ["template", "--unit", "Phú Riềng", "--period", "2015-Q4", "--out", str(tmp_path / "z.xlsx")]
+    )
     assert result.exit_code == 0 and (tmp_path / "z.xlsx").exists()
 
 
@@ -73,8 +85,20 @@ def test_bad_period_code_is_refused(tmp_path):
 
 
 def test_run_refuses_a_period_outside_every_programme_and_one_number_for_several(tmp_path):
-    result = runner.invoke(app, ["run", "--period", "2020", "--inputs", str(tmp_path), "--outputs", str(tmp_path),
-                                 "--ledger", str(tmp_path / "l.sqlite")])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--period",
+            "2020",
+            "--inputs",
+            str(tmp_path),
+            "--outputs",
+            str(tmp_path),
+            "--ledger",
+            str(tmp_path / "l.sqlite"),
+        ],
+    )
     assert result.exit_code == 2 and "no programme covers the year 2020" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["run", "--period", "2012", "--period", "2013", "--number", "5"])
@@ -87,8 +111,9 @@ def test_an_unknown_unit_lists_the_valid_ones_and_out_never_makes_folders(tmp_pa
     assert done.exit_code == 2
     assert "unknown unit: Bù Xyz. Units: Đồng Xoài (dong-xoai)" in done.output and "Bù Đăng (bu-dang)" in done.output
     missing = tmp_path / "no" / "such" / "folder"
-    done = runner.invoke(app, ["template", "--unit", "Bù Đăng", "--period", "2012-03",
-                               "--out", str(missing / "x.xlsx")])
+    done = runner.invoke(
+        app, ["template", "--unit", "Bù Đăng", "--period", "2012-03", "--out", str(missing / "x.xlsx")]
+    )
     assert done.exit_code == 2 and "does not exist" in done.output
     assert not (tmp_path / "no").exists()
 
@@ -138,8 +163,9 @@ def test_help_names_the_run_time_defaults() -> None:
 
 
 def test_history_names_the_valid_units_too(tmp_path) -> None:
-    done = CliRunner().invoke(app, ["history", "--unit", "Bù Xyz", "--period", "2012-03",
-                                    "--ledger", str(tmp_path / "none.sqlite")])
+    done = CliRunner().invoke(
+        app, ["history", "--unit", "Bù Xyz", "--period", "2012-03", "--ledger", str(tmp_path / "none.sqlite")]
+    )
     assert done.exit_code == 2 and "unknown unit: Bù Xyz. Units: " in done.output
     assert "Lộc Ninh (loc-ninh)" in done.output
     assert "Traceback" not in done.output and not (tmp_path / "none.sqlite").exists()
@@ -148,10 +174,12 @@ def test_history_names_the_valid_units_too(tmp_path) -> None:
 def test_export_writes_what_a_run_writes_problems_included(tmp_path, make_workbook, ingest) -> None:
     """`khuyencong export` writes the values, the figures and the period's problems (the rejected file's
     cell and code), as CSV and .xlsx; --format machine the three machine CSVs."""
-    make_workbook(tmp_path, "bu-dang", month(2012, 7), Filling(results={"P1.2": 4},
-                                                                spending={"P1": {"KCQG": Decimal("2.5")}}))
-    make_workbook(tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 6},
-                                                                spending={"P1": {"KCQG": Decimal("0.75")}}))
+    make_workbook(
+        tmp_path, "bu-dang", month(2012, 7), Filling(results={"P1.2": 4}, spending={"P1": {"KCQG": Decimal("2.5")}})
+    )
+    make_workbook(
+        tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 6}, spending={"P1": {"KCQG": Decimal("0.75")}})
+    )
     make_workbook(tmp_path, "loc-ninh", month(2012, 8), Filling(results={"P1.2": -2}), name="loc-ninh-am.xlsx")
     db = tmp_path / "ledger.sqlite"
     ingest(tmp_path / "inputs", db)
@@ -168,14 +196,18 @@ def test_export_writes_what_a_run_writes_problems_included(tmp_path, make_workbo
     problems = load_workbook(folder / "2012-Q3-van-de.xlsx").active
     header = [c.value for c in problems[1]]
     rows = [dict(zip(header, r, strict=True)) for r in problems.iter_rows(min_row=2, values_only=True)]
-    assert [(r["Tệp"], r["Mã đơn vị"], r["Mã vấn đề"], r["Mức độ"]) for r in rows] == \
-        [("loc-ninh-am.xlsx", "loc-ninh", "NEGATIVE", "lỗi")]
+    assert [(r["Tệp"], r["Mã đơn vị"], r["Mã vấn đề"], r["Mức độ"]) for r in rows] == [
+        ("loc-ninh-am.xlsx", "loc-ninh", "NEGATIVE", "lỗi")
+    ]
     assert rows[0]["Ô"].startswith("BaoCao!E") and rows[0]["Đơn vị"] == "huyện Lộc Ninh"
 
     done = CliRunner().invoke(app, [*args, "--format", "machine"])
     assert done.exit_code == 0, done.output
-    assert [Path(p).name for p in done.output.split()] == ["2012-Q3-values.csv", "2012-Q3-figures.csv",
-                                                             "2012-Q3-problems.csv"]
+    assert [Path(p).name for p in done.output.split()] == [
+        "2012-Q3-values.csv",
+        "2012-Q3-figures.csv",
+        "2012-Q3-problems.csv",
+    ]
     machine = pd.read_csv(folder / "2012-Q3-problems.csv")
     assert machine[["file", "problem", "severity"]].values.tolist() == [["loc-ninh-am.xlsx", "NEGATIVE", "error"]]
     done = CliRunner().invoke(app, [*args, "--format", "ods"])

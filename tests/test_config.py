@@ -53,6 +53,7 @@ def _invoke(*args: str, env: dict[str, str] | None = None):
 
 # --- one unit list for layout and validation -----------------------------------------------------------------
 
+
 def test_layout_and_validation_see_the_same_units(tmp_path: Path) -> None:
     """A report naming its unit only in a title line, of a unit that exists only in a custom configuration:
     layout finds the title's unit among the units validation checks against, so the report is accepted
@@ -74,7 +75,8 @@ def test_layout_and_validation_see_the_same_units(tmp_path: Path) -> None:
     report = validate(raw, units)
     assert report.unit is not None and report.unit.code == "tan-lap"
     assert "UNIT_MISSING" not in {p.code for p in report.problems} and "UNIT_UNKNOWN" not in {
-        p.code for p in report.problems}
+        p.code for p in report.problems
+    }
     # and with the packaged units, the same file has no unit at all
     packaged = load_units(packaged_config())
     assert "unit" not in read_report(file_info(path, tmp_path), programmes, packaged).fields
@@ -82,6 +84,7 @@ def test_layout_and_validation_see_the_same_units(tmp_path: Path) -> None:
 
 
 # --- where the configuration is found ------------------------------------------------------------------------
+
 
 def test_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     here, env, option = tmp_path / "here", _custom(tmp_path, "env"), _custom(tmp_path, "option")
@@ -103,8 +106,9 @@ def test_the_ledger_is_a_path_or_a_url() -> None:
     assert Workspace.resolve(root=Path("/w")).ledger == Path("/w/khuyencong.sqlite")
 
 
-def test_config_option_env_and_local_folder_change_what_commands_see(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_option_env_and_local_folder_change_what_commands_see(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = _custom(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(CONFIG_ENV, raising=False)
@@ -118,8 +122,12 @@ def test_config_option_env_and_local_folder_change_what_commands_see(tmp_path: P
     texts = {c.value for row in load_workbook(out)[SHEET].iter_rows() for c in row if isinstance(c.value, str)}
     assert "huyện Tân Lập" in texts
     renamed = tmp_path / "bd.xlsx"
-    assert _invoke("template", "--unit", "Bù Đăng Mới", "--period", "2012-03", "--out", str(renamed),
-                   "--config", str(config)).exit_code == 0
+    assert (
+        _invoke(
+            "template", "--unit", "Bù Đăng Mới", "--period", "2012-03", "--out", str(renamed), "--config", str(config)
+        ).exit_code
+        == 0
+    )
     assert "huyện Bù Đăng Mới" in {c.value for row in load_workbook(renamed)[SHEET].iter_rows() for c in row}
     # history: the unit is found (it then asks for a ledger) through KHUYENCONG_CONFIG, and through ./config
     for env in ({CONFIG_ENV: str(config)}, None):
@@ -131,8 +139,26 @@ def test_config_option_env_and_local_folder_change_what_commands_see(tmp_path: P
     result = _invoke("history", "--unit", "Tân Lập", "--period", "2012-Q3")
     assert result.exit_code == 2 and "unknown unit" in result.output
     # the common options are accepted by every command, used or not
-    assert _invoke("template", "--unit", "Tân Lập", "--period", "2012-03", "--out", str(out), "--config",
-                   str(config), "--inputs", "i", "--outputs", "o", "--ledger", "l.sqlite").exit_code == 0
+    assert (
+        _invoke(
+            "template",
+            "--unit",
+            "Tân Lập",
+            "--period",
+            "2012-03",
+            "--out",
+            str(out),
+            "--config",
+            str(config),
+            "--inputs",
+            "i",
+            "--outputs",
+            "o",
+            "--ledger",
+            "l.sqlite",
+        ).exit_code
+        == 0
+    )
 
 
 def test_report_flows_and_deployments_take_the_config_folder(tmp_path: Path) -> None:
@@ -149,6 +175,7 @@ def test_report_flows_and_deployments_take_the_config_folder(tmp_path: Path) -> 
 
 # --- init ----------------------------------------------------------------------------------------------------
 
+
 def test_init_writes_a_working_folder_whose_config_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_ENV, raising=False)
     folder = tmp_path / "tinh"
@@ -158,18 +185,32 @@ def test_init_writes_a_working_folder_whose_config_loads(tmp_path: Path, monkeyp
     assert not any((folder / "inputs").iterdir()) and not any((folder / "outputs").iterdir())
     loaded = load_configuration(folder / "config")
     packaged = load_configuration(packaged_config())
-    assert (loaded.programmes, loaded.units, loaded.recipients) == (packaged.programmes, packaged.units,
-                                                                     packaged.recipients)
+    assert (loaded.programmes, loaded.units, loaded.recipients) == (
+        packaged.programmes,
+        packaged.units,
+        packaged.recipients,
+    )
     readme = (folder / "README.txt").read_text(encoding="utf-8")
     assert unicodedata.is_normalized("NFC", readme)
-    for name in ("programmes/", "units.yaml", "recipients.yaml", "reporting.yaml", "notifications.yaml",
-                 "inputs/", "outputs/", "khuyencong run --period 2012-Q3", "khuyencong ingest", "KHUYENCONG_CONFIG"):
+    for name in (
+        "programmes/",
+        "units.yaml",
+        "recipients.yaml",
+        "reporting.yaml",
+        "notifications.yaml",
+        "inputs/",
+        "outputs/",
+        "khuyencong run --period 2012-Q3",
+        "khuyencong ingest",
+        "KHUYENCONG_CONFIG",
+    ):
         assert name in readme, name
     assert "Đơn vị báo cáo" not in readme and "Các lệnh" in readme  # Vietnamese, the README's own words
     # commands run inside the folder use its config/: an edit there is seen
     units = folder / "config" / "units.yaml"
-    units.write_text(units.read_text(encoding="utf-8").replace('name: "Lộc Ninh"', 'name: "Lộc Ninh Xanh"'),
-                     encoding="utf-8")
+    units.write_text(
+        units.read_text(encoding="utf-8").replace('name: "Lộc Ninh"', 'name: "Lộc Ninh Xanh"'), encoding="utf-8"
+    )
     monkeypatch.chdir(folder)
     result = _invoke("template", "--unit", "Lộc Ninh Xanh", "--period", "2012-03", "--out", "ln.xlsx")
     assert result.exit_code == 0, result.output
@@ -187,6 +228,7 @@ def test_init_copies_a_given_configuration(tmp_path: Path) -> None:
 
 # --- broken configuration, missing inputs --------------------------------------------------------------------
 
+
 def _broken(tmp_path: Path, file: str, old: str, new: str) -> Path:
     config = tmp_path / "broken"
     if not config.exists():
@@ -202,10 +244,19 @@ def _line(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
 
 
-@pytest.mark.parametrize("command", [["template", "--unit", "Bù Đăng", "--period", "2012-03"], ["demo"],
-                                     ["ingest"], ["run", "--period", "2012-Q3"], ["serve"],
-                                     ["history", "--unit", "Bù Đăng", "--period", "2012-Q3"],
-                                     ["export", "--period", "2012-Q3"], ["init"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["template", "--unit", "Bù Đăng", "--period", "2012-03"],
+        ["demo"],
+        ["ingest"],
+        ["run", "--period", "2012-Q3"],
+        ["serve"],
+        ["history", "--unit", "Bù Đăng", "--period", "2012-Q3"],
+        ["export", "--period", "2012-Q3"],
+        ["init"],
+    ],
+)
 def test_a_yaml_syntax_error_is_refused_with_file_line_and_column(tmp_path: Path, command: list[str]) -> None:
     config = _broken(tmp_path, "units.yaml", '    name: "Bù Đốp"\n', '    name: "Bù Đốp\n')
     if command == ["init"]:
@@ -224,26 +275,56 @@ def test_a_schema_error_names_file_key_path_and_line(tmp_path: Path) -> None:
     result = _invoke("template", "--unit", "Bù Đăng", "--period", "2012-03", "--config", str(config))
     assert result.exit_code == 2
     [message] = result.output.strip().splitlines()
-    assert message.startswith(f"configuration error: {config / 'units.yaml'}:{line}: units[4].valid_from: "
-                              "Input should be a valid date")  # pydantic's words follow
+    assert message.startswith(
+        f"configuration error: {config / 'units.yaml'}:{line}: units[4].valid_from: Input should be a valid date"
+    )  # pydantic's words follow
     assert message.endswith("(found 'sớm')")
 
 
-@pytest.mark.parametrize(("file", "old", "new", "expected", "line"), [
-    ("reporting.yaml", "deadline_days: 10", "deadline_days: mười", "deadline_days: Input should be a valid integer",
-     "deadline_days: mười"),
-    ("reporting.yaml", "deadline_days: 10", "deadline_day: 10", "deadline_day: Extra inputs are not permitted",
-     "deadline_day: 10"),
-    ("recipients.yaml", "max_units_listed: 100", "max_units_listed: 0", "recipients[0].max_units_listed:",
-     "max_units_listed: 0"),
-    ("units.yaml", "valid_from: 2003-05-01", "valid_from: 2003-13-01", "invalid value: month must be in 1..12",
-     "2003-13-01"),
-    ("notifications.yaml", "enabled: false", "enabled: [", "YAML syntax error", None),
-    ("programmes/binh-phuoc-2011-2015.yaml", "average_per_year: 4112", "average_per_year: 4113",
-     "programme 2011-2015: total 20.560 over 5 years is 4.112 a year, not the stated 4.113", None),
-])
-def test_each_file_is_checked_before_any_work(tmp_path: Path, file: str, old: str, new: str, expected: str,
-                                              line: str | None) -> None:
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected", "line"),
+    [
+        (
+            "reporting.yaml",
+            "deadline_days: 10",
+            "deadline_days: mười",
+            "deadline_days: Input should be a valid integer",
+            "deadline_days: mười",
+        ),
+        (
+            "reporting.yaml",
+            "deadline_days: 10",
+            "deadline_day: 10",
+            "deadline_day: Extra inputs are not permitted",
+            "deadline_day: 10",
+        ),
+        (
+            "recipients.yaml",
+            "max_units_listed: 100",
+            "max_units_listed: 0",
+            "recipients[0].max_units_listed:",
+            "max_units_listed: 0",
+        ),
+        (
+            "units.yaml",
+            "valid_from: 2003-05-01",
+            "valid_from: 2003-13-01",
+            "invalid value: month must be in 1..12",
+            "2003-13-01",
+        ),
+        ("notifications.yaml", "enabled: false", "enabled: [", "YAML syntax error", None),
+        (
+            "programmes/binh-phuoc-2011-2015.yaml",
+            "average_per_year: 4112",
+            "average_per_year: 4113",
+            "programme 2011-2015: total 20.560 over 5 years is 4.112 a year, not the stated 4.113",
+            None,
+        ),
+    ],
+)
+def test_each_file_is_checked_before_any_work(
+    tmp_path: Path, file: str, old: str, new: str, expected: str, line: str | None
+) -> None:
     config = _broken(tmp_path, file, old, new)
     with pytest.raises(ConfigError) as err:
         load_configuration(config)
@@ -270,12 +351,12 @@ def test_a_missing_configuration_folder_or_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["ingest"], ["run", "--period", "2012-Q3"], ["serve"]])
 def test_a_missing_inputs_folder_is_an_error(tmp_path: Path, command: list[str]) -> None:
     missing = tmp_path / "nowhere"
-    result = _invoke(*command, "--inputs", str(missing), "--outputs", str(tmp_path / "out"),
-                     "--ledger", str(tmp_path / "l.sqlite"))
+    result = _invoke(
+        *command, "--inputs", str(missing), "--outputs", str(tmp_path / "out"), "--ledger", str(tmp_path / "l.sqlite")
+    )
     assert result.exit_code == 2
     assert result.output.strip() == f"inputs folder {missing} does not exist: create it or pass --inputs"
     assert not missing.exists() and not (tmp_path / "out").exists() and not (tmp_path / "l.sqlite").exists()
-
 
 
 def test_demo_creates_its_inputs_folder_with_a_provinces_own_units(tmp_path: Path) -> None:

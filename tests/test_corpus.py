@@ -26,25 +26,70 @@ ENTRIES: list[dict] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encodi
 # What the corpus must cover (the issue's list): each tag names one way districts' files differ.
 REQUIRED_TAGS = {
     # formats
-    "xlsx", "xlsm", "xls", "ods",
+    "xlsx",
+    "xlsm",
+    "xls",
+    "ods",
     # templates officers changed
-    "rows-inserted", "column-inserted", "header-moved", "sheet-renamed", "extra-sheets", "merged-header",
-    "blank-rows", "hidden-rows", "totals-match", "totals-mismatch",
+    "rows-inserted",
+    "column-inserted",
+    "header-moved",
+    "sheet-renamed",
+    "extra-sheets",
+    "merged-header",
+    "blank-rows",
+    "hidden-rows",
+    "totals-match",
+    "totals-mismatch",
     # numbers as officers type them, and the cross-checks
-    "ambiguous-number", "money-comma-decimal", "money-dot-decimal", "number-with-unit", "dash", "empty-string",
-    "x", "not-a-number", "not-whole", "negative", "above-target", "province-only",
+    "ambiguous-number",
+    "money-comma-decimal",
+    "money-dot-decimal",
+    "number-with-unit",
+    "dash",
+    "empty-string",
+    "x",
+    "not-a-number",
+    "not-whole",
+    "negative",
+    "above-target",
+    "province-only",
     # units and periods as officers write them
-    "unit-ubnd", "unit-abbrev", "unit-ascii", "unit-tx", "period-month-slash", "period-quarter-roman",
-    "period-quarter-words", "period-half", "period-year", "unit-not-in-period",
+    "unit-ubnd",
+    "unit-abbrev",
+    "unit-ascii",
+    "unit-tx",
+    "period-month-slash",
+    "period-quarter-roman",
+    "period-quarter-words",
+    "period-half",
+    "period-year",
+    "unit-not-in-period",
     # text encodings
-    "tcvn3-xlsx", "tcvn3-vntimeh", "vni-xlsx", "tcvn3-xls", "nfd",
+    "tcvn3-xlsx",
+    "tcvn3-vntimeh",
+    "vni-xlsx",
+    "tcvn3-xls",
+    "nfd",
     # the traditional free layout
-    "free-layout", "free-two-row-header", "free-unmatched", "free-total-row",
+    "free-layout",
+    "free-two-row-header",
+    "free-unmatched",
+    "free-total-row",
     # formulas, duplicates
-    "formula-no-value", "formula-cached", "duplicate-row",
+    "formula-no-value",
+    "formula-cached",
+    "duplicate-row",
     # hostile files
-    "hostile-empty", "hostile-truncated", "hostile-csv", "hostile-html", "hostile-zip-bomb", "hostile-xml-entities",
-    "hostile-password", "hostile-million-rows", "odd-file-name",
+    "hostile-empty",
+    "hostile-truncated",
+    "hostile-csv",
+    "hostile-html",
+    "hostile-zip-bomb",
+    "hostile-xml-entities",
+    "hostile-password",
+    "hostile-million-rows",
+    "odd-file-name",
 }
 
 
@@ -52,8 +97,9 @@ def _params() -> list:
     params = []
     for entry in ENTRIES:
         marks = [pytest.mark.xfail(reason=entry["xfail"], strict=True)] if entry.get("xfail") else []
-        params.append(pytest.param(entry, id=entry["file"].rsplit(".", 1)[0].encode("ascii", "replace").decode(),
-                                   marks=marks))
+        params.append(
+            pytest.param(entry, id=entry["file"].rsplit(".", 1)[0].encode("ascii", "replace").decode(), marks=marks)
+        )
     return params
 
 

@@ -46,14 +46,22 @@ def test_value_above_target_is_a_warning(tmp_path, make_workbook, programmes, un
 
 def test_value_above_a_multiple_of_the_target_says_the_share(tmp_path, make_workbook, programmes, units) -> None:
     """A programme whose check allows twice the target: the message gives the share of the target."""
-    doubled = [p.model_copy(update={"checks": tuple(c.model_copy(update={"multiple": Decimal(2)})
-                                                    if c.rule == "above_target" else c for c in p.checks)})
-               for p in programmes]
+    doubled = [
+        p.model_copy(
+            update={
+                "checks": tuple(
+                    c.model_copy(update={"multiple": Decimal(2)}) if c.rule == "above_target" else c for c in p.checks
+                )
+            }
+        )
+        for p in programmes
+    ]
     path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.1": 9, "P1.2": 600}))
     report = _check(path, doubled, units)
     assert _codes(report) == [("ABOVE_TARGET", "warning", result_ref(path, "P1.1"))]
-    assert ("9 bộ trong một báo cáo, bằng 225 % mục tiêu cả giai đoạn (4 bộ), quá mức 200 %."
-            in report.problems[0].message)
+    assert (
+        "9 bộ trong một báo cáo, bằng 225 % mục tiêu cả giai đoạn (4 bộ), quá mức 200 %." in report.problems[0].message
+    )
     assert report.problems[0].expected == "không quá 8 bộ trong một báo cáo"
 
 
@@ -66,8 +74,9 @@ def test_district_reporting_a_province_activity_is_a_warning(tmp_path, make_work
 
 
 def test_ambiguous_text_number_is_a_warning_naming_the_reading(tmp_path, make_workbook, programmes, units) -> None:
-    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(spending={"P3": {"KCĐP": "1.260"}},
-                                                            results={"P1.2": "12 người"}))
+    path = make_workbook(
+        tmp_path, "bu-dang", MARCH, Filling(spending={"P3": {"KCĐP": "1.260"}}, results={"P1.2": "12 người"})
+    )
     report = _check(path, programmes, units)
     assert [p.code for p in report.problems] == ["AMBIGUOUS_NUMBER"]
     assert "1260" in report.problems[0].message
@@ -87,8 +96,10 @@ def test_severity_is_data(tmp_path, make_workbook, units) -> None:
     shutil.copytree(packaged_config(), config)
     programme_file = config / "programmes" / "binh-phuoc-2011-2015.yaml"
     text = programme_file.read_text(encoding="utf-8")
-    programme_file.write_text(text.replace("{rule: province_only, severity: warning}",
-                                           "{rule: province_only, severity: error}"), encoding="utf-8")
+    programme_file.write_text(
+        text.replace("{rule: province_only, severity: warning}", "{rule: province_only, severity: error}"),
+        encoding="utf-8",
+    )
     strict = load_programmes(config)
     path = make_workbook(tmp_path, "loc-ninh", MARCH, Filling(results={"P5.2": 1}))
     report = _check(path, strict, units)

@@ -39,8 +39,9 @@ def test_local_and_dask_runners_agree(harness, demo_inputs, tmp_path, programme,
         on_dask = flows.ingest_inputs.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
         remote = on_dask(str(demo_inputs), str(tmp_path / "out-dask"), str(tmp_path / "dask.sqlite"))
     assert local == remote and local.new > 100
-    assert _aggregate(tmp_path / "local.sqlite", programme, units) == _aggregate(tmp_path / "dask.sqlite",
-                                                                                 programme, units)
+    assert _aggregate(tmp_path / "local.sqlite", programme, units) == _aggregate(
+        tmp_path / "dask.sqlite", programme, units
+    )
 
 
 def test_unknown_task_runner_is_refused() -> None:

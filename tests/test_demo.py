@@ -32,10 +32,17 @@ def _run(folder: Path, programme: Programme, units: UnitRegistry, programmes):
 
 def _content(reports) -> dict[str, tuple]:
     """What was read from each file: status, unit, period, every value with its cell, and the receipt day."""
-    return {r.file.name: (r.status, r.unit.code if r.unit else None, r.period.code if r.period else None,
-                          r.file.modified, sorted((v.kind, v.code, v.source, v.amount, v.cell) for v in r.values),
-                          [(p.code, p.cell) for p in r.problems])
-            for r in reports}
+    return {
+        r.file.name: (
+            r.status,
+            r.unit.code if r.unit else None,
+            r.period.code if r.period else None,
+            r.file.modified,
+            sorted((v.kind, v.code, v.source, v.amount, v.cell) for v in r.values),
+            [(p.code, p.cell) for p in r.problems],
+        )
+        for r in reports
+    }
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +54,8 @@ def test_deterministic(run, tmp_path, programme, units, programmes) -> None:
     files, reports, _ = run
     again_files, again, _ = _run(tmp_path, programme, units, programmes)
     assert [(f.path.relative_to(f.path.parents[2]), f.unit, f.period, f.received) for f in files] == [
-        (f.path.relative_to(f.path.parents[2]), f.unit, f.period, f.received) for f in again_files]
+        (f.path.relative_to(f.path.parents[2]), f.unit, f.period, f.received) for f in again_files
+    ]
     content = _content(reports)
     assert content == _content(again)
     assert sum(len(values) for _, _, _, _, values, _ in content.values()) > 10 * len(content)  # not vacuous
@@ -87,8 +95,10 @@ def test_has_quarterly_reports(run) -> None:
 def test_has_the_two_bad_files(run, programme, units) -> None:
     _, reports, (subs, vals, probs) = run
     rejected = sorted((r.file.name, [p.code for p in r.errors]) for r in reports if r.status is Status.REJECTED)
-    assert rejected == [("2012/bu-dop/bao-cao-bu-dop-2012-05-loi-so-am.xlsx", ["NEGATIVE"]),
-                        ("2012/loc-ninh/bao-cao-loc-ninh-2012-08-loi-chu.xlsx", ["NOT_A_NUMBER"])]
+    assert rejected == [
+        ("2012/bu-dop/bao-cao-bu-dop-2012-05-loi-so-am.xlsx", ["NEGATIVE"]),
+        ("2012/loc-ninh/bao-cao-loc-ninh-2012-08-loi-chu.xlsx", ["NOT_A_NUMBER"]),
+    ]
     corrected = [r for r in reports if r.file.name.endswith("-da-sua.xlsx")]
     assert [(r.status, r.unit.code, r.period.code) for r in corrected] == [(Status.ACCEPTED, "bu-dop", "2012-05")]
     c = aggregate(subs, vals, programme, units, YEAR, problems=probs)

@@ -62,23 +62,29 @@ def test_sheets_per_recipient(tmp_path: Path) -> None:
     appendices = ["PhuLuc01", "PhuLuc02", "PhuLuc03", "PhuLuc04"]
     assert load_workbook(_write(tmp_path)).sheetnames == [*appendices, *ISSUE4]
     assert load_workbook(_write(tmp_path, "bo-cong-thuong")).sheetnames == [*appendices, *ISSUE4]
-    with_data = write_excel_report(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx",
-                                   provenance=_provenance())
+    with_data = write_excel_report(
+        sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx", provenance=_provenance()
+    )
     assert load_workbook(with_data).sheetnames == [*appendices, *ISSUE4, "DuLieu"]
-    bo = write_excel_report(sample_report(), recipient("bo-cong-thuong"), issuer(), tmp_path / "b.xlsx",
-                            provenance=_provenance())
+    bo = write_excel_report(
+        sample_report(), recipient("bo-cong-thuong"), issuer(), tmp_path / "b.xlsx", provenance=_provenance()
+    )
     assert "DuLieu" not in load_workbook(bo).sheetnames  # programme level only
 
 
 def test_layout_title_header_and_frozen_panes(tmp_path: Path) -> None:
-    wb = load_workbook(write_excel_report(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "x.xlsx",
-                                          number=5, provenance=_provenance()))
+    wb = load_workbook(
+        write_excel_report(
+            sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "x.xlsx", number=5, provenance=_provenance()
+        )
+    )
     for ws in wb:
         if ws.title.startswith("PhuLuc"):
             assert ws["A1"].value.startswith(f"Phụ lục {ws.title[-2:]}. ")
             assert ws["A1"].value.endswith(" - quý III năm 2012")
-            assert ws["A2"].value.startswith("(Kèm theo Báo cáo số 05/BC-SCT ngày 05 tháng 10 năm 2012 của Sở Công "
-                                             "Thương)")
+            assert ws["A2"].value.startswith(
+                "(Kèm theo Báo cáo số 05/BC-SCT ngày 05 tháng 10 năm 2012 của Sở Công Thương)"
+            )
         else:
             assert ws["A1"].value == "Báo cáo tình hình thực hiện Chương trình khuyến công quý III năm 2012"
         assert ws["A2"].value
@@ -90,8 +96,9 @@ def test_layout_title_header_and_frozen_panes(tmp_path: Path) -> None:
         assert ws.page_setup.fitToWidth in (None, 1)  # fit to the width: 1 page (absent: ECMA-376's default, 1)
         assert ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert wb["PhuLuc01"]["A1"].value == ("Phụ lục 01. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA CHƯƠNG TRÌNH KHUYẾN CÔNG"
-                                          " - quý III năm 2012")
+    assert wb["PhuLuc01"]["A1"].value == (
+        "Phụ lục 01. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA CHƯƠNG TRÌNH KHUYẾN CÔNG - quý III năm 2012"
+    )
     assert wb["PhuLuc02"]["A2"].value.endswith("ĐVT: triệu đồng")
     for name in ("PhuLuc01", "PhuLuc02", "PhuLuc03", "PhuLuc04", "DuLieu"):
         assert wb[name].page_setup.orientation == "landscape", name
@@ -136,8 +143,11 @@ def test_every_figure_equals_the_aggregates(tmp_path: Path) -> None:
         funding = {r["Nội dung"]: r for r in _rows(wb["PhuLuc02"])}
         for b in (*report.budget, report.budget_totals):
             row = funding[b.name]
-            for label, part, whole in (("Kế hoạch", b.budget, b.budget_total), ("Trong kỳ", b.in_period,
-                                       b.in_period_total), ("Lũy kế", b.cumulative, b.cumulative_total)):
+            for label, part, whole in (
+                ("Kế hoạch", b.budget, b.budget_total),
+                ("Trong kỳ", b.in_period, b.in_period_total),
+                ("Lũy kế", b.cumulative, b.cumulative_total),
+            ):
                 assert _num(row[f"{label}: Tổng"]) == whole, (b.name, label)
                 for s in src:
                     assert _num(row[f"{label}: {s}"]) == part[s], (b.name, label, s)
@@ -151,9 +161,10 @@ def test_every_figure_equals_the_aggregates(tmp_path: Path) -> None:
         else:  # the national funds by sub-programme
             for b in report.budget:
                 row = third[b.subprogramme]
-                assert [_num(row[k]) for k in ("Kế hoạch giai đoạn (KCQG)", "Thực hiện trong kỳ",
-                                               "Lũy kế từ đầu chương trình")] == [
-                    b.budget["KCQG"], b.in_period["KCQG"], b.cumulative["KCQG"]]
+                assert [
+                    _num(row[k])
+                    for k in ("Kế hoạch giai đoạn (KCQG)", "Thực hiện trong kỳ", "Lũy kế từ đầu chương trình")
+                ] == [b.budget["KCQG"], b.in_period["KCQG"], b.cumulative["KCQG"]]
             total = _row(wb["PhuLuc03"], "Tổng cộng", col=2)
             assert _num(total["Lũy kế từ đầu chương trình"]) == Decimal("2730.5")
             assert total["Tỷ trọng trong tổng kinh phí đã thực hiện"] == pytest.approx(2730.5 / 7130.5)
@@ -179,34 +190,46 @@ def test_budget_sheet(tmp_path: Path) -> None:
 
 def _provenance() -> pd.DataFrame:
     """Two values of Bù Đăng's July report (one superseded) and an officer's hostile file name."""
-    return pd.DataFrame({
-        "unit": ["bu-dang", "bu-dang", "dong-xoai"],
-        "period_reported": ["2012-07", "2012-07", "2012-Q3"],
-        "kind": ["indicator", "budget", "indicator"],
-        "code": ["P1.2", "P1", "P1.2"],
-        "source": ["", "KCQG", ""],
-        "value": ["30", "10.28", "15"],
-        "file": ["bu-dang-2012-07.xlsx", "bu-dang-2012-07.xlsx", '=HYPERLINK("http://example.com","x").xlsx'],
-        "sha256": ["a" * 64, "a" * 64, "b" * 64],
-        "cell": ["BaoCao!D12", "BaoCao!D40", "Sheet1!E9"],
-        "received_at": ["2012-08-09T09:30:00", "2012-08-09T09:30:00", "2012-10-03T09:30:00"],
-        "counts_in_period": [True, False, True],
-        "counts_cumulative": [True, True, True],
-    })
+    return pd.DataFrame(
+        {
+            "unit": ["bu-dang", "bu-dang", "dong-xoai"],
+            "period_reported": ["2012-07", "2012-07", "2012-Q3"],
+            "kind": ["indicator", "budget", "indicator"],
+            "code": ["P1.2", "P1", "P1.2"],
+            "source": ["", "KCQG", ""],
+            "value": ["30", "10.28", "15"],
+            "file": ["bu-dang-2012-07.xlsx", "bu-dang-2012-07.xlsx", '=HYPERLINK("http://example.com","x").xlsx'],
+            "sha256": ["a" * 64, "a" * 64, "b" * 64],
+            "cell": ["BaoCao!D12", "BaoCao!D40", "Sheet1!E9"],
+            "received_at": ["2012-08-09T09:30:00", "2012-08-09T09:30:00", "2012-10-03T09:30:00"],
+            "counts_in_period": [True, False, True],
+            "counts_cumulative": [True, True, True],
+        }
+    )
 
 
 def test_data_sheet_long_form_with_provenance(tmp_path: Path) -> None:
-    path = write_excel_report(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx",
-                              provenance=_provenance())
+    path = write_excel_report(
+        sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx", provenance=_provenance()
+    )
     ws = load_workbook(path)["DuLieu"]
     rows = _rows(ws)
     assert [r["Mã đơn vị"] for r in rows] == ["bu-dang", "bu-dang", "dong-xoai"]
     first = rows[0]
     assert (first["Đơn vị"], first["Kỳ báo cáo"], first["Loại"], first["Mã số"], first["Nguồn"]) == (
-        "Bù Đăng", "2012-07", "chỉ tiêu", "P1.2", None)
+        "Bù Đăng",
+        "2012-07",
+        "chỉ tiêu",
+        "P1.2",
+        None,
+    )
     assert first["Giá trị"] == 30 and rows[1]["Giá trị"] == pytest.approx(10.28)
     assert (first["Tệp"], first["Ô"], first["Tính trong kỳ"], rows[1]["Tính trong kỳ"]) == (
-        "bu-dang-2012-07.xlsx", "BaoCao!D12", "có", "không")
+        "bu-dang-2012-07.xlsx",
+        "BaoCao!D12",
+        "có",
+        "không",
+    )
     assert first["Ngày nhận"] == datetime(2012, 8, 9, 9, 30)
     assert rows[2]["Tệp"] == '=HYPERLINK("http://example.com","x").xlsx'
     assert ws.cell(FIRST_DATA_ROW + 2, 9).data_type == "s"
@@ -261,8 +284,11 @@ def test_a_note_longer_than_an_excel_cell_goes_on_in_the_next_rows(tmp_path: Pat
     text = " ".join(f"ý-kiến-{i}" for i in range(7000))[:70_000]
     path = _write(tmp_path, notes=(Note("Bù Đăng", "2012-Q3", text),))
     rows = [[c.value for c in row] for row in load_workbook(path)["YKien"].iter_rows(min_row=FIRST_DATA_ROW)]
-    assert [r[:3] for r in rows] == [[1, "Bù Đăng", "2012-Q3"], [None, "Bù Đăng", "2012-Q3"],
-                                     [None, "Bù Đăng", "2012-Q3"]]
+    assert [r[:3] for r in rows] == [
+        [1, "Bù Đăng", "2012-Q3"],
+        [None, "Bù Đăng", "2012-Q3"],
+        [None, "Bù Đăng", "2012-Q3"],
+    ]
     assert "".join(r[3] for r in rows) == text and all(len(r[3]) <= 32_767 for r in rows)
 
 
@@ -325,8 +351,9 @@ def test_completeness_sheet(tmp_path: Path, code: str) -> None:
     assert bu_dang["Tỷ lệ đúng hạn"] == pytest.approx(1 / 3)
     total = rows[-1]
     assert total["Đơn vị"] == "Cộng"
-    assert [_num(total[k]) for k in ("Số tháng phải báo cáo", "Số tháng đã nhận", "Số tháng đúng hạn",
-                                      "Số tháng trễ hạn")] == [Decimal(12), Decimal(8), Decimal(7), Decimal(1)]
+    assert [
+        _num(total[k]) for k in ("Số tháng phải báo cáo", "Số tháng đã nhận", "Số tháng đúng hạn", "Số tháng trễ hạn")
+    ] == [Decimal(12), Decimal(8), Decimal(7), Decimal(1)]
     assert total["Tỷ lệ báo cáo"] == pytest.approx(8 / 12) and total["Tỷ lệ đúng hạn"] == pytest.approx(7 / 12)
     last = ws.max_row
     assert ws.cell(last, 2).font.b and ws.cell(last, 8).number_format == SHARE_FORMAT
@@ -363,16 +390,37 @@ def test_funding_sheet(tmp_path: Path) -> None:
     assert list(rows) == [2011, 2012, "Lũy kế", "Kế hoạch giai đoạn", "Tỷ lệ lũy kế so với kế hoạch"]
     y2011, y2012 = rows[2011], rows[2012]
     assert [_num(y2011[k]) for k in ("Số tháng", "KCQG", "KCĐP", "Khác", "Cộng", "Trong đó: địa bàn ưu tiên")] == [
-        Decimal(12), Decimal(1500), Decimal(1800), Decimal(700), Decimal(4000), Decimal(1200)]
+        Decimal(12),
+        Decimal(1500),
+        Decimal(1800),
+        Decimal(700),
+        Decimal(4000),
+        Decimal(1200),
+    ]
     assert y2011[average] == pytest.approx(4000 / 4112)
     assert [_num(y2012[k]) for k in ("Số tháng", "KCQG", "KCĐP", "Khác", "Cộng", "Trong đó: địa bàn ưu tiên")] == [
-        Decimal(9), Decimal("1230.5"), Decimal(1360), Decimal(540), Decimal("3130.5"), Decimal(950)]
+        Decimal(9),
+        Decimal("1230.5"),
+        Decimal(1360),
+        Decimal(540),
+        Decimal("3130.5"),
+        Decimal(950),
+    ]
     cum = rows["Lũy kế"]
     assert [_num(cum[k]) for k in ("KCQG", "KCĐP", "Khác", "Cộng", "Trong đó: địa bàn ưu tiên")] == [
-        Decimal("2730.5"), Decimal(3160), Decimal(1240), Decimal("7130.5"), Decimal(2150)]
+        Decimal("2730.5"),
+        Decimal(3160),
+        Decimal(1240),
+        Decimal("7130.5"),
+        Decimal(2150),
+    ]
     budget = rows["Kế hoạch giai đoạn"]
     assert [_num(budget[k]) for k in ("KCQG", "KCĐP", "Khác", "Cộng")] == [
-        Decimal(8130), Decimal(9130), Decimal(3300), Decimal(20560)]
+        Decimal(8130),
+        Decimal(9130),
+        Decimal(3300),
+        Decimal(20560),
+    ]
     shares = rows["Tỷ lệ lũy kế so với kế hoạch"]
     assert shares["KCQG"] == pytest.approx(2730.5 / 8130) and shares["Cộng"] == pytest.approx(7130.5 / 20560)
     share_cell = next(c for c in ws["F"] if c.value == pytest.approx(7130.5 / 20560))
@@ -382,14 +430,23 @@ def test_funding_sheet(tmp_path: Path) -> None:
 
 def test_reconciliation_sheet(tmp_path: Path) -> None:
     ws = load_workbook(_write(tmp_path))["DieuChinh"]
-    assert ws["A2"].value == ("Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; 1 báo cáo "
-                              "khớp đúng với tổng các tháng, 1 báo cáo có điều chỉnh.")
+    assert ws["A2"].value == (
+        "Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; 1 báo cáo "
+        "khớp đúng với tổng các tháng, 1 báo cáo có điều chỉnh."
+    )
     rows = _rows(ws)
-    assert [(r["STT"], r["Mã số"], r["Nguồn"]) for r in rows] == [(1, "P1", "KCQG"), (2, "P1.2", None),
-                                                                  (3, "P4", "Khác")]
+    assert [(r["STT"], r["Mã số"], r["Nguồn"]) for r in rows] == [
+        (1, "P1", "KCQG"),
+        (2, "P1.2", None),
+        (3, "P4", "Khác"),
+    ]
     for r in rows:
         assert (r["Đơn vị"], r["Kỳ báo cáo"], r["Tệp báo cáo"], r["Tệp được thay thế"]) == (
-            "Đồng Xoài", "quý III năm 2012", "dong-xoai-2012-Q3.xlsx", "dong-xoai-2012-07.xlsx")
+            "Đồng Xoài",
+            "quý III năm 2012",
+            "dong-xoai-2012-Q3.xlsx",
+            "dong-xoai-2012-07.xlsx",
+        )
     figures = [(r["Theo các báo cáo được thay thế"], r["Báo cáo thay thế"], r["Chênh lệch"]) for r in rows]
     assert [tuple(_num(v) for v in f) for f in figures] == [
         (Decimal(9), Decimal("20.1"), Decimal("11.1")),
@@ -411,8 +468,9 @@ def test_context_and_growth_sheet(tmp_path: Path) -> None:
     assert context["C1"]["Cách tính"] == "tại thời điểm cuối kỳ" and context["C3"]["Cách tính"] == "cộng trong kỳ"
     assert (context["C2"]["Số đơn vị báo cáo"], context["C2"]["Số đơn vị phải báo cáo"]) == (2, 3)
     title = next(c.row for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Tăng trưởng"))
-    assert ws.cell(title, 1).value == ("Tăng trưởng giá trị sản xuất công nghiệp nông thôn "
-                                       "(mục tiêu tăng bình quân 15-20 %/năm)")
+    assert ws.cell(title, 1).value == (
+        "Tăng trưởng giá trị sản xuất công nghiệp nông thôn (mục tiêu tăng bình quân 15-20 %/năm)"
+    )
     growth = {r["Năm"]: r for r in _rows(ws, title + 1)}
     assert list(growth) == [2011, 2012, 2013]
     value = "Giá trị sản xuất công nghiệp nông thôn"
@@ -433,21 +491,24 @@ def test_by_unit_sheet_with_many_units_has_a_row_per_unit(tmp_path: Path) -> Non
     codes = [i.code for sp in prog.subprogrammes for i in sp.indicators]
     headers = [c.value for c in ws[HEADER_ROW]]
     assert headers[:3] == ["Mã số", "Đơn vị", "P1.1 Bộ giáo trình dạy nghề được biên soạn (bộ)"]
-    assert headers[-4:] == ["KCQG Kinh phí khuyến công quốc gia (triệu đồng)",
-                            "KCĐP Kinh phí khuyến công địa phương (triệu đồng)",
-                            "Khác Nguồn khác (đóng góp của đơn vị thụ hưởng, …) (triệu đồng)",
-                            "Tổng kinh phí (triệu đồng)"]
+    assert headers[-4:] == [
+        "KCQG Kinh phí khuyến công quốc gia (triệu đồng)",
+        "KCĐP Kinh phí khuyến công địa phương (triệu đồng)",
+        "Khác Nguồn khác (đóng góp của đơn vị thụ hưởng, …) (triệu đồng)",
+        "Tổng kinh phí (triệu đồng)",
+    ]
     order = list(prog.indicators)
     rows = list(ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True))
     assert len(rows) == n + 1
     for i, row in enumerate(rows[:-1], start=1):
         money = unit_spending(i)
         assert row[:2] == (f"u{i:04d}", f"huyện Số {i:04d}")
-        assert [_num(v) for v in row[2:2 + len(codes)]] == [unit_result(i, order.index(c)) for c in codes]
-        assert [_num(v) for v in row[2 + len(codes):]] == [*money.values(), sum(money.values())]
+        assert [_num(v) for v in row[2 : 2 + len(codes)]] == [unit_result(i, order.index(c)) for c in codes]
+        assert [_num(v) for v in row[2 + len(codes) :]] == [*money.values(), sum(money.values())]
     total = rows[-1]
     assert total[1] == "Cộng" and ws.cell(FIRST_DATA_ROW + n, 2).font.bold
-    assert [_num(v) for v in total[2:2 + len(codes)]] == [
-        sum(unit_result(i, order.index(c)) for i in range(1, n + 1)) for c in codes]
+    assert [_num(v) for v in total[2 : 2 + len(codes)]] == [
+        sum(unit_result(i, order.index(c)) for i in range(1, n + 1)) for c in codes
+    ]
     assert _num(total[-1]) == sum(sum(unit_spending(i).values()) for i in range(1, n + 1))
     assert ws.freeze_panes == "C4" and ws.page_setup.orientation == "landscape"

@@ -25,8 +25,10 @@ Q1 = quarter(2012, 1)
 
 
 def filling(k: int) -> Filling:
-    return Filling(results={"P1.2": k, "P4.3": 2 * k + 1},
-                   spending={"P1": {"KCQG": Decimal(k) + Decimal("0.25")}, "P5": {"KCĐP": 3 * k, "Khác": 1}})
+    return Filling(
+        results={"P1.2": k, "P4.3": 2 * k + 1},
+        spending={"P1": {"KCQG": Decimal(k) + Decimal("0.25")}, "P5": {"KCĐP": 3 * k, "Khác": 1}},
+    )
 
 
 # What the officers typed, and which of it counts for Q1 (the test's own reading of the roll-up rule).
@@ -50,8 +52,13 @@ def ledger_with_history(tmp_path, make_workbook, ingest):
         ("loc-ninh", month(2012, 4), filling(8), date(2012, 5, 2), None),  # outside the window
         ("bu-dop", month(2012, 2), Filling(results={"P1.2": -1, "P4.3": 2}), date(2012, 3, 2), None),  # rejected
         ("bu-dop", month(2012, 5), Filling(results={"P1.2": -3}), date(2012, 6, 2), "bu-dop-t5.xlsx"),  # after Q1
-        ("bu-dop", month(2012, 3), Filling(results={"P1.2": 2}, period_text="tháng ba", title_period_text="?"),
-         date(2012, 4, 2), "bu-dop-ky.xlsx"),  # rejected: no period could be read
+        (
+            "bu-dop",
+            month(2012, 3),
+            Filling(results={"P1.2": 2}, period_text="tháng ba", title_period_text="?"),
+            date(2012, 4, 2),
+            "bu-dop-ky.xlsx",
+        ),  # rejected: no period could be read
         ("bu-gia-map", month(2012, 3), Filling(results={"P4.1": 1}), date(2012, 4, 3), "=bu-gia-map-t3.xlsx"),
     ]
     for unit, period, f, received, name in added:
@@ -67,9 +74,23 @@ def test_one_row_per_accepted_value(ledger_with_history, programme) -> None:
     prov = provenance(subs, vals, programme, Q1, window)
     expected = sorted(
         (r.unit.code, r.period.code, r.file.name, v.kind, v.code, v.source, v.amount, v.cell)
-        for r in reports if r.status is not Status.REJECTED and window.contains(r.period) for v in r.values)
-    got = sorted(zip(prov["unit"], prov["period_reported"], prov["file"], prov["kind"], prov["code"], prov["source"],
-                     map(Decimal, prov["value"]), prov["cell"], strict=True))
+        for r in reports
+        if r.status is not Status.REJECTED and window.contains(r.period)
+        for v in r.values
+    )
+    got = sorted(
+        zip(
+            prov["unit"],
+            prov["period_reported"],
+            prov["file"],
+            prov["kind"],
+            prov["code"],
+            prov["source"],
+            map(Decimal, prov["value"]),
+            prov["cell"],
+            strict=True,
+        )
+    )
     assert got == expected
     assert not any("E" in v for v in prov["value"])  # plain decimals, as people read them
     assert "bu-dop" not in set(prov["unit"])  # the rejected file's valid cells are not exported
@@ -128,6 +149,7 @@ def test_figures_match_aggregate(ledger_with_history, programme, units) -> None:
 
 # --- the files ---------------------------------------------------------------------------------------------
 
+
 def _typed(fillings: list[Filling]) -> dict[tuple[str, str, str], Decimal]:
     """What the officers typed, added up by (kind, code, source) - the test's own arithmetic."""
     out: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
@@ -167,8 +189,9 @@ def _vi_csv(path: Path) -> pd.DataFrame:
 
 def test_vietnamese_files_are_named_and_encoded_for_excel(exported) -> None:
     _, vi, machine = exported
-    assert [p.name for p in vi] == [f"2012-Q1-{stem}.{ext}" for stem in ("gia-tri", "so-lieu", "van-de")
-                                    for ext in ("csv", "xlsx")]
+    assert [p.name for p in vi] == [
+        f"2012-Q1-{stem}.{ext}" for stem in ("gia-tri", "so-lieu", "van-de") for ext in ("csv", "xlsx")
+    ]
     assert [p.name for p in machine] == ["2012-Q1-values.csv", "2012-Q1-figures.csv", "2012-Q1-problems.csv"]
     for path, table in zip(vi[::2], (export.VALUES, export.FIGURES, export.PROBLEMS), strict=True):
         raw = path.read_bytes()
@@ -183,9 +206,23 @@ def test_vietnamese_csv_and_xlsx_add_up_to_what_the_units_typed(exported, progra
     _, vi, _ = exported
     now, before = _typed(COUNTED_IN_Q1), _typed(BEFORE_Q1)
     values = _vi_csv(vi[0])
-    assert list(values.columns) == ["Mã đơn vị", "Đơn vị", "Kỳ báo cáo", "Loại", "Mã chỉ tiêu", "Chỉ tiêu", "Nguồn",
-                                    "Giá trị", "Đơn vị tính", "Tệp", "Ô", "SHA-256", "Thời điểm nhận",
-                                    "Tính trong kỳ", "Tính lũy kế"]
+    assert list(values.columns) == [
+        "Mã đơn vị",
+        "Đơn vị",
+        "Kỳ báo cáo",
+        "Loại",
+        "Mã chỉ tiêu",
+        "Chỉ tiêu",
+        "Nguồn",
+        "Giá trị",
+        "Đơn vị tính",
+        "Tệp",
+        "Ô",
+        "SHA-256",
+        "Thời điểm nhận",
+        "Tính trong kỳ",
+        "Tính lũy kế",
+    ]
     assert values["Giá trị"].dtype.kind in "if"  # the decimal comma read as numbers
     kind = {"chỉ tiêu": "indicator", "kinh phí": "budget"}
     for flag, expected in (("Tính trong kỳ", now), ("Tính lũy kế", _add(now, before))):
@@ -195,8 +232,10 @@ def test_vietnamese_csv_and_xlsx_add_up_to_what_the_units_typed(exported, progra
         assert {k: v for k, v in got.items() if v} == {k: v for k, v in expected.items() if v}
     assert now["budget", "P1", "KCQG"] == Decimal("14.75")  # a decimal comma really was read: 3,25 + 4,25 + 7,25
     p12 = values[values["Mã chỉ tiêu"] == "P1.2"]
-    assert set(zip(p12["Mã đơn vị"], p12["Đơn vị"], strict=True)) == {("bu-dang", "huyện Bù Đăng"),
-                                                                    ("loc-ninh", "huyện Lộc Ninh")}
+    assert set(zip(p12["Mã đơn vị"], p12["Đơn vị"], strict=True)) == {
+        ("bu-dang", "huyện Bù Đăng"),
+        ("loc-ninh", "huyện Lộc Ninh"),
+    }
     assert set(p12["Chỉ tiêu"]) == {programme.indicators["P1.2"].name} and set(p12["Đơn vị tính"]) == {"người"}
     assert "tháng 1 năm 2012" in set(values["Kỳ báo cáo"]) and "quý I năm 2012" in set(values["Kỳ báo cáo"])
 
@@ -204,8 +243,10 @@ def test_vietnamese_csv_and_xlsx_add_up_to_what_the_units_typed(exported, progra
     book = load_workbook(vi[3])
     ws = book.active
     header = [c.value for c in ws[1]]
-    rows = {(r[header.index("Mã chỉ tiêu")], r[header.index("Nguồn")] or ""): r
-            for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {
+        (r[header.index("Mã chỉ tiêu")], r[header.index("Nguồn")] or ""): r
+        for r in ws.iter_rows(min_row=2, values_only=True)
+    }
     for (k, code, source), amount in now.items():
         cumulative = amount + before.get((k, code, source), Decimal(0))
         row = figures_csv.loc[(code, source)]
@@ -251,20 +292,41 @@ def test_xlsx_has_the_csvs_rows_numbers_as_numbers_and_a_usable_header(exported)
 def test_problems_of_the_periods_files_are_exported(exported) -> None:
     _, vi, machine = exported
     problems = _vi_csv(vi[4])
-    assert list(problems.columns) == ["Mã đơn vị", "Đơn vị", "Kỳ báo cáo", "Tệp", "SHA-256", "Thời điểm nhận",
-                                      "Trạng thái tệp", "Tính trong kỳ", "Ô", "Mã vấn đề", "Mức độ", "Tìm thấy",
-                                      "Cần có", "Nội dung"]
+    assert list(problems.columns) == [
+        "Mã đơn vị",
+        "Đơn vị",
+        "Kỳ báo cáo",
+        "Tệp",
+        "SHA-256",
+        "Thời điểm nhận",
+        "Trạng thái tệp",
+        "Tính trong kỳ",
+        "Ô",
+        "Mã vấn đề",
+        "Mức độ",
+        "Tìm thấy",
+        "Cần có",
+        "Nội dung",
+    ]
     by_file = {r["Tệp"]: r for _, r in problems.iterrows()}
     assert set(by_file) == {"bao-cao-bu-dop-2012-02.xlsx", "bu-dop-ky.xlsx", "'=bu-gia-map-t3.xlsx"}
     negative = by_file["bao-cao-bu-dop-2012-02.xlsx"]
-    assert (negative["Mã đơn vị"], negative["Đơn vị"], negative["Mã vấn đề"], negative["Mức độ"],
-            negative["Trạng thái tệp"], negative["Tìm thấy"]) == \
-        ("bu-dop", "huyện Bù Đốp", "NEGATIVE", "lỗi", "Bị từ chối", "'-1")  # "-1" neutralised, as text from inputs
+    assert (
+        negative["Mã đơn vị"],
+        negative["Đơn vị"],
+        negative["Mã vấn đề"],
+        negative["Mức độ"],
+        negative["Trạng thái tệp"],
+        negative["Tìm thấy"],
+    ) == ("bu-dop", "huyện Bù Đốp", "NEGATIVE", "lỗi", "Bị từ chối", "'-1")  # "-1" neutralised, as text from inputs
     assert negative["Ô"].startswith("BaoCao!E") and "số âm" in negative["Nội dung"]
     assert by_file["bu-dop-ky.xlsx"]["Mã vấn đề"] == "PERIOD_UNKNOWN" and by_file["bu-dop-ky.xlsx"]["Kỳ báo cáo"] == ""
     warned = by_file["'=bu-gia-map-t3.xlsx"]
-    assert (warned["Mức độ"], warned["Trạng thái tệp"], warned["Tính trong kỳ"]) == \
-        ("lưu ý", "Đã tiếp nhận, có lưu ý", "có")
+    assert (warned["Mức độ"], warned["Trạng thái tệp"], warned["Tính trong kỳ"]) == (
+        "lưu ý",
+        "Đã tiếp nhận, có lưu ý",
+        "có",
+    )
     ws = load_workbook(vi[5]).active
     assert sorted(c.value for c in ws["D"][1:]) == sorted(f.lstrip("'") for f in by_file)  # raw text in the .xlsx
     plain = pd.read_csv(machine[2], dtype=str, keep_default_na=False)
@@ -290,15 +352,32 @@ def test_machine_csv_reads_with_defaults_and_adds_up(exported) -> None:
 
 def test_text_an_input_supplies_is_never_a_formula(tmp_path) -> None:
     table = Table("t", "t", "T", (Column("file", "Tệp"), Column("value", "Giá trị", Cell.NUMBER)))
-    frame = pd.DataFrame({"file": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "2012/bu-dang/a.xlsx",
-                                   "-2+3+cmd|' /C calc'!A0", "+1", "\tx"],
-                          "value": [Decimal(3), Decimal("12.5"), Decimal(0), Decimal(-2), Decimal("0.001"), None]})
+    frame = pd.DataFrame(
+        {
+            "file": [
+                '=HYPERLINK("http://x")',
+                "@SUM(A1)",
+                "2012/bu-dang/a.xlsx",
+                "-2+3+cmd|' /C calc'!A0",
+                "+1",
+                "\tx",
+            ],
+            "value": [Decimal(3), Decimal("12.5"), Decimal(0), Decimal(-2), Decimal("0.001"), None],
+        }
+    )
     vi = export.write_csv(table, frame, tmp_path / "x.csv").read_bytes().decode("utf-8-sig")
     assert vi.split("\r\n") == [
-        "Tệp;Giá trị", "\"'=HYPERLINK(\"\"http://x\"\")\";3", "'@SUM(A1);12,5", "2012/bu-dang/a.xlsx;0",
-        "'-2+3+cmd|' /C calc'!A0;-2", "'+1;0,001", "'\tx;", ""]
+        "Tệp;Giá trị",
+        '"\'=HYPERLINK(""http://x"")";3',
+        "'@SUM(A1);12,5",
+        "2012/bu-dang/a.xlsx;0",
+        "'-2+3+cmd|' /C calc'!A0;-2",
+        "'+1;0,001",
+        "'\tx;",
+        "",
+    ]
     machine = export.write_csv(table, frame, tmp_path / "y.csv", Format.MACHINE).read_bytes().decode("utf-8")
-    assert machine.split("\r\n")[:3] == ["file,value", "\"'=HYPERLINK(\"\"http://x\"\")\",3", "'@SUM(A1),12.5"]
+    assert machine.split("\r\n")[:3] == ["file,value", '"\'=HYPERLINK(""http://x"")",3', "'@SUM(A1),12.5"]
     ws = load_workbook(export.write_xlsx(table, frame, tmp_path / "x.xlsx")).active
     cells = [r[0] for r in ws.iter_rows(min_row=2)]
     assert [c.value for c in cells] == list(frame["file"])  # the text itself, kept as text
@@ -315,4 +394,7 @@ def test_rows_beyond_a_worksheet_continue_on_another_sheet(tmp_path, monkeypatch
     book = load_workbook(export.write_xlsx(table, frame, tmp_path / "x.xlsx"))
     assert book.sheetnames == ["Giá trị", "Giá trị (2)", "Giá trị (3)"]
     assert [[r[0] for r in ws.iter_rows(values_only=True)] for ws in book] == [
-        ["Giá trị", 0, 1, 2], ["Giá trị", 3, 4, 5], ["Giá trị", 6]]
+        ["Giá trị", 0, 1, 2],
+        ["Giá trị", 3, 4, 5],
+        ["Giá trị", 6],
+    ]

@@ -32,8 +32,13 @@ def folder() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="khuyencong-faults-"))
     root.chmod(0o755)
     config = config_folder()
-    write_template(load_programmes(config)[0], load_units(config).by_code["bu-dang"], month(2012, 3),
-                   root / "inputs" / "bu-dang-2012-03.xlsx", Filling(results={"P1.2": 3}))
+    write_template(
+        load_programmes(config)[0],
+        load_units(config).by_code["bu-dang"],
+        month(2012, 3),
+        root / "inputs" / "bu-dang-2012-03.xlsx",
+        Filling(results={"P1.2": 3}),
+    )
     for path in [root, *root.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     yield root
@@ -41,8 +46,16 @@ def folder() -> Iterator[Path]:
 
 
 def _khuyencong(root: Path, *args: str, as_nobody: bool = False) -> subprocess.CompletedProcess:
-    command = [KHUYENCONG, *args, "--inputs", str(root / "inputs"), "--outputs", str(root / "outputs"),
-               "--ledger", str(root / "ledger.sqlite")]
+    command = [
+        KHUYENCONG,
+        *args,
+        "--inputs",
+        str(root / "inputs"),
+        "--outputs",
+        str(root / "outputs"),
+        "--ledger",
+        str(root / "ledger.sqlite"),
+    ]
     if as_nobody:
         command = [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}

@@ -28,13 +28,18 @@ UNITS = load_units(CONFIG)
 SUBMISSIONS = {
     ("bu-dang", month(2012, 3)): Filling(results={"P1.2": 3, "P2.1": 1}, spending={"P1": {"KCQG": Decimal("2.5")}}),
     ("bu-dang", month(2012, 7)): Filling(results={"P1.2": 5, "P4.3": 2}, spending={"P1": {"KCQG": Decimal("12.5")}}),
-    ("bu-dang", month(2012, 8)): Filling(results={"P1.2": 6}, spending={"P1": {"KCQG": Decimal("0.3"),
-                                                                                 "KCĐP": Decimal("1.1")}}),
-    ("bu-dang", month(2012, 9)): Filling(results={"P1.2": 7, "P4.3": 1}, spending={"P1": {"KCQG": Decimal("7.25")}},
-                                         notes="Đề nghị hỗ trợ thêm kinh phí đào tạo nghề."),
+    ("bu-dang", month(2012, 8)): Filling(
+        results={"P1.2": 6}, spending={"P1": {"KCQG": Decimal("0.3"), "KCĐP": Decimal("1.1")}}
+    ),
+    ("bu-dang", month(2012, 9)): Filling(
+        results={"P1.2": 7, "P4.3": 1},
+        spending={"P1": {"KCQG": Decimal("7.25")}},
+        notes="Đề nghị hỗ trợ thêm kinh phí đào tạo nghề.",
+    ),
     ("dong-xoai", month(2012, 7)): Filling(results={"P1.2": 4}, spending={"P1": {"KCQG": Decimal("9")}}),
-    ("dong-xoai", quarter(2012, 3)): Filling(results={"P1.2": 10, "P4.3": 3},
-                                             spending={"P1": {"KCQG": Decimal("20.1")}, "P4": {"Khác": 15}}),
+    ("dong-xoai", quarter(2012, 3)): Filling(
+        results={"P1.2": 10, "P4.3": 3}, spending={"P1": {"KCQG": Decimal("20.1")}, "P4": {"Khác": 15}}
+    ),
 }
 Q3 = parse_period("2012-Q3")
 
@@ -70,8 +75,9 @@ def _expected(kind: str, code: str, source: str, window) -> Decimal:
     for (unit, period), filling in SUBMISSIONS.items():
         if not window.contains(period):
             continue
-        if period.kind == "month" and any(u == unit and p.kind == "quarter" and p.contains(period)
-                                          and window.contains(p) for u, p in SUBMISSIONS):
+        if period.kind == "month" and any(
+            u == unit and p.kind == "quarter" and p.contains(period) and window.contains(p) for u, p in SUBMISSIONS
+        ):
             continue
         given = filling.results.get(code) if kind == "indicator" else filling.spending.get(code, {}).get(source)
         total += Decimal(str(given or 0))
@@ -83,8 +89,7 @@ def run(tmp_path_factory, harness):
     root = tmp_path_factory.mktemp("e2e")
     inputs = root / "inputs"
     for (unit_code, period), filling in SUBMISSIONS.items():
-        write_template(PROGRAMME, UNITS.by_code[unit_code], period,
-                       inputs / f"{unit_code}-{period.code}.xlsx", filling)
+        write_template(PROGRAMME, UNITS.by_code[unit_code], period, inputs / f"{unit_code}-{period.code}.xlsx", filling)
     # Bad files, one of each kind: they are rejected, and the others still reach the report.
     for name, (unit_code, period, filling) in BAD_FILES.items():
         write_template(PROGRAMME, UNITS.by_code[unit_code], period, inputs / name, filling)
@@ -99,8 +104,9 @@ def run(tmp_path_factory, harness):
     before = {p: p.read_bytes() for p in inputs.iterdir()}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(flows, "BATCH", 4)  # several batches, each stored and receipted as it is parsed
-        paths = flows.quarterly_report(period="2012-Q3", inputs=str(inputs), outputs=str(root / "outputs"),
-                                       ledger_file=str(root / "ledger.sqlite"))
+        paths = flows.quarterly_report(
+            period="2012-Q3", inputs=str(inputs), outputs=str(root / "outputs"), ledger_file=str(root / "ledger.sqlite")
+        )
     return root, paths, before
 
 
@@ -185,8 +191,9 @@ def test_inputs_untouched_archived_and_second_run_parses_nothing(run):
     for data in before.values():  # every file, good or bad, has its archive copy
         sha = hashlib.sha256(data).hexdigest()
         assert (root / "archive" / sha[:2] / f"{sha}.xlsx").read_bytes() == data
-    summary = flows.ingest_inputs(inputs=str(inputs), outputs=str(root / "outputs"),
-                                  ledger_file=str(root / "ledger.sqlite"))
+    summary = flows.ingest_inputs(
+        inputs=str(inputs), outputs=str(root / "outputs"), ledger_file=str(root / "ledger.sqlite")
+    )
     assert (summary.new, summary.unchanged) == (0, len(before))
 
 
@@ -196,19 +203,34 @@ def test_export_lists_every_value_with_its_cell(run):
 
     folder = root / "outputs/reports/2012-Q3"  # the export belongs to the set
     assert sorted(p for p in paths if p.name.startswith("2012-Q3-")) == sorted(
-        folder / f"2012-Q3-{stem}.{ext}" for stem in ("gia-tri", "so-lieu", "van-de") for ext in ("csv", "xlsx"))
-    values = pd.read_csv(folder / "2012-Q3-gia-tri.csv", sep=";", decimal=",", encoding="utf-8-sig",
-                         dtype={"Nguồn": str}, keep_default_na=False)
+        folder / f"2012-Q3-{stem}.{ext}" for stem in ("gia-tri", "so-lieu", "van-de") for ext in ("csv", "xlsx")
+    )
+    values = pd.read_csv(
+        folder / "2012-Q3-gia-tri.csv",
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
+        dtype={"Nguồn": str},
+        keep_default_na=False,
+    )
     july = values[(values["Mã đơn vị"] == "dong-xoai") & (values["Kỳ báo cáo"] == "tháng 7 năm 2012")]
     assert len(july) and set(july["Tính trong kỳ"]) == {"không"}  # replaced by the quarter
-    row = values[(values["Mã đơn vị"] == "bu-dang") & (values["Kỳ báo cáo"] == "tháng 8 năm 2012")
-                 & (values["Mã chỉ tiêu"] == "P1") & (values["Nguồn"] == "KCĐP")].iloc[0]
+    row = values[
+        (values["Mã đơn vị"] == "bu-dang")
+        & (values["Kỳ báo cáo"] == "tháng 8 năm 2012")
+        & (values["Mã chỉ tiêu"] == "P1")
+        & (values["Nguồn"] == "KCĐP")
+    ].iloc[0]
     ws = load_workbook(root / "inputs/bu-dang-2012-08.xlsx")["BaoCao"]
     p1_rows = [c.row for c in ws["B"] if c.value == "P1"]  # table A's heading row, then table B's row
     kcdp_col = next(c.column_letter for c in ws[p1_rows[1] - 1] if c.value == "KCĐP")
     assert ws[f"{kcdp_col}{p1_rows[1]}"].value == 1.1
-    assert (row["Giá trị"], row["Ô"], row["Tính trong kỳ"], row["Đơn vị"]) == \
-        (1.1, f"BaoCao!{kcdp_col}{p1_rows[1]}", "có", "huyện Bù Đăng")
+    assert (row["Giá trị"], row["Ô"], row["Tính trong kỳ"], row["Đơn vị"]) == (
+        1.1,
+        f"BaoCao!{kcdp_col}{p1_rows[1]}",
+        "có",
+        "huyện Bù Đăng",
+    )
     counted = values[values["Tính trong kỳ"] == "có"]
     for code, source in (("P1.2", ""), ("P4.3", ""), ("P1", "KCQG")):
         kind = "budget" if source else "indicator"
@@ -233,14 +255,17 @@ def test_export_lists_the_problems_of_the_periods_files(run):
     assert errors["loc-ninh-am.xlsx"]["Ô"] in set(probs["cell"]) and errors["loc-ninh-am.xlsx"]["Tìm thấy"] == "-2"
 
 
-@pytest.mark.parametrize(("kind", "today", "expected"), [
-    ("month", "2013-02-10", "2013-01"),
-    ("quarter", "2013-02-10", "2012-Q4"),
-    ("year", "2013-02-10", "2012"),
-    ("month", "2026-11-29", "2015-12"),  # after the programme: its last period
-    ("quarter", "2026-11-29", "2015-Q4"),
-    ("span", "2026-11-29", "2011-2015"),
-])
+@pytest.mark.parametrize(
+    ("kind", "today", "expected"),
+    [
+        ("month", "2013-02-10", "2013-01"),
+        ("quarter", "2013-02-10", "2012-Q4"),
+        ("year", "2013-02-10", "2012"),
+        ("month", "2026-11-29", "2015-12"),  # after the programme: its last period
+        ("quarter", "2026-11-29", "2015-Q4"),
+        ("span", "2026-11-29", "2011-2015"),
+    ],
+)
 def test_default_period_is_last_completed(kind, today, expected):
     from datetime import date
 
@@ -254,8 +279,13 @@ def test_a_report_started_by_hand_without_a_period_reports_the_last_completed_on
     """Started by hand (not by its schedule) after the programme's end, the annual flow reports the
     programme's last year, and a year typed as a number (`-p period=2012`) is a period like "2012"."""
     inputs = tmp_path / "inputs"
-    write_template(PROGRAMME, UNITS.by_code["bu-dang"], parse_period("2015"), inputs / "bu-dang-2015.xlsx",
-                   Filling(results={"P1.2": 9}))
+    write_template(
+        PROGRAMME,
+        UNITS.by_code["bu-dang"],
+        parse_period("2015"),
+        inputs / "bu-dang-2015.xlsx",
+        Filling(results={"P1.2": 9}),
+    )
     args = dict(inputs=str(inputs), outputs=str(tmp_path / "out"), ledger_file=str(tmp_path / "l.sqlite"))
     paths = flows.annual_report(**args)
     last_year = str(PROGRAMME.last_year)

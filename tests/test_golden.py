@@ -33,14 +33,21 @@ def first_differences(name: str, expected: str, actual: str) -> str:
     old, new = expected.splitlines(keepends=True), actual.splitlines(keepends=True)
     start = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
     start = max(0, start - CONTEXT)
-    diff = difflib.unified_diff(old[start:start + WINDOW], new[start:start + WINDOW], n=CONTEXT,
-                                fromfile=f"tests/golden/{name} (committed)", tofile=f"{name} (this run)")
+    diff = difflib.unified_diff(
+        old[start : start + WINDOW],
+        new[start : start + WINDOW],
+        n=CONTEXT,
+        fromfile=f"tests/golden/{name} (committed)",
+        tofile=f"{name} (this run)",
+    )
 
     def shift(m: re.Match[str]) -> str:  # hunk line numbers in the whole file, not in the window
         return f"-{int(m[1]) + start}{m[2] or ''} +{int(m[3]) + start}{m[4] or ''}"
 
-    lines = [re.sub(r"-(\d+)(,\d+)? \+(\d+)(,\d+)?", shift, line, count=1) if line.startswith("@@") else line
-             for line in diff]
+    lines = [
+        re.sub(r"-(\d+)(,\d+)? \+(\d+)(,\d+)?", shift, line, count=1) if line.startswith("@@") else line
+        for line in diff
+    ]
     shown = "".join(lines[:MAX_LINES])
     more = f"... ({len(lines) - MAX_LINES} more diff lines in this window)\n" if len(lines) > MAX_LINES else ""
     return shown + more
@@ -79,26 +86,35 @@ def test_only_the_run_date_input_hashes_and_temporary_folder_are_normalised(tmp_
 
     sha, other = "6ec4af2026" + "0" * 54, "1" * 64
     normalise = make_golden.normaliser([date(2026, 12, 5)], tmp_path, {sha: "2012/bu-dang/a b.xlsx"})
-    text = ("Bình Phước, ngày 05 tháng 12 năm 2026\n(Kèm theo Báo cáo số /BC-SCT ngày 05 tháng 12\nnăm 2026)  \n"
-            "Quyết định số 2818/QĐ-UBND ngày 20 tháng 12 năm 2011; ngày 05 tháng 12 năm 2012\n"
-            "created 2026-12-05, received 2012-12-05T09:00:00+00:00, 05/12/2026, 05/12/2012\n"
-            f"sha 6ec4af2026-12-05a, 1.260,5 triệu đồng, 2026 cơ sở, {tmp_path}/outputs/x.pdf\n"
-            f"{sha},{other},x{sha}")
+    text = (
+        "Bình Phước, ngày 05 tháng 12 năm 2026\n(Kèm theo Báo cáo số /BC-SCT ngày 05 tháng 12\nnăm 2026)  \n"
+        "Quyết định số 2818/QĐ-UBND ngày 20 tháng 12 năm 2011; ngày 05 tháng 12 năm 2012\n"
+        "created 2026-12-05, received 2012-12-05T09:00:00+00:00, 05/12/2026, 05/12/2012\n"
+        f"sha 6ec4af2026-12-05a, 1.260,5 triệu đồng, 2026 cơ sở, {tmp_path}/outputs/x.pdf\n"
+        f"{sha},{other},x{sha}"
+    )
     assert normalise(text) == (
         "Bình Phước, ngày <dd> tháng <mm> năm <yyyy>\n(Kèm theo Báo cáo số /BC-SCT ngày <dd> tháng <mm>\n"
         "năm <yyyy>)\n"
         "Quyết định số 2818/QĐ-UBND ngày 20 tháng 12 năm 2011; ngày 05 tháng 12 năm 2012\n"
         "created <yyyy-mm-dd>, received 2012-12-05T09:00:00+00:00, <dd/mm/yyyy>, 05/12/2012\n"
         "sha 6ec4af2026-12-05a, 1.260,5 triệu đồng, 2026 cơ sở, <tmp>/outputs/x.pdf\n"
-        f"<sha256 of 2012/bu-dang/a b.xlsx>,{other},x{sha}")
+        f"<sha256 of 2012/bu-dang/a b.xlsx>,{other},x{sha}"
+    )
 
 
 def test_outputs_are_found_through_symlinks_and_keyed_by_period(tmp_path: Path) -> None:
     """A period's set in a versioned folder reached through reports/<period>, CSVs beside it or in export/."""
     out = tmp_path / "outputs"
     version = out / "reports" / ".versions" / "2012-Q3" / "20261205T101500"
-    for rel in ("export/2012-gia-tri.csv", "export/2012-Q3-so-lieu.csv", "reports/2012/bao-cao-2012-x.pdf",
-                "receipts/2012/bu-dang/a.xlsx.txt", ".khuyencong.lock", "reports/index.html"):
+    for rel in (
+        "export/2012-gia-tri.csv",
+        "export/2012-Q3-so-lieu.csv",
+        "reports/2012/bao-cao-2012-x.pdf",
+        "receipts/2012/bu-dang/a.xlsx.txt",
+        ".khuyencong.lock",
+        "reports/index.html",
+    ):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text(rel)
     version.mkdir(parents=True)
@@ -106,13 +122,20 @@ def test_outputs_are_found_through_symlinks_and_keyed_by_period(tmp_path: Path) 
     (version / "2012-Q3-gia-tri.csv").write_text("q3 values")
     (out / "reports" / "2012-Q3").symlink_to(version)
     (out / "reports" / "loop").symlink_to(out / "reports")
-    found = {group: {key: path.read_text() for key, path in files.items()}
-             for group, files in make_golden.outputs_by_period(out).items()}
+    found = {
+        group: {key: path.read_text() for key, path in files.items()}
+        for group, files in make_golden.outputs_by_period(out).items()
+    }
     assert found == {
-        "2012": {"2012-gia-tri.csv": "export/2012-gia-tri.csv",
-                 "bao-cao-2012-x.pdf": "reports/2012/bao-cao-2012-x.pdf"},
-        "2012-Q3": {"2012-Q3-so-lieu.csv": "export/2012-Q3-so-lieu.csv", "bao-cao-2012-Q3-x.pdf": "q3",
-                    "2012-Q3-gia-tri.csv": "q3 values"},
+        "2012": {
+            "2012-gia-tri.csv": "export/2012-gia-tri.csv",
+            "bao-cao-2012-x.pdf": "reports/2012/bao-cao-2012-x.pdf",
+        },
+        "2012-Q3": {
+            "2012-Q3-so-lieu.csv": "export/2012-Q3-so-lieu.csv",
+            "bao-cao-2012-Q3-x.pdf": "q3",
+            "2012-Q3-gia-tri.csv": "q3 values",
+        },
         "receipts": {"2012/bu-dang/a.xlsx.txt": "receipts/2012/bu-dang/a.xlsx.txt"},
         "": {"reports/index.html": "reports/index.html"},
     }

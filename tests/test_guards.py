@@ -63,8 +63,13 @@ REFUSED = {
     "sparse_cells": "TOO_MANY_CELLS",
     "ods_repeat_cells": "TOO_MANY_CELLS",
 }
-ACCEPTED = ["xlsm_with_macro", "big_but_fine", "ods_fine", "xls_small",
-            *(f"odd_name_{i}" for i in range(len(mh.ODD_NAMES)))]
+ACCEPTED = [
+    "xlsm_with_macro",
+    "big_but_fine",
+    "ods_fine",
+    "xls_small",
+    *(f"odd_name_{i}" for i in range(len(mh.ODD_NAMES))),
+]
 
 
 def test_every_builder_is_covered() -> None:
@@ -98,8 +103,16 @@ def test_template_passes(tmp_path: Path) -> None:
     assert CalamineWorkbook.from_path(str(path)).sheet_names == ["BaoCao"]
 
 
-@pytest.mark.parametrize(("name", "kind"), [("csv_renamed", "CSV"), ("html_renamed", "HTML"), ("pdf_renamed", "PDF"),
-                                            ("docx_renamed", "Word"), ("doc_renamed", "Word")])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("csv_renamed", "CSV"),
+        ("html_renamed", "HTML"),
+        ("pdf_renamed", "PDF"),
+        ("docx_renamed", "Word"),
+        ("doc_renamed", "Word"),
+    ],
+)
 def test_not_a_workbook_names_what_it_is(samples: dict[str, Path], name: str, kind: str) -> None:
     assert kind in inspect_file(samples[name]).message
 
@@ -217,15 +230,30 @@ print(json.dumps({"results": results, "total": time.perf_counter() - start, "max
 
 
 def _probe(*paths: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", _PROBE, *map(str, paths)], capture_output=True, text=True,
-                          timeout=600, cwd=Path(__file__).parent.parent, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
 # The heaviest accepted sample (MAX_CELLS cells) and the hostile ones that would hurt a reader most, each in
 # its own process so that its peak memory is its own.
-HEAVY = ["big_but_fine", "zip_bomb", "million_rows", "million_rows_no_dimension", "xls_sparse", "sparse_cells",
-         "ods_repeat_rows", "ods_repeat_cells", "lying_sizes"]
+HEAVY = [
+    "big_but_fine",
+    "zip_bomb",
+    "million_rows",
+    "million_rows_no_dimension",
+    "xls_sparse",
+    "sparse_cells",
+    "ods_repeat_rows",
+    "ods_repeat_cells",
+    "lying_sizes",
+]
 
 
 @pytest.mark.parametrize("name", HEAVY)
@@ -254,17 +282,24 @@ def test_odd_names_pass_inspection(samples: dict[str, Path]) -> None:
         assert inspect_file(samples[f"odd_name_{i}"]) is None
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("Bù Đăng/báo cáo tháng 3.xlsx", "Bù Đăng_báo cáo tháng 3.xlsx"),
-    ("../../etc/passwd", "etc_passwd"),
-    ("..\\..\\windows\\win.ini", "windows_win.ini"),
-    ("-rf --help.xlsx", "rf --help.xlsx"),
-    ("it's \"final\" #1 100%.xlsx", "it's _final_ _1 100_.xlsx"),
-    ("a\x00b\nc\x1b[31m.xlsx", "a_b_c_[31m.xlsx"),
-    ("📊 khuyến công.xlsx", "📊 khuyến công.xlsx"),
-    ("..", "tep"), ("", "tep"), ("/", "tep"), ("CON.xlsx", "_CON.xlsx"), ("a..b.xlsx", "a.b.xlsx"),
-    ("evil\u202egnp.xlsx", "evil_gnp.xlsx"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Bù Đăng/báo cáo tháng 3.xlsx", "Bù Đăng_báo cáo tháng 3.xlsx"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("..\\..\\windows\\win.ini", "windows_win.ini"),
+        ("-rf --help.xlsx", "rf --help.xlsx"),
+        ('it\'s "final" #1 100%.xlsx', "it's _final_ _1 100_.xlsx"),
+        ("a\x00b\nc\x1b[31m.xlsx", "a_b_c_[31m.xlsx"),
+        ("📊 khuyến công.xlsx", "📊 khuyến công.xlsx"),
+        ("..", "tep"),
+        ("", "tep"),
+        ("/", "tep"),
+        ("CON.xlsx", "_CON.xlsx"),
+        ("a..b.xlsx", "a.b.xlsx"),
+        ("evil\u202egnp.xlsx", "evil_gnp.xlsx"),
+    ],
+)
 def test_safe_name_examples(given: str, expected: str) -> None:
     assert safe_name(given) == expected
 
@@ -322,8 +357,9 @@ def test_check_file_keeps_every_worksheet(tmp_path: Path) -> None:
         assert checked.parts == {n: z.read(n) for n in [*guards.WORKBOOK_PARTS, *sheets]}
 
 
-@pytest.mark.parametrize(("name", "kind"), [("big_but_fine", "xlsx"), ("xlsm_with_macro", "xlsx"), ("xls_small", "xls"),
-                                            ("ods_fine", "ods")])
+@pytest.mark.parametrize(
+    ("name", "kind"), [("big_but_fine", "xlsx"), ("xlsm_with_macro", "xlsx"), ("xls_small", "xls"), ("ods_fine", "ods")]
+)
 def test_check_file_kind(samples: dict[str, Path], name: str, kind: str) -> None:
     checked = guards.check_file(samples[name])
     assert isinstance(checked, guards.Checked) and checked.kind == kind
@@ -366,8 +402,7 @@ def test_check_file_opens_and_reads_the_file_once(samples: dict[str, Path], monk
 # Each file below was let through by an earlier version of the guard, while python-calamine either aborted
 # the process allocating the sheet's area (SIGABRT) or read more rows than MAX_ROWS.
 
-_SPARSE = (b'<row r="1"><c r="A1"><v>1</v></c></row>'
-           b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+_SPARSE = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
 
 
 def _sheet(body: bytes) -> bytes:
@@ -384,8 +419,9 @@ def _workbook(folder: Path, name: str, replace: dict[str, bytes], extra: dict[st
     return path
 
 
-@pytest.mark.parametrize("prefix", [b"\x01\x00\x00\x00", b"GIF89a", b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff",
-                                    b"<\x00a/>"])
+@pytest.mark.parametrize(
+    "prefix", [b"\x01\x00\x00\x00", b"GIF89a", b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"<\x00a/>"]
+)
 def test_worksheet_behind_a_binary_signature_or_utf16_mark_is_measured(tmp_path: Path, prefix: bytes) -> None:
     # calamine parses the ASCII markup after these bytes (a binary signature, a UTF-16 byte order mark)
     path = _workbook(tmp_path, "prefixed.xlsx", {mh.SHEET: prefix + _sheet(_SPARSE)})
@@ -394,25 +430,39 @@ def test_worksheet_behind_a_binary_signature_or_utf16_mark_is_measured(tmp_path:
 
 @pytest.mark.parametrize("content", [b"<foo/>" + _sheet(_SPARSE), b"<foo>" + _sheet(_SPARSE) + b"</foo>"])
 def test_worksheet_wherever_the_relationships_point_is_measured(tmp_path: Path, content: bytes) -> None:
-    rels = mh._members(tmp_path)["xl/_rels/workbook.xml.rels"].replace(b"/xl/worksheets/sheet1.xml",
-                                                                        b"media/image1.xml")
-    path = _workbook(tmp_path, "elsewhere.xlsx", {"xl/_rels/workbook.xml.rels": rels},
-                     {"xl/media/image1.xml": content})
+    rels = mh._members(tmp_path)["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/sheet1.xml", b"media/image1.xml"
+    )
+    path = _workbook(tmp_path, "elsewhere.xlsx", {"xl/_rels/workbook.xml.rels": rels}, {"xl/media/image1.xml": content})
     assert inspect_file(path).code == "TOO_MANY_ROWS"
 
 
 def test_text_that_looks_like_references_hides_no_cell(tmp_path: Path) -> None:
     # 16 384 cells without r= in row 1, each holding the text ' r="A1"', then row 20 000
     cells = b'<c t="inlineStr"><is><t> r="A1"</t></is></c>' * 16384
-    path = _workbook(tmp_path, "fake_refs.xlsx", {mh.SHEET: _sheet(
-        b'<row r="1"><c r="A1"><v>1</v></c>' + cells + b'</row><row r="20000"><c r="A20000"><v>1</v></c></row>')})
+    path = _workbook(
+        tmp_path,
+        "fake_refs.xlsx",
+        {
+            mh.SHEET: _sheet(
+                b'<row r="1"><c r="A1"><v>1</v></c>' + cells + b'</row><row r="20000"><c r="A20000"><v>1</v></c></row>'
+            )
+        },
+    )
     assert inspect_file(path).code == "TOO_MANY_CELLS"
 
 
 def test_adjacent_references_are_all_read(tmp_path: Path) -> None:
     # no space between the attributes: calamine keeps the last r=
-    path = _workbook(tmp_path, "adjacent.xlsx", {mh.SHEET: _sheet(
-        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c r="A20000"r="XFD20000"><v>1</v></c></row>')})
+    path = _workbook(
+        tmp_path,
+        "adjacent.xlsx",
+        {
+            mh.SHEET: _sheet(
+                b'<row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c r="A20000"r="XFD20000"><v>1</v></c></row>'
+            )
+        },
+    )
     assert inspect_file(path).code == "TOO_MANY_CELLS"
 
 
@@ -420,8 +470,15 @@ def test_adjacent_references_are_all_read(tmp_path: Path) -> None:
 def test_reference_inside_a_huge_tag_is_not_cut(tmp_path: Path, before: int) -> None:
     # a cell tag padded with whitespace so that its r= sits across where a bounded carry would cut it
     head = f'<worksheet xmlns="{mh.NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c'.encode()
-    sheet = (head + b" " * (guards.CHUNK - 64 - before - len(head)) + b' r="XFD20000"' + b" " * 200
-             + b"><v>1</v></c></row>" + b" " * 10000 + b"</sheetData></worksheet>")
+    sheet = (
+        head
+        + b" " * (guards.CHUNK - 64 - before - len(head))
+        + b' r="XFD20000"'
+        + b" " * 200
+        + b"><v>1</v></c></row>"
+        + b" " * 10000
+        + b"</sheetData></worksheet>"
+    )
     assert inspect_file(_workbook(tmp_path, "huge_tag.xlsx", {mh.SHEET: sheet})).code == "TOO_MANY_CELLS"
 
 
@@ -429,16 +486,27 @@ def test_reference_inside_a_huge_tag_is_not_cut(tmp_path: Path, before: int) -> 
 def test_cells_with_any_prefix_are_counted(tmp_path: Path, prefix: str) -> None:
     # calamine names an element by what follows the first ':', whatever comes before it
     c = f"{prefix}:c".encode()
-    path = _workbook(tmp_path, "prefix.xlsx", {mh.SHEET: _sheet(
-        b'<row r="1">' + (b"<" + c + b"><v>1</v></" + c + b">") * 16384
-        + b'</row><row r="20000"><c r="A20000"><v>1</v></c></row>')})
+    path = _workbook(
+        tmp_path,
+        "prefix.xlsx",
+        {
+            mh.SHEET: _sheet(
+                b'<row r="1">'
+                + (b"<" + c + b"><v>1</v></" + c + b">") * 16384
+                + b'</row><row r="20000"><c r="A20000"><v>1</v></c></row>'
+            )
+        },
+    )
     assert inspect_file(path).code == "TOO_MANY_CELLS"
 
 
 def test_rows_without_reference_count_after_the_highest_one(tmp_path: Path) -> None:
     # calamine puts these five rows at 20 001 … 20 005
-    path = _workbook(tmp_path, "mixed_rows.xlsx", {mh.SHEET: _sheet(
-        b'<row r="20000"><c r="A20000"><v>1</v></c></row>' + b"<row><c><v>1</v></c></row>" * 5)})
+    path = _workbook(
+        tmp_path,
+        "mixed_rows.xlsx",
+        {mh.SHEET: _sheet(b'<row r="20000"><c r="A20000"><v>1</v></c></row>' + b"<row><c><v>1</v></c></row>" * 5)},
+    )
     assert inspect_file(path).code == "TOO_MANY_ROWS"
 
 
@@ -455,8 +523,9 @@ def test_ods_table_prefix_bound_to_another_namespace_is_measured(tmp_path: Path)
     path = mh.ods_repeat_rows(tmp_path)
     with zipfile.ZipFile(path) as z:
         members = {i.filename: z.read(i) for i in z.infolist()}
-    members["content.xml"] = members["content.xml"].replace(b"urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-                                                            b"urn:example:other")
+    members["content.xml"] = members["content.xml"].replace(
+        b"urn:oasis:names:tc:opendocument:xmlns:table:1.0", b"urn:example:other"
+    )
     with zipfile.ZipFile(path, "w") as z:
         for name, data in members.items():
             z.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
@@ -475,17 +544,19 @@ def _after(hostile: bytes, zip_data: bytes) -> bytes:
     end = out.rfind(b"PK\x05\x06")
     pos = struct.unpack_from("<I", out, end + 16)[0]
     struct.pack_into("<I", out, end + 16, pos + by)
-    while out[pos:pos + 4] == b"PK\x01\x02":
+    while out[pos : pos + 4] == b"PK\x01\x02":
         n, m, k = struct.unpack_from("<3H", out, pos + 28)
         struct.pack_into("<I", out, pos + 42, struct.unpack_from("<I", out, pos + 42)[0] + by)
         pos += 46 + n + m + k
     return hostile + bytes(out)
 
 
-@pytest.mark.parametrize(("offset", "fmt", "value"), [(10, "<H", 10), (8, "<H", 10), (4, "<H", 1), (6, "<H", 1),
-                                                      (20, "<H", 50)])
-def test_end_record_that_another_reader_would_skip_is_refused(tmp_path: Path, offset: int, fmt: str,
-                                                              value: int) -> None:
+@pytest.mark.parametrize(
+    ("offset", "fmt", "value"), [(10, "<H", 10), (8, "<H", 10), (4, "<H", 1), (6, "<H", 1), (20, "<H", 50)]
+)
+def test_end_record_that_another_reader_would_skip_is_refused(
+    tmp_path: Path, offset: int, fmt: str, value: int
+) -> None:
     # a good workbook after a hostile one: with an end record that calamine's zip reader rejects (member counts
     # that disagree, another disk, a comment running past the end), it falls back on the hostile one's
     hostile = mh.sparse_cells(tmp_path).read_bytes()
@@ -506,16 +577,19 @@ def test_bytes_around_the_zip_are_refused(tmp_path: Path) -> None:
 def test_unusual_but_valid_sheets_pass(tmp_path: Path) -> None:
     sheet = mh._members(tmp_path)[mh.SHEET].decode()
     prefixed = re.sub(r"<(/?)(?![?!])([A-Za-z]+)", r"<\1x:\2", sheet).replace(
-        f'<x:worksheet xmlns="{mh.NS}"', f'<x:worksheet xmlns:x="{mh.NS}"')
+        f'<x:worksheet xmlns="{mh.NS}"', f'<x:worksheet xmlns:x="{mh.NS}"'
+    )
     excel_like = sheet.replace("<row ", '<row spans="1:7" x14ac:dyDescent="0.25" ').replace(
-        f'<worksheet xmlns="{mh.NS}"', f'<worksheet xmlns="{mh.NS}" xmlns:x14ac="urn:x14ac"')
+        f'<worksheet xmlns="{mh.NS}"', f'<worksheet xmlns="{mh.NS}" xmlns:x14ac="urn:x14ac"'
+    )
     single_quotes = re.sub(r' r="([A-Z]*[0-9]+)"', r" r='\1'", sheet)
     for i, text in enumerate((prefixed, excel_like, single_quotes, sheet.replace("><", ">\r\n  <"))):
         path = _workbook(tmp_path, f"valid{i}.xlsx", {mh.SHEET: text.encode()})
         assert inspect_file(path) is None, i
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("BaoCao").to_python()
-        assert len(rows) == len(CalamineWorkbook.from_path(str(mh.template(tmp_path))).get_sheet_by_name(
-            "BaoCao").to_python())
+        assert len(rows) == len(
+            CalamineWorkbook.from_path(str(mh.template(tmp_path))).get_sheet_by_name("BaoCao").to_python()
+        )
 
 
 # ------------------------------------------------------------------------ formats and names as calamine reads them
@@ -524,9 +598,10 @@ def test_unusual_but_valid_sheets_pass(tmp_path: Path) -> None:
 # field. Each file below was read by calamine as another format, or with other parts, than the guard checked.
 
 _SPARSE_SHEET = _sheet(_SPARSE)
-_ODS_MARKS = {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-              "content.xml": b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:'
-                             b'1.0"/>'}
+_ODS_MARKS = {
+    "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+    "content.xml": b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
+}
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> Path:
@@ -564,14 +639,14 @@ def _with_central_extra(data: bytes, member: str, extra: bytes) -> bytes:
     pos, entries = cd_off, []
     while pos < end:
         n, m, k = struct.unpack_from("<3H", out, pos + 28)
-        entry = bytearray(out[pos:pos + 46 + n + m + k])
-        if entry[46:46 + n] == member.encode():
-            entry[46 + n + m:46 + n + m] = extra
+        entry = bytearray(out[pos : pos + 46 + n + m + k])
+        if entry[46 : 46 + n] == member.encode():
+            entry[46 + n + m : 46 + n + m] = extra
             struct.pack_into("<H", entry, 30, m + len(extra))
         entries.append(bytes(entry))
         pos += 46 + n + m + k
     directory = b"".join(entries)
-    record = bytearray(out[end:end + 22])
+    record = bytearray(out[end : end + 22])
     struct.pack_into("<I", record, 12, len(directory))
     return bytes(out[:cd_off]) + directory + bytes(record)
 
@@ -587,7 +662,8 @@ def test_member_renamed_by_a_unicode_path_field_is_refused(tmp_path: Path) -> No
     members[mh.SHEET] = _SPARSE_SHEET
     data = _zip(tmp_path / "base.xlsx", {**_ODS_MARKS, **members}).read_bytes()
     (path := tmp_path / "renamed.xlsx").write_bytes(
-        _with_central_extra(data, "xl/wbk.xml", _unicode_path("xl/wbk.xml", "xl/workbook.xml")))
+        _with_central_extra(data, "xl/wbk.xml", _unicode_path("xl/wbk.xml", "xl/workbook.xml"))
+    )
     assert inspect_file(path).code == "ZIP_DAMAGED"
     # the same field naming the member as stored changes nothing (Info-ZIP writes it for non-ASCII names)
     good = mh.template(tmp_path).read_bytes()
@@ -626,8 +702,10 @@ def test_member_name_with_a_nul_is_refused(tmp_path: Path) -> None:
 def _ods_tables(folder: Path, name: str, tables: list[tuple[str, str]]) -> Path:
     """An ods (mimetype, manifest, content.xml) with these (name, rows) tables."""
     body = "".join(f'<table:table table:name="{n}">{rows}</table:table>' for n, rows in tables)
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {mh._ODS_NS} office:version="1.2">'
-               f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>")
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {mh._ODS_NS} office:version="1.2">'
+        f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"
+    )
     base = mh._ods(folder, "base_" + name, "")
     with zipfile.ZipFile(base) as z:
         members = [(i.filename, z.read(i), i.compress_type) for i in z.infolist()]
@@ -637,14 +715,25 @@ def _ods_tables(folder: Path, name: str, tables: list[tuple[str, str]]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("attribute", ['office:value="1"', 'office:string-value="x"', 'office:date-value="2020-01-01"',
-                                       'office:boolean-value="true"', 'office:time-value="PT1H"'])
+@pytest.mark.parametrize(
+    "attribute",
+    [
+        'office:value="1"',
+        'office:string-value="x"',
+        'office:date-value="2020-01-01"',
+        'office:boolean-value="true"',
+        'office:time-value="PT1H"',
+    ],
+)
 def test_ods_value_without_value_type_is_a_value(tmp_path: Path, attribute: str) -> None:
     # calamine reads these cells as values and expands their repeats (30 000 rows x 200 here)
     def rows(attr: str) -> str:
-        return (f"<table:table-row>{mh._VALUE}</table:table-row>"
-                f'<table:table-row table:number-rows-repeated="30000"><table:table-cell table:number-columns-'
-                f'repeated="200" {attr}/></table:table-row>')
+        return (
+            f"<table:table-row>{mh._VALUE}</table:table-row>"
+            f'<table:table-row table:number-rows-repeated="30000"><table:table-cell table:number-columns-'
+            f'repeated="200" {attr}/></table:table-row>'
+        )
+
     assert inspect_file(_ods_tables(tmp_path, "value.ods", [("BaoCao", rows(attribute))])).code == "TOO_MANY_ROWS"
     # a styled empty cell stays empty, for calamine as for the guard
     path = _ods_tables(tmp_path, "empty.ods", [("BaoCao", rows('table:style-name="ce1"'))])
@@ -660,8 +749,9 @@ def test_ods_tables_sharing_a_name_count_once_per_table(tmp_path: Path) -> None:
     assert inspect_file(path).code == "TOO_MANY_CELLS"
     path = _ods_tables(tmp_path, "other_names.ods", [("A", small), ("B", small), ("C", big)])
     assert inspect_file(path) is None
-    assert [len(r) for r in (CalamineWorkbook.from_path(str(path)).get_sheet_by_name(n).to_python() for n in "ABC")] \
-        == [1, 1, 10000]
+    assert [
+        len(r) for r in (CalamineWorkbook.from_path(str(path)).get_sheet_by_name(n).to_python() for n in "ABC")
+    ] == [1, 1, 10000]
 
 
 # ---------------------------------------------------------------------------------- xlsx sheets and their parts
@@ -671,13 +761,19 @@ _HALF = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="10000"><c r="AX1
 _ONE = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>')
 
 
-def _sheets_workbook(folder: Path, name: str, sheets: list[tuple[str, str]], rels: list[tuple[str, str]],
-                     parts: dict[str, bytes], wrap: Callable[[bytes], bytes] = lambda b: b) -> Path:
+def _sheets_workbook(
+    folder: Path,
+    name: str,
+    sheets: list[tuple[str, str]],
+    rels: list[tuple[str, str]],
+    parts: dict[str, bytes],
+    wrap: Callable[[bytes], bytes] = lambda b: b,
+) -> Path:
     """The template with these <sheet> (name, r:id) entries, extra relationships (Id, Target) and parts."""
     members = mh._members(folder)
     wb = members["xl/workbook.xml"].decode()
     entries = "".join(f'<sheet name="{n}" sheetId="{i + 1}" r:id="{r}"/>' for i, (n, r) in enumerate(sheets))
-    wb = wb[:wb.index("<sheets>")] + f"<sheets>{entries}" + wb[wb.index("</sheets>"):]
+    wb = wb[: wb.index("<sheets>")] + f"<sheets>{entries}" + wb[wb.index("</sheets>") :]
     extra = "".join(f'<Relationship Type="{_REL_SHEET}" Target="{t}" Id="{i}"/>' for i, t in rels)
     rel_xml = members["xl/_rels/workbook.xml.rels"].decode().replace("</Relationships>", extra + "</Relationships>")
     replace = {"xl/workbook.xml": wrap(wb.encode()), "xl/_rels/workbook.xml.rels": rel_xml.encode(), mh.SHEET: _ONE}
@@ -712,14 +808,20 @@ def test_sheets_sharing_one_name_count_as_the_largest(tmp_path: Path, second: st
     assert inspect_file(path) is None
 
 
-@pytest.mark.parametrize("wrap", [lambda b: b"\xff\xfe" + b, lambda b: b.decode().encode("utf-16"),
-                                  lambda b: b.replace(b"<workbook", b'<?xml version="1.0" encoding="windows-1252"?>'
-                                                                  b"<workbook", 1)])
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda b: b"\xff\xfe" + b,
+        lambda b: b.decode().encode("utf-16"),
+        lambda b: b.replace(b"<workbook", b'<?xml version="1.0" encoding="windows-1252"?><workbook', 1),
+    ],
+)
 def test_sheets_are_counted_however_the_workbook_is_encoded(tmp_path: Path, wrap: Callable[[bytes], bytes]) -> None:
     # calamine parses the ASCII markup behind a UTF-16 byte order mark
     shared = [("A", "rH"), ("B", "rH"), ("C", "rH")]
-    path = _sheets_workbook(tmp_path, "encoded.xlsx", shared, [("rH", "worksheets/half.xml")],
-                            {"xl/worksheets/half.xml": _HALF}, wrap)
+    path = _sheets_workbook(
+        tmp_path, "encoded.xlsx", shared, [("rH", "worksheets/half.xml")], {"xl/worksheets/half.xml": _HALF}, wrap
+    )
     assert inspect_file(path).code == "TOO_MANY_CELLS"
 
 
@@ -735,8 +837,13 @@ def _xls_sheet(rows: int, cols: int, eof: bool = True) -> bytes:
     return _BOF_SHEET + mh._number(0, 0, 1.0) + mh._number(rows - 1, cols - 1, 1.0) + (_EOF if eof else b"")
 
 
-def _xls(folder: Path, name: str, sheets: list[tuple[bytes, bytes]], at: list[int] | None = None,
-         streams: dict[str, bytes] | None = None) -> Path:
+def _xls(
+    folder: Path,
+    name: str,
+    sheets: list[tuple[bytes, bytes]],
+    at: list[int] | None = None,
+    streams: dict[str, bytes] | None = None,
+) -> Path:
     """An .xls whose Workbook stream has these (BOUNDSHEET name record tail, substream) sheets, the BOUNDSHEETs
     pointing at the substreams, or at these offsets."""
     bound = sum(4 + 6 + len(tail) for tail, _ in sheets)
@@ -744,8 +851,10 @@ def _xls(folder: Path, name: str, sheets: list[tuple[bytes, bytes]], at: list[in
     for _, substream in sheets:
         offsets.append(where)
         where += len(substream)
-    records = b"".join(mh._record(0x0085, struct.pack("<IBB", offset, 0, 0) + tail)
-                       for offset, (tail, _) in zip(at or offsets, sheets, strict=True))
+    records = b"".join(
+        mh._record(0x0085, struct.pack("<IBB", offset, 0, 0) + tail)
+        for offset, (tail, _) in zip(at or offsets, sheets, strict=True)
+    )
     stream = _BOF_GLOBALS + records + _EOF + b"".join(s for _, s in sheets)
     (path := folder / name).write_bytes(mh.cfb({"Workbook": stream, **(streams or {})}))
     return path
@@ -788,8 +897,7 @@ def test_sheets_sharing_one_substream_are_refused(tmp_path: Path) -> None:
     # three BOUNDSHEETs at one offset: calamine reads the sheet (10 000 x 51 cells) three times
     sheet = _xls_sheet(10000, 51)
     first = len(_BOF_GLOBALS) + 3 * (4 + 6 + 3) + len(_EOF)
-    path = _xls(tmp_path, "shared.xls", [(_short("A"), sheet), (_short("B"), b""), (_short("C"), b"")],
-                at=[first] * 3)
+    path = _xls(tmp_path, "shared.xls", [(_short("A"), sheet), (_short("B"), b""), (_short("C"), b"")], at=[first] * 3)
     assert inspect_file(path).code == "XLS_DAMAGED"
 
 
@@ -815,8 +923,10 @@ def test_sheet_is_read_up_to_the_eof_of_its_own_bof(tmp_path: Path) -> None:
     sheets[1] = (_short("B"), _xls_sheet(10000, 1) + loose)  # within bounds: as calamine reads it
     assert inspect_file(path := _xls(tmp_path, "no_eof.xls", sheets)) is None
     wb = CalamineWorkbook.from_path(str(path))
-    assert [(len(rows), len(rows[0])) for rows in (wb.get_sheet_by_name(n).to_python() for n in "AB")] \
-        == [(10000, 51), (10000, 1)]
+    assert [(len(rows), len(rows[0])) for rows in (wb.get_sheet_by_name(n).to_python() for n in "AB")] == [
+        (10000, 51),
+        (10000, 1),
+    ]
 
 
 @pytest.mark.parametrize(("first", "last"), [(10, 2), (0x10000, 2)])
@@ -871,26 +981,43 @@ def test_guard_memory_stays_bounded_on_millions_of_values(tmp_path: Path, member
     if member == mh.SHEET:
         tokens = [f' r="{chr(65 + i % 26)}{1 + i // 26}"'.encode() for i in range(26 * 99)]
         comment = b"".join(rng.choices(tokens, k=10 * 1024 * 1024 // 7))
-        path = _workbook(tmp_path, "comment.xlsx", {mh.SHEET: _sheet(
-            b'<row r="1"><c r="A1"><v>1</v></c></row><!--' + comment + b"-->")})
+        path = _workbook(
+            tmp_path,
+            "comment.xlsx",
+            {mh.SHEET: _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><!--' + comment + b"-->")},
+        )
     else:
         numbers = b" ".join(rng.choices([b"%d" % d for d in range(10)], k=5 * 1024 * 1024))
-        path = _workbook(tmp_path, "numbers.xlsx", {}, {member: f'<sst xmlns="{mh.NS}" count="1" uniqueCount="'.encode()
-                                                         + numbers + b'"><si><t>a</t></si></sst>'})
-    done = subprocess.run([sys.executable, "-c", _CHECK_PEAK, str(path)], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).parent.parent, check=True)
+        path = _workbook(
+            tmp_path,
+            "numbers.xlsx",
+            {},
+            {member: f'<sst xmlns="{mh.NS}" count="1" uniqueCount="'.encode() + numbers + b'"><si><t>a</t></si></sst>'},
+        )
+    done = subprocess.run(
+        [sys.executable, "-c", _CHECK_PEAK, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
     code, peak = done.stdout.split()
     assert code == "ACCEPTED" and int(peak) < 80 * 1024 * 1024, done.stdout
 
 
 # ---------------------------------------------------------------------------------------------- media
 
-_SVG = (b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
-        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg" width="10" '
-        b'height="10"/>')
-_DRAWING_RELS = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
-                 b'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
-                 b'Target="../media/image1.svg"/></Relationships>')
+_SVG = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+    b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+    b'height="10"/>'
+)
+_DRAWING_RELS = (
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+    b'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
+    b'Target="../media/image1.svg"/></Relationships>'
+)
 
 
 @pytest.mark.parametrize("padding", [0, 300_000])
@@ -908,8 +1035,9 @@ def test_svg_image_with_a_doctype_is_accepted(tmp_path: Path, padding: int) -> N
 
 def test_svg_that_calamine_may_parse_keeps_the_entity_scan(tmp_path: Path) -> None:
     # named by a workbook relationship (calamine reads a part wherever one points), or not an image at all
-    rels = mh._members(tmp_path)["xl/_rels/workbook.xml.rels"].replace(b"/xl/worksheets/sheet1.xml",
-                                                                        b"media/Image1.SVG")
+    rels = mh._members(tmp_path)["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/sheet1.xml", b"media/Image1.SVG"
+    )
     path = _workbook(tmp_path, "named.xlsx", {"xl/_rels/workbook.xml.rels": rels}, {"xl/media/image1.svg": _SVG})
     assert inspect_file(path).code == "XML_ENTITIES"
     for name in ("xl/image1.svg", "xl/media/image1.xml", "xl/media/sub/image1.svg"):
@@ -921,9 +1049,11 @@ def test_more_sheets_than_max_sheets_are_refused(tmp_path: Path) -> None:
     # calamine finds each sheet by name in a list: a full read of n sheets costs n² comparisons
     n = guards.MAX_SHEETS + 1
     small = f"<table:table-row>{mh._VALUE}</table:table-row>"
-    paths = [_ods_tables(tmp_path, "many.ods", [(f"S{i}", small) for i in range(n)]),
-             _xls(tmp_path, "many.xls", [(_short(f"S{i}"), _EOF) for i in range(n)]),
-             _sheets_workbook(tmp_path, "many.xlsx", [(f"S{i}", "rId1") for i in range(n)], [], {})]
+    paths = [
+        _ods_tables(tmp_path, "many.ods", [(f"S{i}", small) for i in range(n)]),
+        _xls(tmp_path, "many.xls", [(_short(f"S{i}"), _EOF) for i in range(n)]),
+        _sheets_workbook(tmp_path, "many.xlsx", [(f"S{i}", "rId1") for i in range(n)], [], {}),
+    ]
     for path in paths:
         refusal = inspect_file(path)
         assert refusal.code == "TOO_MANY_CELLS" and "2.000 trang tính" in refusal.message, path.name

@@ -24,8 +24,9 @@ def _history(db, unit, period):
 
 def test_same_file_twice_and_a_correction(tmp_path, make_workbook, ingest, programme, units) -> None:
     inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
-    first = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 4}), name="bd-thang3.xlsx",
-                          received=date(2012, 4, 2))
+    first = make_workbook(
+        tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 4}), name="bd-thang3.xlsx", received=date(2012, 4, 2)
+    )
     ingest(inputs, db)
     # The officer drops the very same file again under another name, a day later.
     again = inputs / "gui-lai" / "bd-thang3 (1).xlsx"
@@ -34,8 +35,9 @@ def test_same_file_twice_and_a_correction(tmp_path, make_workbook, ingest, progr
     again.touch()
     ingest(inputs, db)
     # Then a corrected version.
-    make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 6}), name="bd-thang3-sua.xlsx",
-                  received=date(2012, 4, 5))
+    make_workbook(
+        tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 6}), name="bd-thang3-sua.xlsx", received=date(2012, 4, 5)
+    )
     ingest(inputs, db)
 
     subs, vals, probs = frames(db)
@@ -55,8 +57,9 @@ def test_quarter_replaces_months_in_history(tmp_path, make_workbook, ingest) -> 
     for m in (1, 2, 3):
         make_workbook(tmp_path, "loc-ninh", month(2012, m), Filling(results={"P1.2": m}), received=date(2012, m + 1, 2))
     make_workbook(tmp_path, "loc-ninh", quarter(2012, 1), Filling(results={"P1.2": 7}), received=date(2012, 4, 10))
-    make_workbook(tmp_path, "loc-ninh", MARCH, Filling(results={"P1.2": -1}), name="sai.xlsx",
-                  received=date(2012, 4, 20))
+    make_workbook(
+        tmp_path, "loc-ninh", MARCH, Filling(results={"P1.2": -1}), name="sai.xlsx", received=date(2012, 4, 20)
+    )
     ingest(inputs, db)
     q1 = _history(db, "loc-ninh", quarter(2012, 1))
     assert [v.counts for v in q1] == [False, False, False, True, False]
@@ -88,8 +91,9 @@ def test_duplicate_gets_its_own_receipt(tmp_path, make_workbook, ingest) -> None
     from pipeline import intake
 
     inputs, db = tmp_path / "inputs", tmp_path / "ledger.sqlite"
-    first = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 4}), name="a.xlsx",
-                          received=date(2012, 4, 2))
+    first = make_workbook(
+        tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": 4}), name="a.xlsx", received=date(2012, 4, 2)
+    )
     ingest(inputs, db)
     shutil.copyfile(first, inputs / "b.xlsx")
     with ledger.open_ledger(db) as conn:

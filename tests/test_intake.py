@@ -36,8 +36,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent  # this worktree: what sub
 
 
 def _ingest(root: Path) -> intake.IngestSummary:
-    return flows.ingest_inputs(inputs=str(root / "inputs"), outputs=str(root / "outputs"),
-                               ledger_file=str(root / "ledger.sqlite"))
+    return flows.ingest_inputs(
+        inputs=str(root / "inputs"), outputs=str(root / "outputs"), ledger_file=str(root / "ledger.sqlite")
+    )
 
 
 def _subs(root: Path):
@@ -48,8 +49,11 @@ def _subs(root: Path):
 def _receipts(root: Path) -> dict[str, str]:
     """Receipt path (relative) -> text, for every receipt written."""
     folder = root / "outputs" / "receipts"
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(folder.rglob("*.txt"))} if folder.exists() else {}
+    return (
+        {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.txt"))}
+        if folder.exists()
+        else {}
+    )
 
 
 def _receipt_of(root: Path, sha256: str, name: str) -> str:
@@ -73,16 +77,19 @@ def _day(iso: str) -> date:
 
 # --- 1. duplicates: the earliest received copy is the submission -------------------------------------------
 
+
 def test_byte_identical_files_in_one_ingest_the_earliest_received_counts(tmp_path, make_workbook, harness) -> None:
     """An attachment saved twice: received 08/07 (on time), the copy saved 15/07 (after the 10/07 deadline).
     Names that sort both ways: the copy " (1)" sorts before the original; "ln.xlsx" (a copy) sorts after."""
-    original = make_workbook(tmp_path, "bu-dop", Q2, Filling(results={"P1.2": 8}), name="bdop-q2-2012.xlsx",
-                             received=date(2012, 7, 8))
+    original = make_workbook(
+        tmp_path, "bu-dop", Q2, Filling(results={"P1.2": 8}), name="bdop-q2-2012.xlsx", received=date(2012, 7, 8)
+    )
     copy = tmp_path / "inputs" / "bdop-q2-2012 (1).xlsx"
     shutil.copyfile(original, copy)
     os.utime(copy, (stamp(date(2012, 7, 15)),) * 2)
-    ln_original = make_workbook(tmp_path, "loc-ninh", Q2, Filling(results={"P1.2": 5}), name="ln (1).xlsx",
-                                received=date(2012, 7, 8))
+    ln_original = make_workbook(
+        tmp_path, "loc-ninh", Q2, Filling(results={"P1.2": 5}), name="ln (1).xlsx", received=date(2012, 7, 8)
+    )
     ln_copy = tmp_path / "inputs" / "ln.xlsx"
     shutil.copyfile(ln_original, ln_copy)
     os.utime(ln_copy, (stamp(date(2012, 7, 15)),) * 2)
@@ -107,8 +114,9 @@ def test_byte_identical_files_in_one_ingest_the_earliest_received_counts(tmp_pat
 def test_a_copy_found_in_a_later_ingest_stays_a_copy(tmp_path, make_workbook, harness) -> None:
     """Across ingests, whatever the names' order and the copy's own date: the first received is the one."""
     (tmp_path / "inputs").mkdir()
-    first = make_workbook(tmp_path, "bu-dop", Q2, Filling(results={"P1.2": 8}), name="x.xlsx",
-                          received=date(2012, 7, 8))
+    first = make_workbook(
+        tmp_path, "bu-dop", Q2, Filling(results={"P1.2": 8}), name="x.xlsx", received=date(2012, 7, 8)
+    )
     _ingest(tmp_path)
     for name in ("x (1).xlsx", "y.xlsx"):  # sorts before, and after, the first
         shutil.copyfile(first, tmp_path / "inputs" / name)
@@ -122,6 +130,7 @@ def test_a_copy_found_in_a_later_ingest_stays_a_copy(tmp_path, make_workbook, ha
 
 # --- 4. poison pills: a name that is not UTF-8, a file the service may not read -------------------------------
 
+
 @pytest.fixture
 def api_url(harness) -> str:
     """The test harness's Prefect API, for flows run in other processes (no temporary server each)."""
@@ -132,8 +141,12 @@ def api_url(harness) -> str:
 
 def _env(work: Path, api: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    return env | {"PYTHONPATH": str(PROJECT_ROOT), "HOME": str(work), "PREFECT_HOME": str(work / ".prefect"),
-                  "PREFECT_API_URL": api}
+    return env | {
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "HOME": str(work),
+        "PREFECT_HOME": str(work / ".prefect"),
+        "PREFECT_API_URL": api,
+    }
 
 
 def _service_python() -> tuple[str, list[str]]:
@@ -147,8 +160,10 @@ def _service_python() -> tuple[str, list[str]]:
 
 
 CLI = "from pipeline.cli import app; app()"
-UNREAD = ("from pathlib import Path; from pipeline import intake, ledger\n"
-          "with ledger.open_ledger('l.sqlite') as conn: print(sorted(intake.unread(Path('inputs'), conn)))")
+UNREAD = (
+    "from pathlib import Path; from pipeline import intake, ledger\n"
+    "with ledger.open_ledger('l.sqlite') as conn: print(sorted(intake.unread(Path('inputs'), conn)))"
+)
 
 
 def _as_service(work: Path, api: str, *args: str, code: str = CLI) -> subprocess.CompletedProcess:
@@ -167,12 +182,14 @@ def test_a_bad_name_and_an_unreadable_file_are_refused_alone_run_after_run(make_
     work = Path(tempfile.mkdtemp(prefix="khuyencong-service-"))  # pytest's tmp_path is closed to other users
     try:
         good = make_workbook(work, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
-        windows = make_workbook(work, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 4}), name="tmp.xlsx",
-                                received=date(2012, 4, 2))
+        windows = make_workbook(
+            work, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 4}), name="tmp.xlsx", received=date(2012, 4, 2)
+        )
         bad_name = os.fsencode(work / "inputs") + b"/b\xe1o-c\xe1o.xlsx"  # as unzipping a Windows zip leaves it
         os.rename(os.fsencode(windows), bad_name)
-        locked = make_workbook(work, "dong-xoai", month(2012, 3), Filling(results={"P1.2": 5}), name="khoa.xlsx",
-                               received=date(2012, 4, 2))
+        locked = make_workbook(
+            work, "dong-xoai", month(2012, 3), Filling(results={"P1.2": 5}), name="khoa.xlsx", received=date(2012, 4, 2)
+        )
         for path in [work, *work.rglob("*")]:
             os.lchown(path, 65534, 65534) if os.geteuid() == 0 else None
         locked.chmod(0)
@@ -197,8 +214,11 @@ def test_a_bad_name_and_an_unreadable_file_are_refused_alone_run_after_run(make_
             seen = ledger.seen_unchanged(conn)  # each refusal remembered by its code, not read again unchanged
         refused = sorted(sha.removeprefix("refused:") for _, _, sha in seen.values() if sha.startswith("refused:"))
         assert refused == ["FILE_NAME_INVALID", "PERMISSION_DENIED"]
-        assert [(n, k) for n, k, _ in owed] == [(good.name, "submission"), ("b\\xe1o-c\\xe1o.xlsx", "refusal"),
-                                                ("khoa.xlsx", "refusal")]
+        assert [(n, k) for n, k, _ in owed] == [
+            (good.name, "submission"),
+            ("b\\xe1o-c\\xe1o.xlsx", "refusal"),
+            ("khoa.xlsx", "refusal"),
+        ]
         assert all(w for _, _, w in owed)
         assert _as_service(work, api_url, code=UNREAD).stdout == "[]\n"  # the service's loop sees nothing to do
         locked.chmod(0o644)  # the administrator gives the service its right to read: the next run reads it
@@ -233,9 +253,14 @@ def _killed_run(root: Path, api: str, module: str, names: list[str], also: str =
     env = _env(root, api)
     script = _DIE_AT.format(module=module, names=names, also=also)
     with (root / "killed-run.log").open("w+") as log:
-        proc = subprocess.Popen([sys.executable, "-c", script, str(root / "inputs"), str(root / "outputs"),
-                                 str(root / "ledger.sqlite")], cwd=root, env=env, start_new_session=True,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, str(root / "inputs"), str(root / "outputs"), str(root / "ledger.sqlite")],
+            cwd=root,
+            env=env,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             proc.wait(timeout=600)
         finally:  # its worker processes too (they would outlive it)
@@ -247,15 +272,16 @@ def _killed_run(root: Path, api: str, module: str, names: list[str], also: str =
 
 
 def _three_files(tmp_path: Path, make_workbook) -> list[Path]:
-    files = [make_workbook(tmp_path, u, month(2012, 3), Filling(results={"P1.2": v}), received=date(2012, 4, 2))
-             for u, v in (("bu-dang", 3), ("loc-ninh", 4))]
+    files = [
+        make_workbook(tmp_path, u, month(2012, 3), Filling(results={"P1.2": v}), received=date(2012, 4, 2))
+        for u, v in (("bu-dang", 3), ("loc-ninh", 4))
+    ]
     bad = make_workbook(tmp_path, "dong-xoai", month(2012, 3), Filling(results={"P1.2": -1}), received=date(2012, 4, 3))
     shutil.copyfile(files[0], tmp_path / "inputs" / "ban-sao.xlsx")
     return [*files, bad, tmp_path / "inputs" / "ban-sao.xlsx"]
 
 
-def test_receipts_lost_to_a_kill_after_storing_are_written_by_the_next_run(tmp_path, make_workbook,
-                                                                           api_url) -> None:
+def test_receipts_lost_to_a_kill_after_storing_are_written_by_the_next_run(tmp_path, make_workbook, api_url) -> None:
     files = _three_files(tmp_path, make_workbook)
     # killed at the first receipt it writes: after the batch is stored, before any receipt is on disk
     _killed_run(tmp_path, api_url, "intake", ["write_atomic"], also="pipeline.receipts.write_atomic = die")
@@ -272,8 +298,7 @@ def test_receipts_lost_to_a_kill_after_storing_are_written_by_the_next_run(tmp_p
     assert "TRÙNG TỆP ĐÃ NHẬN" in receipts["ban-sao.xlsx.txt"]
 
 
-def test_a_kill_inside_the_ingest_transaction_leaves_nothing_half_recorded(tmp_path, make_workbook,
-                                                                           api_url) -> None:
+def test_a_kill_inside_the_ingest_transaction_leaves_nothing_half_recorded(tmp_path, make_workbook, api_url) -> None:
     """Killed while recording sightings: the submissions, seen marks and sightings go (or stay) together, so
     the next run reads the files again and records everything - history's "also received as" included."""
     files = _three_files(tmp_path, make_workbook)
@@ -293,13 +318,16 @@ def test_a_kill_inside_the_ingest_transaction_leaves_nothing_half_recorded(tmp_p
 
 # --- 6. a FIFO or a link renamed over a listed input -----------------------------------------------------------
 
-def test_a_fifo_or_link_swapped_in_after_listing_is_refused_never_followed(tmp_path, make_workbook,
-                                                                          monkeypatch) -> None:
+
+def test_a_fifo_or_link_swapped_in_after_listing_is_refused_never_followed(
+    tmp_path, make_workbook, monkeypatch
+) -> None:
     inputs, archive = tmp_path / "inputs", tmp_path / "archive"
     good = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
     for name in ("fifo.xlsx", "link.xlsx", "2012/thu-muc.xlsx"):
-        make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 4}), name=name,
-                      received=date(2012, 4, 2))
+        make_workbook(
+            tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 4}), name=name, received=date(2012, 4, 2)
+        )
     outside = tmp_path / "outside"
     secret = make_workbook(outside, "dong-xoai", month(2012, 3), Filling(results={"P1.2": 99}), name="secret.xlsx")
     (outside / "inputs" / "thu-muc.xlsx").symlink_to(secret)
@@ -335,7 +363,10 @@ def test_a_fifo_or_link_swapped_in_after_listing_is_refused_never_followed(tmp_p
     archived = {p.name.split(".")[0] for p in archive.rglob("*.xlsx")}
     assert _sha(secret) not in archived and archived == {_sha(good)}
     assert sorted((r.file.name, r.problems[0].code) for r in pending.refused) == [
-        ("2012/thu-muc.xlsx", "NOT_A_WORKBOOK"), ("fifo.xlsx", "NOT_A_WORKBOOK"), ("link.xlsx", "NOT_A_WORKBOOK")]
+        ("2012/thu-muc.xlsx", "NOT_A_WORKBOOK"),
+        ("fifo.xlsx", "NOT_A_WORKBOOK"),
+        ("link.xlsx", "NOT_A_WORKBOOK"),
+    ]
     with ledger.open_ledger(tmp_path / "ledger.sqlite") as conn:
         intake.remember(conn, pending.known, pending.refused, tmp_path / "receipts")
         written = intake.write_owed(conn, tmp_path / "receipts")
@@ -347,14 +378,19 @@ def test_a_fifo_or_link_swapped_in_after_listing_is_refused_never_followed(tmp_p
 
 # --- 7. one input, one receipt --------------------------------------------------------------------------------
 
+
 def test_names_that_fold_alike_keep_a_receipt_each(tmp_path, make_workbook, harness) -> None:
     nfc = "Hớn Quản.xlsx"
     nfd = unicodedata.normalize("NFD", nfc)
     assert nfd != nfc
     cases = [("bao cao #1.xlsx", 3), ("bao cao %1.xlsx", -1), (nfc, 4), (nfd, -2), ("a#b/c.xlsx", 5), ("a%b/c.xlsx", 6)]
     units = ["bu-dang", "bu-dop", "hon-quan", "hon-quan", "loc-ninh", "dong-xoai"]
-    paths = [make_workbook(tmp_path, unit, month(2012, 3), Filling(results={"P1.2": v}), name=name,
-                           received=date(2012, 4, 2)) for (name, v), unit in zip(cases, units, strict=True)]
+    paths = [
+        make_workbook(
+            tmp_path, unit, month(2012, 3), Filling(results={"P1.2": v}), name=name, received=date(2012, 4, 2)
+        )
+        for (name, v), unit in zip(cases, units, strict=True)
+    ]
     assert len({p.name for p in (tmp_path / "inputs").iterdir() if p.is_file()}) == 4  # NFC and NFD: two files
     _ingest(tmp_path)
     receipts = _receipts(tmp_path)
@@ -369,21 +405,27 @@ def test_names_that_fold_alike_keep_a_receipt_each(tmp_path, make_workbook, harn
 # --- 8. the received time ---------------------------------------------------------------------------------------
 
 NOW = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
-JUL8, JUN30, JUN29_LATE = (datetime(2012, 7, 8, 2, tzinfo=UTC), datetime(2012, 6, 30, 2, tzinfo=UTC),
-                           datetime(2012, 6, 29, 18, tzinfo=UTC))
+JUL8, JUN30, JUN29_LATE = (
+    datetime(2012, 7, 8, 2, tzinfo=UTC),
+    datetime(2012, 6, 30, 2, tzinfo=UTC),
+    datetime(2012, 6, 29, 18, tzinfo=UTC),
+)
 
 
-@pytest.mark.parametrize(("file_date", "backlog", "close", "expected"), [
-    (JUL8, True, date(2012, 6, 30), (JUL8, "file_date", "")),
-    (JUL8, False, date(2012, 6, 30), (NOW, "seen", "")),
-    (NOW + timedelta(days=3), True, date(2012, 6, 30), (NOW, "seen", "future")),
-    (NOW + timedelta(days=3), False, date(2012, 6, 30), (NOW, "seen", "")),
-    (datetime(2012, 3, 1, tzinfo=UTC), True, date(2012, 6, 30), (NOW, "seen", "file_early")),
-    (JUN30, True, date(2012, 6, 30), (JUN30, "file_date", "")),
-    (JUN29_LATE, True, date(2012, 6, 30), (JUN29_LATE, "file_date", "")),
-    (datetime(2025, 1, 1, tzinfo=UTC), False, date(2026, 1, 31), (NOW, "seen", "seen_early")),
-    (datetime(2012, 3, 1, tzinfo=UTC), True, None, (datetime(2012, 3, 1, tzinfo=UTC), "file_date", "")),
-])
+@pytest.mark.parametrize(
+    ("file_date", "backlog", "close", "expected"),
+    [
+        (JUL8, True, date(2012, 6, 30), (JUL8, "file_date", "")),
+        (JUL8, False, date(2012, 6, 30), (NOW, "seen", "")),
+        (NOW + timedelta(days=3), True, date(2012, 6, 30), (NOW, "seen", "future")),
+        (NOW + timedelta(days=3), False, date(2012, 6, 30), (NOW, "seen", "")),
+        (datetime(2012, 3, 1, tzinfo=UTC), True, date(2012, 6, 30), (NOW, "seen", "file_early")),
+        (JUN30, True, date(2012, 6, 30), (JUN30, "file_date", "")),
+        (JUN29_LATE, True, date(2012, 6, 30), (JUN29_LATE, "file_date", "")),
+        (datetime(2025, 1, 1, tzinfo=UTC), False, date(2026, 1, 31), (NOW, "seen", "seen_early")),
+        (datetime(2012, 3, 1, tzinfo=UTC), True, None, (datetime(2012, 3, 1, tzinfo=UTC), "file_date", "")),
+    ],
+)
 def test_the_received_time_rule(file_date, backlog, close, expected) -> None:
     """The last day of the period (on the province's clock: 18:00 UTC on the 29th is the 30th there) is the
     first day a report can be sent; an unknown period has no bound; a date in the future is never used."""
@@ -399,11 +441,13 @@ def _watched(tmp_path: Path) -> None:
 
 def test_the_version_sent_last_counts_whatever_its_file_date(tmp_path, make_workbook, harness) -> None:
     _watched(tmp_path)
-    v1 = make_workbook(tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 4}), name="v1.xlsx",
-                       received=date(2012, 9, 5))
+    v1 = make_workbook(
+        tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 4}), name="v1.xlsx", received=date(2012, 9, 5)
+    )
     _ingest(tmp_path)
-    v2 = make_workbook(tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 6}), name="v2.xlsx",
-                       received=date(2012, 9, 3))  # sent later, but saved earlier (an older copy re-sent)
+    v2 = make_workbook(
+        tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 6}), name="v2.xlsx", received=date(2012, 9, 3)
+    )  # sent later, but saved earlier (an older copy re-sent)
     before = datetime.now(UTC).replace(microsecond=0)
     _ingest(tmp_path)
     subs = _subs(tmp_path).set_index("file_name")
@@ -417,19 +461,30 @@ def test_the_version_sent_last_counts_whatever_its_file_date(tmp_path, make_work
     text = _receipt_of(tmp_path, _sha(v2), "v2.xlsx")
     assert "Bản được dùng cho kỳ này: CÓ" in text and "thay bản «v1.xlsx»" in text
     assert "lúc hệ thống tiếp nhận thấy tệp" in text and "Ngày lưu trên tệp: 03/09/2012" in text
-    assert "Bản được dùng cho kỳ này: CÓ, là bản đầu tiên được tiếp nhận cho kỳ này." in _receipt_of(tmp_path, _sha(v1),
-                                                                                           "v1.xlsx")
+    assert "Bản được dùng cho kỳ này: CÓ, là bản đầu tiên được tiếp nhận cho kỳ này." in _receipt_of(
+        tmp_path, _sha(v1), "v1.xlsx"
+    )
 
 
-def test_versions_first_seen_together_are_settled_by_file_date_then_sha256(tmp_path, make_workbook,
-                                                                           harness) -> None:
+def test_versions_first_seen_together_are_settled_by_file_date_then_sha256(tmp_path, make_workbook, harness) -> None:
     _watched(tmp_path)
-    older = make_workbook(tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 4}), name="b.xlsx",
-                          received=date(2012, 9, 3))
-    newer = make_workbook(tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 6}), name="a.xlsx",
-                          received=date(2012, 9, 5))  # sorts first, dated later
-    same = [make_workbook(tmp_path, "loc-ninh", month(2012, 8), Filling(results={"P1.2": v}), name=f"ln-{v}.xlsx",
-                          received=date(2012, 9, 5)) for v in (1, 2, 3)]
+    older = make_workbook(
+        tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 4}), name="b.xlsx", received=date(2012, 9, 3)
+    )
+    newer = make_workbook(
+        tmp_path, "bu-dang", month(2012, 8), Filling(results={"P1.2": 6}), name="a.xlsx", received=date(2012, 9, 5)
+    )  # sorts first, dated later
+    same = [
+        make_workbook(
+            tmp_path,
+            "loc-ninh",
+            month(2012, 8),
+            Filling(results={"P1.2": v}),
+            name=f"ln-{v}.xlsx",
+            received=date(2012, 9, 5),
+        )
+        for v in (1, 2, 3)
+    ]
     _ingest(tmp_path)
     subs = _subs(tmp_path)
     assert subs["received_at"].nunique() == 1  # one scan: one time first seen
@@ -439,8 +494,9 @@ def test_versions_first_seen_together_are_settled_by_file_date_then_sha256(tmp_p
     assert "CÓ, là bản mới nhất" in _receipt_of(tmp_path, _sha(newer), "a.xlsx")
     assert "KHÔNG, đơn vị đã gửi bản mới hơn «a.xlsx»" in _receipt_of(tmp_path, _sha(older), "b.xlsx")
     for p in same:
-        assert ("CÓ" in _receipt_of(tmp_path, _sha(p), p.name).split("Bản được dùng cho kỳ này: ")[1][:3]) == \
-            (p.name == counted["loc-ninh"])
+        assert ("CÓ" in _receipt_of(tmp_path, _sha(p), p.name).split("Bản được dùng cho kỳ này: ")[1][:3]) == (
+            p.name == counted["loc-ninh"]
+        )
 
 
 def test_a_file_dated_in_the_future_is_read_at_once_and_flagged(tmp_path, make_workbook, harness) -> None:
@@ -455,8 +511,9 @@ def test_a_file_dated_in_the_future_is_read_at_once_and_flagged(tmp_path, make_w
     assert "ở tương lai" in _receipt_of(tmp_path, _sha(path), path.name)
 
 
-def test_a_backlog_file_dated_before_its_period_ended_is_flagged_and_late(tmp_path, make_workbook, programme,
-                                                                         units, harness) -> None:
+def test_a_backlog_file_dated_before_its_period_ended_is_flagged_and_late(
+    tmp_path, make_workbook, programme, units, harness
+) -> None:
     june = make_workbook(tmp_path, "bu-dang", month(2012, 6), Filling(results={"P1.2": 4}), received=date(2012, 3, 2))
     may = make_workbook(tmp_path, "bu-dang", month(2012, 5), Filling(results={"P1.2": 2}), received=date(2012, 6, 5))
     _ingest(tmp_path)
@@ -499,8 +556,7 @@ def test_two_runs_on_one_ledger_each_receipt_their_own_outputs(tmp_path, make_wo
     with ledger.open_ledger(db) as a, ledger.open_ledger(db) as b:
         scans = [intake.find_pending(inputs, conn, tmp_path / "archive") for conn in (a, b)]
         for conn, pending, out in zip((a, b), scans, ("out-a", "out-b"), strict=True):
-            stored = intake.store(conn, intake.process(pending.new, programmes, units), pending.copies,
-                                  tmp_path / out)
+            stored = intake.store(conn, intake.process(pending.new, programmes, units), pending.copies, tmp_path / out)
             assert len(stored) == (1 if out == "out-a" else 0)
             intake.remember(conn, pending.known, pending.refused, tmp_path / out)
             intake.write_owed(conn, tmp_path / out)

@@ -22,9 +22,15 @@ HOSTILE = Path(__file__).parent / "data" / "hostile" / "make_hostile.py"
 
 
 def _key(r):
-    return (r.file.name, r.status, r.unit, r.period, r.programme.code if r.programme else None,
-            [(v.kind, v.code, v.source, v.amount, v.cell) for v in r.values],
-            [(p.code, p.severity, p.cell, p.found) for p in r.problems])
+    return (
+        r.file.name,
+        r.status,
+        r.unit,
+        r.period,
+        r.programme.code if r.programme else None,
+        [(v.kind, v.code, v.source, v.amount, v.cell) for v in r.values],
+        [(p.code, p.severity, p.cell, p.found) for p in r.problems],
+    )
 
 
 def test_parallel_equals_serial(programmes, units) -> None:
@@ -67,7 +73,7 @@ def test_worker_processes_are_reused_and_replaced_when_one_dies(programmes, unit
 # area). READER_CRASHED is the defence should a file get through a gap no one knows of yet. So this run opens
 # such a gap, in a real pool of real worker processes: files named gap-*.xlsx reach calamine unchecked, and
 # one of those files (rows 1 and 1 048 576, columns A and XFD) really aborts the worker that reads it.
-_GAP = '''
+_GAP = """
 import json
 import sys
 from pathlib import Path
@@ -99,7 +105,7 @@ if __name__ == "__main__":
     print(json.dumps({"pipeline": pipeline.__file__, "reports": [
         [r.file.name, r.status.value, [str(v.amount) for v in r.values],
          [[p.code, p.cell, p.found, p.message] for p in r.problems]] for r in reports]}, ensure_ascii=False))
-'''
+"""
 
 
 def test_a_file_that_kills_its_worker_twice_is_refused_alone(tmp_path, make_workbook) -> None:
@@ -109,20 +115,31 @@ def test_a_file_that_kills_its_worker_twice_is_refused_alone(tmp_path, make_work
     inputs = tmp_path / "inputs"
     make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), name="a-bu-dang.xlsx")
     make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 4}), name="z-loc-ninh.xlsx")
-    sparse = (f'<worksheet xmlns="{mh.NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-              '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>').encode()
+    sparse = (
+        f'<worksheet xmlns="{mh.NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
+    ).encode()
     with zipfile.ZipFile(inputs / "gap-bu-dop.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
         for member, data in mh._members(tmp_path).items():
             z.writestr(member, sparse if member == mh.SHEET else data)
     (script := tmp_path / "gap.py").write_text(_GAP, encoding="utf-8")
     root = Path(__file__).parent.parent
-    done = subprocess.run([sys.executable, str(script), str(inputs)], cwd=tmp_path, capture_output=True, text=True,
-                          env=os.environ | {"PYTHONPATH": str(root)}, timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(script), str(inputs)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(root)},
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout)
     assert Path(out["pipeline"]).parent == root / "pipeline"
     by_name = {name: (status, values, problems) for name, status, values, problems in out["reports"]}
     assert by_name["a-bu-dang.xlsx"] == ("accepted", ["3"], [])
     assert by_name["z-loc-ninh.xlsx"] == ("accepted", ["4"], [])
-    assert by_name["gap-bu-dop.xlsx"] == ("rejected", [], [
-        ["READER_CRASHED", "", "«gap-bu-dop.xlsx»", READER_CRASHED.message()]])
+    assert by_name["gap-bu-dop.xlsx"] == (
+        "rejected",
+        [],
+        [["READER_CRASHED", "", "«gap-bu-dop.xlsx»", READER_CRASHED.message()]],
+    )

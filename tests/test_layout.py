@@ -23,8 +23,9 @@ def _check(path: Path, programmes, units):
     return validate(read_report(file_info(path, path.parent), programmes, units), units)
 
 
-def _free(tmp_path: Path, rows: list[list[object]], header: list[str] | None = None, title: str = Q3,
-          name: str = "free.xlsx") -> Path:
+def _free(
+    tmp_path: Path, rows: list[list[object]], header: list[str] | None = None, title: str = Q3, name: str = "free.xlsx"
+) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.append(["UBND HUYỆN BÙ ĐĂNG"])
@@ -46,41 +47,54 @@ def _values(report) -> dict[str, object]:
 
 
 def test_cong_tac_is_an_activity_not_a_total(tmp_path, programmes, units) -> None:
-    path = _free(tmp_path, [[1, "Công tác tư vấn, cung cấp thông tin cho cơ sở", "cơ sở", 10, 5],
-                            [None, "Cộng", None, None, 5]])
+    path = _free(
+        tmp_path, [[1, "Công tác tư vấn, cung cấp thông tin cho cơ sở", "cơ sở", 10, 5], [None, "Cộng", None, None, 5]]
+    )
     report = _check(path, programmes, units)
     assert _codes(report) == [("UNMATCHED_ROW", "Sheet!B4")]  # listed, not silently taken for a total
     assert report.status is Status.WARNINGS
 
 
 def test_sub_items_a_b_c_are_rows_not_sections(tmp_path, programmes, units) -> None:
-    path = _free(tmp_path, [["I", "Đào tạo nghề, truyền nghề và phát triển nghề"],
-                            ["a.", "Đào tạo mới cho lao động", "người", 30, 20],
-                            ["b.", "Đào tạo nâng cao tay nghề", "người", 20, 15],
-                            ["c.", "Nghệ nhân, thợ giỏi", "người", 5, 2]])
+    path = _free(
+        tmp_path,
+        [
+            ["I", "Đào tạo nghề, truyền nghề và phát triển nghề"],
+            ["a.", "Đào tạo mới cho lao động", "người", 30, 20],
+            ["b.", "Đào tạo nâng cao tay nghề", "người", 20, 15],
+            ["c.", "Nghệ nhân, thợ giỏi", "người", 5, 2],
+        ],
+    )
     assert _values(_check(path, programmes, units)) == {"P1.2": 20, "P1.3": 15, "P1.4": 2}
-    path = _free(tmp_path, [["1", "a. Đào tạo mới cho lao động", "người", 30, 20],
-                            ["2", "b. Đào tạo nâng cao tay nghề", "người", 20, 15]], name="b.xlsx")
+    path = _free(
+        tmp_path,
+        [["1", "a. Đào tạo mới cho lao động", "người", 30, 20], ["2", "b. Đào tạo nâng cao tay nghề", "người", 20, 15]],
+        name="b.xlsx",
+    )
     assert _values(_check(path, programmes, units)) == {"P1.2": 20, "P1.3": 15}
 
 
 def test_group_row_with_a_number_is_flagged(tmp_path, programmes, units) -> None:
-    path = _free(tmp_path, [["V", "Tư vấn, cung cấp thông tin", None, None, 7],
-                            [1, "Phát hành bản tin", "bản", 4, 2]])
+    path = _free(tmp_path, [["V", "Tư vấn, cung cấp thông tin", None, None, 7], [1, "Phát hành bản tin", "bản", 4, 2]])
     report = _check(path, programmes, units)
     assert ("GROUP_ROW_VALUE", "Sheet!E4") in _codes(report)
 
 
 def test_repeated_header_continues_the_table(tmp_path, programmes, units) -> None:
     header = ["STT", "Nội dung", "ĐVT", "Kế hoạch", "Thực hiện", "Ghi chú"]
-    path = _free(tmp_path, [[1, "Đào tạo mới cho lao động", "người", 30, 20], header,
-                            [2, "Hội thảo được tổ chức", "hội thảo", 2, 1]])
+    path = _free(
+        tmp_path,
+        [[1, "Đào tạo mới cho lao động", "người", 30, 20], header, [2, "Hội thảo được tổ chức", "hội thảo", 2, 1]],
+    )
     assert _values(_check(path, programmes, units)) == {"P1.2": 20, "P2.2": 1}
 
 
 def test_result_column_chosen_by_whole_words(tmp_path, programmes, units) -> None:
-    path = _free(tmp_path, [[1, "Đào tạo mới cho lao động", "người", 30, 20]],
-                 header=["STT", "Nội dung", "ĐVT", "Kế hoạch", "Kết quả đạt được"])
+    path = _free(
+        tmp_path,
+        [[1, "Đào tạo mới cho lao động", "người", 30, 20]],
+        header=["STT", "Nội dung", "ĐVT", "Kế hoạch", "Kết quả đạt được"],
+    )
     assert _values(_check(path, programmes, units)) == {"P1.2": 20}  # "được" is not "ước" (an estimate)
 
 
@@ -144,9 +158,15 @@ def test_unit_in_title_must_match_the_label(tmp_path, make_workbook, programmes,
 
 
 def test_money_units_and_magnitudes(tmp_path, make_workbook, programmes, units) -> None:
-    path = make_workbook(tmp_path, "bu-dang", month(2012, 3),
-                         Filling(spending={"P1": {"KCQG": "1,5 tỷ", "KCĐP": "2 triệu đồng", "Khác": 1e16}},
-                                 results={"P1.2": 0.30000000000000004 * 10}))
+    path = make_workbook(
+        tmp_path,
+        "bu-dang",
+        month(2012, 3),
+        Filling(
+            spending={"P1": {"KCQG": "1,5 tỷ", "KCĐP": "2 triệu đồng", "Khác": 1e16}},
+            results={"P1.2": 0.30000000000000004 * 10},
+        ),
+    )
     report = _check(path, programmes, units)
     assert sorted(p.code for p in report.problems) == ["MONEY_UNIT", "TOO_LARGE"]
     assert {(v.code, v.source): v.amount for v in report.values} == {("P1.2", ""): 3, ("P1", "KCĐP"): 2}
@@ -154,8 +174,13 @@ def test_money_units_and_magnitudes(tmp_path, make_workbook, programmes, units) 
 
 def test_period_typed_as_a_number_or_a_date(tmp_path, make_workbook, programmes, units) -> None:
     for value, code in ((2012, "2012"), (datetime(2012, 3, 1), "2012-03")):
-        path = make_workbook(tmp_path, "bu-dang", month(2012, 3), name=f"{code}.xlsx",
-                             filling=Filling(period_text=value, title_period_text=" "))
+        path = make_workbook(
+            tmp_path,
+            "bu-dang",
+            month(2012, 3),
+            name=f"{code}.xlsx",
+            filling=Filling(period_text=value, title_period_text=" "),
+        )
         report = _check(path, programmes, units)
         assert report.period is not None and report.period.code == code, report.problems
 
@@ -179,9 +204,11 @@ def test_unreadable_stylesheet_falls_back_to_the_text_heuristic(tmp_path, make_w
 def test_formula_and_error_cells_found_by_their_reference_not_by_text() -> None:
     from pipeline import reading
 
-    data = (b'<sheetData><row r="17"><c r="A17" t="inlineStr"><is><t>see r="E17" and \'F17\'</t></is></c>'
-            b'<c r="E17" s="2"><f>SUM(A1:A3)</f></c><c r=\'F17\' t="e"><v>#N/A</v></c>'
-            b'<c r="G17"><f>1+1</f><v>2</v></c><c r="H17"/></row></sheetData>')
+    data = (
+        b'<sheetData><row r="17"><c r="A17" t="inlineStr"><is><t>see r="E17" and \'F17\'</t></is></c>'
+        b'<c r="E17" s="2"><f>SUM(A1:A3)</f></c><c r=\'F17\' t="e"><v>#N/A</v></c>'
+        b'<c r="G17"><f>1+1</f><v>2</v></c><c r="H17"/></row></sheetData>'
+    )
     assert reading._flag_of(data, b"E17") == "no value"
     assert reading._flag_of(data, b"F17") == "#N/A"
     assert reading._flag_of(data, b"G17") is None  # a formula with its value: read as the value
@@ -212,8 +239,7 @@ def test_an_unforeseen_error_refuses_that_file_only(tmp_path, programmes, units,
     from pipeline.reading import file_info
     from pipeline.workbook import write_template
 
-    path = write_template(programmes[0], units.by_code["bu-dang"], month(2012, 3),
-                          tmp_path / "a.xlsx", None)
+    path = write_template(programmes[0], units.by_code["bu-dang"], month(2012, 3), tmp_path / "a.xlsx", None)
 
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("a reader bug")

@@ -38,16 +38,26 @@ def test_store_is_idempotent_on_sha256(tmp_path, ledger_target, make_workbook, p
     with ledger.open_ledger(db) as conn:  # a new connection to the same file sees the same
         assert ledger.store(conn, [report]) == []
         [row] = ledger.submissions_frame(conn).to_dict("records")
-    assert (row["sha256"], row["file_name"], row["status"], row["unit_code"], row["period_code"],
-            row["period_first"], row["period_last"], row["programme"]) == (
-        report.file.sha256, path.name, "accepted", "bu-dang", "2012-03", "2012-03", "2012-03", "2011-2015")
+    assert (
+        row["sha256"],
+        row["file_name"],
+        row["status"],
+        row["unit_code"],
+        row["period_code"],
+        row["period_first"],
+        row["period_last"],
+        row["programme"],
+    ) == (report.file.sha256, path.name, "accepted", "bu-dang", "2012-03", "2012-03", "2012-03", "2011-2015")
     assert row["size"] == path.stat().st_size
 
 
 def test_values_round_trip_exactly(tmp_path, ledger_target, make_workbook, programmes, units) -> None:
     written = {"P1.3": Decimal("3"), "P2.2": Decimal("0"), "P2.4": Decimal("1000000")}  # counts: whole numbers
-    spending = {"P1": {"KCQG": Decimal("0.1"), "KCĐP": Decimal("0.2"), "Khác": Decimal("0.001")},
-                "P2": {"KCĐP": Decimal("1234.567"), "Khác": Decimal("12.5")}, "P3": {"KCQG": Decimal("20.56")}}
+    spending = {
+        "P1": {"KCQG": Decimal("0.1"), "KCĐP": Decimal("0.2"), "Khác": Decimal("0.001")},
+        "P2": {"KCĐP": Decimal("1234.567"), "Khác": Decimal("12.5")},
+        "P3": {"KCQG": Decimal("20.56")},
+    }
     path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results=written, spending=spending))
     db = ledger_target
     report = _validated(path, programmes, units)
@@ -63,8 +73,9 @@ def test_values_round_trip_exactly(tmp_path, ledger_target, make_workbook, progr
     assert 0.1 + 0.2 != 0.3
     assert back[("budget", "P1", "KCQG")] + back[("budget", "P1", "KCĐP")] == Decimal("0.3")
     with ledger.open_ledger(db) as conn:
-        total = conn.execute(text("SELECT SUM(milli) FROM submission_values WHERE code = 'P1' "
-                                  "AND source IN ('KCQG', 'KCĐP')")).scalar_one()
+        total = conn.execute(
+            text("SELECT SUM(milli) FROM submission_values WHERE code = 'P1' AND source IN ('KCQG', 'KCĐP')")
+        ).scalar_one()
     assert ledger.from_milli(total) == Decimal("0.3") and str(ledger.from_milli(total)) == "0.3"
 
 
@@ -77,8 +88,9 @@ def test_milli_conversion() -> None:
 
 
 def test_problems_are_stored(tmp_path, ledger_target, make_workbook, programmes, units) -> None:
-    path = make_workbook(tmp_path, "bu-dang", month(2012, 3),
-                         Filling(results={"P1.2": -4, "P4.3": "khoảng 3 cơ sở", "P1.3": 2}))
+    path = make_workbook(
+        tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": -4, "P4.3": "khoảng 3 cơ sở", "P1.3": 2})
+    )
     report = _validated(path, programmes, units)
     assert report.status is Status.REJECTED and len(report.problems) == 2
     db = ledger_target
@@ -86,10 +98,13 @@ def test_problems_are_stored(tmp_path, ledger_target, make_workbook, programmes,
         [sid] = ledger.store(conn, [report])
     subs, _, probs = frames(db)
     assert subs.loc[subs["id"] == sid, "status"].item() == "rejected"
-    stored = [(r.submission_id, r.seq, r.code, r.severity, r.cell, r.found, r.expected, r.message)
-              for r in probs.itertuples()]
-    assert stored == [(sid, i, p.code, p.severity.value, p.cell, p.found, p.expected, p.message)
-                      for i, p in enumerate(report.problems)]
+    stored = [
+        (r.submission_id, r.seq, r.code, r.severity, r.cell, r.found, r.expected, r.message) for r in probs.itertuples()
+    ]
+    assert stored == [
+        (sid, i, p.code, p.severity.value, p.cell, p.found, p.expected, p.message)
+        for i, p in enumerate(report.problems)
+    ]
 
 
 def test_unreadable_file_is_stored_as_rejected(tmp_path, ledger_target, programmes, units) -> None:
@@ -105,12 +120,16 @@ def test_unreadable_file_is_stored_as_rejected(tmp_path, ledger_target, programm
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
-def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, ledger_target, make_workbook, programmes, units,
-                                                       ingest) -> None:
+def test_intake_skips_unchanged_files_and_knows_copies(
+    tmp_path, ledger_target, make_workbook, programmes, units, ingest
+) -> None:
     inputs, db = tmp_path / "inputs", ledger_target
     a = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}), received=date(2012, 4, 2))
     make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 5}), received=date(2012, 4, 3))
@@ -126,8 +145,9 @@ def test_intake_skips_unchanged_files_and_knows_copies(tmp_path, ledger_target, 
     copy.parent.mkdir()
     shutil.copy(a, copy)
     os.utime(a, (stamp(date(2012, 4, 9)),) * 2)  # touched: hashed again, found known
-    changed = make_workbook(tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 6}),
-                            received=date(2012, 4, 10))  # rewritten in place with other bytes: new
+    changed = make_workbook(
+        tmp_path, "loc-ninh", month(2012, 3), Filling(results={"P1.2": 6}), received=date(2012, 4, 10)
+    )  # rewritten in place with other bytes: new
     with ledger.open_ledger(db) as conn:
         pending = intake.find_pending(inputs, conn, inputs.parent / "archive")
     assert [f.name for f in pending.known] == [a.name, "gui-lai/ban-sao.xlsx"]
@@ -192,13 +212,18 @@ def test_sqlite_and_postgresql_give_byte_identical_aggregates(tmp_path, programm
         subs, vals, probs = frames(target)
         report = aggregate(subs, vals, programme, units, year(2012), today=date(2013, 1, 15), problems=probs)
         prov = provenance(subs, vals, programme, report.period, report.cumulative_period)
-        out.append((figures(report).to_csv(index=False).encode(),
-                    prov.drop(columns=["received_at"]).to_csv(index=False).encode()))
+        out.append(
+            (
+                figures(report).to_csv(index=False).encode(),
+                prov.drop(columns=["received_at"]).to_csv(index=False).encode(),
+            )
+        )
     assert out[0] == out[1]
 
 
-def test_text_with_nul_characters_is_stored_on_every_engine(tmp_path, ledger_target, make_workbook, programmes,
-                                                             units) -> None:
+def test_text_with_nul_characters_is_stored_on_every_engine(
+    tmp_path, ledger_target, make_workbook, programmes, units
+) -> None:
     """calamine turns Excel's _x0000_ into NUL, which PostgreSQL text cannot hold: it is dropped, not fatal."""
     path = make_workbook(tmp_path, "bu-dang", month(2012, 3), Filling(results={"P1.2": 3}))
     report = _validated(path, programmes, units)
@@ -219,7 +244,8 @@ def test_frames_read_in_chunks_equal_a_plain_read(tmp_path, ledger_target, inges
     monkeypatch.setattr(ledger, "FRAME_CHUNK", 7)  # many chunks, each with repeated texts
     with ledger.open_ledger(ledger_target) as conn:
         plain_values = pd.read_sql_query(
-            text("SELECT * FROM submission_values ORDER BY submission_id, kind, code, source"), conn)
+            text("SELECT * FROM submission_values ORDER BY submission_id, kind, code, source"), conn
+        )
         plain_problems = pd.read_sql_query(text("SELECT * FROM problems ORDER BY submission_id, seq"), conn)
         rejected = set(ledger.submissions_frame(conn).query("status == 'rejected'")["id"])
         values, problems = ledger.values_frame(conn), ledger.problems_frame(conn)

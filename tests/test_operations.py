@@ -29,9 +29,13 @@ def test_default_schedules_follow_the_deadline_rule() -> None:
     by_kind = {s.kind: s for s in schedules(ReportingRules(deadline_days=10))}
     assert by_kind[Kind.MONTH].cron == "0 7 15 * *" and by_kind[Kind.MONTH].timezone == "Asia/Ho_Chi_Minh"
     assert next_runs(by_kind[Kind.MONTH], datetime(2012, 3, 20, tzinfo=HCM), 2) == [
-        datetime(2012, 4, 15, 7, tzinfo=HCM), datetime(2012, 5, 15, 7, tzinfo=HCM)]
+        datetime(2012, 4, 15, 7, tzinfo=HCM),
+        datetime(2012, 5, 15, 7, tzinfo=HCM),
+    ]
     assert next_runs(by_kind[Kind.QUARTER], datetime(2012, 3, 20, tzinfo=HCM), 2) == [
-        datetime(2012, 4, 15, 8, tzinfo=HCM), datetime(2012, 7, 15, 8, tzinfo=HCM)]
+        datetime(2012, 4, 15, 8, tzinfo=HCM),
+        datetime(2012, 7, 15, 8, tzinfo=HCM),
+    ]
     assert next_runs(by_kind[Kind.YEAR], datetime(2012, 3, 20, tzinfo=HCM), 1) == [datetime(2013, 1, 20, 9, tzinfo=HCM)]
     nd09 = {s.kind: s for s in schedules(ReportingRules(deadline_rule="cutoff_14th", deadline_days=1))}
     assert nd09[Kind.MONTH].cron == "0 7 18 * *"
@@ -39,14 +43,17 @@ def test_default_schedules_follow_the_deadline_rule() -> None:
     assert custom[Kind.MONTH].cron == "30 6 20 * *" and custom[Kind.QUARTER].cron == "0 8 15 1,4,7,10 *"
 
 
-@pytest.mark.parametrize(("kind", "scheduled", "expected"), [
-    (Kind.MONTH, date(2012, 4, 15), "2012-03"),
-    (Kind.QUARTER, date(2012, 4, 15), "2012-Q1"),
-    (Kind.QUARTER, date(2013, 1, 15), "2012-Q4"),
-    (Kind.YEAR, date(2013, 1, 20), "2012"),
-    (Kind.SPAN, date(2013, 1, 25), "2011-2015"),
-    (Kind.MONTH, date(2026, 12, 15), "2015-12"),  # after the programme: its last month
-])
+@pytest.mark.parametrize(
+    ("kind", "scheduled", "expected"),
+    [
+        (Kind.MONTH, date(2012, 4, 15), "2012-03"),
+        (Kind.QUARTER, date(2012, 4, 15), "2012-Q1"),
+        (Kind.QUARTER, date(2013, 1, 15), "2012-Q4"),
+        (Kind.YEAR, date(2013, 1, 20), "2012"),
+        (Kind.SPAN, date(2013, 1, 25), "2011-2015"),
+        (Kind.MONTH, date(2026, 12, 15), "2015-12"),  # after the programme: its last month
+    ],
+)
 def test_each_run_reports_the_period_its_date_implies(programmes, kind, scheduled, expected) -> None:
     assert period_for(kind, scheduled, programmes).code == expected
 
@@ -102,13 +109,22 @@ def test_webhook_and_smtp_notifications() -> None:
     smtp = Controller(Inbox(), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     try:
-        settings = Notifications(enabled=True, webhook_url=f"http://127.0.0.1:{http.server_port}/hook",
-                                 smtp=Smtp(host="127.0.0.1", port=smtp_port,
-                                           sender="khuyencong@example.vn", recipients=("qlcn@example.vn",)))
+        settings = Notifications(
+            enabled=True,
+            webhook_url=f"http://127.0.0.1:{http.server_port}/hook",
+            smtp=Smtp(
+                host="127.0.0.1", port=smtp_port, sender="khuyencong@example.vn", recipients=("qlcn@example.vn",)
+            ),
+        )
         assert notify(settings, "rejected", "Tệp bị từ chối", "bu-dang.xlsx: ô BaoCao!E17 có số âm") == [
-            "webhook", "smtp"]
-        assert _Hook.received[-1] == {"event": "rejected", "subject": "Tệp bị từ chối",
-                                      "body": "bu-dang.xlsx: ô BaoCao!E17 có số âm"}
+            "webhook",
+            "smtp",
+        ]
+        assert _Hook.received[-1] == {
+            "event": "rejected",
+            "subject": "Tệp bị từ chối",
+            "body": "bu-dang.xlsx: ô BaoCao!E17 có số âm",
+        }
         mail = message_from_bytes(Inbox.messages[-1].content, policy=default)
         assert mail["Subject"] == "Tệp bị từ chối" and "BaoCao!E17" in mail.get_content()
         assert notify(Notifications(), "report", "x", "y") == []  # off by default

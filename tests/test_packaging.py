@@ -63,34 +63,50 @@ def _built(tmp_path: Path) -> Path:
         shutil.copy(ROOT / name, src / name)
     for name in ("pipeline", "config", "templates"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py",
-                    "--build-lib", str(site)], cwd=src, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py", "--build-lib", str(site)],
+        cwd=src,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return site
 
 
 def test_the_built_package_carries_config_and_templates_and_runs_from_an_empty_folder(tmp_path: Path) -> None:
     site = _built(tmp_path)
     names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
-    shipped = {f"pipeline/{folder}/{p.relative_to(ROOT / folder).as_posix()}" for folder in ("config", "templates")
-               for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    shipped = {
+        f"pipeline/{folder}/{p.relative_to(ROOT / folder).as_posix()}"
+        for folder in ("config", "templates")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert shipped and shipped <= names
     assert "flows.py" in names and "pipeline/cli.py" in names
     assert not any(n.startswith(("config/", "templates/")) for n in names)  # nothing at site-packages' top
     # installed = on sys.path (the dependencies come from this environment), run from an empty folder
     empty = tmp_path / "empty"
     empty.mkdir()
-    probe = ("import pipeline, pipeline.paths as p; from pipeline.configuration import load_configuration;"
-             "load_configuration(p.packaged_config()); print(pipeline.__file__); print(p.packaged_config());"
-             "print(p.TEMPLATES_DIR)")
+    probe = (
+        "import pipeline, pipeline.paths as p; from pipeline.configuration import load_configuration;"
+        "load_configuration(p.packaged_config()); print(pipeline.__file__); print(p.packaged_config());"
+        "print(p.TEMPLATES_DIR)"
+    )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", probe], cwd=empty, env=env, capture_output=True, text=True,
-                         check=True, timeout=120).stdout.split()
-    assert [Path(x) for x in out] == [site / "pipeline" / "__init__.py", site / "pipeline" / "config",
-                                      site / "pipeline" / "templates"]
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=empty, env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert [Path(x) for x in out] == [
+        site / "pipeline" / "__init__.py",
+        site / "pipeline" / "config",
+        site / "pipeline" / "templates",
+    ]
     cli = "import sys; from pipeline.cli import app; sys.argv[0] = 'khuyencong'; app()"
     for args in (["template", "--unit", "Bù Đăng", "--period", "2012-03", "--out", "bd.xlsx"], ["init", "w"]):
-        done = subprocess.run([sys.executable, "-c", cli, *args], cwd=empty, env=env, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", cli, *args], cwd=empty, env=env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     assert (empty / "bd.xlsx").is_file() and (empty / "w" / "config" / "units.yaml").is_file()
     assert load_configuration(empty / "w" / "config").units == load_configuration(packaged_config()).units

@@ -58,36 +58,57 @@ def test_other_titles() -> None:
     assert partial.title == "từ tháng 1 năm 2011 đến hết tháng 3 năm 2012"
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("Tháng 03/2012", "2012-03"),
-    ("tháng 3/2012", "2012-03"),
-    ("Tháng 12 năm 2012", "2012-12"),
-    ("Quý III/2012", "2012-Q3"),
-    ("Quý 3 năm 2012", "2012-Q3"),
-    ("QUÝ IV NĂM 2013", "2013-Q4"),
-    ("Quý I / 2012", "2012-Q1"),
-    ("6 tháng đầu năm 2012", "2012-H1"),
-    ("6 tháng cuối năm 2012", "2012-H2"),
-    ("9 tháng đầu năm 2012", "2012-9M"),
-    ("Năm 2012", "2012"),
-    ("Giai đoạn 2011 - 2015", "2011-2015"),
-    ("2012-Q3", "2012-Q3"),
-    ("  năm 2012.  ", "2012"),
-    (unicodedata.normalize("NFD", "Quý III năm 2012"), "2012-Q3"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Tháng 03/2012", "2012-03"),
+        ("tháng 3/2012", "2012-03"),
+        ("Tháng 12 năm 2012", "2012-12"),
+        ("Quý III/2012", "2012-Q3"),
+        ("Quý 3 năm 2012", "2012-Q3"),
+        ("QUÝ IV NĂM 2013", "2013-Q4"),
+        ("Quý I / 2012", "2012-Q1"),
+        ("6 tháng đầu năm 2012", "2012-H1"),
+        ("6 tháng cuối năm 2012", "2012-H2"),
+        ("9 tháng đầu năm 2012", "2012-9M"),
+        ("Năm 2012", "2012"),
+        ("Giai đoạn 2011 - 2015", "2011-2015"),
+        ("2012-Q3", "2012-Q3"),
+        ("  năm 2012.  ", "2012"),
+        (unicodedata.normalize("NFD", "Quý III năm 2012"), "2012-Q3"),
+    ],
+)
 def test_officer_spellings(text: str, code: str) -> None:
     assert parse_period_text(text) == parse_period(code)
 
 
-@pytest.mark.parametrize("code", ["2012-13", "2012-00", "2012-Q5", "2012-Q0", "2012-H3", "2015-2011", "12/2012",
-                                  "2012-3", "", "  ", "abc", "2012-Q3-x", "Q3-2012"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "2012-13",
+        "2012-00",
+        "2012-Q5",
+        "2012-Q0",
+        "2012-H3",
+        "2015-2011",
+        "12/2012",
+        "2012-3",
+        "",
+        "  ",
+        "abc",
+        "2012-Q3-x",
+        "Q3-2012",
+    ],
+)
 def test_bad_codes_raise(code: str) -> None:
     with pytest.raises(PeriodError, match="not a period"):
         parse_period(code)
 
 
-@pytest.mark.parametrize("text", ["tháng 13 năm 2012", "Tháng 0/2012", "quý V năm 2012", "quý 5/2012",
-                                  "hôm qua", "tháng ba năm 2012", "", "năm 12"])
+@pytest.mark.parametrize(
+    "text",
+    ["tháng 13 năm 2012", "Tháng 0/2012", "quý V năm 2012", "quý 5/2012", "hôm qua", "tháng ba năm 2012", "", "năm 12"],
+)
 def test_bad_texts_raise(text: str) -> None:
     with pytest.raises(PeriodError):
         parse_period_text(text)
@@ -105,8 +126,11 @@ def test_months() -> None:
     assert parse_period("2012-H2").months() == [(2012, m) for m in range(7, 13)]
     whole = span(2011, 2015).months()
     assert whole == [(y, m) for y in range(2011, 2016) for m in range(1, 13)]
-    assert through(2011, quarter(2012, 1)).months() == [(2011, m) for m in range(1, 13)] + [(2012, 1), (2012, 2),
-                                                                                          (2012, 3)]
+    assert through(2011, quarter(2012, 1)).months() == [(2011, m) for m in range(1, 13)] + [
+        (2012, 1),
+        (2012, 2),
+        (2012, 3),
+    ]
 
 
 def test_contains_and_overlaps() -> None:
@@ -123,17 +147,20 @@ def test_contains_and_overlaps() -> None:
     assert not q3.overlaps(mar)
 
 
-@pytest.mark.parametrize(("kind", "today", "code"), [
-    (Kind.MONTH, date(2012, 1, 15), "2011-12"),
-    (Kind.MONTH, date(2012, 3, 31), "2012-02"),
-    (Kind.MONTH, date(2012, 3, 1), "2012-02"),
-    (Kind.QUARTER, date(2012, 1, 1), "2011-Q4"),
-    (Kind.QUARTER, date(2012, 3, 31), "2011-Q4"),
-    (Kind.QUARTER, date(2012, 4, 1), "2012-Q1"),
-    (Kind.QUARTER, date(2012, 12, 31), "2012-Q3"),
-    (Kind.YEAR, date(2013, 1, 5), "2012"),
-    (Kind.YEAR, date(2013, 12, 31), "2012"),
-])
+@pytest.mark.parametrize(
+    ("kind", "today", "code"),
+    [
+        (Kind.MONTH, date(2012, 1, 15), "2011-12"),
+        (Kind.MONTH, date(2012, 3, 31), "2012-02"),
+        (Kind.MONTH, date(2012, 3, 1), "2012-02"),
+        (Kind.QUARTER, date(2012, 1, 1), "2011-Q4"),
+        (Kind.QUARTER, date(2012, 3, 31), "2011-Q4"),
+        (Kind.QUARTER, date(2012, 4, 1), "2012-Q1"),
+        (Kind.QUARTER, date(2012, 12, 31), "2012-Q3"),
+        (Kind.YEAR, date(2013, 1, 5), "2012"),
+        (Kind.YEAR, date(2013, 12, 31), "2012"),
+    ],
+)
 def test_last_completed(kind: Kind, today: date, code: str) -> None:
     p = last_completed(kind, today)
     assert p.code == code

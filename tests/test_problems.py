@@ -29,11 +29,17 @@ LOOKS_LIKE_A_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 def _string_literals(path: Path) -> list[tuple[int, str]]:
     """(line, value) of every string literal of a module, but those listing its names (`__all__`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    listed = {id(n) for node in ast.walk(tree) if isinstance(node, ast.Assign)
-              and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
-              for n in ast.walk(node.value)}
-    return [(n.lineno, n.value) for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in listed]
+    listed = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+        for n in ast.walk(node.value)
+    }
+    return [
+        (n.lineno, n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in listed
+    ]
 
 
 def _pipeline_modules() -> list[Path]:
@@ -57,15 +63,24 @@ def test_no_problem_code_is_spelt_as_a_literal() -> None:
 
 
 def test_every_code_is_raised_somewhere() -> None:
-    imported = {alias.name for path in _pipeline_modules() for node in ast.walk(ast.parse(path.read_text()))
-                if isinstance(node, ast.ImportFrom) and node.module == "pipeline.problems" for alias in node.names}
+    imported = {
+        alias.name
+        for path in _pipeline_modules()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module == "pipeline.problems"
+        for alias in node.names
+    }
     assert set(CATALOGUE) - imported == set()  # ruff (F401) keeps every import used
 
 
 def test_every_code_is_produced_by_a_test_or_a_corpus_file() -> None:
     """Each code appears as a string in some test (other than this one) or as a problem the corpus expects."""
-    in_tests = {value for path in (ROOT / "tests").rglob("*.py") if path.name != "test_problems.py"
-                for _, value in _string_literals(path)}
+    in_tests = {
+        value
+        for path in (ROOT / "tests").rglob("*.py")
+        if path.name != "test_problems.py"
+        for _, value in _string_literals(path)
+    }
     corpus = yaml.safe_load((ROOT / "tests" / "data" / "corpus" / "expected.yaml").read_text(encoding="utf-8"))
     in_corpus = {p[0] for entry in corpus["files"] for p in entry["problems"]}
     assert set(CATALOGUE) - in_tests - in_corpus == set()
@@ -85,8 +100,9 @@ def test_readme_lists_every_code_as_the_catalogue_says() -> None:
 
 
 def test_the_markdown_table_comes_from_the_command_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "pipeline.problems", "--markdown"], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.problems", "--markdown"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert done.stdout == problems.markdown()
     assert len(done.stdout.splitlines()) == 2 + len(CATALOGUE)
     assert all(f"| `{code}` |" in done.stdout for code in CATALOGUE)

@@ -22,42 +22,70 @@ PROGRAMME_FILE = packaged_config() / "programmes" / "binh-phuoc-2011-2015.yaml"
 
 # The seed, Điều 4 (one entry per sub-programme): budget by source (triệu đồng) and expected results.
 SEED: dict[str, tuple[dict[str, int], int, list[tuple[str, str, str, int]]]] = {
-    "P1": ({"KCQG": 630, "KCĐP": 630, "Khác": 0}, 1260, [
-        ("P1.1", "Bộ giáo trình dạy nghề được biên soạn", "bộ", 4),
-        ("P1.2", "Lao động được đào tạo mới", "người", 300),
-        ("P1.3", "Lao động được đào tạo nâng cao tay nghề", "người", 270),
-        ("P1.4", "Nghệ nhân, thợ giỏi được tập huấn, đào tạo", "người", 30),
-    ]),
-    "P2": ({"KCQG": 0, "KCĐP": 300, "Khác": 200}, 500, [
-        ("P2.1", "Học viên được đào tạo", "lượt người", 300),
-        ("P2.2", "Hội thảo được tổ chức", "hội thảo", 5),
-        ("P2.3", "Đoàn tham quan, khảo sát", "đoàn", 6),
-        ("P2.4", "Cơ sở tham gia các đoàn tham quan, khảo sát", "cơ sở", 60),
-    ]),
-    "P3": ({"KCQG": 2250, "KCĐP": 2370, "Khác": 120}, 4740, [
-        ("P3.1", "Mô hình trình diễn kỹ thuật được xây dựng", "mô hình", 15),
-        ("P3.2", "Cơ sở được hỗ trợ chuyển giao công nghệ, ứng dụng máy móc thiết bị hiện đại", "cơ sở", 15),
-    ]),
-    "P4": ({"KCQG": 1000, "KCĐP": 4150, "Khác": 2350}, 7500, [
-        ("P4.1", "Hội chợ triển lãm do tỉnh tổ chức", "hội chợ", 1),
-        ("P4.2", "Hội chợ triển lãm tham gia", "hội chợ", 27),
-        ("P4.3", "Cơ sở CNNT được hỗ trợ tham gia hội chợ triển lãm", "cơ sở", 100),
-        ("P4.4", "Lần bình chọn sản phẩm CNNT tiêu biểu cấp tỉnh", "lần", 3),
-    ]),
-    "P5": ({"KCQG": 0, "KCĐP": 1140, "Khác": 500}, 1640, [
-        ("P5.1", "Cơ sở được hỗ trợ tư vấn, cung cấp thông tin", "cơ sở", 100),
-        ("P5.2", "Bản tin phát hành", "bản", 20),
-        ("P5.3", "Chuyên mục khuyến công phát sóng", "chuyên mục", 60),
-    ]),
-    "P6": ({"KCQG": 4050, "KCĐP": 230, "Khác": 130}, 4410, [
-        ("P6.1", "Hiệp hội ngành nghề CNNT được hỗ trợ thành lập", "hiệp hội", 2),
-        ("P6.2", "Mô hình liên kết sản phẩm TTCN truyền thống với du lịch", "mô hình", 4),
-        ("P6.3", "Cụm công nghiệp, làng nghề được hỗ trợ lập quy hoạch chi tiết, đầu tư hạ tầng", "cụm", 5),
-    ]),
-    "P7": ({"KCQG": 200, "KCĐP": 310, "Khác": 0}, 510, [
-        ("P7.1", "Lớp nâng cao năng lực quản lý nhà nước về khuyến công", "lớp", 11),
-        ("P7.2", "Đoàn học tập kinh nghiệm", "đoàn", 4),
-    ]),
+    "P1": (
+        {"KCQG": 630, "KCĐP": 630, "Khác": 0},
+        1260,
+        [
+            ("P1.1", "Bộ giáo trình dạy nghề được biên soạn", "bộ", 4),
+            ("P1.2", "Lao động được đào tạo mới", "người", 300),
+            ("P1.3", "Lao động được đào tạo nâng cao tay nghề", "người", 270),
+            ("P1.4", "Nghệ nhân, thợ giỏi được tập huấn, đào tạo", "người", 30),
+        ],
+    ),
+    "P2": (
+        {"KCQG": 0, "KCĐP": 300, "Khác": 200},
+        500,
+        [
+            ("P2.1", "Học viên được đào tạo", "lượt người", 300),
+            ("P2.2", "Hội thảo được tổ chức", "hội thảo", 5),
+            ("P2.3", "Đoàn tham quan, khảo sát", "đoàn", 6),
+            ("P2.4", "Cơ sở tham gia các đoàn tham quan, khảo sát", "cơ sở", 60),
+        ],
+    ),
+    "P3": (
+        {"KCQG": 2250, "KCĐP": 2370, "Khác": 120},
+        4740,
+        [
+            ("P3.1", "Mô hình trình diễn kỹ thuật được xây dựng", "mô hình", 15),
+            ("P3.2", "Cơ sở được hỗ trợ chuyển giao công nghệ, ứng dụng máy móc thiết bị hiện đại", "cơ sở", 15),
+        ],
+    ),
+    "P4": (
+        {"KCQG": 1000, "KCĐP": 4150, "Khác": 2350},
+        7500,
+        [
+            ("P4.1", "Hội chợ triển lãm do tỉnh tổ chức", "hội chợ", 1),
+            ("P4.2", "Hội chợ triển lãm tham gia", "hội chợ", 27),
+            ("P4.3", "Cơ sở CNNT được hỗ trợ tham gia hội chợ triển lãm", "cơ sở", 100),
+            ("P4.4", "Lần bình chọn sản phẩm CNNT tiêu biểu cấp tỉnh", "lần", 3),
+        ],
+    ),
+    "P5": (
+        {"KCQG": 0, "KCĐP": 1140, "Khác": 500},
+        1640,
+        [
+            ("P5.1", "Cơ sở được hỗ trợ tư vấn, cung cấp thông tin", "cơ sở", 100),
+            ("P5.2", "Bản tin phát hành", "bản", 20),
+            ("P5.3", "Chuyên mục khuyến công phát sóng", "chuyên mục", 60),
+        ],
+    ),
+    "P6": (
+        {"KCQG": 4050, "KCĐP": 230, "Khác": 130},
+        4410,
+        [
+            ("P6.1", "Hiệp hội ngành nghề CNNT được hỗ trợ thành lập", "hiệp hội", 2),
+            ("P6.2", "Mô hình liên kết sản phẩm TTCN truyền thống với du lịch", "mô hình", 4),
+            ("P6.3", "Cụm công nghiệp, làng nghề được hỗ trợ lập quy hoạch chi tiết, đầu tư hạ tầng", "cụm", 5),
+        ],
+    ),
+    "P7": (
+        {"KCQG": 200, "KCĐP": 310, "Khác": 0},
+        510,
+        [
+            ("P7.1", "Lớp nâng cao năng lực quản lý nhà nước về khuyến công", "lớp", 11),
+            ("P7.2", "Đoàn học tập kinh nghiệm", "đoàn", 4),
+        ],
+    ),
 }
 # The seed, Điều 5: 20,560 tỷ đồng = 8,130 + 9,130 + 3,300; on average 4,112 tỷ đồng a year.
 SEED_TOTAL = {"KCQG": 8130, "KCĐP": 9130, "Khác": 3300}
@@ -124,8 +152,9 @@ def test_unchanged_copy_loads(tmp_path: Path, programme: Programme) -> None:
 
 
 def test_changed_subprogramme_figure_is_refused(tmp_path: Path) -> None:
-    path = _changed_copy(tmp_path, "{KCQG: 2250, KCĐP: 2370, Khác: 120, total: 4740}",
-                         "{KCQG: 2250, KCĐP: 2380, Khác: 120, total: 4740}")
+    path = _changed_copy(
+        tmp_path, "{KCQG: 2250, KCĐP: 2370, Khác: 120, total: 4740}", "{KCQG: 2250, KCĐP: 2380, Khác: 120, total: 4740}"
+    )
     with pytest.raises(ConfigError) as err:
         load_programme(path)
     message = str(err.value)
@@ -144,8 +173,11 @@ def test_changed_programme_total_is_refused(tmp_path: Path) -> None:
 
 
 def test_programme_source_not_matching_subprogrammes_is_refused(tmp_path: Path) -> None:
-    path = _changed_copy(tmp_path, "budget: {KCQG: 8130, KCĐP: 9130, Khác: 3300, total: 20560}",
-                         "budget: {KCQG: 8140, KCĐP: 9130, Khác: 3300, total: 20570}")
+    path = _changed_copy(
+        tmp_path,
+        "budget: {KCQG: 8130, KCĐP: 9130, Khác: 3300, total: 20560}",
+        "budget: {KCQG: 8140, KCĐP: 9130, Khác: 3300, total: 20570}",
+    )
     with pytest.raises(ConfigError) as err:
         load_programme(path)
     assert "KCQG" in str(err.value) and "8.130" in str(err.value) and "8.140" in str(err.value)
@@ -216,12 +248,18 @@ def test_second_programme_loads_without_code_change(two_programme_config: Path) 
             programme_for_year(loaded, year)
 
 
-def test_report_is_read_against_the_programme_of_its_year(two_programme_config: Path, tmp_path: Path,
-                                                          make_workbook, units) -> None:
+def test_report_is_read_against_the_programme_of_its_year(
+    two_programme_config: Path, tmp_path: Path, make_workbook, units
+) -> None:
     loaded = load_programmes(two_programme_config)
     second = loaded[1]
-    path = make_workbook(tmp_path, "bu-dang", month(2017, 3), Filling(
-        results={"Q1.1": 7}, spending={"Q1": {"KCĐP": 12.5}}, report_date=date(2017, 4, 2)), programme=second)
+    path = make_workbook(
+        tmp_path,
+        "bu-dang",
+        month(2017, 3),
+        Filling(results={"Q1.1": 7}, spending={"Q1": {"KCĐP": 12.5}}, report_date=date(2017, 4, 2)),
+        programme=second,
+    )
     report = validate(read_report(file_info(path, path.parent), loaded, units), units)
     assert report.status is Status.ACCEPTED, report.problems
     assert report.programme == second

@@ -46,12 +46,19 @@ TRAINED = re.compile(r"Đào tạo mới ([\d.]+) lao động")  # section I's s
 
 def _send(root: Path, make_workbook, ingest, value: int, n: int) -> None:
     """Bù Đăng sends version n of its 2012-Q3 report, P1.2 = value; it replaces the earlier ones."""
-    make_workbook(root, "bu-dang", Q3, Filling(results={"P1.2": value}), name=f"bu-dang-q3-v{n}.xlsx",
-                  received=datetime(2012, 10, 2, 9, n))
+    make_workbook(
+        root,
+        "bu-dang",
+        Q3,
+        Filling(results={"P1.2": value}),
+        name=f"bu-dang-q3-v{n}.xlsx",
+        received=datetime(2012, 10, 2, 9, n),
+    )
     ingest(root / "inputs", root / "ledger.sqlite")
 
 
 # --- what a reader sees --------------------------------------------------------------------------------------
+
 
 def _said(path: Path) -> int | None:
     """The P1.2 figure of the period as one file of the set states it (None: a file without it, the problems)."""
@@ -60,8 +67,11 @@ def _said(path: Path) -> int | None:
     elif path.name.startswith("bao-cao-") and path.suffix == ".html":
         found = TRAINED.findall(" ".join(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")).split()))
     elif path.name.startswith("bao-cao-") and path.suffix == ".xlsx":
-        found = [str(r[3]) for r in load_workbook(path, read_only=True)["PhuLuc01"].iter_rows(values_only=True)
-                 if r[0] == "P1.2"]
+        found = [
+            str(r[3])
+            for r in load_workbook(path, read_only=True)["PhuLuc01"].iter_rows(values_only=True)
+            if r[0] == "P1.2"
+        ]
     elif "-so-lieu." in path.name:  # the export's figures, CSV and .xlsx
         figures = _export_table(path)
         found = figures.loc[figures["Mã chỉ tiêu"] == "P1.2", "Thực hiện trong kỳ"].tolist()
@@ -101,16 +111,28 @@ def _read_set(link: Path) -> int:
 
 # --- the stage in processes of its own ------------------------------------------------------------------------
 
+
 class _Stage:
     """tests/stage_driver.py: imports once, then runs the report stage in a forked process per run, paused
     just before a chosen step for the test to kill it."""
 
     def __init__(self, root: Path, config: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-        self.proc = subprocess.Popen([sys.executable, str(DRIVER), str(root / "ledger.sqlite"),
-                                      str(root / "outputs" / "reports"), Q3, str(config)],
-                                     env=env | {"PYTHONPATH": str(PROJECT_ROOT)}, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(DRIVER),
+                str(root / "ledger.sqlite"),
+                str(root / "outputs" / "reports"),
+                Q3,
+                str(config),
+            ],
+            env=env | {"PYTHONPATH": str(PROJECT_ROOT)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.said: list[str] = []
 
     def run(self, pause_at: int = 0) -> tuple[int, str]:
@@ -156,12 +178,16 @@ def _one_recipient(root: Path) -> Path:
 
 def _leftovers(reports: Path) -> list[str]:
     """Staging folders and links of killed runs under reports/.versions/."""
-    return sorted(p.name for p in (reports / publish.VERSIONS / Q3).iterdir()
-                  if p.name.endswith(publish.PARTIAL) or p.is_symlink())
+    return sorted(
+        p.name
+        for p in (reports / publish.VERSIONS / Q3).iterdir()
+        if p.name.endswith(publish.PARTIAL) or p.is_symlink()
+    )
 
 
 def test_the_stage_killed_at_every_step_leaves_one_whole_set_and_the_next_run_completes(
-        tmp_path, make_workbook, ingest) -> None:
+    tmp_path, make_workbook, ingest
+) -> None:
     reports = tmp_path / "outputs" / "reports"
     _send(tmp_path, make_workbook, ingest, 100, 0)
     stage = _Stage(tmp_path, _one_recipient(tmp_path))
@@ -206,6 +232,7 @@ def test_the_stage_killed_at_every_step_leaves_one_whole_set_and_the_next_run_co
 
 # --- a write refused in the middle of a real run ---------------------------------------------------------------
 
+
 @pytest.fixture
 def api_url(harness) -> str:
     """The test harness's Prefect API, for flows run in other processes (no temporary server each)."""
@@ -218,28 +245,49 @@ def _run(root: Path, api: str) -> subprocess.Popen:
     """`khuyencong run --period 2012-Q3` from this worktree, in a process of its own, output through pipes."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {"PYTHONPATH": str(PROJECT_ROOT), "PREFECT_HOME": str(root / ".prefect"), "PREFECT_API_URL": api}
-    return subprocess.Popen([sys.executable, "-c", "from pipeline.cli import app; app()", "run", "--period", Q3,
-                             "--inputs", "inputs", "--outputs", "outputs", "--ledger", "ledger.sqlite"],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from pipeline.cli import app; app()",
+            "run",
+            "--period",
+            Q3,
+            "--inputs",
+            "inputs",
+            "--outputs",
+            "outputs",
+            "--ledger",
+            "ledger.sqlite",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_a_write_refused_while_rendering_leaves_the_published_set_and_says_so_in_one_line(
-        tmp_path, make_workbook, api_url) -> None:
+    tmp_path, make_workbook, api_url
+) -> None:
     """The disk fills up in the middle of the report stage (here: the kernel refuses every write beyond 0 bytes,
     RLIMIT_FSIZE set on the running `khuyencong run` once its first new PDF is in place): the run ends with one
     line saying the published set is unchanged, which it is; the next run publishes."""
     reports = tmp_path / "outputs" / "reports"
-    make_workbook(tmp_path, "bu-dang", Q3, Filling(results={"P1.2": 201}), name="v1.xlsx",
-                  received=datetime(2012, 10, 2, 9, 0))
+    make_workbook(
+        tmp_path, "bu-dang", Q3, Filling(results={"P1.2": 201}), name="v1.xlsx", received=datetime(2012, 10, 2, 9, 0)
+    )
     done = _run(tmp_path, api_url)
     out, err = done.communicate(timeout=600)
     assert done.returncode == 0, out + err
     before = {p.name: p.read_bytes() for p in (reports / Q3).iterdir()}
     assert _read_set(reports / Q3) == 201
 
-    make_workbook(tmp_path, "bu-dang", Q3, Filling(results={"P1.2": 202}), name="v2.xlsx",
-                  received=datetime(2012, 10, 2, 10, 0))
+    make_workbook(
+        tmp_path, "bu-dang", Q3, Filling(results={"P1.2": 202}), name="v2.xlsx", received=datetime(2012, 10, 2, 10, 0)
+    )
     victim = _run(tmp_path, api_url)
     staging = reports / publish.VERSIONS / Q3
     deadline = time.monotonic() + 600
@@ -252,8 +300,10 @@ def test_a_write_refused_while_rendering_leaves_the_published_set_and_says_so_in
     # the command's last word, in one line; above it, Prefect's log of the run (the failed task, for operators)
     line = [x for x in err.splitlines() if x.strip()][-1]
     assert line.startswith("cannot write the reports folder") and "File too large" in line
-    assert f"the reports for {Q3} were not replaced: {reports.relative_to(tmp_path) / Q3} still holds the set " \
-           "published before, unchanged" in line
+    assert (
+        f"the reports for {Q3} were not replaced: {reports.relative_to(tmp_path) / Q3} still holds the set "
+        "published before, unchanged" in line
+    )
     assert "Retry 1/2" not in err  # a fault of the machine is not retried
     assert {p.name: p.read_bytes() for p in (reports / Q3).iterdir()} == before
     assert not list(staging.glob(f"*{publish.PARTIAL}"))  # the failed set is removed
@@ -266,6 +316,7 @@ def test_a_write_refused_while_rendering_leaves_the_published_set_and_says_so_in
 
 # --- the manifest, the first publish over a real folder, what is kept ------------------------------------------
 
+
 @pytest.fixture
 def stage(tmp_path, make_workbook, ingest):
     """publish_reports(…) of 2012-Q3 from a real ledger, as the flow's report task calls it."""
@@ -277,8 +328,9 @@ def stage(tmp_path, make_workbook, ingest):
     report = aggregate(subs, vals, programme, load_units(config), period, load_rules(config), problems=probs)
     values = provenance(subs, vals, programme, period, report.cumulative_period)
     reports = tmp_path / "outputs" / "reports"
-    return reports, lambda: publish_reports(report, load_recipients(config), reports, 5, values,
-                                            period_problems(subs, probs, report), run_id="run-1")
+    return reports, lambda: publish_reports(
+        report, load_recipients(config), reports, 5, values, period_problems(subs, probs, report), run_id="run-1"
+    )
 
 
 def test_the_manifest_lists_every_file_of_the_set_with_size_and_sha256(stage) -> None:
@@ -297,7 +349,8 @@ def test_the_manifest_lists_every_file_of_the_set_with_size_and_sha256(stage) ->
     assert (manifest["period"], manifest["version"], manifest["run_id"]) == (Q3, folder.name, "run-1")
     assert datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
     assert {f"{Q3}-{stem}.{ext}" for stem in ("gia-tri", "so-lieu", "van-de") for ext in ("csv", "xlsx")} <= {
-        p.name for p in paths}  # the export belongs to the set
+        p.name for p in paths
+    }  # the export belongs to the set
     assert _read_set(reports / Q3) == 300
 
 

@@ -36,16 +36,29 @@ def check(programmes, units):
 
 
 def test_rejected_receipt(tmp_path, make_workbook, check) -> None:
-    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": -4, "P4.3": "khoảng 3 cơ sở", "P1.3": 2}),
-                         received=date(2012, 4, 2))
+    path = make_workbook(
+        tmp_path,
+        "bu-dang",
+        MARCH,
+        Filling(results={"P1.2": -4, "P4.3": "khoảng 3 cơ sở", "P1.3": 2}),
+        received=date(2012, 4, 2),
+    )
     report = check(path, tmp_path / "inputs")
     assert report.status is Status.REJECTED
     text = receipt_text(report)
     assert unicodedata.is_normalized("NFC", text) and has_vietnamese(text)
     assert text.startswith("BIÊN NHẬN BÁO CÁO KHUYẾN CÔNG\n")
-    for expected in (f"Tệp: {path.name}", f"Mã kiểm tra (sha256): {report.file.sha256}", "Ngày nhận: 02/04/2012",
-                     "Kết quả: BỊ TỪ CHỐI", "Đơn vị: huyện Bù Đăng", "Kỳ báo cáo: tháng 3 năm 2012",
-                     "Số giá trị đã đọc: 1", "LỖI (phải sửa rồi gửi lại):", "CHƯA được tổng hợp"):
+    for expected in (
+        f"Tệp: {path.name}",
+        f"Mã kiểm tra (sha256): {report.file.sha256}",
+        "Ngày nhận: 02/04/2012",
+        "Kết quả: BỊ TỪ CHỐI",
+        "Đơn vị: huyện Bù Đăng",
+        "Kỳ báo cáo: tháng 3 năm 2012",
+        "Số giá trị đã đọc: 1",
+        "LỖI (phải sửa rồi gửi lại):",
+        "CHƯA được tổng hợp",
+    ):
         assert expected in text, expected
     assert len(report.problems) == 2
     for p in report.problems:
@@ -145,8 +158,13 @@ def backlog(backlog_root, programmes, units, harness) -> dict[str, str]:
         return path
 
     # 07:32 UTC on 02/04 is 14:32 in Bình Phước
-    put("dx.xlsx", "dong-xoai", MARCH, Filling(results={"P1.2": 4, "C3": 1260.5}, spending={"P1": {"KCQG": 12.5}}),
-        _at(2, 7, 32))
+    put(
+        "dx.xlsx",
+        "dong-xoai",
+        MARCH,
+        Filling(results={"P1.2": 4, "C3": 1260.5}, spending={"P1": {"KCQG": 12.5}}),
+        _at(2, 7, 32),
+    )
     shutil.copyfile(inputs / "dx.xlsx", inputs / "dx (1).xlsx")
     os.utime(inputs / "dx (1).xlsx", (_at(3, 2, 0).timestamp(),) * 2)
     put("bd.xlsx", "bu-dang", MARCH, Filling(results={"P1.2": 301}), _at(2, 9, 0))  # above the 5-year target (300)
@@ -240,14 +258,21 @@ def test_receipts_give_the_time_of_receipt_on_the_provinces_clock(backlog) -> No
 
 
 def test_receipts_say_which_version_counts_and_which_it_replaces(backlog) -> None:
-    assert ("Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi; thay bản «v1.xlsx» nhận ngày 05/09/2012 "
-            "lúc 16:00.") in backlog["v2.xlsx"]
-    assert ("Bản được dùng cho kỳ này: KHÔNG, đơn vị đã gửi bản mới hơn «v2.xlsx» (nhận ngày 07/09/2012 lúc 00:30); "
-            "bản đó được dùng.") in backlog["v1.xlsx"]
-    assert ("Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối); bản đang được dùng là «v2.xlsx» (nhận ngày "
-            "07/09/2012 lúc 00:30).") in backlog["v3.xlsx"]
-    assert ("Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối); đơn vị chưa có bản nào được dùng cho kỳ này."
-            in backlog["hq.xlsx"])
+    assert (
+        "Bản được dùng cho kỳ này: CÓ, là bản mới nhất đơn vị gửi; thay bản «v1.xlsx» nhận ngày 05/09/2012 lúc 16:00."
+    ) in backlog["v2.xlsx"]
+    assert (
+        "Bản được dùng cho kỳ này: KHÔNG, đơn vị đã gửi bản mới hơn «v2.xlsx» (nhận ngày 07/09/2012 lúc 00:30); "
+        "bản đó được dùng."
+    ) in backlog["v1.xlsx"]
+    assert (
+        "Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối); bản đang được dùng là «v2.xlsx» (nhận ngày "
+        "07/09/2012 lúc 00:30)."
+    ) in backlog["v3.xlsx"]
+    assert (
+        "Bản được dùng cho kỳ này: KHÔNG (báo cáo bị từ chối); đơn vị chưa có bản nào được dùng cho kỳ này."
+        in backlog["hq.xlsx"]
+    )
     assert "Bản được dùng cho kỳ này: CÓ, là bản đầu tiên được tiếp nhận cho kỳ này." in backlog["dx.xlsx"]
 
 
@@ -272,8 +297,11 @@ def test_officer_text_cannot_forge_a_line_or_reverse_the_receipt(backlog) -> Non
 def test_a_watched_version_names_the_time_of_the_one_it_replaces(tmp_path, make_workbook, harness) -> None:
     """While the intake watches the folder, the times are when it first saw each file, on the province's clock."""
     (tmp_path / "inputs").mkdir()
-    ingest = {"inputs": str(tmp_path / "inputs"), "outputs": str(tmp_path / "outputs"),
-              "ledger_file": str(tmp_path / "ledger.sqlite")}
+    ingest = {
+        "inputs": str(tmp_path / "inputs"),
+        "outputs": str(tmp_path / "outputs"),
+        "ledger_file": str(tmp_path / "ledger.sqlite"),
+    }
     flows.ingest_inputs(**ingest)  # the backlog (none) is loaded: from now on the intake watches
     make_workbook(tmp_path, "bu-dang", AUGUST, Filling(results={"P1.2": 4}), name="v1.xlsx", received=date(2012, 9, 5))
     flows.ingest_inputs(**ingest)

@@ -47,8 +47,9 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("pdf")
     report = sample_report()
     return {
-        code: render_pdf(report, recipient(code), issuer(), out / f"{report_basename(report, recipient(code))}.pdf",
-                         number=5)
+        code: render_pdf(
+            report, recipient(code), issuer(), out / f"{report_basename(report, recipient(code))}.pdf", number=5
+        )
         for code in ("ubnd-tinh", "bo-cong-thuong")
     }
 
@@ -114,9 +115,13 @@ def test_pdf_metadata(pdfs: dict[str, Path]) -> None:
 @pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
 def test_pdf_body_sections_in_sentences(pdfs: dict[str, Path], code: str) -> None:
     text = _text(pdfs[code])
-    sections = ["I. KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG CỦA CHƯƠNG TRÌNH", "II. KINH PHÍ THỰC HIỆN",
-                "III. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ", "IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ",
-                "V. NHIỆM VỤ QUÝ IV NĂM 2012"]
+    sections = [
+        "I. KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG CỦA CHƯƠNG TRÌNH",
+        "II. KINH PHÍ THỰC HIỆN",
+        "III. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ",
+        "IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ",
+        "V. NHIỆM VỤ QUÝ IV NĂM 2012",
+    ]
     where = [text.index(s) for s in sections]
     assert where == sorted(where)
     # I: one sentence per indicator and per sub-programme's funding, from the figures
@@ -153,16 +158,20 @@ def test_pdf_body_sections_in_sentences(pdfs: dict[str, Path], code: str) -> Non
 
 def test_national_funds_set_apart_for_the_ministry(pdfs: dict[str, Path]) -> None:
     bo, ubnd = _text(pdfs["bo-cong-thuong"]), _text(pdfs["ubnd-tinh"])
-    sentence = ("Kinh phí khuyến công quốc gia (KCQG) của Chương trình giai đoạn là 8.130 triệu đồng. Trong kỳ đã "
-                "sử dụng 20,56 triệu đồng (P1 20,56 triệu đồng); lũy kế từ đầu Chương trình 2.730,5 triệu đồng, đạt "
-                "33,6 % kế hoạch giai đoạn và chiếm 38,3 % tổng kinh phí đã thực hiện (chi tiết tại Phụ lục 03).")
+    sentence = (
+        "Kinh phí khuyến công quốc gia (KCQG) của Chương trình giai đoạn là 8.130 triệu đồng. Trong kỳ đã "
+        "sử dụng 20,56 triệu đồng (P1 20,56 triệu đồng); lũy kế từ đầu Chương trình 2.730,5 triệu đồng, đạt "
+        "33,6 % kế hoạch giai đoạn và chiếm 38,3 % tổng kinh phí đã thực hiện (chi tiết tại Phụ lục 03)."
+    )
     assert sentence in bo and "Sử dụng kinh phí khuyến công quốc gia" not in ubnd
     appendix = _appendix(bo, "03")
     assert appendix.startswith("SỬ DỤNG KINH PHÍ KHUYẾN CÔNG QUỐC GIA THEO CHƯƠNG TRÌNH")
     report = sample_report()
     for b in report.budget:  # every sub-programme's line: budget, in the period, cumulative
-        line = f"{b.subprogramme} {b.name} {number(b.budget['KCQG'])} {number(b.in_period['KCQG'])} " \
-               f"{number(b.cumulative['KCQG'])}"
+        line = (
+            f"{b.subprogramme} {b.name} {number(b.budget['KCQG'])} {number(b.in_period['KCQG'])} "
+            f"{number(b.cumulative['KCQG'])}"
+        )
         assert line in appendix, line
     assert "P1 Đào tạo nghề, truyền nghề và phát triển nghề 630 20,56 120,5 19,1 % 60,1 %" in appendix
     assert "Tổng cộng 8.130 20,56 2.730,5 33,6 % 38,3 %" in appendix
@@ -185,15 +194,19 @@ def test_unit_detail_only_for_ubnd(pdfs: dict[str, Path]) -> None:
 @pytest.mark.parametrize("code", ["ubnd-tinh", "bo-cong-thuong"])
 def test_appendix_01_every_indicator_row(pdfs: dict[str, Path], code: str) -> None:
     appendix = _appendix(_text(pdfs[code]), "01")
-    assert appendix.startswith("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA CHƯƠNG TRÌNH KHUYẾN CÔNG Quý III năm 2012 "
-                               "(Kèm theo Báo cáo số 05/BC-SCT ngày 05 tháng 10 năm 2012 của Sở Công Thương)")
+    assert appendix.startswith(
+        "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA CHƯƠNG TRÌNH KHUYẾN CÔNG Quý III năm 2012 "
+        "(Kèm theo Báo cáo số 05/BC-SCT ngày 05 tháng 10 năm 2012 của Sở Công Thương)"
+    )
     report = sample_report()
     for sp in report.programme.subprogrammes:
         assert f"{sp.code} {sp.name}" in appendix
     for r in report.indicators:
         flag = "▼ " if r.code in BEHIND else ""
-        line = (f"{r.code} {r.name} {r.unit} {number(r.in_period)} {number(r.cumulative)} {number(r.target)} "
-                f"{flag}{percent(r.share)} 35,0 %")
+        line = (
+            f"{r.code} {r.name} {r.unit} {number(r.in_period)} {number(r.cumulative)} {number(r.target)} "
+            f"{flag}{percent(r.share)} 35,0 %"
+        )
         assert line in appendix, line
     assert "Cộng: 22 chỉ tiêu, 19 chỉ tiêu đạt tiến độ yêu cầu, 3 chỉ tiêu chậm tiến độ" in appendix
 
@@ -205,8 +218,14 @@ def test_appendix_02_funding_by_subprogramme_and_source(pdfs: dict[str, Path], c
     report = sample_report()
     src = report.programme.source_codes
     for b in (*report.budget, report.budget_totals):
-        figures = [b.budget_total, *(b.budget[s] for s in src), b.in_period_total, *(b.in_period[s] for s in src),
-                   b.cumulative_total, *(b.cumulative[s] for s in src)]
+        figures = [
+            b.budget_total,
+            *(b.budget[s] for s in src),
+            b.in_period_total,
+            *(b.in_period[s] for s in src),
+            b.cumulative_total,
+            *(b.cumulative[s] for s in src),
+        ]
         line = f"{b.name} " + " ".join(number(v) for v in figures)
         assert line in appendix, line
     assert "Tổng cộng 20.560 8.130 9.130 3.300 35,56 20,56 15 0 7.130,5 2.730,5 3.160 1.240 34,7 % 35,0 %" in appendix
@@ -251,15 +270,19 @@ def test_pdf_completeness_and_coverage(pdfs: dict[str, Path], code: str) -> None
 def test_pdf_reconciliation_notes(pdfs: dict[str, Path], code: str) -> None:
     text = _text(pdfs[code])
     assert "Điều chỉnh theo báo cáo quý" in text
-    assert ("Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; 1 báo cáo khớp đúng với "
-            "tổng các tháng, 1 báo cáo có điều chỉnh như sau:") in text
+    assert (
+        "Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; 1 báo cáo khớp đúng với "
+        "tổng các tháng, 1 báo cáo có điều chỉnh như sau:"
+    ) in text
     # the funding chart may be drawn between the lines of the note (it is a float-free figure)
     text = re.sub(r"ĐVT: triệu đồng 0 1\.000 .*?hưởng, …\) (\d+ )?", "", text)
-    assert ("Đồng Xoài, quý III năm 2012: báo cáo quý (dong-xoai-2012-Q3.xlsx) được tính thay cho 1 báo cáo đã gửi "
-            "trước (1/3 tháng), điều chỉnh kinh phí P1 (Đào tạo nghề, truyền nghề và phát triển nghề) nguồn KCQG từ 9 "
-            "(tổng các tháng) thành 20,1 triệu đồng (+11,1); P1.2 (Lao động được đào tạo mới) từ 4 (tổng các tháng) "
-            "thành 10 người (+6); kinh phí P4 (Phát triển sản phẩm công nghiệp nông thôn tiêu biểu) nguồn Khác từ 0 "
-            "(tổng các tháng) thành 15 triệu đồng (+15).") in text
+    assert (
+        "Đồng Xoài, quý III năm 2012: báo cáo quý (dong-xoai-2012-Q3.xlsx) được tính thay cho 1 báo cáo đã gửi "
+        "trước (1/3 tháng), điều chỉnh kinh phí P1 (Đào tạo nghề, truyền nghề và phát triển nghề) nguồn KCQG từ 9 "
+        "(tổng các tháng) thành 20,1 triệu đồng (+11,1); P1.2 (Lao động được đào tạo mới) từ 4 (tổng các tháng) "
+        "thành 10 người (+6); kinh phí P4 (Phát triển sản phẩm công nghiệp nông thôn tiêu biểu) nguồn Khác từ 0 "
+        "(tổng các tháng) thành 15 triệu đồng (+15)."
+    ) in text
     assert "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp, quý III" not in text  # matched: not listed
 
 
@@ -271,13 +294,17 @@ def test_pdf_pace_flags(pdfs: dict[str, Path], code: str) -> None:
     assert "P1.1 Bộ giáo trình dạy nghề được biên soạn bộ 0 0 4 ▼ 0,0 % 35,0 %" in text
     assert "P4.1 Hội chợ triển lãm do tỉnh tổ chức hội chợ 0 0 1 ▼ 0,0 % 35,0 %" in text
     assert "P1.2 Lao động được đào tạo mới người 45 120 300 40,0 % 35,0 %" in text
-    assert re.search(r"P1 Đào tạo nghề, truyền nghề và phát triển nghề 1.260 630 630 0 35,56 20,56 15 0 200,5 "
-                     r"120,5 80 0 ▼ 15,9 % ?35,0 %", text)
-    assert ("(21/60 tháng = 35,0 %). ▼ Chậm tiến độ: tỷ lệ đạt thấp hơn tiến độ yêu cầu trên 10 điểm phần trăm."
-            in text)
+    assert re.search(
+        r"P1 Đào tạo nghề, truyền nghề và phát triển nghề 1.260 630 630 0 35,56 20,56 15 0 200,5 "
+        r"120,5 80 0 ▼ 15,9 % ?35,0 %",
+        text,
+    )
+    assert "(21/60 tháng = 35,0 %). ▼ Chậm tiến độ: tỷ lệ đạt thấp hơn tiến độ yêu cầu trên 10 điểm phần trăm." in text
     assert "Các chương trình chậm tiến độ giải ngân (1):" in text
-    assert ("P1 Đào tạo nghề, truyền nghề và phát triển nghề: đã thực hiện 200,5/1.260 triệu đồng, đạt 15,9 %, "
-            "tiến độ yêu cầu 35,0 % (chậm 19,1 điểm phần trăm).") in text
+    assert (
+        "P1 Đào tạo nghề, truyền nghề và phát triển nghề: đã thực hiện 200,5/1.260 triệu đồng, đạt 15,9 %, "
+        "tiến độ yêu cầu 35,0 % (chậm 19,1 điểm phần trăm)."
+    ) in text
     # in the chart: the three indicators behind, flagged next to their bar
     assert "P3.1 Mô hình trình diễn kỹ thuật được xây dựng ▼ 13,3 %" in text
 
@@ -307,8 +334,11 @@ def test_wide_appendices_are_landscape(pdfs: dict[str, Path]) -> None:
                 assert pages[i], (code, i)
             if "Phụ lục 01 KẾT QUẢ" in text or "Phụ lục 04 TÌNH HÌNH" in text:
                 assert not pages[i], (code, i)
-    ubnd_pages = [t for t, wide in zip(_pages(pdfs["ubnd-tinh"]), orientations(pdfs["ubnd-tinh"]), strict=True)
-                  if "KẾT QUẢ THỰC HIỆN THEO ĐƠN VỊ" in t]
+    ubnd_pages = [
+        t
+        for t, wide in zip(_pages(pdfs["ubnd-tinh"]), orientations(pdfs["ubnd-tinh"]), strict=True)
+        if "KẾT QUẢ THỰC HIỆN THEO ĐƠN VỊ" in t
+    ]
     assert ubnd_pages
 
 
@@ -385,12 +415,15 @@ def test_charts_are_vector_graphics(pdfs: dict[str, Path]) -> None:
         assert "KCQG: Kinh phí khuyến công quốc gia" in text
 
 
-HOSTILE = ('<b>đậm</b> <script>alert(1)</script> =HYPERLINK("http://example.com/x","bấm") '
-           '<img src="file:///etc/passwd"> <img src="http://example.com/p.png">')
+HOSTILE = (
+    '<b>đậm</b> <script>alert(1)</script> =HYPERLINK("http://example.com/x","bấm") '
+    '<img src="file:///etc/passwd"> <img src="http://example.com/p.png">'
+)
 
 
-def test_officer_text_is_printed_as_text_and_nothing_is_fetched(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_officer_text_is_printed_as_text_and_nothing_is_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An officer's section C holding HTML, a formula and file:// and http:// images: shown as typed, in the PDF,
     the HTML and the Excel workbook; the renderer asks for nothing."""
     from openpyxl import load_workbook
@@ -572,8 +605,10 @@ def test_context_without_a_whole_year_of_growth() -> None:
 def test_reconciliations_that_all_match() -> None:
     matched = tuple(replace(r, differences=()) for r in sample_report().reconciliations)
     html = render_html(sample_report(reconciliations=matched), recipient("bo-cong-thuong"), issuer())
-    assert ("Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; số liệu của cả 2 báo cáo "
-            "khớp đúng với tổng các tháng.") in html
+    assert (
+        "Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; số liệu của cả 2 báo cáo "
+        "khớp đúng với tổng các tháng."
+    ) in html
     assert "thành" not in html.split("Điều chỉnh theo báo cáo quý")[1].split("</h2>")[0]
 
 
@@ -590,9 +625,16 @@ def test_a_recipient_is_data() -> None:
 
     from pipeline.recipients import Recipient, Signer
 
-    finance = Recipient(code="so-tai-chinh", name="Sở Tài chính", salutation="Kính gửi: Sở Tài chính",
-                        unit_detail=False, sections=("funding", "difficulties"), appendices=("funding",),
-                        copies=("Như trên", "Lưu: VT, KHTC"), signer=Signer(title="GIÁM ĐỐC", name="Trần Văn B"))
+    finance = Recipient(
+        code="so-tai-chinh",
+        name="Sở Tài chính",
+        salutation="Kính gửi: Sở Tài chính",
+        unit_detail=False,
+        sections=("funding", "difficulties"),
+        appendices=("funding",),
+        copies=("Như trên", "Lưu: VT, KHTC"),
+        signer=Signer(title="GIÁM ĐỐC", name="Trần Văn B"),
+    )
     html = render_html(sample_report(), finance, issuer(), number=7)
     assert "<h2>I. KINH PHÍ THỰC HIỆN</h2>" in html and "<h2>II. KHÓ KHĂN, VƯỚNG MẮC" in html
     assert "KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG" not in html and "NHIỆM VỤ" not in html
@@ -612,6 +654,7 @@ def test_no_tasks_section_after_the_programme_ends() -> None:
 
 
 # --- many units (a national consolidation): readable, bounded, every figure right ----------------------------
+
 
 def _limited(code: str, limit: int) -> Recipient:
     return Recipient.model_validate({**recipient(code).model_dump(), "max_units_listed": limit})
@@ -639,9 +682,11 @@ def test_layout_of_the_units_appendix_follows_the_number_of_units() -> None:
 def test_unit_column_groups_pack_subprogrammes_then_spending() -> None:
     prog = sample_report().programme
     groups = unit_column_groups(prog)
-    assert [g.title for g in groups] == ["A. Kết quả thực hiện trong kỳ: chương trình P1 đến P3",
-                                         "B. Kết quả thực hiện trong kỳ: chương trình P4 đến P7",
-                                         "C. Kinh phí thực hiện trong kỳ (ĐVT: triệu đồng)"]
+    assert [g.title for g in groups] == [
+        "A. Kết quả thực hiện trong kỳ: chương trình P1 đến P3",
+        "B. Kết quả thực hiện trong kỳ: chương trình P4 đến P7",
+        "C. Kinh phí thực hiện trong kỳ (ĐVT: triệu đồng)",
+    ]
     assert all(len(g.columns) <= 12 for g in groups)
     indicators = [i.code for sp in prog.subprogrammes for i in sp.indicators]
     assert [c.code for g in groups[:-1] for c in g.columns] == indicators  # each once, in programme order
@@ -656,8 +701,9 @@ def test_unit_column_groups_pack_subprogrammes_then_spending() -> None:
 @pytest.fixture(scope="module")
 def rows_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     out = tmp_path_factory.mktemp("rows")
-    return {n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), out / f"{n}.pdf")
-            for n in (25, 50, 75)}
+    return {
+        n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), out / f"{n}.pdf") for n in (25, 50, 75)
+    }
 
 
 def test_units_as_rows_every_unit_with_its_figures(rows_pdfs: dict[int, Path]) -> None:
@@ -689,13 +735,14 @@ def test_units_as_rows_pages_grow_in_proportion_with_headers_repeated(rows_pdfs:
         assert "STT Đơn vị" in text  # the headings on every page
         assert len(re.findall(r"huyện Số \d{4}", text)) <= 35  # pages stay readable
     first = _pages(rows_pdfs[75]).index(pages[75][0])
-    for p in PdfReader(rows_pdfs[75]).pages[first:first + len(pages[75])]:
+    for p in PdfReader(rows_pdfs[75]).pages[first : first + len(pages[75])]:
         assert p.mediabox.width > p.mediabox.height  # landscape
 
 
 def test_units_beyond_the_limit_are_summarised_with_exact_figures(tmp_path: Path) -> None:
-    pdfs = {n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), tmp_path / f"{n}.pdf")
-            for n in (101, 400)}
+    pdfs = {
+        n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), tmp_path / f"{n}.pdf") for n in (101, 400)
+    }
     appendix = {n: _appendix_pages(pdf, "03") for n, pdf in pdfs.items()}
     assert len(appendix[101]) == len(appendix[400]) <= 3  # the same pages whatever the number of units
     text = " ".join(appendix[400])
@@ -721,7 +768,8 @@ def test_units_beyond_the_limit_are_summarised_with_exact_figures(tmp_path: Path
     assert f"KCQG Kinh phí khuyến công quốc gia triệu đồng {number(sum(kcqg))} 400/400 huyện Số 0400 40" in text
     # the report's body stays the same length too: sentences name at most ten units
     assert len(PdfReader(pdfs[400]).pages) - len(_appendix_pages(pdfs[400], "04")) == len(
-        PdfReader(pdfs[101]).pages) - len(_appendix_pages(pdfs[101], "04"))
+        PdfReader(pdfs[101]).pages
+    ) - len(_appendix_pages(pdfs[101], "04"))
 
 
 def test_reporting_appendix_beyond_the_limit_lists_the_units_that_need_attention(tmp_path: Path) -> None:
@@ -784,7 +832,8 @@ def test_officer_text_cannot_break_the_report(tmp_path: Path) -> None:
     long_note = ("Khó khăn về kinh phí đối ứng; đề nghị hỗ trợ thêm. " * 400).strip()
     word = "x" * 32_000
     notes = tuple(Note(f"Đơn vị {i}", "2012-09", long_note) for i in range(10)) + (
-        Note("Bù Đăng", "2012-09", f"Từ dài {word}\x07\x1b[31m đỏ \u202e nơhC"),)
+        Note("Bù Đăng", "2012-09", f"Từ dài {word}\x07\x1b[31m đỏ \u202e nơhC"),
+    )
     report = replace(sample_report(), notes=notes)
     html = render_html(report, recipient("ubnd-tinh"), issuer())
     assert not any(c in html for c in "\x07\x1b\u202e")

@@ -29,8 +29,10 @@ HOSTILE = "=HYPERLINK(1)+bu-dang-2012-02.xlsx"  # an officer's file name that a 
 
 
 def filling(k: int) -> Filling:
-    return Filling(results={"P1.2": k, "P4.3": 2 * k + 1},
-                   spending={"P1": {"KCQG": Decimal(k) + Decimal("0.25")}, "P5": {"KCĐP": 3 * k, "Khác": 1}})
+    return Filling(
+        results={"P1.2": k, "P4.3": 2 * k + 1},
+        spending={"P1": {"KCQG": Decimal(k) + Decimal("0.25")}, "P5": {"KCĐP": 3 * k, "Khác": 1}},
+    )
 
 
 @pytest.fixture
@@ -55,8 +57,9 @@ def stage(tmp_path, make_workbook, ingest, programme, units):
 def test_every_recipient_gets_pdf_excel_and_html(stage) -> None:
     report, _, paths = stage
     book = load_recipients(packaged_config())
-    assert [p.name for p in paths] == [f"{report_basename(report, r)}{ext}" for r in book.recipients
-                                       for ext in (".pdf", ".xlsx", ".html")]
+    assert [p.name for p in paths] == [
+        f"{report_basename(report, r)}{ext}" for r in book.recipients for ext in (".pdf", ".xlsx", ".html")
+    ]
     for recipient in book.recipients:
         pdf, _, html = (p for p in paths if p.stem == report_basename(report, recipient))
         page = render_html(report, recipient, book.issuer, 5)
@@ -72,10 +75,24 @@ def test_excel_data_sheet_holds_exactly_the_provenance_values(stage) -> None:
     names = unit_names(report)
     kinds = {"indicator": "chỉ tiêu", "budget": "kinh phí"}
     expected = [
-        (i, v.unit, names[v.unit], v.period_reported, kinds[v.kind], v.code, v.source or None, Decimal(v.value),
-         v.file, v.cell, v.sha256, pd.Timestamp(v.received_at).to_pydatetime().replace(tzinfo=None),
-         "có" if v.counts_in_period else "không", "có" if v.counts_cumulative else "không")
-        for i, v in enumerate(values.itertuples(index=False), start=1)]
+        (
+            i,
+            v.unit,
+            names[v.unit],
+            v.period_reported,
+            kinds[v.kind],
+            v.code,
+            v.source or None,
+            Decimal(v.value),
+            v.file,
+            v.cell,
+            v.sha256,
+            pd.Timestamp(v.received_at).to_pydatetime().replace(tzinfo=None),
+            "có" if v.counts_in_period else "không",
+            "có" if v.counts_cumulative else "không",
+        )
+        for i, v in enumerate(values.itertuples(index=False), start=1)
+    ]
     book = load_recipients(packaged_config())
     for recipient in book.recipients:
         workbook = next(p for p in paths if p.name == f"{report_basename(report, recipient)}.xlsx")

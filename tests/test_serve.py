@@ -30,8 +30,10 @@ HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def test_served_deployments_carry_the_schedules(tmp_path) -> None:
-    served = {d.name if d.flow_name is None else d.flow_name: d
-              for d in flows.deployments(str(tmp_path / "in"), str(tmp_path / "out"), str(tmp_path / "l.sqlite"))}
+    served = {
+        d.name if d.flow_name is None else d.flow_name: d
+        for d in flows.deployments(str(tmp_path / "in"), str(tmp_path / "out"), str(tmp_path / "l.sqlite"))
+    }
     rules = load_rules(packaged_config())
     for s in schedules(rules):
         [schedule] = served[s.flow].schedules
@@ -48,8 +50,13 @@ def test_served_deployments_carry_the_schedules(tmp_path) -> None:
 
 def _workbook(folder: Path, unit: str, period, value: int, name: str | None = None) -> Path:
     programme, units = load_programmes(packaged_config())[0], load_units(packaged_config())
-    return write_template(programme, units.by_code[unit], period, folder / (name or f"{unit}-{period.code}.xlsx"),
-                          Filling(results={"P1.2": value}))
+    return write_template(
+        programme,
+        units.by_code[unit],
+        period,
+        folder / (name or f"{unit}-{period.code}.xlsx"),
+        Filling(results={"P1.2": value}),
+    )
 
 
 def test_intake_reads_a_file_dropped_while_it_runs(tmp_path, harness) -> None:
@@ -83,10 +90,27 @@ def _workspace(tmp_path: Path) -> Path:
 def _run(root: Path, home: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PREFECT_HOME": str(root / home)}
     env.pop("PREFECT_API_URL", None)
-    return subprocess.Popen([KHUYENCONG, "run", "--period", "2012-Q3", "--inputs", str(root / "inputs"),
-                             "--outputs", str(root / "outputs"), "--ledger", str(root / "ledger.sqlite"), *args],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)  # its own process group: killing the run kills its children
+    return subprocess.Popen(
+        [
+            KHUYENCONG,
+            "run",
+            "--period",
+            "2012-Q3",
+            "--inputs",
+            str(root / "inputs"),
+            "--outputs",
+            str(root / "outputs"),
+            "--ledger",
+            str(root / "ledger.sqlite"),
+            *args,
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )  # its own process group: killing the run kills its children
 
 
 def _sound(root: Path) -> None:
@@ -115,8 +139,12 @@ def test_a_run_killed_while_rendering_leaves_the_previous_reports_and_the_next_r
     assert done.wait(timeout=240) == 0
     reports = root / "outputs" / "reports" / "2012-Q3"
     before = {p.name: p.read_bytes() for p in reports.iterdir()}
-    assert {"bao-cao-2012-Q3-ubnd-tinh.pdf", "bao-cao-2012-Q3-bo-cong-thuong.xlsx", "2012-Q3-so-lieu.csv",
-            "manifest.json"} <= set(before)
+    assert {
+        "bao-cao-2012-Q3-ubnd-tinh.pdf",
+        "bao-cao-2012-Q3-bo-cong-thuong.xlsx",
+        "2012-Q3-so-lieu.csv",
+        "manifest.json",
+    } <= set(before)
     victim = _run(root, "p1", "--number", "7")
     deadline = time.monotonic() + 240
     staging = root / "outputs" / "reports" / ".versions" / "2012-Q3"
@@ -143,7 +171,8 @@ def test_a_notification_that_cannot_be_sent_does_not_fail_the_run(tmp_path, harn
     config = tmp_path / "config"
     shutil.copytree(config_dir, config)
     (config / "notifications.yaml").write_text(
-        "enabled: true\nwebhook_url: http://127.0.0.1:9/nobody\ntimeout_seconds: 1\n", encoding="utf-8")
+        "enabled: true\nwebhook_url: http://127.0.0.1:9/nobody\ntimeout_seconds: 1\n", encoding="utf-8"
+    )
     inputs = tmp_path / "inputs"
     bad = _workbook(inputs, "bu-dang", month(2012, 3), -1)  # rejected: a notification is due
     old = datetime(2012, 4, 2).timestamp()
@@ -237,8 +266,7 @@ def _flow_runs(api: str, flow_name: str) -> list[dict]:
     import urllib.request
 
     body = json.dumps({"flows": {"name": {"any_": [flow_name]}}}).encode()
-    request = urllib.request.Request(f"{api}/flow_runs/filter", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(f"{api}/flow_runs/filter", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return [r for r in json.loads(response.read()) if r["state_type"] != "SCHEDULED"]  # runs made
 
@@ -249,8 +277,14 @@ def test_serve_receipts_a_dropped_file_shares_its_server_and_stops_on_sigterm(tm
     instead of starting one, and SIGTERM stops everything it started, the Prefect server included."""
     (tmp_path / "inputs").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    serve = subprocess.Popen([KHUYENCONG, "serve", "--port", str(_free_port())], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    serve = subprocess.Popen(
+        [KHUYENCONG, "serve", "--port", str(_free_port())],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(serve.stdout.readline, "")), daemon=True)
     reader.start()
@@ -263,8 +297,14 @@ def test_serve_receipts_a_dropped_file_shares_its_server_and_stops_on_sigterm(tm
         _wait_for(receipt.exists)
         assert "ĐÃ TIẾP NHẬN" in receipt.read_text(encoding="utf-8")
         _wait_for(lambda: any(r["state_type"] == "COMPLETED" for r in _flow_runs(api, "ingest_inputs")))
-        done = subprocess.run([KHUYENCONG, "run", "--period", "2012-03"], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [KHUYENCONG, "run", "--period", "2012-03"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "using the server of `khuyencong serve`" in done.stderr
         assert "temporary server" not in done.stdout + done.stderr
@@ -294,8 +334,14 @@ def test_a_cold_run_completes_while_every_core_is_busy(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
     try:
-        done = subprocess.run([KHUYENCONG, "run", "--period", "2012-03"], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=1200)
+        done = subprocess.run(
+            [KHUYENCONG, "run", "--period", "2012-03"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
     finally:
         for hog in hogs:
             hog.kill()

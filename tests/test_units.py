@@ -59,23 +59,26 @@ def test_phu_rieng_only_from_2015(units: UnitRegistry) -> None:
     assert phu_rieng.exists_during(year(2015))
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("UBND huyện Bù Đăng", "bu-dang"),
-    ("H. Bù Đăng", "bu-dang"),
-    ("huyện Bù Đăng", "bu-dang"),
-    ("Bù Đăng", "bu-dang"),
-    ("Bu Dang", "bu-dang"),
-    ("  BÙ   ĐĂNG  ", "bu-dang"),
-    ("Phòng Kinh tế và Hạ tầng huyện Bù Đăng", "bu-dang"),
-    ("TX Đồng Xoài", "dong-xoai"),
-    ("Thị xã Đồng Xoài", "dong-xoai"),
-    ("thị xã Đồng Xoài", "dong-xoai"),
-    ("TX. Bình Long", "binh-long"),
-    ("UBND thị xã Phước Long", "phuoc-long"),
-    ("Huyện Lộc Ninh", "loc-ninh"),
-    ("Hon Quan", "hon-quan"),
-    ("bu-gia-map", "bu-gia-map"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("UBND huyện Bù Đăng", "bu-dang"),
+        ("H. Bù Đăng", "bu-dang"),
+        ("huyện Bù Đăng", "bu-dang"),
+        ("Bù Đăng", "bu-dang"),
+        ("Bu Dang", "bu-dang"),
+        ("  BÙ   ĐĂNG  ", "bu-dang"),
+        ("Phòng Kinh tế và Hạ tầng huyện Bù Đăng", "bu-dang"),
+        ("TX Đồng Xoài", "dong-xoai"),
+        ("Thị xã Đồng Xoài", "dong-xoai"),
+        ("thị xã Đồng Xoài", "dong-xoai"),
+        ("TX. Bình Long", "binh-long"),
+        ("UBND thị xã Phước Long", "phuoc-long"),
+        ("Huyện Lộc Ninh", "loc-ninh"),
+        ("Hon Quan", "hon-quan"),
+        ("bu-gia-map", "bu-gia-map"),
+    ],
+)
 def test_aliases_resolve(units: UnitRegistry, text: str, code: str) -> None:
     found = units.find(text)
     assert found is not None and found.code == code
@@ -86,12 +89,15 @@ def test_unknown_names_do_not_resolve(units: UnitRegistry, text: str) -> None:
     assert units.find(text) is None
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("UBND huyện Bù Đăng", "bu-dang"),
-    ("Thị xã Đồng Xoài", "dong-xoai"),
-    ("Huyện Bù Gia Mập", "bu-gia-map"),
-    ("Lộc Ninh", "loc-ninh"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("UBND huyện Bù Đăng", "bu-dang"),
+        ("Thị xã Đồng Xoài", "dong-xoai"),
+        ("Huyện Bù Gia Mập", "bu-gia-map"),
+        ("Lộc Ninh", "loc-ninh"),
+    ],
+)
 def test_nfd_input_resolves(units: UnitRegistry, text: str, code: str) -> None:
     nfd = unicodedata.normalize("NFD", text)
     assert nfd != text

@@ -49,12 +49,15 @@ def clean_filling() -> Filling:
     return Filling(
         results={"P1.2": 12, "P1.3": 3, "P2.1": 0, "P4.3": 1, "P5.1": 34},
         spending={"P1": {"KCQG": Decimal("10.1"), "KCĐP": 2}, "P4": {"Khác": 0.2, "KCĐP": 1260}},
-        report_date=date(2012, 4, 3), preparer="Nguyễn Văn An", phone="0271 3812345",
+        report_date=date(2012, 4, 3),
+        preparer="Nguyễn Văn An",
+        phone="0271 3812345",
         notes="Kinh phí phân bổ chậm.",
     )
 
 
 # --- a clean file -----------------------------------------------------------------------------------
+
 
 def test_clean_file_is_accepted_and_every_value_traced(tmp_path, make_workbook, check) -> None:
     filling = clean_filling()
@@ -66,11 +69,19 @@ def test_clean_file_is_accepted_and_every_value_traced(tmp_path, make_workbook, 
     assert report.period == MARCH
     assert report.programme.code == "2011-2015"
     assert (report.report_date, report.preparer, report.phone, report.notes) == (
-        date(2012, 4, 3), "Nguyễn Văn An", "0271 3812345", "Kinh phí phân bổ chậm.")
-    expected = {("indicator", code, ""): (Decimal(str(v)), result_ref(path, code))
-                for code, v in filling.results.items()}
-    expected |= {("budget", sp, src): (Decimal(str(v)), budget_ref(path, sp, src))
-                 for sp, by_src in filling.spending.items() for src, v in by_src.items()}
+        date(2012, 4, 3),
+        "Nguyễn Văn An",
+        "0271 3812345",
+        "Kinh phí phân bổ chậm.",
+    )
+    expected = {
+        ("indicator", code, ""): (Decimal(str(v)), result_ref(path, code)) for code, v in filling.results.items()
+    }
+    expected |= {
+        ("budget", sp, src): (Decimal(str(v)), budget_ref(path, sp, src))
+        for sp, by_src in filling.spending.items()
+        for src, v in by_src.items()
+    }
     got = {(v.kind, v.code, v.source): (v.amount, v.cell) for v in report.values}
     assert got == expected
     assert len(report.values) == len(expected)  # blanks are not values; one value per written cell
@@ -95,8 +106,12 @@ def test_raw_cells_have_their_addresses(tmp_path, make_workbook, programmes, uni
 
 
 def test_blanks_are_not_values(tmp_path, make_workbook, check) -> None:
-    path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(results={"P1.2": "   ", "P1.3": None, "P1.4": 5},
-                                                             spending={"P2": {"KCĐP": ""}}))
+    path = make_workbook(
+        tmp_path,
+        "bu-dang",
+        MARCH,
+        Filling(results={"P1.2": "   ", "P1.3": None, "P1.4": 5}, spending={"P2": {"KCĐP": ""}}),
+    )
     report = check(path)
     assert report.status is Status.ACCEPTED, report.problems
     assert [(v.code, v.amount) for v in report.values] == [("P1.4", 5)]
@@ -104,8 +119,11 @@ def test_blanks_are_not_values(tmp_path, make_workbook, check) -> None:
 
 def test_provincial_centre_and_aliases_are_accepted(tmp_path, make_workbook, check) -> None:
     nfd = unicodedata.normalize("NFD", "UBND huyện Bù Đăng")
-    report = check(make_workbook(tmp_path, "bu-dang", MARCH, Filling(unit_text=nfd, period_text="Tháng 03/2012",
-                                                                     results={"P1.2": 1})))
+    report = check(
+        make_workbook(
+            tmp_path, "bu-dang", MARCH, Filling(unit_text=nfd, period_text="Tháng 03/2012", results={"P1.2": 1})
+        )
+    )
     assert report.status is Status.ACCEPTED, report.problems
     assert report.unit.code == "bu-dang" and report.period == MARCH
     report = check(make_workbook(tmp_path, "ttkc", parse_period("2012-Q3"), Filling(results={"P5.2": 1})))
@@ -125,7 +143,11 @@ def test_row_total_disagreeing_with_sources_is_a_warning(tmp_path, make_workbook
     assert report.status is Status.WARNINGS
     [problem] = report.problems
     assert (problem.code, problem.severity, problem.cell, problem.found) == (
-        "TOTAL_MISMATCH", Severity.WARNING, f"{wbk.SHEET}!{total_ref}", "99")
+        "TOTAL_MISMATCH",
+        Severity.WARNING,
+        f"{wbk.SHEET}!{total_ref}",
+        "99",
+    )
     assert number(sum(spent.values())) in problem.expected  # "12,5"
     assert has_vietnamese(problem.message)
     # the sources are still used
@@ -137,6 +159,7 @@ def test_row_total_disagreeing_with_sources_is_a_warning(tmp_path, make_workbook
 
 
 # --- one test per kind of bad file ------------------------------------------------------------------
+
 
 def test_unknown_unit(tmp_path, make_workbook, check) -> None:
     path = make_workbook(tmp_path, "bu-dang", MARCH, Filling(unit_text="Huyện Không Có", results={"P1.2": 1}))
@@ -321,7 +344,11 @@ def test_two_possible_result_columns(tmp_path, make_workbook, check) -> None:
     assert report.status is Status.WARNINGS
     [problem] = report.problems
     assert (problem.code, problem.severity, problem.cell, problem.found) == (
-        "AMBIGUOUS_COLUMN", Severity.WARNING, f"{wbk.SHEET}!{result.coordinate}", "«Thực hiện»")
+        "AMBIGUOUS_COLUMN",
+        Severity.WARNING,
+        f"{wbk.SHEET}!{result.coordinate}",
+        "«Thực hiện»",
+    )
     assert "«Thực hiện»" in problem.message
     assert [(v.code, v.amount, v.cell) for v in report.values] == [("P1.2", 3, ref)]
 
@@ -337,7 +364,11 @@ def test_unreadable_report_date_is_a_warning(tmp_path, make_workbook, check) -> 
     assert report.status is Status.WARNINGS and report.report_date is None
     [problem] = report.problems
     assert (problem.code, problem.severity, problem.cell, problem.found) == (
-        "DATE_INVALID", Severity.WARNING, f"{wbk.SHEET}!C{row}", "«ngày mồng ba tháng tư»")
+        "DATE_INVALID",
+        Severity.WARNING,
+        f"{wbk.SHEET}!C{row}",
+        "«ngày mồng ba tháng tư»",
+    )
     assert [v.code for v in report.values] == ["P1.2"]
 
 
@@ -352,8 +383,10 @@ def test_missing_rows_are_warnings(tmp_path, make_workbook, check) -> None:
     wb.save(path)
     report = check(path)
     assert report.status is Status.WARNINGS
-    assert [(p.code, p.severity) for p in report.problems] == [("ROW_MISSING", Severity.WARNING),
-                                                               ("UNMATCHED_ROW", Severity.WARNING)]
+    assert [(p.code, p.severity) for p in report.problems] == [
+        ("ROW_MISSING", Severity.WARNING),
+        ("UNMATCHED_ROW", Severity.WARNING),
+    ]
     assert "P7.2" in report.problems[0].expected
     assert report.problems[1].cell == f"{wbk.SHEET}!C{row}"
 
@@ -396,5 +429,3 @@ def test_zip_bomb(tmp_path, programmes, units, check, size: int) -> None:
     assert raw.refusal is not None and raw.refusal.code == "ZIP_BOMB"
     problem = only_error(check(path), "ZIP_BOMB")
     assert (problem.cell, problem.found) == ("", "«bom.xlsx»")
-
-

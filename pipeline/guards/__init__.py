@@ -38,9 +38,25 @@ from pipeline.guards.sniff import sniff
 from pipeline.guards.zip_members import WORKBOOK_PARTS, check_zip
 from pipeline.problems import EXTENSION_MISMATCH, FILE_EMPTY, FILE_TOO_LARGE, NOT_A_WORKBOOK, Problem
 
-__all__ = ["CHUNK", "MAX_CELLS", "MAX_FILE_BYTES", "MAX_RATIO", "MAX_ROWS", "MAX_RSS_BYTES", "MAX_SECONDS",
-           "MAX_SHEETS", "MAX_UNPACKED_BYTES", "MAX_ZIP_ENTRIES", "RATIO_MIN_BYTES", "WORKBOOK_PARTS", "Checked",
-           "Refusal", "check_file", "detect_format", "inspect_file"]
+__all__ = [
+    "CHUNK",
+    "MAX_CELLS",
+    "MAX_FILE_BYTES",
+    "MAX_RATIO",
+    "MAX_ROWS",
+    "MAX_RSS_BYTES",
+    "MAX_SECONDS",
+    "MAX_SHEETS",
+    "MAX_UNPACKED_BYTES",
+    "MAX_ZIP_ENTRIES",
+    "RATIO_MIN_BYTES",
+    "WORKBOOK_PARTS",
+    "Checked",
+    "Refusal",
+    "check_file",
+    "detect_format",
+    "inspect_file",
+]
 
 Refusal = Problem  # a refused file: the Problem (code, Vietnamese message) that says why, cell and file not set
 

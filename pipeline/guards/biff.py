@@ -32,7 +32,15 @@ DIMENSIONS = 0x0200  # a sheet's used area: first row, last row + 1, first colum
 CODEPAGE = 0x0042  # the codepage of 8-bit strings
 BOUNDSHEET = 0x0085  # in the globals: a sheet's name and the offset of its BOF
 FORMULA, BLANK, NUMBER, LABEL, BOOLERR, RK, LABELSST, RSTRING = (
-    0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6)
+    0x0006,
+    0x0201,
+    0x0203,
+    0x0204,
+    0x0205,
+    0x027E,
+    0x00FD,
+    0x00D6,
+)
 MULRK, MULBLANK = 0x00BD, 0x00BE  # row, first column, entries, last column
 
 _BOFS = frozenset({BOF, BOF_BIFF2, BOF_BIFF3, BOF_BIFF4})
@@ -43,8 +51,25 @@ _BIFF2_5 = (0x0200, 0x0002, 0x0007, 0x0300, 0x0400, 0x0500)  # BOF versions cala
 _CHART = 0x1000  # BOF substream type of a chart (with version 0: not BIFF8)
 _HEADER = struct.Struct("<HH")  # a record's type and length
 # Codepages whose encoding_rs decoder reads printable ASCII (and NUL) as itself.
-_ASCII_CODEPAGES = frozenset({874, 932, 936, 949, 950, *range(1250, 1259), 10000, 20127, 20866, 21866,
-                              *range(28591, 28606), 51932, 51949, 54936, 65001})
+_ASCII_CODEPAGES = frozenset(
+    {
+        874,
+        932,
+        936,
+        949,
+        950,
+        *range(1250, 1259),
+        10000,
+        20127,
+        20866,
+        21866,
+        *range(28591, 28606),
+        51932,
+        51949,
+        54936,
+        65001,
+    }
+)
 _UTF16_CODEPAGES = {1200: "utf-16-le", 1201: "utf-16-be"}
 
 
@@ -82,7 +107,7 @@ def check_biff(stream: bytes) -> None:
             if length >= 4 and at + 8 <= n:
                 cell(*unpack(stream, at + 4))
         elif rtype in _SEEN:
-            record(rtype, stream[at + 4:pos], pos)
+            record(rtype, stream[at + 4 : pos], pos)
     walk.finish()
 
 
@@ -228,7 +253,7 @@ def _sheet_key(body: bytes, biff8: bool, codepage: int) -> object:
     if high is None and wide is not None:
         high = False  # calamine widens 8-bit strings for a UTF-16 codepage
     if high:
-        raw = chars[:2 * min(len(chars) // 2, cch)]
+        raw = chars[: 2 * min(len(chars) // 2, cch)]
     elif high is False:
         raw = b"".join(bytes((b, 0)) for b in chars[:cch])
     else:

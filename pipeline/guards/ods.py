@@ -12,9 +12,19 @@ from pipeline.problems import PASSWORD_PROTECTED
 
 # The attributes of a cell that calamine reads as empty (LibreOffice writes these on empty cells); any other
 # (office:value, string-value, date-value, boolean-value, value-type, table:formula …) may make it a value.
-_ODS_EMPTY_CELL = frozenset({
-    "number-columns-repeated", "style-name", "number-columns-spanned", "number-rows-spanned",
-    "number-matrix-columns-spanned", "number-matrix-rows-spanned", "content-validation-name", "protect", "protected"})
+_ODS_EMPTY_CELL = frozenset(
+    {
+        "number-columns-repeated",
+        "style-name",
+        "number-columns-spanned",
+        "number-rows-spanned",
+        "number-matrix-columns-spanned",
+        "number-matrix-rows-spanned",
+        "content-validation-name",
+        "protect",
+        "protected",
+    }
+)
 
 
 class OdsSheets:

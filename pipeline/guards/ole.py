@@ -78,15 +78,15 @@ class _Cfb:
             start, size = struct.unpack_from("<IQ", directory, off + 116)
             if self.ssz == 512:
                 size &= 0xFFFFFFFF
-            stored = directory[off:off + max(0, nlen - 2)].decode("utf-16-le", "replace")
-            entries.append(_Entry(_cfb_name(directory[off:off + 64]), stored, directory[off + 66], start, size))
+            stored = directory[off : off + max(0, nlen - 2)].decode("utf-16-le", "replace")
+            entries.append(_Entry(_cfb_name(directory[off : off + 64]), stored, directory[off + 66], start, size))
         return entries
 
     def sector(self, n: int) -> bytes:
         off = (n + 1) * self.ssz
         if n >= self.nsect or off + self.ssz > len(self.data):
             raise xls_damaged("sector ngoài tệp")
-        return self.data[off:off + self.ssz]
+        return self.data[off : off + self.ssz]
 
     def chain(self, start: int, size: int | None = None) -> bytes:
         parts, sector, seen = [], start, 0
@@ -105,16 +105,19 @@ class _Cfb:
             return self.chain(entry.start, entry.size)
         parts, sector = [], entry.start
         while sector < _END:  # to the chain's end, as calamine reads it
-            if len(parts) >= len(self.minifat) or sector >= len(self.minifat) \
-                    or (sector + 1) * 64 > len(self.mini_stream):
+            if (
+                len(parts) >= len(self.minifat)
+                or sector >= len(self.minifat)
+                or (sector + 1) * 64 > len(self.mini_stream)
+            ):
                 raise xls_damaged("chuỗi mini-sector sai")
-            parts.append(self.mini_stream[sector * 64:(sector + 1) * 64])
+            parts.append(self.mini_stream[sector * 64 : (sector + 1) * 64])
             sector = self.minifat[sector]
-        return b"".join(parts)[:entry.size]
+        return b"".join(parts)[: entry.size]
 
 
 def check_ole(data: bytes) -> str:
-    """"xls" for a compound file holding a workbook calamine may read; refused otherwise."""
+    """ "xls" for a compound file holding a workbook calamine may read; refused otherwise."""
     try:
         cfb = _Cfb(data)
     except (struct.error, Refused) as exc:
@@ -131,9 +134,13 @@ def check_ole(data: bytes) -> str:
     # read another (it decodes names by their stored length): every candidate is checked
     books = [e for e in cfb.entries if e.name.lower() in _BOOKS or e.stored.lower() in _BOOKS]
     if not books:
-        what = "tài liệu Word 97-2003 (.doc)" if "worddocument" in names else \
-            "bài trình chiếu PowerPoint 97-2003 (.ppt)" if "powerpoint document" in names else \
-            "tệp Office không chứa bảng tính"
+        what = (
+            "tài liệu Word 97-2003 (.doc)"
+            if "worddocument" in names
+            else "bài trình chiếu PowerPoint 97-2003 (.ppt)"
+            if "powerpoint document" in names
+            else "tệp Office không chứa bảng tính"
+        )
         raise refuse(NOT_A_WORKBOOK, what=what)
     for book in books:
         try:

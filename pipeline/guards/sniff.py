@@ -5,9 +5,17 @@ from __future__ import annotations
 import unicodedata
 
 _SIGNATURES = [
-    (b"%PDF", "tài liệu PDF"), (b"\x89PNG", "ảnh PNG"), (b"\xff\xd8\xff", "ảnh JPEG"), (b"GIF8", "ảnh GIF"),
-    (b"II*\x00", "ảnh TIFF"), (b"MM\x00*", "ảnh TIFF"), (b"{\\rtf", "văn bản RTF"), (b"Rar!", "tệp nén RAR"),
-    (b"7z\xbc\xaf", "tệp nén 7z"), (b"\x1f\x8b", "tệp nén gzip"), (b"MZ", "chương trình (.exe)"),
+    (b"%PDF", "tài liệu PDF"),
+    (b"\x89PNG", "ảnh PNG"),
+    (b"\xff\xd8\xff", "ảnh JPEG"),
+    (b"GIF8", "ảnh GIF"),
+    (b"II*\x00", "ảnh TIFF"),
+    (b"MM\x00*", "ảnh TIFF"),
+    (b"{\\rtf", "văn bản RTF"),
+    (b"Rar!", "tệp nén RAR"),
+    (b"7z\xbc\xaf", "tệp nén 7z"),
+    (b"\x1f\x8b", "tệp nén gzip"),
+    (b"MZ", "chương trình (.exe)"),
 ]
 
 

@@ -28,8 +28,10 @@ from pipeline.guards.zip_directory import Member, bomb, entities, norm
 
 UTF16 = {b"\xff\xfe": "utf-16", b"<\x00": "utf-16-le", b"\xfe\xff": "utf-16", b"\x00<": "utf-16-be"}
 
-_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^<]*?\bref\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?([0-9]{0,9})"
-                        rb"(?::\$?([A-Za-z]{0,3})\$?([0-9]{0,9}))?[\"']")
+_DIMENSION = re.compile(
+    rb"<(?:[\w.-]+:)?dimension\s[^<]*?\bref\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?([0-9]{0,9})"
+    rb"(?::\$?([A-Za-z]{0,3})\$?([0-9]{0,9}))?[\"']"
+)
 # Row and cell tags as calamine (quick-xml) names them: the local name after the first ':' of whatever
 # precedes the first whitespace, so any prefix at all ("<x:c", "<ñ:c", "<a$b:c"); not end tags, comments
 # or processing instructions. A tag whose first attribute is r= certainly has one; every other tag is
@@ -206,8 +208,10 @@ MAX_RELATIONSHIPS = 4 * MAX_ZIP_ENTRIES  # relationships counted in a part: more
 
 ANY_PART = "\x00any"  # a target whose bytes cannot be decoded as calamine decodes them: any part
 # Declared encodings that read ASCII as ASCII and that Python decodes as encoding_rs does ASCII text.
-_ASCII_ENCODINGS = re.compile(r"(windows|cp)-?125[0-8]|iso-?8859-\d+|latin-?1|(us-)?ascii|koi8-[ru]|"
-                              r"gbk|gb2312|gb18030|big5|shift_jis|euc-jp|euc-kr|tis-620|windows-874")
+_ASCII_ENCODINGS = re.compile(
+    r"(windows|cp)-?125[0-8]|iso-?8859-\d+|latin-?1|(us-)?ascii|koi8-[ru]|"
+    r"gbk|gb2312|gb18030|big5|shift_jis|euc-jp|euc-kr|tis-620|windows-874"
+)
 IMAGE = re.compile(r"(?:xl/media|pictures)/[^/]+\.svg")  # an SVG image, by its name as `norm` gives it
 
 
@@ -221,8 +225,11 @@ class XmlReading(NamedTuple):
 
     def values(self, raw: str) -> set[str]:
         """What a raw attribute value may mean: as written and unescaped, in each codec."""
-        decoded = {raw} if self.codecs is None else {raw, *(
-            ANY_PART if c == "?" else raw.encode("latin-1").decode(c, "replace") for c in self.codecs)}
+        decoded = (
+            {raw}
+            if self.codecs is None
+            else {raw, *(ANY_PART if c == "?" else raw.encode("latin-1").decode(c, "replace") for c in self.codecs)}
+        )
         return decoded | {u for v in decoded if (u := _unescape(v)) is not None}
 
     def key(self, names: list[str]) -> object:
@@ -231,8 +238,9 @@ class XmlReading(NamedTuple):
             return ""
         raw = names[0]
         plain = raw.isascii() and raw.isprintable()
-        value = _unescape(raw) if len(names) == 1 and (self.names == "sure" or self.names == "ascii" and plain) \
-            else None
+        value = (
+            _unescape(raw) if len(names) == 1 and (self.names == "sure" or self.names == "ascii" and plain) else None
+        )
         if value is None or "\ufffd" in value:
             return UNSURE
         return name_key(value)
@@ -244,8 +252,10 @@ def xml_readings(data: bytes) -> list[XmlReading]:
     (values decoded as UTF-16); with another declared encoding, the bytes (values in that encoding)."""
     if utf16 := UTF16.get(data[:2]):
         wide = "utf-16-be" if data[:2] in (b"\xfe\xff", b"\x00<") else "utf-16-le"
-        return [XmlReading(data.decode(utf16, "replace"), None, "sure"),
-                XmlReading(data.decode("latin-1"), (wide, "utf-8"), "unsure")]
+        return [
+            XmlReading(data.decode(utf16, "replace"), None, "sure"),
+            XmlReading(data.decode("latin-1"), (wide, "utf-8"), "unsure"),
+        ]
     if data.startswith(b"\xef\xbb\xbf"):
         return [XmlReading(data[3:].decode("utf-8", "replace"), None, "sure")]
     declared = _XML_ENCODING.match(data[:256].decode("latin-1").lstrip())
@@ -335,8 +345,13 @@ def _relationship_targets(rels: bytes) -> dict[str, set[str]]:
     return targets
 
 
-def _sheet_area(attrs: list[tuple[str, str]], targets: dict[str, set[str]], by_norm: dict[str, str],
-                areas: dict[str, int], largest: int) -> int:
+def _sheet_area(
+    attrs: list[tuple[str, str]],
+    targets: dict[str, set[str]],
+    by_norm: dict[str, str],
+    areas: dict[str, int],
+    largest: int,
+) -> int:
     """The largest area among the parts a `<sheet>` tag's relationship ids may name."""
     area = 0
     for key, rid in attrs:
@@ -348,8 +363,9 @@ def _sheet_area(attrs: list[tuple[str, str]], targets: dict[str, set[str]], by_n
     return area
 
 
-def media_entities(images: set[str], members: list[Member], parts: dict[str, bytes],
-                   inflated: Callable[[Member], bytes]) -> None:
+def media_entities(
+    images: set[str], members: list[Member], parts: dict[str, bytes], inflated: Callable[[Member], bytes]
+) -> None:
     """An SVG image with a DOCTYPE/ENTITY declaration (`images`), refused only if calamine may parse it:
     calamine reads no media, but an xlsx part is read wherever a relationship names it. So the image is
     refused when a relationship names it (by file name, in any ASCII case, escaped or not), in any
@@ -362,8 +378,11 @@ def media_entities(images: set[str], members: list[Member], parts: dict[str, byt
         if not name.endswith(".rels") or name.startswith(("xl/drawings/_rels/", "xl/charts/_rels/")):
             continue
         for reading in xml_readings(parts.get(m.name) or inflated(m)):
-            if reading.codecs is None and "&" not in reading.text and not any(
-                    w in reading.text.lower() for w in wanted):
+            if (
+                reading.codecs is None
+                and "&" not in reading.text
+                and not any(w in reading.text.lower() for w in wanted)
+            ):
                 continue  # names none of them
             for tag in _REL_TAG.finditer(reading.text):
                 seen += 1

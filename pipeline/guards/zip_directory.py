@@ -98,7 +98,8 @@ def _end_records(data: bytes) -> tuple[int, int, int, int]:
     locator = at - _ZIP64_LOCATOR.size
     if locator >= 0 and data.startswith(b"PK\x06\x07", locator):
         end, (disk, cd_disk, here, count, cd_size, cd_offset) = _zip64_end(
-            data, locator, (disk, cd_disk, here, count, cd_size, cd_offset))
+            data, locator, (disk, cd_disk, here, count, cd_size, cd_offset)
+        )
     if count > MAX_ZIP_ENTRIES:
         raise bomb(f"{num(count)} thành phần bên trong, tối đa {num(MAX_ZIP_ENTRIES)}")
     if cd_size > MAX_DIRECTORY_BYTES:
@@ -121,7 +122,8 @@ def _zip64_end(data: bytes, locator: int, short: tuple[int, ...]) -> tuple[int, 
     _, length, _, _, *full = _ZIP64_EOCD.unpack_from(data, end)
     sentinels = (0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
     if length != _ZIP64_EOCD.size - 12 or any(
-            s not in (f, sentinel) for s, f, sentinel in zip(short, full, sentinels, strict=True)):
+        s not in (f, sentinel) for s, f, sentinel in zip(short, full, sentinels, strict=True)
+    ):
         raise damaged(_NO_DIRECTORY)
     return end, tuple(full)
 
@@ -134,14 +136,15 @@ def _central_directory(data: bytes) -> list[Member]:
     while pos < end:
         if pos + _CENTRAL.size > end:
             raise damaged(_NO_DIRECTORY)
-        (sig, _, _, version, _, flags, method, _, _, crc, csize, usize, n, m, k, _, _, _,
-         offset) = _CENTRAL.unpack_from(data, pos)
+        (sig, _, _, version, _, flags, method, _, _, crc, csize, usize, n, m, k, _, _, _, offset) = (
+            _CENTRAL.unpack_from(data, pos)
+        )
         name_at = pos + _CENTRAL.size
         pos = name_at + n + m + k
         if sig != b"PK\x01\x02" or version > 63 or pos > end:
             raise damaged(_NO_DIRECTORY)
-        name = _member_name(data[name_at:name_at + n], flags)
-        usize, csize, offset = _extra_fields(data[name_at + n:name_at + n + m], name, usize, csize, offset)
+        name = _member_name(data[name_at : name_at + n], flags)
+        usize, csize, offset = _extra_fields(data[name_at + n : name_at + n + m], name, usize, csize, offset)
         members.append(Member(name, flags, method, crc, csize, usize, offset))
         if len(members) > MAX_ZIP_ENTRIES:
             raise bomb(f"hơn {num(MAX_ZIP_ENTRIES)} thành phần bên trong, tối đa {num(MAX_ZIP_ENTRIES)}")
@@ -158,7 +161,7 @@ def _member_name(raw: bytes, flags: int) -> str:
     except UnicodeDecodeError:
         raise damaged(_NO_DIRECTORY) from None
     if "\x00" in name:
-        raise ambiguous(f"tên thành phần {name[:name.index(chr(0))]!r} chứa ký tự rỗng")
+        raise ambiguous(f"tên thành phần {name[: name.index(chr(0))]!r} chứa ký tự rỗng")
     return name
 
 
@@ -170,11 +173,11 @@ def _extra_fields(extra: bytes, name: str, usize: int, csize: int, offset: int) 
         tag, length = _HALVES.unpack_from(extra)
         if length + 4 > len(extra):
             raise damaged(_NO_DIRECTORY)
-        if tag == EXTRA_UNICODE_PATH and extra[9:length + 4] != name.encode("utf-8"):
+        if tag == EXTRA_UNICODE_PATH and extra[9 : length + 4] != name.encode("utf-8"):
             raise ambiguous(f"tên thành phần {name!r} được ghi theo hai cách")
         if tag == EXTRA_ZIP64:
-            usize, csize, offset = _zip64_sizes(extra[4:length + 4], usize, csize, offset)
-        extra = extra[length + 4:]
+            usize, csize, offset = _zip64_sizes(extra[4 : length + 4], usize, csize, offset)
+        extra = extra[length + 4 :]
     return usize, csize, offset
 
 
@@ -207,7 +210,8 @@ def _zip_kind(names_norm: Collection[str], names: set[str]) -> str:
     if "xl/workbook.bin" in names_norm:
         raise refuse(NOT_A_WORKBOOK, what="bảng tính Excel nhị phân (.xlsb), chưa được hỗ trợ")
     if ("xl/workbook.xml" in names_norm or "xl/_rels/workbook.xml.rels" in names_norm) and (
-            "mimetype" in names_norm or "content.xml" in names_norm):
+        "mimetype" in names_norm or "content.xml" in names_norm
+    ):
         raise ambiguous("vừa có phần của bảng tính Excel vừa có phần của bảng tính OpenDocument")
     if "xl/workbook.xml" in names_norm:
         return "xlsx"
@@ -231,5 +235,6 @@ def _check_sizes(unpacked: int, on_disk: int, members: list[Member]) -> None:
         raise bomb(f"tỉ lệ nén {unpacked // max(1, on_disk)}:1, tối đa {MAX_RATIO}:1")
     for m in members:
         if m.file_size > RATIO_MIN_BYTES and m.file_size > MAX_RATIO * max(1, m.compress_size):
-            raise bomb(f"thành phần {m.name!r} có tỉ lệ nén {m.file_size // max(1, m.compress_size)}:1, "
-                       f"tối đa {MAX_RATIO}:1")
+            raise bomb(
+                f"thành phần {m.name!r} có tỉ lệ nén {m.file_size // max(1, m.compress_size)}:1, tối đa {MAX_RATIO}:1"
+            )

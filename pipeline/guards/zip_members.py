@@ -58,9 +58,14 @@ def _name_facts(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool, boo
 
 def _read_name(kind: str, name: str) -> tuple[bool, bool, bool, bool, bool, bool]:
     lowered = name.lower()
-    return (kind == "ods" and lowered == "meta-inf/manifest.xml", kind == "ods" and lowered == "content.xml",
-            lowered.endswith((".xml", ".rels", ".vml")), _SHEET_PATH.search(name) is not None,
-            kind == "xlsx" and "sharedstrings" in lowered, IMAGE.fullmatch(norm(name)) is not None)
+    return (
+        kind == "ods" and lowered == "meta-inf/manifest.xml",
+        kind == "ods" and lowered == "content.xml",
+        lowered.endswith((".xml", ".rels", ".vml")),
+        _SHEET_PATH.search(name) is not None,
+        kind == "xlsx" and "sharedstrings" in lowered,
+        IMAGE.fullmatch(norm(name)) is not None,
+    )
 
 
 _usual_name_facts = functools.lru_cache(maxsize=512)(_read_name)  # the same few names in every workbook
@@ -138,7 +143,7 @@ class ZipScan:
         stream is bad or cut short."""
         if m.compress_type != ZIP_DEFLATED:
             for pos in range(start, end, CHUNK):
-                yield self.data[pos:min(pos + CHUNK, end)], pos + CHUNK >= end
+                yield self.data[pos : min(pos + CHUNK, end)], pos + CHUNK >= end
             return
         inflater = zlib.decompressobj(-15)
         pos = start
@@ -147,7 +152,7 @@ class ZipScan:
                 if inflater.unconsumed_tail:
                     out = inflater.decompress(inflater.unconsumed_tail, CHUNK)
                 else:
-                    out = inflater.decompress(self.view[pos:min(pos + CHUNK, end)], CHUNK)
+                    out = inflater.decompress(self.view[pos : min(pos + CHUNK, end)], CHUNK)
                     pos = min(pos + CHUNK, end)
                 if out:
                     yield out, inflater.eof
@@ -182,8 +187,11 @@ class ZipScan:
         binary = first.startswith(_BINARY) and not (manifest or content)  # calamine parses those two anyway
         utf16 = UTF16.get(first[:2])
         role = "manifest" if manifest else "content" if content else ""
-        if self.kind == "xlsx" and not binary and (
-                xml_name or utf16 is not None or first[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")):
+        if (
+            self.kind == "xlsx"
+            and not binary
+            and (xml_name or utf16 is not None or first[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"))
+        ):
             if not sheet_path:
                 root = _ROOT.search(first.decode(utf16, "replace").encode("utf-8") if utf16 else first)
                 # no root in the first chunk (padded prolog): measure it as a sheet
@@ -225,8 +233,7 @@ class ZipScan:
             return [OdsSheets(self.extents).feed]
         return []
 
-    def sinks(self, name: str, plan: _Plan, sheets: list[XlsxSheet | SheetProbe]) -> tuple[_Sink | None,
-                                                                                              _Sink | None]:
+    def sinks(self, name: str, plan: _Plan, sheets: list[XlsxSheet | SheetProbe]) -> tuple[_Sink | None, _Sink | None]:
         """The text sink (entity scan, then the plan's role, on the text transcoded from UTF-16) and the raw
         handlers (sheetData probe, uniqueCount bound), in the text sink if the text is the raw bytes, else in
         a sink of their own."""
@@ -248,7 +255,7 @@ class ZipScan:
         """A member already checked (sizes, CRC), inflated again."""
         n, k = _LOCAL_NAME_EXTRA.unpack_from(self.data, m.header_offset + 26)
         start = m.header_offset + 30 + n + k
-        raw = self.data[start:start + m.compress_size]
+        raw = self.data[start : start + m.compress_size]
         return raw if m.compress_type == ZIP_STORED else zlib.decompress(raw, -15)
 
 
@@ -306,8 +313,14 @@ class _Sink:
     hide (bounded anyway by the member's size, itself bounded by MAX_UNPACKED_BYTES). A text sink first
     looks for DOCTYPE/ENTITY declarations in each piece."""
 
-    def __init__(self, name: str, handlers: list[_Handler], utf16: str | None = None,
-                 entities: bool = True, images: set[str] | None = None):
+    def __init__(
+        self,
+        name: str,
+        handlers: list[_Handler],
+        utf16: str | None = None,
+        entities: bool = True,
+        images: set[str] | None = None,
+    ):
         self.name, self.handlers, self.entities = name, handlers, entities
         self.images = images  # an SVG image: a declaration is noted there (see xlsx.media_entities)
         self.decoder = codecs.getincrementaldecoder(utf16)("replace") if utf16 else None

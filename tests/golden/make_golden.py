@@ -69,6 +69,7 @@ PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # --- running the pipeline ---------------------------------------------------------------------------------
 
+
 @contextmanager
 def utc_clock() -> Iterator[None]:
     """TZ=UTC for the process while the demo stamps its files (pipeline.demo uses machine-local 09:00)."""
@@ -97,8 +98,12 @@ def run_demo(root: Path) -> None:
     config = packaged_config()
     with utc_clock():
         demo.generate(root / "inputs", load_programmes(config)[0], load_units(config), seed=demo.SEED)
-    where = {"inputs": str(root / "inputs"), "outputs": str(root / "outputs"),
-             "ledger_file": str(root / "khuyencong.sqlite"), "config": str(config)}
+    where = {
+        "inputs": str(root / "inputs"),
+        "outputs": str(root / "outputs"),
+        "ledger_file": str(root / "khuyencong.sqlite"),
+        "config": str(config),
+    }
     flows.ingest_inputs(**where)
     for period in PERIODS:
         report_flow = flows.quarterly_report if "-" in period else flows.annual_report
@@ -106,6 +111,7 @@ def run_demo(root: Path) -> None:
 
 
 # --- normalising --------------------------------------------------------------------------------------------
+
 
 def run_days(started: datetime, ended: datetime) -> list[date]:
     """Every calendar day the run touched, on the province's clock and in UTC."""
@@ -120,19 +126,22 @@ def run_days(started: datetime, ended: datetime) -> list[date]:
 
 def input_hashes(inputs: Path) -> dict[str, str]:
     """{sha256: path under inputs/} of every input file."""
-    return {hashlib.sha256(path.read_bytes()).hexdigest(): path.relative_to(inputs).as_posix()
-            for path in sorted(inputs.rglob("*")) if path.is_file()}
+    return {
+        hashlib.sha256(path.read_bytes()).hexdigest(): path.relative_to(inputs).as_posix()
+        for path in sorted(inputs.rglob("*"))
+        if path.is_file()
+    }
 
 
 def normaliser(days: list[date], tmp: Path, hashes: dict[str, str]) -> Callable[[str], str]:
     """The replacements listed in the module docstring, for these run days, this temporary folder and these
     input hashes."""
     rules: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
-        (re.compile(r"\b[0-9a-f]{64}\b"), lambda m: f"<sha256 of {hashes[m[0]]}>" if m[0] in hashes else m[0])]
+        (re.compile(r"\b[0-9a-f]{64}\b"), lambda m: f"<sha256 of {hashes[m[0]]}>" if m[0] in hashes else m[0])
+    ]
     for d in days:
         rules += [
-            (re.compile(rf"(ngày\s+)0?{d.day}(\s+tháng\s+)0?{d.month}(\s+năm\s+){d.year}\b"),
-             r"\1<dd>\2<mm>\3<yyyy>"),
+            (re.compile(rf"(ngày\s+)0?{d.day}(\s+tháng\s+)0?{d.month}(\s+năm\s+){d.year}\b"), r"\1<dd>\2<mm>\3<yyyy>"),
             (re.compile(rf"\b{d.isoformat()}\b"), "<yyyy-mm-dd>"),
             (re.compile(rf"\b0?{d.day}/0?{d.month}/{d.year}\b"), "<dd/mm/yyyy>"),
         ]
@@ -150,13 +159,13 @@ def normaliser(days: list[date], tmp: Path, hashes: dict[str, str]) -> Callable[
 
 # --- outputs as text ----------------------------------------------------------------------------------------
 
+
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(path)
     info = reader.metadata or {}
-    lines = [f"{key}: {info[key]}" for key in ("/Title", "/Author", "/Subject", "/Keywords", "/Creator")
-             if key in info]
+    lines = [f"{key}: {info[key]}" for key in ("/Title", "/Author", "/Subject", "/Keywords", "/Creator") if key in info]
     for n, page in enumerate(reader.pages, start=1):
         lines += [f"--- page {n}", page.extract_text()]
     return "\n".join(lines)
@@ -182,9 +191,11 @@ def xlsx_text(path: Path) -> str:
 
     wb = load_workbook(path)
     props = wb.properties
-    lines = [f"{name}: {getattr(props, name)}" for name in
-             ("title", "subject", "creator", "lastModifiedBy", "keywords", "description", "category")
-             if getattr(props, name)]
+    lines = [
+        f"{name}: {getattr(props, name)}"
+        for name in ("title", "subject", "creator", "lastModifiedBy", "keywords", "description", "category")
+        if getattr(props, name)
+    ]
     lines += [f"custom {p.name}: {p.value}" for p in wb.custom_doc_props]
     for ws in wb.worksheets:
         lines.append(f"--- sheet {ws.title}")
@@ -241,8 +252,11 @@ def plain_text(path: Path) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return f"(binary, {len(data)} bytes: content not compared)"
-    notes = [note for note, present in (("UTF-8 byte-order mark", text.startswith("\ufeff")),
-                                        ("CRLF line ends", "\r\n" in text)) if present]
+    notes = [
+        note
+        for note, present in (("UTF-8 byte-order mark", text.startswith("\ufeff")), ("CRLF line ends", "\r\n" in text))
+        if present
+    ]
     head = f"({', '.join(notes)})\n" if notes else ""
     return head + "\n".join(text.removeprefix("\ufeff").splitlines())
 
@@ -255,6 +269,7 @@ def file_text(path: Path) -> str:
 
 
 # --- finding the outputs ------------------------------------------------------------------------------------
+
 
 def walk(folder: Path, ancestors: frozenset[str] = frozenset()) -> Iterator[Path]:
     """Every file under `folder`, following symlinks: a folder reached by two paths is walked by both (the
@@ -275,7 +290,7 @@ def period_key(rel: Path) -> tuple[str, str]:
     the path names none."""
     for i in range(len(rel.parts) - 2, -1, -1):  # the folder nearest the file first
         if rel.parts[i] in PERIODS:
-            return rel.parts[i], "/".join(rel.parts[i + 1:])
+            return rel.parts[i], "/".join(rel.parts[i + 1 :])
     for code in sorted(PERIODS, key=len, reverse=True):  # 2012-Q3 before 2012
         if re.search(rf"(?<![0-9A-Za-z]){re.escape(code)}(?![0-9A-Za-z])", rel.name):
             return code, rel.name

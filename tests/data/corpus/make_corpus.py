@@ -100,10 +100,16 @@ class Case:
         return "rejected" if ERROR in severities else "accepted_with_warnings" if severities else "accepted"
 
     def as_dict(self) -> dict:
-        out = {"file": self.file, "description": self.description, "covers": sorted(self.covers),
-               "status": self.status, "unit": self.unit, "period": self.period,
-               "values": sorted(self.values, key=lambda v: (v[0] != "indicator", v[1], v[2], v[4])),
-               "problems": sorted(self.problems, key=lambda p: (p[2], p[0]))}
+        out = {
+            "file": self.file,
+            "description": self.description,
+            "covers": sorted(self.covers),
+            "status": self.status,
+            "unit": self.unit,
+            "period": self.period,
+            "values": sorted(self.values, key=lambda v: (v[0] != "indicator", v[1], v[2], v[4])),
+            "problems": sorted(self.problems, key=lambda p: (p[2], p[0])),
+        }
         if self.xfail:
             out["xfail"] = self.xfail
         return out
@@ -165,8 +171,9 @@ def xlsx_members(wb: Workbook, patch: dict[str, object] | None = None) -> list[t
             data = new
         members.append((info, data))
     names = {i.filename for i, _ in members if isinstance(i, zipfile.ZipInfo)}
-    members += [(extra, data) for extra, data in (patch or {}).items()
-                if extra not in names and isinstance(data, bytes)]
+    members += [
+        (extra, data) for extra, data in (patch or {}).items() if extra not in names and isinstance(data, bytes)
+    ]
     return members
 
 
@@ -185,20 +192,27 @@ def set_cached(sheet_xml: bytes, cached: dict[str, str]) -> bytes:
 
 # ------------------------------------------------------------------------------------------- templates
 
+
 def default_filling(period: str, **kw) -> Filling:
     p = parse_period(period)
     end = p.end
     day = date(end.year + (end.month == 12), end.month % 12 + 1, 5)
-    return Filling(report_date=day, preparer="Nguyễn Văn An", phone="0271 3812345",
-                  notes="Kinh phí khuyến công địa phương phân bổ chậm.", **kw)
+    return Filling(
+        report_date=day,
+        preparer="Nguyễn Văn An",
+        phone="0271 3812345",
+        notes="Kinh phí khuyến công địa phương phân bổ chậm.",
+        **kw,
+    )
 
 
 class Template:
     """The official workbook (pipeline.workbook), changed the way officers change it; knows its own cells."""
 
     def __init__(self, unit: str = "bu-dang", period: str = "2012-03", **filling):
-        self.wb = build_workbook(PROGRAMME, UNITS.by_code[unit], parse_period(period),
-                                 default_filling(period, **filling))
+        self.wb = build_workbook(
+            PROGRAMME, UNITS.by_code[unit], parse_period(period), default_filling(period, **filling)
+        )
         self.ws: Worksheet = self.wb.active
 
     # --- where things are (scanning this script's own openpyxl sheet) ---
@@ -238,8 +252,9 @@ class Template:
     def label_value_cell(self, label: str) -> str:
         """The input cell right of a header label ("Đơn vị báo cáo:")."""
         r, c = self._header(label)
-        return next(self.ws.cell(r, col).coordinate for col in range(c + 1, c + 8)
-                    if self.ws.cell(r, col).value is not None)
+        return next(
+            self.ws.cell(r, col).coordinate for col in range(c + 1, c + 8) if self.ws.cell(r, col).value is not None
+        )
 
     # --- writing values, with what each must read as ---
     def result(self, c: Case, code: str, value: object, reads_as: str | None) -> str:
@@ -281,8 +296,9 @@ class Template:
             self.ws.row_dimensions[r + amount if r >= idx else r].height = h
         for coord in ranges:
             r0, r1 = _rows(coord)
-            self.ws.merge_cells(_shift_rows(coord, amount) if r0 >= idx else
-                                _grow_rows(coord, amount) if r1 >= idx else coord)
+            self.ws.merge_cells(
+                _shift_rows(coord, amount) if r0 >= idx else _grow_rows(coord, amount) if r1 >= idx else coord
+            )
         self.ws.data_validations.dataValidation = []
 
     def insert_cols(self, idx: int, amount: int = 1) -> None:
@@ -328,8 +344,10 @@ def _grow_rows(coord: str, amount: int) -> str:
 
 # ---------------------------------------------------------------------------------------- legacy text
 
-_TCVN3_OF = {letter: chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
-             for b, letter in TCVN3_TABLE.items()}
+_TCVN3_OF = {
+    letter: chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+    for b, letter in TCVN3_TABLE.items()
+}
 
 
 def _cp(b: int) -> str:
@@ -393,8 +411,14 @@ def to_legacy(t: Template, family: str) -> str:
 
 # ------------------------------------------------------------------------------------------ other formats
 
-def write_xls(name: str, sheet: str, cells: dict[tuple[int, int], object],
-              merged: list[tuple[int, int, int, int]] = (), fonts: dict[tuple[int, int], str] | None = None) -> Path:
+
+def write_xls(
+    name: str,
+    sheet: str,
+    cells: dict[tuple[int, int], object],
+    merged: list[tuple[int, int, int, int]] = (),
+    fonts: dict[tuple[int, int], str] | None = None,
+) -> Path:
     """An .xls (BIFF8) with these cell values (1-based); text in Times New Roman unless `fonts` names another."""
     book = xlwt.Workbook(encoding="utf-8")
     ws = book.add_sheet(sheet)
@@ -438,8 +462,11 @@ def write_ods(name: str, sheet: str, cells: dict[tuple[int, int], object]) -> Pa
     members = []
     for info, data in members_of(buf.getvalue()):
         if info.filename == "meta.xml":
-            data = re.sub(rb"<meta:creation-date>[^<]*</meta:creation-date>",
-                          b"<meta:creation-date>2012-04-05T08:30:00</meta:creation-date>", data)
+            data = re.sub(
+                rb"<meta:creation-date>[^<]*</meta:creation-date>",
+                b"<meta:creation-date>2012-04-05T08:30:00</meta:creation-date>",
+                data,
+            )
             data = re.sub(rb"<dc:date>[^<]*</dc:date>", b"<dc:date>2012-04-05T08:30:00</dc:date>", data)
         members.append((info, data))
     return write_zip(FILES / name, members)
@@ -449,47 +476,79 @@ def write_ods(name: str, sheet: str, cells: dict[tuple[int, int], object]) -> Pa
 
 
 def formats() -> None:
-    c = case("template-clean.xlsx", "The official template, filled with plain numbers: the baseline.",
-             ["xlsx", "template", "clean"], "bu-dang", "2012-03")
+    c = case(
+        "template-clean.xlsx",
+        "The official template, filled with plain numbers: the baseline.",
+        ["xlsx", "template", "clean"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     t.save(c.file)
 
-    c = case("template-macro.xlsm", "The template saved as a macro-enabled workbook (.xlsm, macro content type, "
-             "a VBA project part): read like .xlsx, nothing run.", ["xlsm"], "loc-ninh", "2012-Q1")
+    c = case(
+        "template-macro.xlsm",
+        "The template saved as a macro-enabled workbook (.xlsm, macro content type, "
+        "a VBA project part): read like .xlsx, nothing run.",
+        ["xlsm"],
+        "loc-ninh",
+        "2012-Q1",
+    )
     t = Template("loc-ninh", "2012-Q1")
     t.standard(c)
     vba = _hostile_module().cfb({"VBA": b'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\nEnd Sub\r\n'})
 
     def content_types(data: bytes) -> bytes:
-        data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
-        return data.replace(b"</Types>", b'<Default Extension="bin" '
-                            b'ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        data = data.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
+        return data.replace(
+            b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+        )
 
     def rels(data: bytes) -> bytes:
-        return data.replace(b"</Relationships>", b'<Relationship Id="rIdVBA1" Type="http://schemas.microsoft.com/'
-                            b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
-    t.save(c.file, {"[Content_Types].xml": content_types, "xl/_rels/workbook.xml.rels": rels,
-                    "xl/vbaProject.bin": vba})
+        return data.replace(
+            b"</Relationships>",
+            b'<Relationship Id="rIdVBA1" Type="http://schemas.microsoft.com/'
+            b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+        )
 
-    c = case("template-excel97.xls", "The template's cells written as Excel 97-2003 (.xls, xlwt), merged "
-             "header cells kept; totals left empty.", ["xls"], "chon-thanh", "2012-04")
+    t.save(c.file, {"[Content_Types].xml": content_types, "xl/_rels/workbook.xml.rels": rels, "xl/vbaProject.bin": vba})
+
+    c = case(
+        "template-excel97.xls",
+        "The template's cells written as Excel 97-2003 (.xls, xlwt), merged header cells kept; totals left empty.",
+        ["xls"],
+        "chon-thanh",
+        "2012-04",
+    )
     t = Template("chon-thanh", "2012-04")
     t.standard(c)
     merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in t.ws.merged_cells.ranges]
     write_xls(c.file, "BaoCao", t.values(), merged)
 
-    c = case("template-libreoffice.ods", "The template's cells written as OpenDocument (.ods, pandas/odfpy); "
-             "no styles, no merges, the date as text.", ["ods"], "dong-phu", "2012-05")
+    c = case(
+        "template-libreoffice.ods",
+        "The template's cells written as OpenDocument (.ods, pandas/odfpy); no styles, no merges, the date as text.",
+        ["ods"],
+        "dong-phu",
+        "2012-05",
+    )
     t = Template("dong-phu", "2012-05")
     t.standard(c)
     write_ods(c.file, "BaoCao", t.values())
 
 
 def modified_templates() -> None:
-    c = case("modified-rows-above.xlsx", "Four rows inserted above everything (form number, a note): every "
-             "cell moves down by four.", ["rows-inserted"], "bu-dop", "2012-03")
+    c = case(
+        "modified-rows-above.xlsx",
+        "Four rows inserted above everything (form number, a note): every cell moves down by four.",
+        ["rows-inserted"],
+        "bu-dop",
+        "2012-03",
+    )
     t = Template("bu-dop")
     t.insert_rows(1, 4)
     t.ws["A1"] = "Mẫu số 01/BC-KC"
@@ -497,9 +556,14 @@ def modified_templates() -> None:
     t.standard(c)
     t.save(c.file)
 
-    c = case("modified-column-inserted.xlsx", "A \"Ghi chú\" column inserted left of \"Mã số\" (column B) with "
-             "notes in it: codes, results and sources move one column right.", ["column-inserted"],
-             "bu-dang", "2012-03")
+    c = case(
+        "modified-column-inserted.xlsx",
+        'A "Ghi chú" column inserted left of "Mã số" (column B) with '
+        "notes in it: codes, results and sources move one column right.",
+        ["column-inserted"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.insert_cols(2)
     head_a, _ = t._header("Thực hiện trong kỳ")
@@ -510,9 +574,14 @@ def modified_templates() -> None:
     t.standard(c)
     t.save(c.file)
 
-    c = case("modified-header-moved.xlsx", "Header fields moved down (a \"Kính gửi\" block and blank rows "
-             "between the title and the fields), and more blank rows before table A.", ["header-moved"],
-             "hon-quan", "2012-03")
+    c = case(
+        "modified-header-moved.xlsx",
+        'Header fields moved down (a "Kính gửi" block and blank rows '
+        "between the title and the fields), and more blank rows before table A.",
+        ["header-moved"],
+        "hon-quan",
+        "2012-03",
+    )
     t = Template("hon-quan")
     t.insert_rows(6, 5)
     t.ws["A7"] = "Kính gửi: Sở Công Thương"
@@ -521,16 +590,26 @@ def modified_templates() -> None:
     t.standard(c)
     t.save(c.file)
 
-    c = case("modified-sheet-renamed.xlsx", "The report sheet renamed \"Báo cáo T3\": every reference is "
-             "quoted ('Báo cáo T3'!E17).", ["sheet-renamed"], "bu-dang", "2012-03")
+    c = case(
+        "modified-sheet-renamed.xlsx",
+        "The report sheet renamed \"Báo cáo T3\": every reference is quoted ('Báo cáo T3'!E17).",
+        ["sheet-renamed"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.ws.title = "Báo cáo T3"
     t.standard(c)
     t.save(c.file)
 
-    c = case("modified-extra-sheets.xlsx", "Two sheets before the report (\"Hướng dẫn\" with instructions, "
-             "\"Danh mục chỉ tiêu\" with the indicator list and targets); the report sheet is third.",
-             ["extra-sheets"], "phuoc-long", "2012-03")
+    c = case(
+        "modified-extra-sheets.xlsx",
+        'Two sheets before the report ("Hướng dẫn" with instructions, '
+        '"Danh mục chỉ tiêu" with the indicator list and targets); the report sheet is third.',
+        ["extra-sheets"],
+        "phuoc-long",
+        "2012-03",
+    )
     t = Template("phuoc-long")
     guide = t.wb.create_sheet("Hướng dẫn", 0)
     guide["A1"] = "HƯỚNG DẪN LẬP BÁO CÁO"
@@ -545,8 +624,14 @@ def modified_templates() -> None:
     t.standard(c)
     t.save(c.file)
 
-    c = case("modified-merged-header.xlsx", "Merged cells in the header: each field label merged over A:B, and "
-             "table A's header cells merged over two rows.", ["merged-header"], "bu-dang", "2012-03")
+    c = case(
+        "modified-merged-header.xlsx",
+        "Merged cells in the header: each field label merged over A:B, and "
+        "table A's header cells merged over two rows.",
+        ["merged-header"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     for label in ("Đơn vị báo cáo:", "Kỳ báo cáo:", "Ngày báo cáo:", "Người lập biểu:", "Điện thoại:"):
         r, _ = t._header(label)
@@ -558,9 +643,14 @@ def modified_templates() -> None:
     t.standard(c)
     t.save(c.file)
 
-    c = case("modified-blank-hidden-rows.xlsx", "Blank rows inside table A, a hidden blank row, and a hidden "
-             "row that still holds a result (read: the value is in the file).", ["blank-rows", "hidden-rows"],
-             "bu-dang", "2012-03")
+    c = case(
+        "modified-blank-hidden-rows.xlsx",
+        "Blank rows inside table A, a hidden blank row, and a hidden "
+        "row that still holds a result (read: the value is in the file).",
+        ["blank-rows", "hidden-rows"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     head_a, _ = t._header("Thực hiện trong kỳ")
     t.insert_rows(t._row(head_a, "P2"))  # blank row between P1.4 and the P2 heading
@@ -571,16 +661,27 @@ def modified_templates() -> None:
     t.ws.row_dimensions[t._row(head_a, "P2.2")].hidden = True
     t.save(c.file)
 
-    c = case("totals-match.xlsx", "Table B's formulas replaced by typed totals that add up (each row's "
-             "\"Tổng cộng\" and the \"Tổng cộng\" row): no problem.", ["totals-match"], "bu-dang", "2012-03")
+    c = case(
+        "totals-match.xlsx",
+        "Table B's formulas replaced by typed totals that add up (each row's "
+        '"Tổng cộng" and the "Tổng cộng" row): no problem.',
+        ["totals-match"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     _type_totals(t, {("P1", "KCQG"): 10.5, ("P1", "KCĐP"): 2, ("P4", "KCĐP"): 120, ("P4", "Khác"): 0.25})
     t.save(c.file)
 
-    c = case("totals-mismatch.xlsx", "Table B: P4's typed \"Tổng cộng\" (130) is not the sum of its sources "
-             "(120,25): TOTAL_MISMATCH warning on that cell; other totals are formulas.", ["totals-mismatch"],
-             "bu-dang", "2012-03")
+    c = case(
+        "totals-mismatch.xlsx",
+        'Table B: P4\'s typed "Tổng cộng" (130) is not the sum of its sources '
+        "(120,25): TOTAL_MISMATCH warning on that cell; other totals are formulas.",
+        ["totals-mismatch"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     cell = t.total_cell("P4")
@@ -601,10 +702,22 @@ def _type_totals(t: Template, spending: dict[tuple[str, str], float]) -> None:
 
 
 def numbers() -> None:
-    c = case("numbers-as-text.xlsx", "Numbers typed as text: \"12 người\", \"3 cơ sở\", \"-\", \"\", \"x\", "
-             "\"X\" in results; \"1.260,5\", \"1,260.5\", \"12,5\" and \"1.260\" (ambiguous) in money.",
-             ["number-with-unit", "dash", "empty-string", "x", "money-comma-decimal", "money-dot-decimal",
-              "ambiguous-number"], "bu-dang", "2012-03")
+    c = case(
+        "numbers-as-text.xlsx",
+        'Numbers typed as text: "12 người", "3 cơ sở", "-", "", "x", '
+        '"X" in results; "1.260,5", "1,260.5", "12,5" and "1.260" (ambiguous) in money.',
+        [
+            "number-with-unit",
+            "dash",
+            "empty-string",
+            "x",
+            "money-comma-decimal",
+            "money-dot-decimal",
+            "ambiguous-number",
+        ],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.result(c, "P1.2", "12 người", "12")
     t.result(c, "P1.3", "-", None)
@@ -619,37 +732,62 @@ def numbers() -> None:
     c.problem("AMBIGUOUS_NUMBER", WARNING, ref)
     t.save(c.file)
 
-    c = case("number-not-a-number.xlsx", "\"khoảng 3\" typed as a result: NOT_A_NUMBER error; the other "
-             "values are still read.", ["not-a-number"], "bu-dang", "2012-03")
+    c = case(
+        "number-not-a-number.xlsx",
+        '"khoảng 3" typed as a result: NOT_A_NUMBER error; the other values are still read.',
+        ["not-a-number"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     c.problem("NOT_A_NUMBER", ERROR, t.result(c, "P1.4", "khoảng 3", None))
     t.save(c.file)
 
-    c = case("number-not-whole.xlsx", "A fractional count (2,5 người): NOT_WHOLE error, the value is not kept.",
-             ["not-whole"], "bu-dang", "2012-03")
+    c = case(
+        "number-not-whole.xlsx",
+        "A fractional count (2,5 người): NOT_WHOLE error, the value is not kept.",
+        ["not-whole"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     c.problem("NOT_WHOLE", ERROR, t.result(c, "P1.4", 2.5, None))
     t.save(c.file)
 
-    c = case("number-negative.xlsx", "A negative result (-3): NEGATIVE error, the value is not kept.",
-             ["negative"], "bu-dang", "2012-03")
+    c = case(
+        "number-negative.xlsx",
+        "A negative result (-3): NEGATIVE error, the value is not kept.",
+        ["negative"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     c.problem("NEGATIVE", ERROR, t.result(c, "P1.4", -3, None))
     t.save(c.file)
 
-    c = case("number-above-target.xlsx", "5 bộ giáo trình in one month, above the 5-year target of 4: "
-             "ABOVE_TARGET warning, the value is kept.", ["above-target"], "bu-dang", "2012-03")
+    c = case(
+        "number-above-target.xlsx",
+        "5 bộ giáo trình in one month, above the 5-year target of 4: ABOVE_TARGET warning, the value is kept.",
+        ["above-target"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     c.problem("ABOVE_TARGET", WARNING, t.result(c, "P1.1", 5, "5"))
     t.save(c.file)
 
-    c = case("number-province-only.xlsx", "A district (Bù Đăng) reporting 2 bulletins (P5.2, run by the "
-             "provincial centre only): PROVINCE_ONLY warning, the value is kept.", ["province-only"],
-             "bu-dang", "2012-03")
+    c = case(
+        "number-province-only.xlsx",
+        "A district (Bù Đăng) reporting 2 bulletins (P5.2, run by the "
+        "provincial centre only): PROVINCE_ONLY warning, the value is kept.",
+        ["province-only"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     c.problem("PROVINCE_ONLY", WARNING, t.result(c, "P5.2", 2, "2"))
@@ -658,26 +796,61 @@ def numbers() -> None:
 
 def units_and_periods() -> None:
     spellings = [
-        ("unit-ubnd-month-slash.xlsx", "UBND huyện Bù Đăng", "Tháng 03/2012", "bu-dang", "2012-03",
-         ["unit-ubnd", "period-month-slash"]),
-        ("unit-abbrev-quarter-roman.xlsx", "H. Bù Đăng", "Quý III/2012", "bu-dang", "2012-Q3",
-         ["unit-abbrev", "period-quarter-roman"]),
-        ("unit-ascii-quarter-words.xlsx", "Bu Dang", "Quý 3 năm 2012", "bu-dang", "2012-Q3",
-         ["unit-ascii", "period-quarter-words"]),
-        ("unit-tx-half-year.xlsx", "TX Đồng Xoài", "6 tháng đầu năm 2012", "dong-xoai", "2012-H1",
-         ["unit-tx", "period-half"]),
+        (
+            "unit-ubnd-month-slash.xlsx",
+            "UBND huyện Bù Đăng",
+            "Tháng 03/2012",
+            "bu-dang",
+            "2012-03",
+            ["unit-ubnd", "period-month-slash"],
+        ),
+        (
+            "unit-abbrev-quarter-roman.xlsx",
+            "H. Bù Đăng",
+            "Quý III/2012",
+            "bu-dang",
+            "2012-Q3",
+            ["unit-abbrev", "period-quarter-roman"],
+        ),
+        (
+            "unit-ascii-quarter-words.xlsx",
+            "Bu Dang",
+            "Quý 3 năm 2012",
+            "bu-dang",
+            "2012-Q3",
+            ["unit-ascii", "period-quarter-words"],
+        ),
+        (
+            "unit-tx-half-year.xlsx",
+            "TX Đồng Xoài",
+            "6 tháng đầu năm 2012",
+            "dong-xoai",
+            "2012-H1",
+            ["unit-tx", "period-half"],
+        ),
         ("unit-huyen-year.xlsx", "Huyện Lộc Ninh", "Năm 2012", "loc-ninh", "2012", ["unit-huyen", "period-year"]),
     ]
     for name, unit_text, period_text, unit, period, covers in spellings:
-        c = case(name, f"Unit written \"{unit_text}\", period \"{period_text}\" (the title line says the same "
-                 "period in the template's words).", covers, unit, period)
+        c = case(
+            name,
+            f'Unit written "{unit_text}", period "{period_text}" (the title line says the same '
+            "period in the template's words).",
+            covers,
+            unit,
+            period,
+        )
         t = Template(unit, period, unit_text=unit_text, period_text=period_text)
         t.standard(c)
         t.save(c.file)
 
-    c = case("unit-not-in-period.xlsx", "Huyện Phú Riềng (created 2015) reporting for March 2012: "
-             "UNIT_NOT_IN_PERIOD error on the unit cell; values are still read.", ["unit-not-in-period"],
-             "phu-rieng", "2012-03")
+    c = case(
+        "unit-not-in-period.xlsx",
+        "Huyện Phú Riềng (created 2015) reporting for March 2012: "
+        "UNIT_NOT_IN_PERIOD error on the unit cell; values are still read.",
+        ["unit-not-in-period"],
+        "phu-rieng",
+        "2012-03",
+    )
     t = Template(unit_text="UBND huyện Phú Riềng")
     t.ws["A1"] = "UBND HUYỆN PHÚ RIỀNG"
     t.standard(c)
@@ -686,25 +859,42 @@ def units_and_periods() -> None:
 
 
 def encodings() -> None:
-    c = case("legacy-tcvn3.xlsx", "Every text typed in TCVN3: .VnTime for mixed case (labels, names, unit), "
-             ".VnTimeH for capitals (title, headings): read as Unicode, one LEGACY_TEXT warning at the first "
-             "converted cell.", ["tcvn3-xlsx", "tcvn3-vntimeh"], "bu-dang", "2012-03")
+    c = case(
+        "legacy-tcvn3.xlsx",
+        "Every text typed in TCVN3: .VnTime for mixed case (labels, names, unit), "
+        ".VnTimeH for capitals (title, headings): read as Unicode, one LEGACY_TEXT warning at the first "
+        "converted cell.",
+        ["tcvn3-xlsx", "tcvn3-vntimeh"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     c.problem("LEGACY_TEXT", WARNING, to_legacy(t, "tcvn3"))
     assert t.ws["A4"].font.name == ".VnTimeH"
     t.save(c.file)
 
-    c = case("legacy-vni.xlsx", "Every text typed in VNI-Times (two bytes per accented letter): read as "
-             "Unicode, one LEGACY_TEXT warning at the first converted cell.", ["vni-xlsx"], "dong-xoai", "2012-03")
+    c = case(
+        "legacy-vni.xlsx",
+        "Every text typed in VNI-Times (two bytes per accented letter): read as "
+        "Unicode, one LEGACY_TEXT warning at the first converted cell.",
+        ["vni-xlsx"],
+        "dong-xoai",
+        "2012-03",
+    )
     t = Template("dong-xoai")
     t.standard(c)
     c.problem("LEGACY_TEXT", WARNING, to_legacy(t, "vni"))
     t.save(c.file)
 
-    c = case("legacy-tcvn3.xls", "An .xls whose text is TCVN3 (xlwt font names .VnTime, .VnTimeH for capitals), "
-             "merged header cells kept: read as Unicode, one LEGACY_TEXT warning at the first converted cell.",
-             ["tcvn3-xls", "xls"], "bu-gia-map", "2012-03")
+    c = case(
+        "legacy-tcvn3.xls",
+        "An .xls whose text is TCVN3 (xlwt font names .VnTime, .VnTimeH for capitals), "
+        "merged header cells kept: read as Unicode, one LEGACY_TEXT warning at the first converted cell.",
+        ["tcvn3-xls", "xls"],
+        "bu-gia-map",
+        "2012-03",
+    )
     t = Template("bu-gia-map")
     t.standard(c)
     cells = t.values()
@@ -720,8 +910,14 @@ def encodings() -> None:
     write_xls(c.file, "BaoCao", cells, merged, fonts)
     c.problem("LEGACY_TEXT", WARNING, first)
 
-    c = case("unicode-nfd.xlsx", "Every text in decomposed Unicode (NFD, tổ hợp): labels, names, unit, "
-             "period, notes; read as if NFC, no problem.", ["nfd"], "bu-dang", "2012-03")
+    c = case(
+        "unicode-nfd.xlsx",
+        "Every text in decomposed Unicode (NFD, tổ hợp): labels, names, unit, "
+        "period, notes; read as if NFC, no problem.",
+        ["nfd"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     for row in t.ws.iter_rows():
@@ -730,10 +926,15 @@ def encodings() -> None:
                 cell.value = unicodedata.normalize("NFD", cell.value)
     t.save(c.file)
 
-    c = case("unicode-nfd-sheet-name.xlsx", "The report sheet named \"Báo cáo\" in NFD (as some Mac software "
-             "writes it), text NFC, one result a formula with no cached value: references are given in NFC "
-             "('Báo cáo'!E17) and the formula is reported (FORMULA_NO_VALUE).", ["nfd-sheet-name"],
-             "bu-dang", "2012-03")
+    c = case(
+        "unicode-nfd-sheet-name.xlsx",
+        'The report sheet named "Báo cáo" in NFD (as some Mac software '
+        "writes it), text NFC, one result a formula with no cached value: references are given in NFC "
+        "('Báo cáo'!E17) and the formula is reported (FORMULA_NO_VALUE).",
+        ["nfd-sheet-name"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     formula = t.result_cell("P1.4")
@@ -746,6 +947,7 @@ def encodings() -> None:
 
 
 # --------------------------------------------------------------------------------------- free layouts
+
 
 def _free_sheet(title: str) -> tuple[Workbook, Worksheet]:
     wb = Workbook()
@@ -798,21 +1000,37 @@ def _traditional(c: Case, date_line_on_top: bool) -> None:
 
 
 def free_layouts() -> None:
-    c = case("free-traditional.xlsx", "The province's traditional layout: STT | Nội dung | ĐVT | Kế hoạch | "
-             "Thực hiện | Ghi chú, activities named by synonyms, unit and period (quý I năm 2012) only in the title "
-             "lines, \"Khó khăn, vướng mắc\" at the end, the place and date line above the signatures; no table "
-             "B (TABLE_MISSING warning on the sheet).", ["free-layout"], "bu-dop", "2012-Q1")
+    c = case(
+        "free-traditional.xlsx",
+        "The province's traditional layout: STT | Nội dung | ĐVT | Kế hoạch | "
+        "Thực hiện | Ghi chú, activities named by synonyms, unit and period (quý I năm 2012) only in the title "
+        'lines, "Khó khăn, vướng mắc" at the end, the place and date line above the signatures; no table '
+        "B (TABLE_MISSING warning on the sheet).",
+        ["free-layout"],
+        "bu-dop",
+        "2012-Q1",
+    )
     _traditional(c, date_line_on_top=False)
 
-    c = case("free-traditional-date-line.xlsx", "The same traditional report with the place and date line where "
-             "NĐ 30 puts it, top right under the motto (\"Bù Đốp, ngày 05 tháng 4 năm 2012\"), above the title "
-             "\"... quý I năm 2012\": the period is the title's quarter, not the date's month.",
-             ["free-layout", "free-place-date-line"], "bu-dop", "2012-Q1")
+    c = case(
+        "free-traditional-date-line.xlsx",
+        "The same traditional report with the place and date line where "
+        'NĐ 30 puts it, top right under the motto ("Bù Đốp, ngày 05 tháng 4 năm 2012"), above the title '
+        "\"... quý I năm 2012\": the period is the title's quarter, not the date's month.",
+        ["free-layout", "free-place-date-line"],
+        "bu-dop",
+        "2012-Q1",
+    )
     _traditional(c, date_line_on_top=True)
 
-    c = case("free-two-row-header.xlsx", "Traditional layout with a two-row header: \"Thực hiện\" merged over "
-             "\"Tháng 3\" | \"Lũy kế\"; the month's column is read, the cumulative one is not.",
-             ["free-two-row-header", "free-layout"], "phuoc-long", "2012-03")
+    c = case(
+        "free-two-row-header.xlsx",
+        'Traditional layout with a two-row header: "Thực hiện" merged over '
+        '"Tháng 3" | "Lũy kế"; the month\'s column is read, the cumulative one is not.',
+        ["free-two-row-header", "free-layout"],
+        "phuoc-long",
+        "2012-03",
+    )
     wb, ws = _free_sheet("Sheet1")
     ws["A1"] = "UBND THỊ XÃ PHƯỚC LONG"
     ws["A2"] = "PHÒNG KINH TẾ"
@@ -835,9 +1053,14 @@ def free_layouts() -> None:
     c.problem("TABLE_MISSING", WARNING, "Sheet1")
     save_xlsx(wb, c.file)
 
-    c = case("free-unmatched-rows.xlsx", "Traditional layout with rows that match no indicator (UNMATCHED_ROW "
-             "warning on each name cell, with or without a value) and a \"Tổng cộng\" row (never counted).",
-             ["free-unmatched", "free-total-row", "free-layout"], "dong-phu", "2012-03")
+    c = case(
+        "free-unmatched-rows.xlsx",
+        "Traditional layout with rows that match no indicator (UNMATCHED_ROW "
+        'warning on each name cell, with or without a value) and a "Tổng cộng" row (never counted).',
+        ["free-unmatched", "free-total-row", "free-layout"],
+        "dong-phu",
+        "2012-03",
+    )
     wb, ws = _free_sheet("TH")
     ws["A1"] = "UBND HUYỆN ĐỒNG PHÚ"
     ws["A3"] = "BÁO CÁO TÌNH HÌNH THỰC HIỆN KHUYẾN CÔNG"
@@ -866,18 +1089,29 @@ def free_layouts() -> None:
 
 # ------------------------------------------------------------------------------ formulas and duplicates
 
+
 def formulas() -> None:
-    c = case("formula-no-cached-value.xlsx", "A result typed as a formula (=10+2) in a file never opened in "
-             "Excel (no cached value): FORMULA_NO_VALUE error on that cell.", ["formula-no-value"],
-             "bu-dang", "2012-03")
+    c = case(
+        "formula-no-cached-value.xlsx",
+        "A result typed as a formula (=10+2) in a file never opened in "
+        "Excel (no cached value): FORMULA_NO_VALUE error on that cell.",
+        ["formula-no-value"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     c.problem("FORMULA_NO_VALUE", ERROR, t.result(c, "P1.4", "=10+2", None))
     t.save(c.file)
 
-    c = case("formula-cached-value.xlsx", "Formulas with cached values, as Excel saves them: a result (=10+2, "
-             "cached 12) read as 12, and table B's total formulas cached with the right sums (no problem).",
-             ["formula-cached"], "bu-dang", "2012-03")
+    c = case(
+        "formula-cached-value.xlsx",
+        "Formulas with cached values, as Excel saves them: a result (=10+2, "
+        "cached 12) read as 12, and table B's total formulas cached with the right sums (no problem).",
+        ["formula-cached"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     cell = t.result_cell("P1.4")
@@ -887,14 +1121,19 @@ def formulas() -> None:
     for sp in ("P2", "P3", "P5", "P6", "P7"):
         cached[t.total_cell(sp)] = "0"
     total_row = int(re.sub(r"\D", "", t.total_cell("P7"))) + 1
-    cached.update({f"D{total_row}": "10.5", f"E{total_row}": "122", f"F{total_row}": "0.25",
-                   f"G{total_row}": "132.75"})
+    cached.update({f"D{total_row}": "10.5", f"E{total_row}": "122", f"F{total_row}": "0.25", f"G{total_row}": "132.75"})
     assert all(t.ws[ref].value.startswith("=") for ref in cached)
     assert spending  # the sums above are those of Template.standard
     t.save(c.file, {"xl/worksheets/sheet1.xml": lambda data: set_cached(data, cached)})
 
-    c = case("duplicate-row.xlsx", "Indicator P1.2's row copied below P1.3 with another number: DUPLICATE_ROW "
-             "error on the second cell; the first is the value read.", ["duplicate-row"], "bu-dang", "2012-03")
+    c = case(
+        "duplicate-row.xlsx",
+        "Indicator P1.2's row copied below P1.3 with another number: DUPLICATE_ROW "
+        "error on the second cell; the first is the value read.",
+        ["duplicate-row"],
+        "bu-dang",
+        "2012-03",
+    )
     t = Template()
     t.standard(c)
     head_a, col = t._header("Thực hiện trong kỳ")
@@ -909,13 +1148,18 @@ def formulas() -> None:
     c.values.clear()
     for code, value in (("P1.2", "12"), ("P1.3", "3"), ("P2.1", "0"), ("P4.3", "4"), ("P5.1", "34")):
         c.value("indicator", code, "", value, t.ref(t.result_cell(code)))
-    for (sp, src), value in (("P1", "KCQG"), "10.5"), (("P1", "KCĐP"), "2"), (("P4", "KCĐP"), "120"), \
-            (("P4", "Khác"), "0.25"):
+    for (sp, src), value in (
+        (("P1", "KCQG"), "10.5"),
+        (("P1", "KCĐP"), "2"),
+        (("P4", "KCĐP"), "120"),
+        (("P4", "Khác"), "0.25"),
+    ):
         c.value("budget", sp, src, value, t.ref(t.budget_cell(sp, src)))
     t.save(c.file)
 
 
 # ------------------------------------------------------------------------------------------- hostile
+
 
 def _with_sheet(members: list, sheet: bytes) -> list:
     return [(i, sheet if getattr(i, "filename", i) == "xl/worksheets/sheet1.xml" else d) for i, d in members]
@@ -937,50 +1181,88 @@ def hostile() -> None:
     write_zip(FILES / "whole.tmp", whole)
     data = (FILES / "whole.tmp").read_bytes()
     (FILES / "whole.tmp").unlink()
-    refused("hostile-truncated.xlsx", "A workbook cut in half (an interrupted download): no central directory.",
-            "hostile-truncated", "ZIP_DAMAGED", data[: len(data) // 2])
+    refused(
+        "hostile-truncated.xlsx",
+        "A workbook cut in half (an interrupted download): no central directory.",
+        "hostile-truncated",
+        "ZIP_DAMAGED",
+        data[: len(data) // 2],
+    )
 
-    csv = "STT,Mã số,Chỉ tiêu,Đơn vị tính,Thực hiện\n1,P1.2,Lao động được đào tạo mới,người,12\n" \
-          "2,P1.3,Lao động được đào tạo nâng cao tay nghề,người,3\n"
+    csv = (
+        "STT,Mã số,Chỉ tiêu,Đơn vị tính,Thực hiện\n1,P1.2,Lao động được đào tạo mới,người,12\n"
+        "2,P1.3,Lao động được đào tạo nâng cao tay nghề,người,3\n"
+    )
     refused("hostile-csv.xlsx", "A CSV export renamed .xlsx.", "hostile-csv", "NOT_A_WORKBOOK", csv.encode())
 
-    html = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Báo cáo</title></head><body><table>"
-            "<tr><td>Đơn vị báo cáo:</td><td>huyện Bù Đăng</td></tr><tr><td>P1.2</td><td>12</td></tr>"
-            "</table></body></html>\n")
-    refused("hostile-html.xlsx", "An HTML table saved by web software with an .xlsx name.", "hostile-html",
-            "NOT_A_WORKBOOK", html.encode())
+    html = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Báo cáo</title></head><body><table>'
+        "<tr><td>Đơn vị báo cáo:</td><td>huyện Bù Đăng</td></tr><tr><td>P1.2</td><td>12</td></tr>"
+        "</table></body></html>\n"
+    )
+    refused(
+        "hostile-html.xlsx",
+        "An HTML table saved by web software with an .xlsx name.",
+        "hostile-html",
+        "NOT_A_WORKBOOK",
+        html.encode(),
+    )
 
     # zip bomb: the sheet inflates to 52 MiB (over the 50 MiB bound) from about 50 KB on disk
-    sheet = b"".join([f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode(), b" " * (52 * 1024 * 1024),
-                      b"</sheetData></worksheet>"])
+    sheet = b"".join(
+        [f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode(), b" " * (52 * 1024 * 1024), b"</sheetData></worksheet>"]
+    )
     write_zip(FILES / "hostile-zip-bomb.xlsx", _with_sheet(whole, sheet))
-    refused("hostile-zip-bomb.xlsx", "A zip bomb: the sheet unpacks to 52 MiB (~1000:1).", "hostile-zip-bomb",
-            "ZIP_BOMB")
+    refused(
+        "hostile-zip-bomb.xlsx", "A zip bomb: the sheet unpacks to 52 MiB (~1000:1).", "hostile-zip-bomb", "ZIP_BOMB"
+    )
 
-    laughs = hostile_mod.LAUGHS + f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr">' \
-        f'<is><t>&lol9;</t></is></c></row></sheetData></worksheet>'.encode()
+    laughs = (
+        hostile_mod.LAUGHS
+        + f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
+        f"<is><t>&lol9;</t></is></c></row></sheetData></worksheet>".encode()
+    )
     write_zip(FILES / "hostile-xml-entities.xlsx", _with_sheet(whole, laughs))
-    refused("hostile-xml-entities.xlsx", "XML entity expansion (billion laughs) in the sheet XML.",
-            "hostile-xml-entities", "XML_ENTITIES")
+    refused(
+        "hostile-xml-entities.xlsx",
+        "XML entity expansion (billion laughs) in the sheet XML.",
+        "hostile-xml-entities",
+        "XML_ENTITIES",
+    )
 
     info = struct.pack("<HHI", 4, 4, 0x40) + b"<encryption/>"
     package = struct.pack("<Q", 4000) + bytes(zlib.crc32(i.to_bytes(2, "little")) & 0xFF for i in range(4000))
-    refused("hostile-password.xlsx", "A workbook with a password to open (OLE2 EncryptionInfo/EncryptedPackage).",
-            "hostile-password", "PASSWORD_PROTECTED",
-            hostile_mod.cfb({"EncryptionInfo": info, "EncryptedPackage": package}))
+    refused(
+        "hostile-password.xlsx",
+        "A workbook with a password to open (OLE2 EncryptionInfo/EncryptedPackage).",
+        "hostile-password",
+        "PASSWORD_PROTECTED",
+        hostile_mod.cfb({"EncryptionInfo": info, "EncryptedPackage": package}),
+    )
 
     def million(data: bytes) -> bytes:
         data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:G1000000"/>', data)
-        return data.replace(b"</sheetData>", b'<row r="1000000"><c r="A1000000" t="inlineStr"><is><t> </t></is>'
-                            b"</c></row></sheetData>")
+        return data.replace(
+            b"</sheetData>", b'<row r="1000000"><c r="A1000000" t="inlineStr"><is><t> </t></is></c></row></sheetData>'
+        )
+
     t = Template()
-    c = refused("hostile-million-rows.xlsx", "A good report whose sheet runs to row 1 000 000 (a space typed at "
-                "the bottom): too many rows.", "hostile-million-rows", "TOO_MANY_ROWS")
+    c = refused(
+        "hostile-million-rows.xlsx",
+        "A good report whose sheet runs to row 1 000 000 (a space typed at the bottom): too many rows.",
+        "hostile-million-rows",
+        "TOO_MANY_ROWS",
+    )
     t.save(c.file, {"xl/worksheets/sheet1.xml": million})
 
     name = unicodedata.normalize("NFD", "Bù Đăng – báo cáo 'quý I' #1 100% (bản cuối).xlsx")
-    c = case(name, "A good report under an odd file name: spaces, NFD Vietnamese, quotes, #, %, parentheses.",
-             ["odd-file-name"], "bu-dang", "2012-Q1")
+    c = case(
+        name,
+        "A good report under an odd file name: spaces, NFD Vietnamese, quotes, #, %, parentheses.",
+        ["odd-file-name"],
+        "bu-dang",
+        "2012-Q1",
+    )
     t = Template("bu-dang", "2012-Q1")
     t.standard(c)
     t.save(name)
@@ -1020,11 +1302,14 @@ def main(folder: Path = HERE) -> list[Case]:
     assert on_disk == sorted(names), set(on_disk) ^ set(names)
     for p in FILES.iterdir():
         assert p.stat().st_size < 100_000, (p.name, p.stat().st_size)
-    doc = {"about": "Generated by make_corpus.py: what reading each file in files/ must yield. Values are "
-                    "[kind, code, source, amount, cell]; problems are [code, severity, cell].",
-           "files": [c.as_dict() for c in CASES]}
-    EXPECTED.write_text(yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120),
-                        encoding="utf-8")
+    doc = {
+        "about": "Generated by make_corpus.py: what reading each file in files/ must yield. Values are "
+        "[kind, code, source, amount, cell]; problems are [code, severity, cell].",
+        "files": [c.as_dict() for c in CASES],
+    }
+    EXPECTED.write_text(
+        yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8"
+    )
     return list(CASES)
 
 

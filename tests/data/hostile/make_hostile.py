@@ -56,8 +56,9 @@ def _rezip(folder: Path, name: str, replace: dict[str, bytes | Callable[[zipfile
 
 
 def _sheet_with(prolog: bytes, cells: bytes) -> bytes:
-    return (prolog + f'<worksheet xmlns="{NS}"><sheetData><row r="1">'.encode() + cells
-            + b"</row></sheetData></worksheet>")
+    return (
+        prolog + f'<worksheet xmlns="{NS}"><sheetData><row r="1">'.encode() + cells + b"</row></sheetData></worksheet>"
+    )
 
 
 def _deflated(member: str, chunks: Iterator[bytes]) -> Callable[[zipfile.ZipFile], None]:
@@ -67,6 +68,7 @@ def _deflated(member: str, chunks: Iterator[bytes]) -> Callable[[zipfile.ZipFile
         with z.open(info, "w", force_zip64=True) as w:
             for chunk in chunks:
                 w.write(chunk)
+
     return write
 
 
@@ -97,8 +99,10 @@ def csv_renamed(folder: Path) -> Path:
 
 
 def html_renamed(folder: Path) -> Path:
-    html = "<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body><table><tr><td>Bù Đăng</td></tr>" \
-           "</table></body></html>\n"
+    html = (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body><table><tr><td>Bù Đăng</td></tr>"
+        "</table></body></html>\n"
+    )
     (p := folder / "html.xlsx").write_bytes(html.encode("utf-8"))
     return p
 
@@ -117,12 +121,14 @@ def docx_renamed(folder: Path) -> Path:
 
 def xlsm_with_macro(folder: Path) -> Path:
     """An .xlsm with a (fake) VBA project: read like an .xlsx, the macro is never run."""
-    ct = _members(folder)["[Content_Types].xml"].replace(b"</Types>", b'<Default Extension="bin" ContentType='
-                                                        b'"application/vnd.ms-office.vbaProject"/></Types>')
+    ct = _members(folder)["[Content_Types].xml"].replace(
+        b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+    )
 
     def add(z: zipfile.ZipFile) -> None:
         z.writestr("[Content_Types].xml", ct)
-        z.writestr("xl/vbaProject.bin", cfb({"VBA": b"Attribute VB_Name = \"Module1\"\r\nSub Auto_Open()\r\n"}))
+        z.writestr("xl/vbaProject.bin", cfb({"VBA": b'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\n'}))
+
     return _rezip(folder, "macro.xlsm", {"[Content_Types].xml": add})
 
 
@@ -142,7 +148,7 @@ def zip_bomb(folder: Path) -> Path:
 def ratio_bomb(folder: Path, name: str = "ratio.xlsx") -> Path:
     """A small bomb: 3 MiB of whitespace in the sheet, about 1000:1, well under MAX_UNPACKED_BYTES."""
     base = _members(folder)[SHEET]
-    chunks = iter([base[:-len(b"</worksheet>")], *([b" " * (1024 * 1024)] * 3), b"</worksheet>"])
+    chunks = iter([base[: -len(b"</worksheet>")], *([b" " * (1024 * 1024)] * 3), b"</worksheet>"])
     return _rezip(folder, name, {SHEET: _deflated(SHEET, chunks)})
 
 
@@ -152,9 +158,9 @@ def lying_sizes(folder: Path) -> Path:
     data = bytearray(p.read_bytes())
     eocd = data.rfind(b"PK\x05\x06")
     pos = struct.unpack_from("<I", data, eocd + 16)[0]
-    while data[pos:pos + 4] == b"PK\x01\x02":
+    while data[pos : pos + 4] == b"PK\x01\x02":
         n, m, k = struct.unpack_from("<3H", data, pos + 28)
-        name = bytes(data[pos + 46:pos + 46 + n]).decode()
+        name = bytes(data[pos + 46 : pos + 46 + n]).decode()
         if name == SHEET:
             local = struct.unpack_from("<I", data, pos + 42)[0]
             struct.pack_into("<I", data, pos + 24, 1000)
@@ -168,6 +174,7 @@ def too_many_entries(folder: Path) -> Path:
     def pad(z: zipfile.ZipFile) -> None:
         for i in range(MAX_ZIP_ENTRIES + 1):
             z.writestr(f"xl/media/pad{i}.xml", "<a/>")
+
     return _rezip(folder, "entries.xlsx", {"docProps/app.xml": pad})
 
 
@@ -187,9 +194,15 @@ def bad_crc(folder: Path) -> Path:
 
 # ---------------------------------------------------------------------------------------------- XML abuse
 
-LAUGHS = b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n' + b"".join(
-    b'<!ENTITY lol%d "%s">\n' % (i, b"".join(b"&lol%s;" % (b"" if i == 1 else str(i - 1).encode()) for _ in range(10)))
-    for i in range(1, 10)) + b"]>\n"
+LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">\n'
+        % (i, b"".join(b"&lol%s;" % (b"" if i == 1 else str(i - 1).encode()) for _ in range(10)))
+        for i in range(1, 10)
+    )
+    + b"]>\n"
+)
 
 
 def billion_laughs(folder: Path) -> Path:
@@ -236,15 +249,19 @@ def million_rows_no_dimension(folder: Path) -> Path:
 
 def sparse_cells(folder: Path) -> Path:
     """Two cells, A1 and XFD20000: calamine would allocate 20 000 x 16 384 cells densely."""
-    sheet = (f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-             '<row r="20000"><c r="XFD20000"><v>1</v></c></row></sheetData></worksheet>').encode()
+    sheet = (
+        f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        '<row r="20000"><c r="XFD20000"><v>1</v></c></row></sheetData></worksheet>'
+    ).encode()
     return _rezip(folder, "sparse.xlsx", {SHEET: sheet})
 
 
 def hidden_reference(folder: Path) -> Path:
     """A cell reference written with a character reference (&#88; = X), which a regex would not see."""
-    sheet = (f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c>'
-             '<c r="&#88;FD1"><v>1</v></c></row></sheetData></worksheet>').encode()
+    sheet = (
+        f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c>'
+        '<c r="&#88;FD1"><v>1</v></c></row></sheetData></worksheet>'
+    ).encode()
     return _rezip(folder, "hidden_ref.xlsx", {SHEET: sheet})
 
 
@@ -259,25 +276,32 @@ def big_but_fine(folder: Path, rows: int = 20_000, cols: int = 50) -> Path:
         for i in range(1, rows + 1):
             yield b'<row r="%d">' % i + b"".join(rng.choices(cells, k=cols)) + b"</row>"
         yield b"</sheetData></worksheet>"
+
     return _rezip(folder, "big_ok.xlsx", {SHEET: _deflated(SHEET, chunks())})
 
 
 # ------------------------------------------------------------------------------------------------------ ods
 
-_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
 
 
 def _ods(folder: Path, name: str, rows: str, manifest_extra: str = "") -> Path:
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} office:version="1.2">'
-               f'<office:body><office:spreadsheet><table:table table:name="BaoCao">{rows}</table:table>'
-               '</office:spreadsheet></office:body></office:document-content>')
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
-                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
-                f'manifest:full-path="content.xml" manifest:media-type="text/xml">{manifest_extra}'
-                '</manifest:file-entry></manifest:manifest>')
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="BaoCao">{rows}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+        'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+        f'manifest:full-path="content.xml" manifest:media-type="text/xml">{manifest_extra}'
+        "</manifest:file-entry></manifest:manifest>"
+    )
     with zipfile.ZipFile(p := folder / name, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
@@ -290,17 +314,22 @@ _VALUE = '<table:table-cell office:value-type="float" office:value="1"><text:p>1
 
 def ods_fine(folder: Path) -> Path:
     """A LibreOffice-like sheet: 3 rows, then the customary huge repeat of empty rows and columns."""
-    rows = (f"<table:table-row>{_VALUE * 3}<table:table-cell table:number-columns-repeated=\"1021\"/></table:table-row>"
-            * 3 + '<table:table-row table:number-rows-repeated="1048573"><table:table-cell '
-            'table:number-columns-repeated="1024"/></table:table-row>')
+    rows = (
+        f'<table:table-row>{_VALUE * 3}<table:table-cell table:number-columns-repeated="1021"/></table:table-row>'
+        * 3
+        + '<table:table-row table:number-rows-repeated="1048573"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'
+    )
     return _ods(folder, "fine.ods", rows)
 
 
 def ods_repeat_rows(folder: Path) -> Path:
     """Empty rows repeated a million times between two values: calamine fills them all in."""
-    rows = (f"<table:table-row>{_VALUE}</table:table-row>"
-            '<table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row>'
-            f"<table:table-row>{_VALUE}</table:table-row>")
+    rows = (
+        f"<table:table-row>{_VALUE}</table:table-row>"
+        '<table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row>'
+        f"<table:table-row>{_VALUE}</table:table-row>"
+    )
     return _ods(folder, "repeat_rows.ods", rows)
 
 
@@ -312,9 +341,11 @@ def ods_repeat_cells(folder: Path) -> Path:
 
 
 def ods_encrypted(folder: Path) -> Path:
-    extra = ('<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA">'
-             '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="AAAA"/>'
-             "</manifest:encryption-data>")
+    extra = (
+        '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA">'
+        '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="AAAA"/>'
+        "</manifest:encryption-data>"
+    )
     return _ods(folder, "encrypted.ods", f"<table:table-row>{_VALUE}</table:table-row>", extra)
 
 
@@ -345,12 +376,19 @@ def cfb(streams: dict[str, bytes]) -> bytes:
         encoded = name.encode("utf-16-le") + b"\x00\x00"
         child = 1 if etype == 5 and len(entries) > 1 else _FREE
         right = i + 1 if etype == 2 and i + 1 < len(entries) else _FREE
-        directory += (encoded.ljust(64, b"\x00") + struct.pack("<HBB3I", len(encoded), etype, 1, _FREE, right, child)
-                      + b"\x00" * 36 + struct.pack("<IQ", start, size))
+        directory += (
+            encoded.ljust(64, b"\x00")
+            + struct.pack("<HBB3I", len(encoded), etype, 1, _FREE, right, child)
+            + b"\x00" * 36
+            + struct.pack("<IQ", start, size)
+        )
     directory = directory.ljust(dir_sectors * 512, b"\x00")
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
-              + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, _END, 0, _END, 0)
-              + struct.pack("<109I", 0, *([_FREE] * 108)))
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 16
+        + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, _END, 0, _END, 0)
+        + struct.pack("<109I", 0, *([_FREE] * 108))
+    )
     return header + struct.pack("<128I", *fat) + directory + body
 
 
@@ -365,8 +403,7 @@ def _biff(sheet_records: bytes, globals_extra: bytes = b"") -> bytes:
     name = b"BaoCao"
     sheet_at = len(bof_globals) + len(globals_extra) + 4 + 8 + len(name) + 4
     boundsheet = _record(0x0085, struct.pack("<IBBBB", sheet_at, 0, 0, len(name), 0) + name)
-    return (bof_globals + globals_extra + boundsheet + _record(0x000A) + bof_sheet + sheet_records
-            + _record(0x000A))
+    return bof_globals + globals_extra + boundsheet + _record(0x000A) + bof_sheet + sheet_records + _record(0x000A)
 
 
 def _number(row: int, col: int, value: float) -> bytes:
@@ -409,7 +446,7 @@ ODD_NAMES = [
     "báo cáo tháng 3.xlsx",
     unicodedata.normalize("NFD", "Bù Đăng – Báo cáo quý I (bản cuối).xlsx"),
     "-rf --help.xlsx",
-    "it's \"final\" #1 100%.xlsx",
+    'it\'s "final" #1 100%.xlsx',
     "📊 khuyến công 😀.xlsx",
     "$(echo pwned); `id` & | ; <x>.xlsx",
     "Đồng Xoài " * 14 + ".xlsx",  # ~ 230 bytes: long, yet under the usual 255-byte file-system limit
@@ -427,12 +464,39 @@ def odd_names(folder: Path) -> list[Path]:
 
 
 BUILDERS: dict[str, Callable[[Path], Path]] = {
-    f.__name__: f for f in (
-        xlsm_with_macro, empty, truncated, random_bytes, csv_renamed, html_renamed, pdf_renamed, docx_renamed,
-        zip_bomb, ratio_bomb,
-        lying_sizes, too_many_entries, bad_crc, billion_laughs, external_entity, utf16_entity, million_rows,
-        million_rows_no_dimension, sparse_cells, hidden_reference, big_but_fine, ods_fine, ods_repeat_rows,
-        ods_repeat_cells, ods_encrypted, encrypted_ooxml, xls_small, xls_filepass, xls_sparse, doc_renamed)
+    f.__name__: f
+    for f in (
+        xlsm_with_macro,
+        empty,
+        truncated,
+        random_bytes,
+        csv_renamed,
+        html_renamed,
+        pdf_renamed,
+        docx_renamed,
+        zip_bomb,
+        ratio_bomb,
+        lying_sizes,
+        too_many_entries,
+        bad_crc,
+        billion_laughs,
+        external_entity,
+        utf16_entity,
+        million_rows,
+        million_rows_no_dimension,
+        sparse_cells,
+        hidden_reference,
+        big_but_fine,
+        ods_fine,
+        ods_repeat_rows,
+        ods_repeat_cells,
+        ods_encrypted,
+        encrypted_ooxml,
+        xls_small,
+        xls_filepass,
+        xls_sparse,
+        doc_renamed,
+    )
 }
 
 

@@ -69,57 +69,177 @@ SUBPROGRAMMES = tuple(sp.code for sp in PROGRAMME.subprogrammes)
 
 DISTRICTS: dict[str, tuple[str, str, str, list[str]]] = {
     # code: (type, name, office, communes)
-    "dong-xoai": ("thị xã", "Đồng Xoài", "Phòng Kinh tế",
-                  ["phường Tân Phú", "phường Tân Bình", "phường Tân Xuân", "xã Tiến Hưng", "xã Tân Thành"]),
-    "binh-long": ("thị xã", "Bình Long", "Phòng Kinh tế",
-                  ["phường An Lộc", "phường Hưng Chiến", "phường Phú Thịnh", "xã Thanh Lương", "xã Thanh Phú"]),
-    "phuoc-long": ("thị xã", "Phước Long", "Phòng Kinh tế",
-                   ["phường Long Phước", "phường Thác Mơ", "phường Sơn Giang", "xã Long Giang", "xã Phước Tín"]),
-    "bu-dang": ("huyện", "Bù Đăng", "Phòng Kinh tế và Hạ tầng",
-                ["xã Đức Liễu", "xã Minh Hưng", "xã Bom Bo", "xã Đăng Hà", "xã Nghĩa Trung", "thị trấn Đức Phong"]),
-    "bu-dop": ("huyện", "Bù Đốp", "Phòng Kinh tế và Hạ tầng",
-               ["xã Thanh Hòa", "xã Thiện Hưng", "xã Hưng Phước", "xã Tân Tiến", "thị trấn Thanh Bình"]),
-    "bu-gia-map": ("huyện", "Bù Gia Mập", "Phòng Kinh tế và Hạ tầng",
-                   ["xã Đa Kia", "xã Phước Minh", "xã Bình Thắng", "xã Phú Nghĩa", "xã Đức Hạnh", "xã Long Hà"]),
-    "chon-thanh": ("huyện", "Chơn Thành", "Phòng Kinh tế và Hạ tầng",
-                   ["xã Minh Lập", "xã Thành Tâm", "xã Minh Thành", "xã Nha Bích", "thị trấn Chơn Thành"]),
-    "dong-phu": ("huyện", "Đồng Phú", "Phòng Kinh tế và Hạ tầng",
-                 ["xã Tân Lập", "xã Tân Hòa", "xã Thuận Phú", "xã Đồng Tâm", "thị trấn Tân Phú"]),
-    "hon-quan": ("huyện", "Hớn Quản", "Phòng Kinh tế và Hạ tầng",
-                 ["xã Tân Khai", "xã Thanh An", "xã An Khương", "xã Minh Đức", "xã Tân Hiệp"]),
-    "loc-ninh": ("huyện", "Lộc Ninh", "Phòng Kinh tế và Hạ tầng",
-                 ["xã Lộc Hưng", "xã Lộc Thái", "xã Lộc Tấn", "xã Lộc Thạnh", "thị trấn Lộc Ninh"]),
-    "phu-rieng": ("huyện", "Phú Riềng", "Phòng Kinh tế và Hạ tầng",
-                  ["xã Bù Nho", "xã Long Tân", "xã Phú Riềng", "xã Bình Tân"]),
+    "dong-xoai": (
+        "thị xã",
+        "Đồng Xoài",
+        "Phòng Kinh tế",
+        ["phường Tân Phú", "phường Tân Bình", "phường Tân Xuân", "xã Tiến Hưng", "xã Tân Thành"],
+    ),
+    "binh-long": (
+        "thị xã",
+        "Bình Long",
+        "Phòng Kinh tế",
+        ["phường An Lộc", "phường Hưng Chiến", "phường Phú Thịnh", "xã Thanh Lương", "xã Thanh Phú"],
+    ),
+    "phuoc-long": (
+        "thị xã",
+        "Phước Long",
+        "Phòng Kinh tế",
+        ["phường Long Phước", "phường Thác Mơ", "phường Sơn Giang", "xã Long Giang", "xã Phước Tín"],
+    ),
+    "bu-dang": (
+        "huyện",
+        "Bù Đăng",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Đức Liễu", "xã Minh Hưng", "xã Bom Bo", "xã Đăng Hà", "xã Nghĩa Trung", "thị trấn Đức Phong"],
+    ),
+    "bu-dop": (
+        "huyện",
+        "Bù Đốp",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Thanh Hòa", "xã Thiện Hưng", "xã Hưng Phước", "xã Tân Tiến", "thị trấn Thanh Bình"],
+    ),
+    "bu-gia-map": (
+        "huyện",
+        "Bù Gia Mập",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Đa Kia", "xã Phước Minh", "xã Bình Thắng", "xã Phú Nghĩa", "xã Đức Hạnh", "xã Long Hà"],
+    ),
+    "chon-thanh": (
+        "huyện",
+        "Chơn Thành",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Minh Lập", "xã Thành Tâm", "xã Minh Thành", "xã Nha Bích", "thị trấn Chơn Thành"],
+    ),
+    "dong-phu": (
+        "huyện",
+        "Đồng Phú",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Tân Lập", "xã Tân Hòa", "xã Thuận Phú", "xã Đồng Tâm", "thị trấn Tân Phú"],
+    ),
+    "hon-quan": (
+        "huyện",
+        "Hớn Quản",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Tân Khai", "xã Thanh An", "xã An Khương", "xã Minh Đức", "xã Tân Hiệp"],
+    ),
+    "loc-ninh": (
+        "huyện",
+        "Lộc Ninh",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Lộc Hưng", "xã Lộc Thái", "xã Lộc Tấn", "xã Lộc Thạnh", "thị trấn Lộc Ninh"],
+    ),
+    "phu-rieng": (
+        "huyện",
+        "Phú Riềng",
+        "Phòng Kinh tế và Hạ tầng",
+        ["xã Bù Nho", "xã Long Tân", "xã Phú Riềng", "xã Bình Tân"],
+    ),
 }
 TTKC = "ttkc"
 TTKC_NAME = "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp"
 
-TRADES = ["đan lát", "mây tre đan", "dệt thổ cẩm", "thêu tay", "may công nghiệp", "mộc gia dụng", "mộc mỹ nghệ",
-          "chạm khắc gỗ", "hoa cỏ khô nghệ thuật", "khảm trai", "chế biến hạt điều", "se nhang", "làm bánh tráng",
-          "đan móc len", "hàn, tiện cơ khí", "sửa chữa máy nông nghiệp"]
-MACHINES = ["máy ép viên nén mùn cưa", "lò sấy nông sản", "máy tách vỏ lụa hạt điều", "máy cắt tách hạt điều tự động",
-            "dây chuyền chế biến hạt điều xuất khẩu", "lò hơi tiết kiệm năng lượng", "máy sấy hạt tiêu",
-            "máy cưa CNC chế biến gỗ", "hệ thống xử lý nước thải chế biến mủ cao su", "khung dệt thổ cẩm cải tiến",
-            "lò đốt trấu sấy điều", "máy xay xát gạo", "máy ép gạch không nung", "máy chà nhám gỗ"]
-PRODUCTS = ["hạt điều nhân", "đồ gỗ gia dụng", "hàng mây tre đan", "nông cụ cầm tay", "bánh tráng", "nhang",
-            "thổ cẩm", "gạch không nung", "tiêu sọ", "bàn ghế gỗ"]
-FIRMS = ["DNTN Minh Phát", "HTX mây tre đan Tân Lập", "cơ sở chế biến điều Hưng Thịnh", "Công ty TNHH Gỗ Phú Hưng",
-         "cơ sở cơ khí Tấn Phát", "hộ kinh doanh Nguyễn Văn Tám", "cơ sở se nhang Thanh Hương",
-         "Công ty TNHH Hạt điều Sơn Long", "DNTN Hoàng Long", "cơ sở mộc Thành Đạt", "HTX dệt thổ cẩm Bom Bo",
-         "Công ty CP Nông sản Lộc Ninh"]
-PROVINCES = ["Lâm Đồng", "Bình Dương", "Đồng Nai", "Tây Ninh", "Long An", "Bến Tre", "Đắk Lắk", "Vĩnh Long",
-             "Bình Thuận", "Khánh Hòa"]
-TOPICS = ["sản xuất sạch hơn trong công nghiệp", "sử dụng năng lượng tiết kiệm và hiệu quả",
-          "công nghệ chế biến hạt điều", "xử lý ô nhiễm môi trường trong chế biến mủ cao su",
-          "hội nhập kinh tế quốc tế", "tiếp cận nguồn vốn vay ngân hàng", "xây dựng thương hiệu sản phẩm",
-          "kinh nghiệm sản xuất kinh doanh", "công nghệ sấy nông sản", "an toàn lao động trong sản xuất"]
-FAIRS = ["Hội chợ hàng CNNT tiêu biểu khu vực phía Nam", "Hội chợ Triển lãm Công Thương khu vực Đông Nam Bộ",
-         "Hội chợ Xúc tiến thương mại tỉnh Bình Dương", "Hội chợ Nông nghiệp quốc tế AgroViet",
-         "Hội chợ hàng Việt Nam chất lượng cao tại TP. Hồ Chí Minh", "Hội chợ Thương mại Tây Nguyên",
-         "Hội chợ Công nghiệp - Thương mại Đồng Nai"]
-TOURISM = ["Trảng cỏ Bù Lạch", "Vườn quốc gia Bù Gia Mập", "Khu du lịch Bà Rá - Thác Mơ", "Sóc Bom Bo",
-           "Hồ Suối Lam", "Căn cứ Tà Thiết"]
+TRADES = [
+    "đan lát",
+    "mây tre đan",
+    "dệt thổ cẩm",
+    "thêu tay",
+    "may công nghiệp",
+    "mộc gia dụng",
+    "mộc mỹ nghệ",
+    "chạm khắc gỗ",
+    "hoa cỏ khô nghệ thuật",
+    "khảm trai",
+    "chế biến hạt điều",
+    "se nhang",
+    "làm bánh tráng",
+    "đan móc len",
+    "hàn, tiện cơ khí",
+    "sửa chữa máy nông nghiệp",
+]
+MACHINES = [
+    "máy ép viên nén mùn cưa",
+    "lò sấy nông sản",
+    "máy tách vỏ lụa hạt điều",
+    "máy cắt tách hạt điều tự động",
+    "dây chuyền chế biến hạt điều xuất khẩu",
+    "lò hơi tiết kiệm năng lượng",
+    "máy sấy hạt tiêu",
+    "máy cưa CNC chế biến gỗ",
+    "hệ thống xử lý nước thải chế biến mủ cao su",
+    "khung dệt thổ cẩm cải tiến",
+    "lò đốt trấu sấy điều",
+    "máy xay xát gạo",
+    "máy ép gạch không nung",
+    "máy chà nhám gỗ",
+]
+PRODUCTS = [
+    "hạt điều nhân",
+    "đồ gỗ gia dụng",
+    "hàng mây tre đan",
+    "nông cụ cầm tay",
+    "bánh tráng",
+    "nhang",
+    "thổ cẩm",
+    "gạch không nung",
+    "tiêu sọ",
+    "bàn ghế gỗ",
+]
+FIRMS = [
+    "DNTN Minh Phát",
+    "HTX mây tre đan Tân Lập",
+    "cơ sở chế biến điều Hưng Thịnh",
+    "Công ty TNHH Gỗ Phú Hưng",
+    "cơ sở cơ khí Tấn Phát",
+    "hộ kinh doanh Nguyễn Văn Tám",
+    "cơ sở se nhang Thanh Hương",
+    "Công ty TNHH Hạt điều Sơn Long",
+    "DNTN Hoàng Long",
+    "cơ sở mộc Thành Đạt",
+    "HTX dệt thổ cẩm Bom Bo",
+    "Công ty CP Nông sản Lộc Ninh",
+]
+PROVINCES = [
+    "Lâm Đồng",
+    "Bình Dương",
+    "Đồng Nai",
+    "Tây Ninh",
+    "Long An",
+    "Bến Tre",
+    "Đắk Lắk",
+    "Vĩnh Long",
+    "Bình Thuận",
+    "Khánh Hòa",
+]
+TOPICS = [
+    "sản xuất sạch hơn trong công nghiệp",
+    "sử dụng năng lượng tiết kiệm và hiệu quả",
+    "công nghệ chế biến hạt điều",
+    "xử lý ô nhiễm môi trường trong chế biến mủ cao su",
+    "hội nhập kinh tế quốc tế",
+    "tiếp cận nguồn vốn vay ngân hàng",
+    "xây dựng thương hiệu sản phẩm",
+    "kinh nghiệm sản xuất kinh doanh",
+    "công nghệ sấy nông sản",
+    "an toàn lao động trong sản xuất",
+]
+FAIRS = [
+    "Hội chợ hàng CNNT tiêu biểu khu vực phía Nam",
+    "Hội chợ Triển lãm Công Thương khu vực Đông Nam Bộ",
+    "Hội chợ Xúc tiến thương mại tỉnh Bình Dương",
+    "Hội chợ Nông nghiệp quốc tế AgroViet",
+    "Hội chợ hàng Việt Nam chất lượng cao tại TP. Hồ Chí Minh",
+    "Hội chợ Thương mại Tây Nguyên",
+    "Hội chợ Công nghiệp - Thương mại Đồng Nai",
+]
+TOURISM = [
+    "Trảng cỏ Bù Lạch",
+    "Vườn quốc gia Bù Gia Mập",
+    "Khu du lịch Bà Rá - Thác Mơ",
+    "Sóc Bom Bo",
+    "Hồ Suối Lam",
+    "Căn cứ Tà Thiết",
+]
 
 # ------------------------------------------------------------------------------------------ the phrasings
 # Per indicator: phrasings of the activity, as officers write them; the first is the seed's own wording of the
@@ -279,7 +399,7 @@ PHRASES: dict[str, list[str]] = {
     "P5.3": [
         "Số chuyên mục khuyến công",
         "Phối hợp Đài PT-TH Bình Phước thực hiện chuyên mục khuyến công",
-        "Phát sóng chuyên mục \"Khuyến công\" trên Đài Phát thanh - Truyền hình tỉnh",
+        'Phát sóng chuyên mục "Khuyến công" trên Đài Phát thanh - Truyền hình tỉnh',
         "Xây dựng chuyên mục khuyến công trên sóng truyền hình",
         "Thực hiện phóng sự, chuyên mục khuyến công phát sóng định kỳ",
         "Chuyên mục Công Thương - Khuyến công trên sóng BPTV",
@@ -343,113 +463,225 @@ PHRASES: dict[str, list[str]] = {
 
 # What the ĐVT column says for each indicator.
 DVT: dict[str, list[str]] = {
-    "P1.1": ["bộ", "bộ", "bộ giáo trình"], "P1.2": ["người", "người", "lao động", "học viên"],
-    "P1.3": ["người", "người", "lao động"], "P1.4": ["người", "người", "nghệ nhân"],
-    "P2.1": ["lượt người", "người", "học viên", "lượt"], "P2.2": ["hội thảo", "cuộc", "buổi"],
-    "P2.3": ["đoàn", "đoàn", "chuyến"], "P2.4": ["cơ sở", "cơ sở", "lượt cơ sở"],
-    "P3.1": ["mô hình", "mô hình", "MH"], "P3.2": ["cơ sở", "cơ sở", "CS"],
-    "P4.1": ["hội chợ", "hội chợ", "lần"], "P4.2": ["hội chợ", "hội chợ", "cuộc"],
-    "P4.3": ["cơ sở", "lượt cơ sở", "doanh nghiệp"], "P4.4": ["lần", "lần", "đợt"],
-    "P5.1": ["cơ sở", "cơ sở", "lượt cơ sở", "doanh nghiệp"], "P5.2": ["bản", "số", "kỳ"],
-    "P5.3": ["chuyên mục", "chuyên mục", "buổi phát sóng"], "P6.1": ["hiệp hội", "hội"],
-    "P6.2": ["mô hình", "mô hình"], "P6.3": ["cụm", "CCN", "làng nghề"],
-    "P7.1": ["lớp", "lớp", "khóa"], "P7.2": ["đoàn", "đoàn", "chuyến"],
-    "C1": ["cơ sở", "CS"], "C2": ["người", "lao động"], "C3": ["triệu đồng", "tr.đồng", "Tr.đ"],
+    "P1.1": ["bộ", "bộ", "bộ giáo trình"],
+    "P1.2": ["người", "người", "lao động", "học viên"],
+    "P1.3": ["người", "người", "lao động"],
+    "P1.4": ["người", "người", "nghệ nhân"],
+    "P2.1": ["lượt người", "người", "học viên", "lượt"],
+    "P2.2": ["hội thảo", "cuộc", "buổi"],
+    "P2.3": ["đoàn", "đoàn", "chuyến"],
+    "P2.4": ["cơ sở", "cơ sở", "lượt cơ sở"],
+    "P3.1": ["mô hình", "mô hình", "MH"],
+    "P3.2": ["cơ sở", "cơ sở", "CS"],
+    "P4.1": ["hội chợ", "hội chợ", "lần"],
+    "P4.2": ["hội chợ", "hội chợ", "cuộc"],
+    "P4.3": ["cơ sở", "lượt cơ sở", "doanh nghiệp"],
+    "P4.4": ["lần", "lần", "đợt"],
+    "P5.1": ["cơ sở", "cơ sở", "lượt cơ sở", "doanh nghiệp"],
+    "P5.2": ["bản", "số", "kỳ"],
+    "P5.3": ["chuyên mục", "chuyên mục", "buổi phát sóng"],
+    "P6.1": ["hiệp hội", "hội"],
+    "P6.2": ["mô hình", "mô hình"],
+    "P6.3": ["cụm", "CCN", "làng nghề"],
+    "P7.1": ["lớp", "lớp", "khóa"],
+    "P7.2": ["đoàn", "đoàn", "chuyến"],
+    "C1": ["cơ sở", "CS"],
+    "C2": ["người", "lao động"],
+    "C3": ["triệu đồng", "tr.đồng", "Tr.đ"],
 }
 
 # Values officers report in one period (low, high); kept within each 5-year target.
 RANGES: dict[str, tuple[int, int]] = {
-    "P1.1": (1, 1), "P1.2": (15, 60), "P1.3": (10, 40), "P1.4": (2, 8), "P2.1": (15, 60), "P2.2": (1, 2),
-    "P2.3": (1, 2), "P2.4": (4, 15), "P3.1": (1, 2), "P3.2": (1, 3), "P4.1": (1, 1), "P4.2": (1, 3),
-    "P4.3": (3, 15), "P4.4": (1, 1), "P5.1": (3, 20), "P5.2": (1, 4), "P5.3": (2, 12), "P6.1": (1, 1),
-    "P6.2": (1, 1), "P6.3": (1, 1), "P7.1": (1, 3), "P7.2": (1, 1), "C1": (150, 900), "C2": (900, 6000),
+    "P1.1": (1, 1),
+    "P1.2": (15, 60),
+    "P1.3": (10, 40),
+    "P1.4": (2, 8),
+    "P2.1": (15, 60),
+    "P2.2": (1, 2),
+    "P2.3": (1, 2),
+    "P2.4": (4, 15),
+    "P3.1": (1, 2),
+    "P3.2": (1, 3),
+    "P4.1": (1, 1),
+    "P4.2": (1, 3),
+    "P4.3": (3, 15),
+    "P4.4": (1, 1),
+    "P5.1": (3, 20),
+    "P5.2": (1, 4),
+    "P5.3": (2, 12),
+    "P6.1": (1, 1),
+    "P6.2": (1, 1),
+    "P6.3": (1, 1),
+    "P7.1": (1, 3),
+    "P7.2": (1, 1),
+    "C1": (150, 900),
+    "C2": (900, 6000),
     "C3": (40_000, 900_000),
 }
 
 # Section headings naming a sub-programme (or the context group), as officers write them.
 HEADINGS: dict[str, list[str]] = {
-    "P1": ["Đào tạo nghề, truyền nghề và phát triển nghề", "Chương trình đào tạo nghề, truyền nghề",
-           "Công tác đào tạo nghề", "Đào tạo nghề và phát triển nghề",
-           "Đào tạo nghề, truyền nghề cho lao động nông thôn"],
-    "P2": ["Nâng cao năng lực quản lý cho cơ sở công nghiệp nông thôn", "Chương trình nâng cao năng lực quản lý",
-           "Nâng cao năng lực quản lý doanh nghiệp", "Đào tạo, tập huấn quản lý cho doanh nghiệp"],
-    "P3": ["Xây dựng mô hình trình diễn kỹ thuật, chuyển giao công nghệ",
-           "Hỗ trợ ứng dụng máy móc thiết bị, chuyển giao công nghệ",
-           "Mô hình trình diễn và ứng dụng tiến bộ khoa học kỹ thuật",
-           "Chương trình hỗ trợ xây dựng mô hình trình diễn kỹ thuật, chuyển giao công nghệ và tiến bộ khoa học "
-           "kỹ thuật"],
-    "P4": ["Phát triển sản phẩm công nghiệp nông thôn tiêu biểu", "Hội chợ triển lãm, bình chọn sản phẩm",
-           "Xúc tiến thương mại, hội chợ triển lãm",
-           "Chương trình phát triển sản phẩm công nghiệp nông thôn tiêu biểu"],
-    "P5": ["Tư vấn, cung cấp thông tin", "Hoạt động tư vấn và cung cấp thông tin", "Thông tin tuyên truyền, tư vấn",
-           "Chương trình phát triển hoạt động tư vấn, cung cấp thông tin"],
-    "P6": ["Liên doanh, liên kết, hợp tác kinh tế và phát triển cụm công nghiệp",
-           "Hỗ trợ liên kết và phát triển cụm công nghiệp", "Phát triển cụm công nghiệp, làng nghề",
-           "Chương trình hỗ trợ liên doanh, liên kết, hợp tác kinh tế"],
-    "P7": ["Nâng cao năng lực quản lý và tổ chức thực hiện khuyến công",
-           "Nâng cao năng lực quản lý và tổ chức thực hiện", "Công tác quản lý, tổ chức thực hiện khuyến công",
-           "Nâng cao năng lực cho cán bộ làm công tác khuyến công"],
+    "P1": [
+        "Đào tạo nghề, truyền nghề và phát triển nghề",
+        "Chương trình đào tạo nghề, truyền nghề",
+        "Công tác đào tạo nghề",
+        "Đào tạo nghề và phát triển nghề",
+        "Đào tạo nghề, truyền nghề cho lao động nông thôn",
+    ],
+    "P2": [
+        "Nâng cao năng lực quản lý cho cơ sở công nghiệp nông thôn",
+        "Chương trình nâng cao năng lực quản lý",
+        "Nâng cao năng lực quản lý doanh nghiệp",
+        "Đào tạo, tập huấn quản lý cho doanh nghiệp",
+    ],
+    "P3": [
+        "Xây dựng mô hình trình diễn kỹ thuật, chuyển giao công nghệ",
+        "Hỗ trợ ứng dụng máy móc thiết bị, chuyển giao công nghệ",
+        "Mô hình trình diễn và ứng dụng tiến bộ khoa học kỹ thuật",
+        "Chương trình hỗ trợ xây dựng mô hình trình diễn kỹ thuật, chuyển giao công nghệ và tiến bộ khoa học kỹ thuật",
+    ],
+    "P4": [
+        "Phát triển sản phẩm công nghiệp nông thôn tiêu biểu",
+        "Hội chợ triển lãm, bình chọn sản phẩm",
+        "Xúc tiến thương mại, hội chợ triển lãm",
+        "Chương trình phát triển sản phẩm công nghiệp nông thôn tiêu biểu",
+    ],
+    "P5": [
+        "Tư vấn, cung cấp thông tin",
+        "Hoạt động tư vấn và cung cấp thông tin",
+        "Thông tin tuyên truyền, tư vấn",
+        "Chương trình phát triển hoạt động tư vấn, cung cấp thông tin",
+    ],
+    "P6": [
+        "Liên doanh, liên kết, hợp tác kinh tế và phát triển cụm công nghiệp",
+        "Hỗ trợ liên kết và phát triển cụm công nghiệp",
+        "Phát triển cụm công nghiệp, làng nghề",
+        "Chương trình hỗ trợ liên doanh, liên kết, hợp tác kinh tế",
+    ],
+    "P7": [
+        "Nâng cao năng lực quản lý và tổ chức thực hiện khuyến công",
+        "Nâng cao năng lực quản lý và tổ chức thực hiện",
+        "Công tác quản lý, tổ chức thực hiện khuyến công",
+        "Nâng cao năng lực cho cán bộ làm công tác khuyến công",
+    ],
     "C": ["Tình hình sản xuất công nghiệp nông thôn trên địa bàn", "Một số chỉ tiêu chung", "Tình hình chung"],
 }
 
 # Budget rows naming a sub-programme, as officers write them in the funding table.
 BUDGET_LABELS: dict[str, list[str]] = {
     "P1": ["Đào tạo nghề", "Kinh phí đào tạo nghề, truyền nghề", "Đào tạo nghề, truyền nghề và phát triển nghề"],
-    "P2": ["Nâng cao năng lực quản lý cho cơ sở công nghiệp nông thôn", "Đào tạo quản lý, hội thảo, tham quan",
-           "Nâng cao năng lực quản lý doanh nghiệp"],
-    "P3": ["Mô hình trình diễn, ứng dụng máy móc thiết bị", "Hỗ trợ chuyển giao công nghệ, ứng dụng máy móc thiết bị",
-           "Xây dựng mô hình trình diễn kỹ thuật"],
-    "P4": ["Hội chợ triển lãm, bình chọn sản phẩm", "Phát triển sản phẩm công nghiệp nông thôn tiêu biểu",
-           "Hỗ trợ tham gia hội chợ"],
+    "P2": [
+        "Nâng cao năng lực quản lý cho cơ sở công nghiệp nông thôn",
+        "Đào tạo quản lý, hội thảo, tham quan",
+        "Nâng cao năng lực quản lý doanh nghiệp",
+    ],
+    "P3": [
+        "Mô hình trình diễn, ứng dụng máy móc thiết bị",
+        "Hỗ trợ chuyển giao công nghệ, ứng dụng máy móc thiết bị",
+        "Xây dựng mô hình trình diễn kỹ thuật",
+    ],
+    "P4": [
+        "Hội chợ triển lãm, bình chọn sản phẩm",
+        "Phát triển sản phẩm công nghiệp nông thôn tiêu biểu",
+        "Hỗ trợ tham gia hội chợ",
+    ],
     "P5": ["Tư vấn, thông tin tuyên truyền", "Bản tin, chuyên mục truyền hình", "Hoạt động tư vấn, cung cấp thông tin"],
-    "P6": ["Quy hoạch cụm công nghiệp", "Liên kết, phát triển cụm công nghiệp - làng nghề",
-           "Hỗ trợ thành lập hiệp hội, liên kết du lịch"],
-    "P7": ["Tập huấn cán bộ khuyến công", "Nâng cao năng lực quản lý và tổ chức thực hiện",
-           "Đoàn học tập kinh nghiệm, tập huấn nghiệp vụ"],
+    "P6": [
+        "Quy hoạch cụm công nghiệp",
+        "Liên kết, phát triển cụm công nghiệp - làng nghề",
+        "Hỗ trợ thành lập hiệp hội, liên kết du lịch",
+    ],
+    "P7": [
+        "Tập huấn cán bộ khuyến công",
+        "Nâng cao năng lực quản lý và tổ chức thực hiện",
+        "Đoàn học tập kinh nghiệm, tập huấn nghiệp vụ",
+    ],
 }
 BUDGET_OTHER = ["Chi phí quản lý, kiểm tra giám sát đề án", "Hỗ trợ khác", "Chi thẩm định, nghiệm thu đề án"]
 
 # Rows that are not indicators: (label, ĐVT, low, high); low None = no value. Per section, then anywhere.
 NOISE: dict[str, list[tuple[str, str | None, int | None, int]]] = {
-    "P1": [("Số lớp đào tạo nghề đã mở", "lớp", 1, 4), ("- Trong đó: lao động nữ", "người", 5, 20),
-           ("- Trong đó: đồng bào dân tộc thiểu số", "người", 3, 15),
-           ("Khảo sát nhu cầu đào tạo nghề tại các xã", "xã", 2, 6)],
-    "P2": [("Số lớp bồi dưỡng quản trị doanh nghiệp", "lớp", 1, 2),
-           ("Tài liệu phát cho học viên", "bộ tài liệu", 30, 60)],
-    "P3": [("Kinh phí hỗ trợ xây dựng mô hình", "triệu đồng", 150, 400),
-           ("Số máy móc, thiết bị được hỗ trợ", "máy", 1, 5)],
-    "P4": [("Số gian hàng tại hội chợ", "gian hàng", 4, 20),
-           ("Sản phẩm đăng ký tham gia bình chọn sản phẩm CNNT tiêu biểu", "sản phẩm", 2, 10),
-           ("Doanh thu bán hàng tại hội chợ", "triệu đồng", 50, 600)],
-    "P5": [("Phát hành tờ rơi, tờ gấp giới thiệu ngành nghề công nghiệp nông thôn", "tờ", 500, 2000),
-           ("Đăng tin, bài về hoạt động khuyến công trên trang thông tin điện tử", "tin, bài", 3, 15)],
-    "P6": [("Hỗ trợ thành lập hợp tác xã {nghe}", "HTX", 1, 1),
-           ("Hỗ trợ cơ sở trở thành vệ tinh cho doanh nghiệp lớn", "cơ sở", 1, 3)],
-    "P7": [("Cử cán bộ tham dự lớp tập huấn nghiệp vụ khuyến công do Bộ Công Thương tổ chức", "người", 1, 3),
-           ("Tìm kiếm nguồn tài trợ của tổ chức quốc tế", "dự án", 1, 1)],
-    "any": [("Công tác khác", None, None, 0), ("Công tác khác", "lượt", 1, 5),
-            ("Kiểm tra, giám sát thực hiện đề án", "lượt", 1, 6), ("Kiểm tra, giám sát thực hiện đề án", "cuộc", 1, 4),
-            ("Hỗ trợ khác", "cơ sở", 1, 3), ("Hỗ trợ khác", None, None, 0),
-            ("Thẩm định, nghiệm thu đề án khuyến công", "đề án", 1, 5),
-            ("Xây dựng kế hoạch khuyến công năm {nam1}", "kế hoạch", 1, 1),
-            ("Tiếp nhận hồ sơ đăng ký đề án khuyến công", "hồ sơ", 2, 12),
-            ("Họp Ban chỉ đạo chương trình khuyến công", "cuộc", 1, 2)],
+    "P1": [
+        ("Số lớp đào tạo nghề đã mở", "lớp", 1, 4),
+        ("- Trong đó: lao động nữ", "người", 5, 20),
+        ("- Trong đó: đồng bào dân tộc thiểu số", "người", 3, 15),
+        ("Khảo sát nhu cầu đào tạo nghề tại các xã", "xã", 2, 6),
+    ],
+    "P2": [
+        ("Số lớp bồi dưỡng quản trị doanh nghiệp", "lớp", 1, 2),
+        ("Tài liệu phát cho học viên", "bộ tài liệu", 30, 60),
+    ],
+    "P3": [
+        ("Kinh phí hỗ trợ xây dựng mô hình", "triệu đồng", 150, 400),
+        ("Số máy móc, thiết bị được hỗ trợ", "máy", 1, 5),
+    ],
+    "P4": [
+        ("Số gian hàng tại hội chợ", "gian hàng", 4, 20),
+        ("Sản phẩm đăng ký tham gia bình chọn sản phẩm CNNT tiêu biểu", "sản phẩm", 2, 10),
+        ("Doanh thu bán hàng tại hội chợ", "triệu đồng", 50, 600),
+    ],
+    "P5": [
+        ("Phát hành tờ rơi, tờ gấp giới thiệu ngành nghề công nghiệp nông thôn", "tờ", 500, 2000),
+        ("Đăng tin, bài về hoạt động khuyến công trên trang thông tin điện tử", "tin, bài", 3, 15),
+    ],
+    "P6": [
+        ("Hỗ trợ thành lập hợp tác xã {nghe}", "HTX", 1, 1),
+        ("Hỗ trợ cơ sở trở thành vệ tinh cho doanh nghiệp lớn", "cơ sở", 1, 3),
+    ],
+    "P7": [
+        ("Cử cán bộ tham dự lớp tập huấn nghiệp vụ khuyến công do Bộ Công Thương tổ chức", "người", 1, 3),
+        ("Tìm kiếm nguồn tài trợ của tổ chức quốc tế", "dự án", 1, 1),
+    ],
+    "any": [
+        ("Công tác khác", None, None, 0),
+        ("Công tác khác", "lượt", 1, 5),
+        ("Kiểm tra, giám sát thực hiện đề án", "lượt", 1, 6),
+        ("Kiểm tra, giám sát thực hiện đề án", "cuộc", 1, 4),
+        ("Hỗ trợ khác", "cơ sở", 1, 3),
+        ("Hỗ trợ khác", None, None, 0),
+        ("Thẩm định, nghiệm thu đề án khuyến công", "đề án", 1, 5),
+        ("Xây dựng kế hoạch khuyến công năm {nam1}", "kế hoạch", 1, 1),
+        ("Tiếp nhận hồ sơ đăng ký đề án khuyến công", "hồ sơ", 2, 12),
+        ("Họp Ban chỉ đạo chương trình khuyến công", "cuộc", 1, 2),
+    ],
 }
-NOTES_IN_TABLE = ["Ghi chú: số liệu tính đến ngày {d}", "(*) Số liệu ước thực hiện đến cuối kỳ",
-                  "Số liệu do các xã báo cáo, Phòng tổng hợp"]
+NOTES_IN_TABLE = [
+    "Ghi chú: số liệu tính đến ngày {d}",
+    "(*) Số liệu ước thực hiện đến cuối kỳ",
+    "Số liệu do các xã báo cáo, Phòng tổng hợp",
+]
 
 # Officers' abbreviations (issue 14): applied per file, consistently, to phrasings written in full.
-ABBREVIATIONS = [("Trung tâm Khuyến công", "TTKC"), ("công nghiệp nông thôn", "CNNT"),
-                 ("tiểu thủ công nghiệp", "TTCN"), ("cơ sở sản xuất", "CSSX"), ("máy móc thiết bị", "MMTB"),
-                 ("chuyển giao công nghệ", "CGCN"), ("sản xuất sạch hơn", "SXSH"), ("hội chợ triển lãm", "HCTL"),
-                 ("khuyến công", "KC"), ("cụm công nghiệp", "CCN"), ("khoa học kỹ thuật", "KHKT")]
-QUALIFIERS = ["tại {xa}", "năm {nam}", "cho lao động nông thôn", "(nguồn KCĐP)", "(nguồn KCQG)", "đợt {k}",
-              "trên địa bàn {huyen}", "theo kế hoạch năm {nam}", "(đề án chuyển tiếp)"]
+ABBREVIATIONS = [
+    ("Trung tâm Khuyến công", "TTKC"),
+    ("công nghiệp nông thôn", "CNNT"),
+    ("tiểu thủ công nghiệp", "TTCN"),
+    ("cơ sở sản xuất", "CSSX"),
+    ("máy móc thiết bị", "MMTB"),
+    ("chuyển giao công nghệ", "CGCN"),
+    ("sản xuất sạch hơn", "SXSH"),
+    ("hội chợ triển lãm", "HCTL"),
+    ("khuyến công", "KC"),
+    ("cụm công nghiệp", "CCN"),
+    ("khoa học kỹ thuật", "KHKT"),
+]
+QUALIFIERS = [
+    "tại {xa}",
+    "năm {nam}",
+    "cho lao động nông thôn",
+    "(nguồn KCĐP)",
+    "(nguồn KCQG)",
+    "đợt {k}",
+    "trên địa bàn {huyen}",
+    "theo kế hoạch năm {nam}",
+    "(đề án chuyển tiếp)",
+]
 # qualifiers that make sense after an indicator's phrasing (others are left out for it)
 QUALIFIER_FITS = {"cho lao động nông thôn": ("P1.2", "P1.3")}
 
 
 # ------------------------------------------------------------------------------------------- file plan
+
 
 @dataclass
 class Row:
@@ -536,16 +768,20 @@ def _choose_codes(rng: random.Random, unit: str, style: Style) -> list[str]:
 
 def _style(rng: random.Random, unit: str) -> Style:
     headings = rng.choices(["roman", "roman-in-name", "arabic", "none"], weights=[40, 25, 20, 15])[0]
-    return Style(headings=headings,
-                 numbering=rng.choice(["stt", "stt", "name-dot", "name-dash", "none"]),
-                 abbreviate=rng.random() < 0.5,
-                 columns=rng.choices(["plan-done-cumulative", "done", "result", "two-row", "quantity-money",
-                                      "no-dvt"], weights=[25, 20, 15, 15, 15, 10])[0],
-                 caps_headings=rng.random() < 0.5,
-                 header_fields=rng.random() < 0.3,
-                 budget=rng.random() < 0.4,
-                 context=unit != TTKC and rng.random() < 0.4,
-                 title_case="lower" if rng.random() < 0.1 else "sentence")
+    return Style(
+        headings=headings,
+        numbering=rng.choice(["stt", "stt", "name-dot", "name-dash", "none"]),
+        abbreviate=rng.random() < 0.5,
+        columns=rng.choices(
+            ["plan-done-cumulative", "done", "result", "two-row", "quantity-money", "no-dvt"],
+            weights=[25, 20, 15, 15, 15, 10],
+        )[0],
+        caps_headings=rng.random() < 0.5,
+        header_fields=rng.random() < 0.3,
+        budget=rng.random() < 0.4,
+        context=unit != TTKC and rng.random() < 0.4,
+        title_case="lower" if rng.random() < 0.1 else "sentence",
+    )
 
 
 def plan_files(rng: random.Random) -> list[Plan]:
@@ -558,8 +794,7 @@ def plan_files(rng: random.Random) -> list[Plan]:
     rng.shuffle(formats)
     plans = []
     for i, (unit, fmt) in enumerate(zip(units, formats, strict=True), start=1):
-        period = parse_period(rng.choice(["2015-Q4", "2015-12", "2015-11"])) if unit == "phu-rieng" \
-            else _periods(rng)
+        period = parse_period(rng.choice(["2015-Q4", "2015-12", "2015-11"])) if unit == "phu-rieng" else _periods(rng)
         style = _style(rng, unit)
         plans.append(Plan(i, unit, period, fmt, "unicode", style, _choose_codes(rng, unit, style)))
     legacy = [p for p in plans if p.fmt in ("xlsx", "xls")]
@@ -596,6 +831,7 @@ def _cover(plans: list[Plan], rng: random.Random) -> None:
 
 # -------------------------------------------------------------------------------------------- the labels
 
+
 def _unit_name(unit: str) -> str:
     if unit == TTKC:
         return "tỉnh Bình Phước"
@@ -616,10 +852,19 @@ def _fill(rng: random.Random, text: str, plan: Plan) -> str:
     unit = plan.unit
     commune = _commune(rng, unit)
     values = {
-        "nghe": rng.choice(TRADES), "xa": commune, "cs": rng.choice(FIRMS), "may": rng.choice(MACHINES),
-        "sp": rng.choice(PRODUCTS), "tinh": rng.choice(PROVINCES), "chude": rng.choice(TOPICS),
-        "hc": rng.choice(FAIRS), "dl": rng.choice(TOURISM), "nam": str(plan.period.first[0]),
-        "nam1": str(plan.period.first[0] + 1), "huyen": _unit_name(unit), "k": str(rng.randint(1, 3)),
+        "nghe": rng.choice(TRADES),
+        "xa": commune,
+        "cs": rng.choice(FIRMS),
+        "may": rng.choice(MACHINES),
+        "sp": rng.choice(PRODUCTS),
+        "tinh": rng.choice(PROVINCES),
+        "chude": rng.choice(TOPICS),
+        "hc": rng.choice(FAIRS),
+        "dl": rng.choice(TOURISM),
+        "nam": str(plan.period.first[0]),
+        "nam1": str(plan.period.first[0] + 1),
+        "huyen": _unit_name(unit),
+        "k": str(rng.randint(1, 3)),
         "q": ROMAN[(plan.period.last[1] - 1) // 3 + 1],
         "ccn": commune.split(", ")[0].replace("xã ", "").replace("phường ", "").replace("thị trấn ", ""),
         "d": f"{_period_end(plan.period) - 5:02d}/{plan.period.last[1]:02d}/{plan.period.last[0]}",
@@ -649,8 +894,11 @@ def _phrase(rng: random.Random, code: str, plan: Plan, abbreviations: set[str]) 
             text = f"{text} {qualifier}"
     if rng.random() < 0.06 and code not in CONTEXT and " tại " not in text:  # the place first, then the activity
         place = _commune(rng, plan.unit).split(", ")[0]
-        text = f"{place[0].upper()}{place[1:]}: {text[0].lower()}{text[1:]}" if not text[:2].isupper() \
+        text = (
+            f"{place[0].upper()}{place[1:]}: {text[0].lower()}{text[1:]}"
+            if not text[:2].isupper()
             else f"{place[0].upper()}{place[1:]}: {text}"
+        )
     text = _abbreviate(rng, text, abbreviations)
     if plan.style.title_case == "lower" and not text[:2].isupper():
         text = text[0].lower() + text[1:]
@@ -658,6 +906,7 @@ def _phrase(rng: random.Random, code: str, plan: Plan, abbreviations: set[str]) 
 
 
 # ------------------------------------------------------------------------------------------ table A rows
+
 
 def _value(rng: random.Random, code: str) -> object:
     low, high = RANGES[code]
@@ -678,15 +927,28 @@ def _section_rows(rng: random.Random, plan: Plan, group: str, codes: list[str], 
         if not blank and isinstance(value, int) and rng.random() < 0.4:
             row.plan = value + rng.randint(0, max(2, value // 2))
         if rng.random() < 0.2:
-            row.note = _fill(rng, rng.choice(["Lớp {nghe}", "Tại {xa}", "{cs}", "Nguồn KCĐP", "Đã nghiệm thu",
-                                               "Chuyển tiếp từ năm trước"]), plan)
+            row.note = _fill(
+                rng,
+                rng.choice(
+                    ["Lớp {nghe}", "Tại {xa}", "{cs}", "Nguồn KCĐP", "Đã nghiệm thu", "Chuyển tiếp từ năm trước"]
+                ),
+                plan,
+            )
         rows.append(row)
         if group in NOISE and rng.random() < 0.22:
             rows.append(_noise(rng, plan, rng.choice(NOISE[group]), group))
     if group == "P1" and len(rows) >= 2 and rng.random() < 0.3:  # a subtotal of the people trained
         people = sum(r.value for r in rows if r.expected in ("P1.2", "P1.3", "P1.4") and isinstance(r.value, int))
-        rows.append(Row(rng.choice(["Cộng", "Cộng mục I", "Tổng số lao động được đào tạo"]), "người", people, None,
-                        "subtotal", group))
+        rows.append(
+            Row(
+                rng.choice(["Cộng", "Cộng mục I", "Tổng số lao động được đào tạo"]),
+                "người",
+                people,
+                None,
+                "subtotal",
+                group,
+            )
+        )
     return rows
 
 
@@ -701,8 +963,10 @@ def table_rows(rng: random.Random, plan: Plan) -> list[Row]:
     """Table A as the officer wrote it: section headings, activities, other work, subtotals, notes."""
     abbreviations = {short for _, short in ABBREVIATIONS if rng.random() < 0.75} if plan.style.abbreviate else set()
     groups = [g.code for g in PROGRAMME.groups]
-    by_group = {g: [c for c in plan.codes if c in [i.code for i in PROGRAMME.groups[k].indicators]]
-                for k, g in enumerate(groups)}
+    by_group = {
+        g: [c for c in plan.codes if c in [i.code for i in PROGRAMME.groups[k].indicators]]
+        for k, g in enumerate(groups)
+    }
     order = [g for g in groups if by_group[g]]
     context_first = rng.random() < 0.5
     if "C" in order and context_first:
@@ -720,10 +984,17 @@ def table_rows(rng: random.Random, plan: Plan) -> list[Row]:
             heading = _abbreviate(rng, rng.choice(HEADINGS[g]), abbreviations)
             group_value = None
             if g == "P1" and rng.random() < 0.2:  # the section's people, summed on its heading row
-                group_value = sum(r.value for r in section if r.kind == "indicator" and isinstance(r.value, int)
-                                  and INDICATORS[r.expected].unit == "người") or None
-            rows.append(Row(heading.upper() if plan.style.caps_headings else heading, None, group_value, None,
-                            "heading", g))
+                group_value = (
+                    sum(
+                        r.value
+                        for r in section
+                        if r.kind == "indicator" and isinstance(r.value, int) and INDICATORS[r.expected].unit == "người"
+                    )
+                    or None
+                )
+            rows.append(
+                Row(heading.upper() if plan.style.caps_headings else heading, None, group_value, None, "heading", g)
+            )
         rows += section
     for _ in range(rng.choice([1, 1, 2, 3])):
         rows.append(_noise(rng, plan, rng.choice(NOISE["any"]), None))
@@ -766,6 +1037,7 @@ def _number(rng: random.Random, plan: Plan, rows: list[Row]) -> None:
 
 # ----------------------------------------------------------------------------------------- budget rows
 
+
 def budget_rows(rng: random.Random, plan: Plan, abbreviate: bool) -> list[Row]:
     groups = sorted({PROGRAMME.subprogramme_of(c).code for c in plan.codes if c not in CONTEXT})
     if rng.random() < 0.3:
@@ -783,12 +1055,14 @@ def budget_rows(rng: random.Random, plan: Plan, abbreviate: bool) -> list[Row]:
         rows.append(Row(label, None, None, sp, "budget", sp, stt=_roman(k), amounts=amounts))
     if rng.random() < 0.5:
         amounts = {"KCĐP": round(rng.uniform(2, 30), 1)}
-        rows.append(Row(rng.choice(BUDGET_OTHER), None, None, None, "other", None, stt=_roman(len(rows) + 1),
-                        amounts=amounts))
+        rows.append(
+            Row(rng.choice(BUDGET_OTHER), None, None, None, "other", None, stt=_roman(len(rows) + 1), amounts=amounts)
+        )
     return rows
 
 
 # -------------------------------------------------------------------------------------------- the sheet
+
 
 @dataclass
 class Sheet:
@@ -841,8 +1115,12 @@ def _header(rng: random.Random, plan: Plan, sheet: Sheet) -> tuple[str, date, bo
         parent, office, place, number = "SỞ CÔNG THƯƠNG BÌNH PHƯỚC", TTKC_NAME.upper(), "Đồng Xoài", "BC-TTKC"
     else:
         kind, name, office, _ = DISTRICTS[plan.unit]
-        parent, office, place, number = f"UBND {kind} {name}".upper(), office.upper(), name, \
-            "BC-KTHT" if kind == "huyện" else "BC-PKT"
+        parent, office, place, number = (
+            f"UBND {kind} {name}".upper(),
+            office.upper(),
+            name,
+            "BC-KTHT" if kind == "huyện" else "BC-PKT",
+        )
     phrase = _period_phrase(rng, plan.period)
     r = sheet.next()
     sheet.put(r, 1, parent)
@@ -859,9 +1137,14 @@ def _header(rng: random.Random, plan: Plan, sheet: Sheet) -> tuple[str, date, bo
     sheet.put(r, 1, "BÁO CÁO", bold=True)
     sheet.merged.append((r, 1, r, 7))
     r = sheet.next()
-    title = rng.choice(["Kết quả thực hiện công tác khuyến công {p}",
-                        "Tình hình thực hiện Chương trình khuyến công {p}",
-                        "Kết quả hoạt động khuyến công {p}", "V/v báo cáo kết quả công tác khuyến công {p}"])
+    title = rng.choice(
+        [
+            "Kết quả thực hiện công tác khuyến công {p}",
+            "Tình hình thực hiện Chương trình khuyến công {p}",
+            "Kết quả hoạt động khuyến công {p}",
+            "V/v báo cáo kết quả công tác khuyến công {p}",
+        ]
+    )
     sheet.put(r, 1, title.format(p=phrase), bold=True)
     sheet.merged.append((r, 1, r, 7))
     if plan.style.header_fields:
@@ -879,14 +1162,22 @@ def _header(rng: random.Random, plan: Plan, sheet: Sheet) -> tuple[str, date, bo
 
 COLUMN_SETS = {
     # columns after STT and the label: (header, what goes in it)
-    "plan-done-cumulative": [("ĐVT", "dvt"), ("Kế hoạch năm {y}", "plan"), ("Thực hiện trong kỳ", "value"),
-                             ("Lũy kế từ đầu năm", "cumulative"), ("Ghi chú", "note")],
+    "plan-done-cumulative": [
+        ("ĐVT", "dvt"),
+        ("Kế hoạch năm {y}", "plan"),
+        ("Thực hiện trong kỳ", "value"),
+        ("Lũy kế từ đầu năm", "cumulative"),
+        ("Ghi chú", "note"),
+    ],
     "done": [("Đơn vị tính", "dvt"), ("Thực hiện", "value"), ("Ghi chú", "note")],
     "result": [("ĐVT", "dvt"), ("Kết quả thực hiện", "value"), ("Ghi chú", "note")],
-    "two-row": [("ĐVT", "dvt"), ("Thực hiện|Trong kỳ", "value"), ("Thực hiện|Lũy kế", "cumulative"),
-                ("Ghi chú", "note")],
-    "quantity-money": [("ĐVT", "dvt"), ("Số lượng", "value"), ("Kinh phí (triệu đồng)", "money"),
-                       ("Ghi chú", "note")],
+    "two-row": [
+        ("ĐVT", "dvt"),
+        ("Thực hiện|Trong kỳ", "value"),
+        ("Thực hiện|Lũy kế", "cumulative"),
+        ("Ghi chú", "note"),
+    ],
+    "quantity-money": [("ĐVT", "dvt"), ("Số lượng", "value"), ("Kinh phí (triệu đồng)", "money"), ("Ghi chú", "note")],
     "no-dvt": [("Thực hiện trong kỳ", "value"), ("Ghi chú", "note")],
 }
 NAME_HEADERS = ["Nội dung", "Nội dung", "Nội dung hoạt động", "Tên hoạt động", "Nội dung công việc"]
@@ -952,14 +1243,26 @@ def _table_a(rng: random.Random, plan: Plan, sheet: Sheet, rows: list[Row], writ
 
 def _table_b(rng: random.Random, plan: Plan, sheet: Sheet, rows: list[Row], written: Written) -> None:
     r = sheet.next(1)
-    sheet.put(r, 1, rng.choice(["B. KINH PHÍ THỰC HIỆN (ĐVT: triệu đồng)", "II. KINH PHÍ THỰC HIỆN",
-                                "III. Kinh phí thực hiện trong kỳ (triệu đồng)"]), bold=True)
+    sheet.put(
+        r,
+        1,
+        rng.choice(
+            [
+                "B. KINH PHÍ THỰC HIỆN (ĐVT: triệu đồng)",
+                "II. KINH PHÍ THỰC HIỆN",
+                "III. Kinh phí thực hiện trong kỳ (triệu đồng)",
+            ]
+        ),
+        bold=True,
+    )
     r = sheet.next()
-    names = rng.choice([("KCQG", "KCĐP", "Khác"),
-                        ("Kinh phí khuyến công quốc gia", "Kinh phí khuyến công địa phương", "Nguồn khác")])
+    names = rng.choice(
+        [("KCQG", "KCĐP", "Khác"), ("Kinh phí khuyến công quốc gia", "Kinh phí khuyến công địa phương", "Nguồn khác")]
+    )
     total = rng.choice(["Tổng cộng", "Cộng"])
-    for k, head in enumerate([rng.choice(["STT", "TT"]), rng.choice(["Nội dung", "Chương trình"]), *names, total],
-                             start=1):
+    for k, head in enumerate(
+        [rng.choice(["STT", "TT"]), rng.choice(["Nội dung", "Chương trình"]), *names, total], start=1
+    ):
         sheet.put(r, k, head, bold=True)
     cols = dict(zip(("KCQG", "KCĐP", "Khác"), (3, 4, 5), strict=True))
     for row in rows:
@@ -982,12 +1285,26 @@ def _table_b(rng: random.Random, plan: Plan, sheet: Sheet, rows: list[Row], writ
 
 def _footer(rng: random.Random, plan: Plan, sheet: Sheet, place: str, day: date, date_on_top: bool) -> None:
     r = sheet.next(1)
-    sheet.put(r, 1, rng.choice(["Khó khăn, vướng mắc:", "C. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ",
-                                "Khó khăn, vướng mắc và đề xuất:"]), bold=True)
+    sheet.put(
+        r,
+        1,
+        rng.choice(
+            ["Khó khăn, vướng mắc:", "C. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ", "Khó khăn, vướng mắc và đề xuất:"]
+        ),
+        bold=True,
+    )
     r = sheet.next()
-    sheet.put(r, 1, rng.choice(["- Kinh phí khuyến công địa phương phân bổ chậm, cơ sở ít đăng ký tham gia đề án.",
-                                "- Cán bộ làm công tác khuyến công kiêm nhiệm, thiếu kinh nghiệm.",
-                                "- Cơ sở sản xuất nhỏ lẻ, khó đáp ứng điều kiện đối ứng kinh phí."]))
+    sheet.put(
+        r,
+        1,
+        rng.choice(
+            [
+                "- Kinh phí khuyến công địa phương phân bổ chậm, cơ sở ít đăng ký tham gia đề án.",
+                "- Cán bộ làm công tác khuyến công kiêm nhiệm, thiếu kinh nghiệm.",
+                "- Cơ sở sản xuất nhỏ lẻ, khó đáp ứng điều kiện đối ứng kinh phí.",
+            ]
+        ),
+    )
     r = sheet.next(1)
     if not date_on_top:
         sheet.put(r, 5, f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}")
@@ -998,8 +1315,9 @@ def _footer(rng: random.Random, plan: Plan, sheet: Sheet, place: str, day: date,
     sheet.put(r, 1, "- Sở Công Thương;")
     r = sheet.next()
     sheet.put(r, 1, "- Lưu: VT.")
-    sheet.put(r, 5, rng.choice(["Nguyễn Văn Hùng", "Trần Thị Lan", "Lê Minh Tuấn", "Phạm Thị Hồng", "Đỗ Văn Sơn"]),
-              bold=True)
+    sheet.put(
+        r, 5, rng.choice(["Nguyễn Văn Hùng", "Trần Thị Lan", "Lê Minh Tuấn", "Phạm Thị Hồng", "Đỗ Văn Sơn"]), bold=True
+    )
 
 
 def build_sheet(rng: random.Random, plan: Plan) -> tuple[Sheet, list[Row], list[Row], Written]:
@@ -1016,6 +1334,7 @@ def build_sheet(rng: random.Random, plan: Plan) -> tuple[Sheet, list[Row], list[
 
 
 # --------------------------------------------------------------------------------------- legacy text
+
 
 def _cp(b: int) -> str:
     return chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
@@ -1042,8 +1361,11 @@ def legacy(text: str, encoding: str) -> tuple[str, str, str]:
     """(text as typed, font name, text as shown) for one cell typed in a legacy font: TCVN3 (.VnTime, or the
     capitals font .VnTimeH for text with accented capitals, shown in capitals) or VNI (VNI-Times)."""
     if encoding == "vni":
-        return "".join(ch if ch.isascii() else _VNI_OF[ch] for ch in unicodedata.normalize("NFC", text)), \
-            "VNI-Times", text
+        return (
+            "".join(ch if ch.isascii() else _VNI_OF[ch] for ch in unicodedata.normalize("NFC", text)),
+            "VNI-Times",
+            text,
+        )
     typed = _tcvn3(text)
     if typed is not None:
         return typed, ".VnTime", text
@@ -1053,6 +1375,7 @@ def legacy(text: str, encoding: str) -> tuple[str, str, str]:
 
 
 # ------------------------------------------------------------------------------------------- the writers
+
 
 def write_zip(path: Path, members: list[tuple[zipfile.ZipInfo, bytes]]) -> None:
     """A zip with fixed timestamps, each member's order and compression kept (ods: stored mimetype)."""
@@ -1103,8 +1426,9 @@ def write_xlsx(path: Path, sheet: Sheet, encoding: str) -> None:
     members = []
     for info, data in _members(buf.getvalue()):
         if info.filename == "docProps/core.xml":
-            data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2013-01-10T08:00:00Z\g<3>",
-                          data)
+            data = re.sub(
+                rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2013-01-10T08:00:00Z\g<3>", data
+            )
         members.append((info, data))
     write_zip(path, members)
 
@@ -1159,14 +1483,18 @@ def write_ods(path: Path, sheet: Sheet) -> None:
     members = []
     for info, data in _members(buf.getvalue()):
         if info.filename == "meta.xml":
-            data = re.sub(rb"<meta:creation-date>[^<]*</meta:creation-date>",
-                          b"<meta:creation-date>2013-01-10T08:00:00</meta:creation-date>", data)
+            data = re.sub(
+                rb"<meta:creation-date>[^<]*</meta:creation-date>",
+                b"<meta:creation-date>2013-01-10T08:00:00</meta:creation-date>",
+                data,
+            )
             data = re.sub(rb"<dc:date>[^<]*</dc:date>", b"<dc:date>2013-01-10T08:00:00</dc:date>", data)
         members.append((info, data))
     write_zip(path, members)
 
 
 # ----------------------------------------------------------------------------------------- expectations
+
 
 def _amount(value: object) -> str | None:
     """A value as the reader stores it (Decimal, printed with format 'f'), None for no value."""
@@ -1186,22 +1514,48 @@ def expectations(plan: Plan, written: Written) -> dict:
     ref = sheet_ref(plan.sheet)
     rows = []
     for row, r, value_col in written.rows:
-        entry = {"row": r, "label": _shown(row.label, plan.encoding), "dvt": row.dvt, "value": _amount(row.value),
-                 "cell": f"{ref}!{get_column_letter(value_col)}{r}" if value_col else None,
-                 "expected": row.expected, "kind": row.kind, "section": row.section}
+        entry = {
+            "row": r,
+            "label": _shown(row.label, plan.encoding),
+            "dvt": row.dvt,
+            "value": _amount(row.value),
+            "cell": f"{ref}!{get_column_letter(value_col)}{r}" if value_col else None,
+            "expected": row.expected,
+            "kind": row.kind,
+            "section": row.section,
+        }
         rows.append(entry)
     budget = []
     for row, r, cols in written.budget:
         for src, amount in row.amounts.items():
-            budget.append({"row": r, "label": _shown(row.label, plan.encoding), "source": src,
-                           "value": _amount(amount), "cell": f"{ref}!{get_column_letter(cols[src])}{r}",
-                           "expected": row.expected})
+            budget.append(
+                {
+                    "row": r,
+                    "label": _shown(row.label, plan.encoding),
+                    "source": src,
+                    "value": _amount(amount),
+                    "cell": f"{ref}!{get_column_letter(cols[src])}{r}",
+                    "expected": row.expected,
+                }
+            )
     s = plan.style
-    return {"file": plan.name, "unit": plan.unit, "period": plan.period.code, "format": plan.fmt,
-            "encoding": plan.encoding, "split": plan.split, "sheet": plan.sheet,
-            "style": {"headings": s.headings, "numbering": s.numbering, "abbreviations": s.abbreviate,
-                      "columns": s.columns},
-            "rows": rows, "budget": budget}
+    return {
+        "file": plan.name,
+        "unit": plan.unit,
+        "period": plan.period.code,
+        "format": plan.fmt,
+        "encoding": plan.encoding,
+        "split": plan.split,
+        "sheet": plan.sheet,
+        "style": {
+            "headings": s.headings,
+            "numbering": s.numbering,
+            "abbreviations": s.abbreviate,
+            "columns": s.columns,
+        },
+        "rows": rows,
+        "budget": budget,
+    }
 
 
 class _Dumper(yaml.SafeDumper):
@@ -1237,14 +1591,18 @@ def main(folder: Path = HERE) -> list[dict]:
             write_ods(path, sheet)
         entries.append(expectations(plan, written))
     _check(entries)
-    doc = {"about": "Generated by make_labels.py. Per file: unit, period, format, text encoding, split (tune | "
-                    "held_out) and every table row as written: label, ĐVT, value (as stored, or null), the value's "
-                    "cell, and the indicator it belongs to (null: the row must stay unmatched). kind: indicator, "
-                    "heading (section naming the sub-programme in 'section'), other (work that is no indicator), "
-                    "subrow, money, subtotal, note. Budget rows: one per amount, expected = the sub-programme.",
-           "seed": SEED, "files": entries}
-    expected.write_text(yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000),
-                        encoding="utf-8")
+    doc = {
+        "about": "Generated by make_labels.py. Per file: unit, period, format, text encoding, split (tune | "
+        "held_out) and every table row as written: label, ĐVT, value (as stored, or null), the value's "
+        "cell, and the indicator it belongs to (null: the row must stay unmatched). kind: indicator, "
+        "heading (section naming the sub-programme in 'section'), other (work that is no indicator), "
+        "subrow, money, subtotal, note. Budget rows: one per amount, expected = the sub-programme.",
+        "seed": SEED,
+        "files": entries,
+    }
+    expected.write_text(
+        yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
+    )
     return entries
 
 
@@ -1264,9 +1622,11 @@ def _check(entries: list[dict]) -> None:
             assert _is_total(r["label"]) == (r["kind"] == "subtotal"), (e["file"], r["label"])
 
 
-_TABLE_END = re.compile(r"^(?:(?:[b-e]|[ivx]+)\.\s*(?:kinh phi|kho khan|de xuat|kien nghi|phuong huong|nhiem vu)"
-                        r"|(?:kho khan|de xuat|kien nghi|vuong mac|noi nhan|nguoi lap|thu truong|chu tich|giam doc"
-                        r"|truong phong|ky ten)(?!\w))")
+_TABLE_END = re.compile(
+    r"^(?:(?:[b-e]|[ivx]+)\.\s*(?:kinh phi|kho khan|de xuat|kien nghi|phuong huong|nhiem vu)"
+    r"|(?:kho khan|de xuat|kien nghi|vuong mac|noi nhan|nguoi lap|thu truong|chu tich|giam doc"
+    r"|truong phong|ky ten)(?!\w))"
+)
 
 
 def _ends_table(label: str) -> bool:
@@ -1283,5 +1643,7 @@ def _is_total(label: str) -> bool:
 if __name__ == "__main__":
     made = main()
     rows = sum(len(e["rows"]) for e in made)
-    print(f"{len(made)} files, {rows} rows in {(HERE / 'files').relative_to(ROOT)}; "
-          f"expectations in {(HERE / 'expected.yaml').relative_to(ROOT)}")
+    print(
+        f"{len(made)} files, {rows} rows in {(HERE / 'files').relative_to(ROOT)}; "
+        f"expectations in {(HERE / 'expected.yaml').relative_to(ROOT)}"
+    )
