@@ -11,6 +11,8 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from pipeline.paths import ledger_target
+
 MIN_FREE_BYTES = 50 * 1024 * 1024  # a run writes reports of a few MiB, receipts and archive copies
 LOCK_WAIT_SECONDS = 10  # how long a run waits for another program's write to the ledger before saying so
 
@@ -24,8 +26,9 @@ def preflight(folders: dict[str, Path], ledger: Path | str) -> None:
     ledger cannot be written."""
     for what, folder in folders.items():
         writable(folder, what)
-    if isinstance(ledger, Path) or "://" not in str(ledger):
-        sqlite_writable(Path(ledger))
+    found = ledger_target(ledger)
+    if isinstance(found, Path):
+        sqlite_writable(found)
 
 
 def writable(folder: Path, what: str) -> None:
