@@ -36,10 +36,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "tests" / "data"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
-from pipeline.encodings import TCVN3_TABLE, VNI_PAIRS, VNI_SINGLE  # noqa: E402
+from legacy_text import legacy_font  # noqa: E402
+
 from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import parse_period  # noqa: E402
 from pipeline.programme import load_programmes  # noqa: E402
@@ -343,54 +345,6 @@ def _grow_rows(coord: str, amount: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------- legacy text
-
-_TCVN3_OF = {
-    letter: chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
-    for b, letter in TCVN3_TABLE.items()
-}
-
-
-def _cp(b: int) -> str:
-    return chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
-
-
-_VNI_OF = {letter: _cp(b) for b, letter in VNI_SINGLE.items()}
-_VNI_OF.update({letter: _cp(seq[0]) + _cp(seq[1]) for seq, letter in VNI_PAIRS.items() if letter not in _VNI_OF})
-
-
-def tcvn3(text: str) -> str | None:
-    """`text` as Excel shows it when typed in a .VnTime font; None if it needs the capitals font."""
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        if ch.isascii():
-            out.append(ch)
-        elif ch in _TCVN3_OF:
-            out.append(_TCVN3_OF[ch])
-        else:
-            return None
-    return "".join(out)
-
-
-def vni(text: str) -> str:
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        if ch.isascii():
-            out.append(ch)
-        else:
-            out.append(_VNI_OF[ch])
-    return "".join(out)
-
-
-def legacy_font(text: str, family: str) -> tuple[str, str]:
-    """(text as typed, font name) for one cell: TCVN3 (.VnTime, or .VnTimeH for capitals) or VNI (VNI-Times)."""
-    if family == "vni":
-        return vni(text), "VNI-Times"
-    typed = tcvn3(text)
-    if typed is not None:
-        return typed, ".VnTime"
-    typed = tcvn3(text.lower())
-    assert typed is not None, text
-    return typed, ".VnTimeH"
 
 
 def to_legacy(t: Template, family: str) -> str:

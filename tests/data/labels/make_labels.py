@@ -44,10 +44,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "tests" / "data"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
-from pipeline.encodings import TCVN3_TABLE, VNI_PAIRS, VNI_SINGLE  # noqa: E402
+from legacy_text import legacy_font  # noqa: E402
+
 from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import ROMAN, Kind, Period, parse_period  # noqa: E402
 from pipeline.programme import load_programmes  # noqa: E402
@@ -1336,42 +1338,11 @@ def build_sheet(rng: random.Random, plan: Plan) -> tuple[Sheet, list[Row], list[
 # --------------------------------------------------------------------------------------- legacy text
 
 
-def _cp(b: int) -> str:
-    return chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
-
-
-_TCVN3_OF = {letter: _cp(b) for b, letter in TCVN3_TABLE.items()}
-_VNI_OF = {letter: _cp(b) for b, letter in VNI_SINGLE.items()}
-_VNI_OF.update({letter: _cp(seq[0]) + _cp(seq[1]) for seq, letter in VNI_PAIRS.items() if letter not in _VNI_OF})
-
-
-def _tcvn3(text: str) -> str | None:
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        if ch.isascii():
-            out.append(ch)
-        elif ch in _TCVN3_OF:
-            out.append(_TCVN3_OF[ch])
-        else:
-            return None
-    return "".join(out)
-
-
 def legacy(text: str, encoding: str) -> tuple[str, str, str]:
     """(text as typed, font name, text as shown) for one cell typed in a legacy font: TCVN3 (.VnTime, or the
     capitals font .VnTimeH for text with accented capitals, shown in capitals) or VNI (VNI-Times)."""
-    if encoding == "vni":
-        return (
-            "".join(ch if ch.isascii() else _VNI_OF[ch] for ch in unicodedata.normalize("NFC", text)),
-            "VNI-Times",
-            text,
-        )
-    typed = _tcvn3(text)
-    if typed is not None:
-        return typed, ".VnTime", text
-    typed = _tcvn3(text.lower())
-    assert typed is not None, text
-    return typed, ".VnTimeH", text.upper()
+    typed, font = legacy_font(text, encoding)
+    return typed, font, text.upper() if font == ".VnTimeH" else text
 
 
 # ------------------------------------------------------------------------------------------- the writers
