@@ -9,6 +9,7 @@ folder, so Prefect's database and logs stay in the project rather than in the us
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -102,6 +103,10 @@ def _faults_in_one_line() -> Iterator[None]:
     """A fault of the machine during a run (disk full, permissions) as one line and exit status 2."""
     from pipeline import faults
 
+    quiet = _MachineFaultsWithoutTraceback()
+    loggers = [logging.getLogger(name) for name in _RUN_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(quiet)
     try:
         yield
     except Exception as exc:
@@ -109,6 +114,25 @@ def _faults_in_one_line() -> Iterator[None]:
         if said is None:
             raise
         _fail(said)
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
+
+
+_RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs", "prefect.task_engine", "prefect.flow_engine")
+
+
+class _MachineFaultsWithoutTraceback(logging.Filter):
+    """Prefect logs a failed run with its traceback; for a fault of the machine (full disk, permissions) the
+    record keeps its one-line message and loses the traceback - the command's last line says what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from pipeline import faults
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and faults.describe(exc, "") is not None:
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def _unit(cfg: Configuration, name: str):
