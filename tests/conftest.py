@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+
+# openpyxl writes its XML through lxml when lxml is installed (python-docx and pyHanko bring it), with other bytes
+# than its own writer (<c …></c> for <c …/>): the test corpora are generated, and compared byte for byte, with
+# openpyxl's own writer. Set before anything imports openpyxl.
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path

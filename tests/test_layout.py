@@ -122,7 +122,9 @@ def test_excel_error_cells_are_reported_not_dropped(tmp_path, make_workbook, pro
     xml = parts[sheet].decode()
     start = xml.index(f'<c r="{ref}"')
     end = xml.index(">", start) + 1  # the template's value cells are empty: <c r="E18" s="…"/>
-    assert xml[end - 2] == "/"
+    if xml[end - 2] != "/":  # or <c r="E18" s="…"></c>, as openpyxl writes it through lxml
+        assert xml.startswith("</c>", end)
+        end += len("</c>")
     cell = f'<c s="1" t="e" r="{ref}"><f>1/0</f><v>#DIV/0!</v></c>'  # an error, attributes in another order
     parts[sheet] = (xml[:start] + cell + xml[end:]).encode()
     with zipfile.ZipFile(path, "w") as z:

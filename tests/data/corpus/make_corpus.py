@@ -13,6 +13,10 @@ script runs the project's reader. Bases come from the project's own template wri
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENPYXL_LXML", "False")  # byte-identical files with or without lxml (see tests/conftest.py)
+
 import importlib.util
 import io
 import re

@@ -22,6 +22,10 @@ used to tune a matcher (benchmarks/labels.py reports them separately).
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENPYXL_LXML", "False")  # byte-identical files with or without lxml (see tests/conftest.py)
+
 import io
 import random
 import re
