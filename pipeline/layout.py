@@ -450,8 +450,8 @@ def _read_results(grid: Grid, raw: RawReport, programme: Programme, header: Head
                 raw.unknown_codes.append((odd, code))
             if code not in raw.results or raw.results[code].blank:
                 raw.results[code] = value  # a blank first row yields to a filled second one
-                if match is not None or reader is not None:
-                    raw.why[code] = match.why if match is not None else EXACT
+                if match is not None:  # a decision; a row named exactly as the indicator needs no why
+                    raw.why[code] = match.why
             elif not value.blank:
                 raw.duplicates.append((code, raw.results[code], value))
             if reader is not None and name is not None and not value.blank:
