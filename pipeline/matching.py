@@ -133,9 +133,12 @@ def load_vocabulary(config_dir: Path) -> Vocabulary | None:
         return None
     vocabulary = load_model(path, Vocabulary)
     decided = config_dir / DECISIONS_FILE
-    if decided.exists():
-        vocabulary = vocabulary.model_copy(update={"decisions": load_model(decided, Decisions).decisions})
-    return vocabulary
+    return with_decisions(vocabulary, load_model(decided, Decisions).decisions) if decided.exists() else vocabulary
+
+
+def with_decisions(vocabulary: Vocabulary, decisions: tuple[Decision, ...] | list[Decision]) -> Vocabulary:
+    """The vocabulary with these decisions (a new object: its cached tables are built afresh)."""
+    return Vocabulary(**{**vocabulary.model_dump(exclude={"decisions"}), "decisions": tuple(decisions)})
 
 
 _WORD = re.compile(r"[0-9a-z.]+")
