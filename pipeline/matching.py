@@ -46,6 +46,7 @@ PAIR_FACTOR = 1.5
 GROUP_MIN = 6.0  # a heading names a sub-programme when it scores this much …
 GROUP_GAP = 2.0  # … and this much more than the next one
 
+MEMO_SIZE = 50_000  # labels remembered per matcher
 LABELS_FILE = "labels.yaml"
 DECISIONS_FILE = "label-decisions.yaml"
 DECIDED = "theo quyết định"  # the start of `why` for a row a province decision mapped or set aside
@@ -183,6 +184,7 @@ class Matcher:
     group_of: dict[str, str] = field(default_factory=dict)  # indicator -> its group's code
     groups: dict[str, dict[str, float]] = field(default_factory=dict)  # group -> feature -> weight
     units: dict[str, str] = field(default_factory=dict)  # indicator -> folded unit
+    memo: dict[tuple, object] = field(default_factory=dict)  # labels repeat from file to file: each scored once
 
     def __post_init__(self) -> None:
         p = self.programme
@@ -288,6 +290,15 @@ class Matcher:
     def group(self, label: str, codes: frozenset[str] | None = None) -> tuple[str, float, float]:
         """The group (sub-programme or context group) a heading or budget line names: (code or "", best,
         runner-up)."""
+        key = ("group", label, codes)
+        found = self.memo.get(key)
+        if found is None:
+            if len(self.memo) > MEMO_SIZE:
+                self.memo.clear()
+            found = self.memo[key] = self._group(label, codes)
+        return found  # type: ignore[return-value]
+
+    def _group(self, label: str, codes: frozenset[str] | None) -> tuple[str, float, float]:
         feats = self.features(label)
         scores = sorted(
             (
@@ -305,6 +316,15 @@ class Matcher:
 
     def match(self, label: str, dvt: str = "", section: str = "", section_label: str = "") -> Match:
         """The indicator of a row, by the rule of this module's docstring."""
+        key = ("match", label, dvt, section, section_label)
+        found = self.memo.get(key)
+        if found is None:
+            if len(self.memo) > MEMO_SIZE:
+                self.memo.clear()
+            found = self.memo[key] = self._match(label, dvt, section, section_label)
+        return found  # type: ignore[return-value]
+
+    def _match(self, label: str, dvt: str, section: str, section_label: str) -> Match:
         if self.is_not_indicator(label):
             return Match("", ignored=True)
         fits = self.unit_fits(dvt)
