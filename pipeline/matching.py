@@ -1,22 +1,28 @@
 """Matching the rows of a free-layout report to indicators by their words, section and unit.
 
-The rule, in words. A row's label is folded (no accents, no case), its abbreviations written out (CNNT ->
-công nghiệp nông thôn, config/labels.yaml) and cut into words and pairs of neighbouring words ("đào tạo",
-"tay nghề"); place names, years and connectives (the stop words) are left out. Each indicator is described by
-the words of its name, synonyms and report phrase (its own words) and, more weakly, by the words of its
-sub-programme's name and contents (the seed's Điều 4 "Nội dung"). A word shared by few indicators weighs
-more than one shared by many (weight ln(1 + indicators / indicators having it)); a pair of words weighs
-1.5 times as much. The row's score for an indicator is the weight of the indicator's own words found in the
-label, plus half the weight of its sub-programme's words found there.
+The rule, in words. A row's label is cut into words (syllables, without accents or case) and pairs of
+neighbouring words ("đào tạo", "tay nghề"); abbreviations are written out first (CNNT -> công nghiệp nông thôn,
+config/labels.yaml) and stop words (places, times, sources, connectives, recognised with their accents) left
+out. Each indicator is described by its own words - its name, synonyms and report phrase (programme file) and
+the officers' words for it (labels.yaml `indicators`) - and, more weakly, by its sub-programme's name and
+contents (the seed's Điều 4 "Nội dung"), minus the words that are any of the sub-programme's indicators' own.
+A word found in few indicators' descriptions weighs more than a common one (weight ln(1 + indicators /
+indicators having it)); a pair weighs 1.5 times as much. A row's score for an indicator is the weight of the
+indicator's own words found in the label plus half the weight of its sub-programme's words found there; an
+indicator none of whose own pairs is in the label is not a candidate (one syllable alone says too little).
 Then:
-- the ĐVT: a row counting "lao động" can only be an indicator counted in "người"; a ĐVT no indicator counts
-  ("gian hàng", "HTX", "tờ") leaves the row unmatched; a fitting ĐVT adds UNIT_BONUS;
-- the section: under a heading naming a sub-programme (I., II. …, or a heading in capitals), only that
-  sub-programme's indicators can be chosen, and they get SECTION_BONUS;
+- the ĐVT: a row counting "lao động" can only be an indicator counted in "người" (labels.yaml `units`); a ĐVT
+  no indicator counts ("gian hàng", "HTX", "tờ", `not_counted`, or any ĐVT not in the table) leaves the row
+  unmatched; a fitting ĐVT adds UNIT_BONUS; when the words point CONFLICT times more strongly to an indicator
+  the ĐVT rules out, words and unit disagree and the row stays unmatched;
+- the section: under a heading naming a sub-programme (I., II. … in the name or the STT cell, a heading in
+  capitals, or "1." with no STT), only that sub-programme's indicators can be chosen, and they get
+  SECTION_BONUS; a heading names a sub-programme when it scores GROUP_MIN and GROUP_GAP more than the next;
 - rows beginning with a phrase of `not_indicators` ("Công tác khác", "Kiểm tra, giám sát …") stay unmatched.
-The best indicator is taken only if its score reaches MIN_SCORE and is at least MARGIN times the runner-up's;
-otherwise the row stays unmatched and the receipt names the two best as candidates. Each match carries why
-(the words, the section, the unit), stored with the value.
+The best indicator is taken only if its score reaches MIN_SCORE and is at least GAP ahead of the runner-up;
+otherwise the row stays unmatched and the receipt names the two best as candidates. If two rows of one file
+reach one indicator this way, neither is taken. Each match carries why (the words, the section, the unit),
+stored with the value. A province decision on a label (pipeline.labels) comes before all of this.
 """
 
 from __future__ import annotations
