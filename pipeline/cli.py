@@ -1,4 +1,4 @@
-"""The `khuyencong` command: init, template, demo, ingest, run, serve, history, export.
+"""The `khuyencong` command: init, template, demo, ingest, run, serve, history, export, labels.
 
 Every command takes --inputs, --outputs, --ledger and --config (a command ignores those it does not use;
 they are hidden from its help) and resolves them once (pipeline.paths.Workspace.resolve); the configuration
@@ -392,6 +392,59 @@ def export_cmd(
         )
     for path in paths:
         typer.echo(str(path))
+
+
+@app.command()
+def labels(
+    map_: Annotated[
+        tuple[str, str] | None, typer.Option("--map", help='Map a label to an indicator: --map "label" P1.2')
+    ] = None,
+    ignore: Annotated[str | None, typer.Option(help="Set a label aside: it is no indicator")] = None,
+    undo: Annotated[str | None, typer.Option(help="Remove the decision on a label")] = None,
+    by: Annotated[str | None, typer.Option(help="Who decides", show_default="$USER")] = None,
+    outputs: OutputsOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+    inputs: NoInputs = None,
+) -> None:
+    """List the row labels no indicator matched across the received files, or decide one (pipeline.labels):
+    the files holding it are read again from the archive and their receipts issued again."""
+    from pipeline import labels as vocab
+    from pipeline import ledger as ledger_mod
+
+    ws, cfg = _ws(inputs, outputs, ledger, config)
+    chosen = [x for x in (map_, ignore, undo) if x is not None]
+    if len(chosen) > 1:
+        _fail("give one of --map, --ignore, --undo")
+    with _faults_in_one_line(), ledger_mod.open_ledger(ws.ledger) as conn:
+        if not chosen:
+            for p in vocab.unmatched(conn):
+                hints = ", ".join(
+                    f"{c} ({str(s).replace('.', ',')})" for c, s in sorted(p.suggestions.items(), key=lambda x: -x[1])
+                )
+                typer.echo(
+                    f"«{p.label}»\t{len(p.files)} tệp\tĐVT: {', '.join(sorted(p.units)) or '-'}\tgợi ý: {hints or '-'}"
+                )
+            return
+        label, indicator = map_ if map_ is not None else (ignore or undo or "", None)
+        try:
+            done = vocab.decide(
+                conn,
+                ws.config,
+                ws.archive,
+                ws.receipts,
+                cfg.programmes,
+                cfg.units,
+                label,
+                indicator,
+                by,
+                undo is not None,
+            )
+        except vocab.DecisionRefused as exc:
+            _fail(f"refused: {exc}")
+    typer.echo(f"{done.decision}: {len(done.changed)} files read again")
+    for name, lines in done.changed.items():
+        typer.echo(f"  {name}: {'; '.join(lines)}")
 
 
 @app.command()

@@ -57,6 +57,7 @@ def provenance(
             "file": frame["file_name"],
             "sha256": frame["sha256"],
             "cell": frame["cell"],
+            "basis": frame.get("basis", ""),
             "received_at": frame["received_at"],
             "counts_in_period": frame["submission_id"].isin(in_period),
             "counts_cumulative": frame["submission_id"].isin(cumulative),
@@ -203,6 +204,10 @@ VALUES = Table(
         Column("counts_cumulative", "Tính lũy kế", Cell.FLAG, 9),
     ),
 )
+BASIS = Column("basis", "Căn cứ khớp chỉ tiêu", width=48)  # free layout: why a row went to its indicator
+VALUES_WITH_BASIS = Table(
+    VALUES.stem, VALUES.machine_stem, VALUES.sheet, (*VALUES.columns[:-2], BASIS, *VALUES.columns[-2:])
+)
 FIGURES = Table(
     "so-lieu",
     "figures",
@@ -295,7 +300,10 @@ def write_exports(
     (`values`, from `provenance`), the figures, and the problems (`problems`, from `period_problems`; without
     them no problems file is written). Format "vi": "<period>-gia-tri", "-so-lieu", "-van-de", each .csv and
     .xlsx; format "machine": "<period>-values.csv", "-figures.csv", "-problems.csv"."""
-    tables = [(VALUES, values_table(values, report)), (FIGURES, figures_table(report))]
+    shown = values_table(values, report)
+    # the basis column only when a value was read from a free-layout report (template-only periods export as before)
+    with_basis = "basis" in shown and bool((shown["basis"].fillna("") != "").any())
+    tables = [(VALUES_WITH_BASIS if with_basis else VALUES, shown), (FIGURES, figures_table(report))]
     if problems is not None:
         tables.append((PROBLEMS, problems_table(problems, report)))
     code = report.period.code

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline import workbook as wbk
+from pipeline.matching import DECIDED, Match, Matcher, matcher_for
 from pipeline.periods import PeriodError, find_period_in_text, period_in_cell
 from pipeline.problems import FILE_UNREADABLE, Problem, Refused, refusal
 from pipeline.programme import Programme
@@ -70,6 +71,21 @@ class Unmatched:
 
     name: Cell
     value: Cell | None
+    candidates: tuple[tuple[str, float], ...] = ()  # the best indicators by score, when none was clearly ahead
+    unit: str = ""  # the row's ĐVT
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """A row of a free-layout table as the matcher saw it: kept in the ledger (pipeline.labels lists the
+    unmatched ones across files; a decision re-reads the files holding its label)."""
+
+    label: str
+    unit: str
+    cell: str  # the value's cell ('' if none)
+    code: str  # the indicator taken ('' if none)
+    basis: str  # why: the matcher's words, a decision, or "ignored"
+    candidates: str  # "P1.2 4,1; P1.3 2,0"
 
 
 @dataclass
@@ -97,6 +113,8 @@ class RawReport:
     converted: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref, before, after, encoding
     refusal: Problem | None = None  # why the file could not be read at all (then nothing else was read)
     programme: Programme | None = None  # the programme the tables were read against
+    why: dict[str, str] = field(default_factory=dict)  # indicator code -> why its row was taken (free layout)
+    label_rows: list[LabelRow] = field(default_factory=list)  # free layout: every named row with a value
 
 
 # --- the header band of a table ----------------------------------------------------------------------------
@@ -415,20 +433,145 @@ def _read_results(grid: Grid, raw: RawReport, programme: Programme, header: Head
         return  # not a table of results (find_report passes only headers that have a result column)
     if ambiguous:
         raw.column_choice = (grid.cell(header.row, col), header.labels[col])
+    scorer = _scorer(raw, programme)
+    reader = _FreeRows(grid, header, scorer) if scorer is not None else None
+    scored: dict[str, list[tuple[Cell, Cell, Match, str]]] = {}  # code -> rows the scorer put there
     for r in range(header.last + 1, end + 1):
         kind, code, name = _classify(grid, r, header, programme)
         value = grid.cell(r, col)
+        match: Match | None = None
+        if reader is not None:
+            kind, code, match = reader.row(r, kind, code, name)
+        if kind == "indicator" and match is not None and not match.why.startswith(DECIDED):
+            scored.setdefault(code, []).append((name or grid.cell(r, header.name_col), value, match, reader.unit(r)))
+            continue
         if kind == "indicator":
             if (odd := _unknown_code(grid, r, header)) is not None and str(odd.value).strip() != code:
                 raw.unknown_codes.append((odd, code))
             if code not in raw.results or raw.results[code].blank:
                 raw.results[code] = value  # a blank first row yields to a filled second one
+                if match is not None:  # a decision; a row named exactly as the indicator needs no why
+                    raw.why[code] = match.why
             elif not value.blank:
                 raw.duplicates.append((code, raw.results[code], value))
+            if reader is not None and name is not None and not value.blank:
+                raw.label_rows.append(
+                    LabelRow(str(name.value), reader.unit(r), value.ref, code, raw.why.get(code, EXACT), "")
+                )
+        elif kind == "ignored":
+            if reader is not None and name is not None and not value.blank:
+                raw.label_rows.append(LabelRow(str(name.value), reader.unit(r), value.ref, "", match.why, ""))
         elif kind == "unmatched" or (kind == "blank" and not value.blank):
-            raw.unmatched.append(Unmatched(name or grid.cell(r, header.name_col), None if value.blank else value))
+            cands = match.candidates if match is not None else ()
+            unit = reader.unit(r) if reader is not None else ""
+            raw.unmatched.append(
+                Unmatched(name or grid.cell(r, header.name_col), None if value.blank else value, cands, unit)
+            )
+            if reader is not None and name is not None and not value.blank:
+                raw.label_rows.append(LabelRow(str(name.value), unit, value.ref, "", "", _cands(cands)))
         elif kind == "subprogramme" and not value.blank and name is not None:
             raw.group_values.append((name, value))
+    for code, rows in scored.items():
+        _take_scored(raw, code, rows)
+
+
+EXACT = "tên chỉ tiêu"  # why of a row named exactly as an indicator (or one of its synonyms)
+
+
+def _cands(cands: tuple[tuple[str, float], ...]) -> str:
+    return "; ".join(f"{c} {str(s).replace('.', ',')}" for c, s in cands)
+
+
+def _take_scored(raw: RawReport, code: str, rows: list[tuple[Cell, Cell, Match, str]]) -> None:
+    """Rows the scorer put on `code`: taken if it is the only one with a value and no row named the indicator
+    exactly; otherwise none is taken (two rows on one indicator: which is it?) and each is listed unmatched."""
+    filled = [row for row in rows if not row[1].blank]
+    taken_already = code in raw.results and not raw.results[code].blank
+    if len(filled) <= 1 and not taken_already:
+        name, value, match, unit = filled[0] if filled else rows[0]
+        if code not in raw.results:
+            raw.results[code] = value
+            raw.why[code] = match.why
+        if not value.blank:
+            raw.label_rows.append(LabelRow(str(name.value), unit, value.ref, code, match.why, _cands(match.candidates)))
+        return
+    for name, value, match, unit in filled:
+        cands = ((code, match.candidates[0][1] if match.candidates else 0.0),)
+        raw.unmatched.append(Unmatched(name, value, cands, unit))
+        raw.label_rows.append(LabelRow(str(name.value), unit, value.ref, "", "", _cands(cands)))
+
+
+def _scorer(raw: RawReport, programme: Programme) -> Matcher | None:
+    """The scoring matcher, for free-layout reports when the configuration has a vocabulary (labels.yaml)."""
+    if raw.layout != "free" or programme.vocabulary is None:
+        return None
+    return matcher_for(programme, programme.vocabulary)
+
+
+_ROMAN = re.compile(r"^[ivx]+$")
+_ROMAN_NAME = re.compile(r"^[ivx]+[.)/]\s")
+_ARABIC_NAME = re.compile(r"^\d+[.)/]\s")
+UNIT_HEADERS = ("dvt", "don vi tinh", "don vi")
+STT_HEADERS = ("stt", "so tt", "tt", "so thu tu")
+_PAREN_UNIT = re.compile(r"\(([^()]{1,20})\)\s*$")
+
+
+class _FreeRows:
+    """Reading the rows of a free-layout table: section headings, ĐVT, decisions, the scorer."""
+
+    def __init__(self, grid: Grid, header: Header, scorer: Matcher) -> None:
+        self.grid, self.header, self.scorer = grid, header, scorer
+        labels = header.labels
+        self.unit_col = next((c for c, t in labels.items() if t in UNIT_HEADERS or t.startswith("dvt")), None)
+        self.stt_col = next((c for c, t in labels.items() if t in STT_HEADERS and c != header.name_col), None)
+        self.section, self.section_label = "", ""
+        self.decisions = scorer.vocabulary.decided
+
+    def unit(self, r: int) -> str:
+        if self.unit_col is not None:
+            return nfc(str(self.grid.value(r, self.unit_col) or "")).strip()
+        found = _PAREN_UNIT.search(nfc(str(self.grid.value(r, self.header.name_col) or "")))
+        if found and self.scorer.is_unit(found.group(1)):
+            return found.group(1).strip()
+        return ""
+
+    def row(self, r: int, kind: str, code: str, name: Cell | None) -> tuple[str, str, Match | None]:
+        """(kind, code, match) of a body row: "indicator", "subprogramme", "ignored", "unmatched" …"""
+        if name is None or kind in ("total", "blank"):
+            return kind, code, None
+        label = str(name.value)
+        decided = self.decisions.get(match_key(label))
+        if decided is not None:
+            if decided.indicator:
+                return "indicator", decided.indicator, Match(decided.indicator, decided.why)
+            return "ignored", "", Match("", decided.why, ignored=True)
+        if kind == "subprogramme":
+            self.section, self.section_label = code, label
+            return kind, code, None
+        if kind == "indicator":
+            return kind, code, None
+        unit = self.unit(r)
+        if self._is_heading(r, label, unit):
+            group, _best, _second = self.scorer.group(label)
+            self.section, self.section_label = group, label.strip()
+            return ("subprogramme", group, None) if group else ("unmatched", "", None)
+        match = self.scorer.match(label, unit, self.section, self.section_label)
+        if match.code:
+            return "indicator", match.code, match
+        return "unmatched", "", match
+
+    def _is_heading(self, r: int, label: str, unit: str) -> bool:
+        """A section heading: no ĐVT, and numbered I., II. … (in its name or its STT cell), or written in
+        capitals, or numbered "1." in its name with an empty STT cell."""
+        if unit:
+            return False
+        folded = fold(label)
+        stt = str(self.grid.value(r, self.stt_col) or "").strip().lower() if self.stt_col else ""
+        letters = [ch for ch in nfc(label) if ch.isalpha()]
+        upper = len(letters) > 3 and all(ch.isupper() for ch in letters)
+        if _ROMAN_NAME.match(folded) or (stt and _ROMAN.match(stt)) or upper:
+            return True
+        return bool(_ARABIC_NAME.match(folded)) and not stt and self.stt_col is not None
 
 
 def _read_spending(
@@ -446,8 +589,18 @@ def _read_spending(
         ),
         None,
     )
+    scorer = _scorer(raw, programme)
+    budget_lines = frozenset(sp.code for sp in programme.subprogrammes)
     for r in range(header.last + 1, end + 1):
         kind, code, name = _classify(grid, r, header, programme)
+        if (
+            kind == "unmatched"
+            and scorer is not None
+            and name is not None
+            and not scorer.is_not_indicator(str(name.value))
+        ):
+            code = scorer.group(str(name.value), budget_lines)[0]  # a budget line in the officer's words
+            kind = "subprogramme" if code else kind
         if kind == "subprogramme" and code not in {sp.code for sp in programme.subprogrammes}:
             kind = "unmatched"  # a context group has no budget line
         if kind == "subprogramme":

@@ -39,6 +39,7 @@ from pipeline import received
 from pipeline.paths import ledger_target
 from pipeline.reading import display_name
 from pipeline.received import Received
+from pipeline.text import match_key
 from pipeline.validating import ValidationReport
 
 MILLI = Decimal(1000)
@@ -79,8 +80,33 @@ Table(
     Column("source", String(32), nullable=False, server_default=""),
     Column("milli", BigInteger, nullable=False),  # amount x 1000, exact
     Column("cell", Text, nullable=False),  # 'BaoCao!E17'
+    Column("basis", Text, nullable=False, server_default=""),  # free layout: why the row went to this code
     PrimaryKeyConstraint("submission_id", "kind", "code", "source"),
     CheckConstraint("kind IN ('indicator', 'budget')"),
+)
+Table(
+    "label_rows",
+    metadata,  # free layout: every named row with a value, and what the matcher made of it (pipeline.labels)
+    Column("submission_id", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("label", Text, nullable=False),  # as written
+    Column("label_key", Text, nullable=False),  # pipeline.text.match_key(label)
+    Column("unit", Text, nullable=False),  # the row's ĐVT
+    Column("cell", Text, nullable=False),  # the value's cell
+    Column("code", String(32), nullable=False),  # the indicator taken, '' if none
+    Column("basis", Text, nullable=False),  # why (or the decision that set it aside)
+    Column("candidates", Text, nullable=False),  # "P1.2 4,1; P1.3 2,0" when unmatched
+    PrimaryKeyConstraint("submission_id", "seq"),
+    Index("label_rows_key", "label_key"),
+)
+Table(
+    "rereads",
+    metadata,  # every re-reading of a stored file after a decision on a label (pipeline.labels)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("decision", Text, nullable=False),  # what was decided ("«label» → P1.2", "… bỏ qua", "hủy …")
+    Column("changes", Text, nullable=False),  # what changed in the file's values, one per line
 )
 Table(
     "problems",
@@ -136,6 +162,7 @@ Table(
     Column("value", Text, nullable=False),
 )
 
+_ADDED_VALUE_COLUMNS = {"basis": "TEXT NOT NULL DEFAULT ''"}  # submission_values, added after the first ledgers
 _ADDED_COLUMNS = {
     "file_date": "VARCHAR(32)",
     "first_seen": "VARCHAR(32)",
@@ -169,7 +196,9 @@ def engine(target: Path | str) -> Engine:
 
 def _upgrade(eng: Engine) -> None:
     """A ledger written before received times had a rule: add the columns (its received_at was the file's date,
-    which it keeps as file_date), and note that its backlog was loaded long ago."""
+    which it keeps as file_date), and note that its backlog was loaded long ago. One written before values had
+    a basis: add the column (empty: read by exact names, as then)."""
+    _upgrade_values(eng)
     have = {c["name"] for c in inspect(eng).get_columns("submissions")}
     missing = [c for c in _ADDED_COLUMNS if c not in have]
     if not missing:
@@ -179,6 +208,19 @@ def _upgrade(eng: Engine) -> None:
     except SQLAlchemyError:  # another process upgraded the same ledger at the same moment
         have = {c["name"] for c in inspect(eng).get_columns("submissions")}
         if any(c not in have for c in _ADDED_COLUMNS):
+            raise
+
+
+def _upgrade_values(eng: Engine) -> None:
+    have = {c["name"] for c in inspect(eng).get_columns("submission_values")}
+    missing = [c for c in _ADDED_VALUE_COLUMNS if c not in have]
+    try:
+        with eng.begin() as conn:
+            for column in missing:
+                conn.execute(text(f"ALTER TABLE submission_values ADD COLUMN {column} {_ADDED_VALUE_COLUMNS[column]}"))
+    except SQLAlchemyError:  # another process upgraded the same ledger at the same moment
+        have = {c["name"] for c in inspect(eng).get_columns("submission_values")}
+        if any(c not in have for c in _ADDED_VALUE_COLUMNS):
             raise
 
 
@@ -280,8 +322,10 @@ _INSERT_SUBMISSION = """
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (sha256) DO NOTHING
     RETURNING id"""
-_INSERT_VALUE = """INSERT INTO submission_values(submission_id, kind, code, source, milli, cell)
-                   VALUES (?, ?, ?, ?, ?, ?)"""
+_INSERT_VALUE = """INSERT INTO submission_values(submission_id, kind, code, source, milli, cell, basis)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_LABEL_ROW = """INSERT INTO label_rows(submission_id, seq, label, label_key, unit, cell, code, basis, candidates)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_PROBLEM = """INSERT INTO problems(submission_id, seq, code, severity, cell, found, expected, message)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 
@@ -319,6 +363,7 @@ def store_each(
     ids: list[int | None] = []
     values: list[tuple] = []
     problems: list[tuple] = []
+    labels: list[tuple] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
     insert_submission = _driver_sql(conn, _INSERT_SUBMISSION)
     for r, when in zip(reports, times, strict=True):
@@ -355,7 +400,8 @@ def store_each(
             continue
         sid = row[0]
         ids.append(sid)
-        values += [(sid, v.kind, v.code, v.source, to_milli(v.amount), _text(v.cell)) for v in r.values]
+        values += [(sid, v.kind, v.code, v.source, to_milli(v.amount), _text(v.cell), _text(v.basis)) for v in r.values]
+        labels += label_rows(sid, r)
         problems += [
             (sid, i, pr.code, pr.severity.value, _text(pr.cell), _text(pr.found), _text(pr.expected), _text(pr.message))
             for i, pr in enumerate(r.problems)
@@ -364,9 +410,42 @@ def store_each(
         conn.exec_driver_sql(_driver_sql(conn, _INSERT_VALUE), values)
     if problems:
         conn.exec_driver_sql(_driver_sql(conn, _INSERT_PROBLEM), problems)
+    if labels:
+        conn.exec_driver_sql(_driver_sql(conn, _INSERT_LABEL_ROW), labels)
     if commit:
         conn.commit()
     return ids
+
+
+def label_rows(sid: int, r: ValidationReport) -> list[tuple]:
+    """The rows of `label_rows` for a report stored as submission `sid`."""
+    return [
+        (sid, i, _text(x.label), match_key(x.label), _text(x.unit), _text(x.cell), x.code, _text(x.basis), x.candidates)
+        for i, x in enumerate(r.label_rows)
+    ]
+
+
+def replace_reading(conn: Connection, sid: int, r: ValidationReport, decision: str, changes: str) -> None:
+    """A stored file read again (pipeline.labels, after a decision on a label): its values, problems, label rows
+    and status replaced by the new reading, in the caller's transaction; the re-reading is recorded in
+    `rereads` (what was decided, what changed). The submission itself (bytes, received time) stays."""
+    for table in ("submission_values", "problems", "label_rows"):
+        conn.execute(text(f"DELETE FROM {table} WHERE submission_id = :sid"), {"sid": sid})  # noqa: S608
+    conn.execute(
+        text("UPDATE submissions SET status = :status WHERE id = :sid"), {"status": r.status.value, "sid": sid}
+    )
+    values = [(sid, v.kind, v.code, v.source, to_milli(v.amount), _text(v.cell), _text(v.basis)) for v in r.values]
+    problems = [
+        (sid, i, pr.code, pr.severity.value, _text(pr.cell), _text(pr.found), _text(pr.expected), _text(pr.message))
+        for i, pr in enumerate(r.problems)
+    ]
+    for sql, rows in ((_INSERT_VALUE, values), (_INSERT_PROBLEM, problems), (_INSERT_LABEL_ROW, label_rows(sid, r))):
+        if rows:
+            conn.exec_driver_sql(_driver_sql(conn, sql), rows)
+    conn.execute(
+        text("INSERT INTO rereads(submission_id, at, decision, changes) VALUES (:sid, :at, :decision, :changes)"),
+        {"sid": sid, "at": datetime.now(UTC).isoformat(timespec="seconds"), "decision": decision, "changes": changes},
+    )
 
 
 def submissions_by_sha(conn: Connection, shas: Iterable[str]) -> dict[str, dict]:

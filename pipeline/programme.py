@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.configfile import ConfigError, load_model
+from pipeline.matching import Vocabulary, load_vocabulary
 from pipeline.text import fold, match_key
 
 
@@ -114,6 +115,7 @@ class Programme(_Model):
     growth: Growth | None = None
     annual_plans: dict[int, dict[str, Decimal]] = {}  # kế hoạch năm: year -> indicator or sub-programme -> plan
     checks: tuple[Check, ...] = ()
+    vocabulary: Vocabulary | None = None  # not in the programme file: <config>/labels.yaml (pipeline.matching)
 
     @property
     def groups(self) -> tuple[SubProgramme | Group, ...]:
@@ -256,7 +258,14 @@ def load_programmes(config_dir: Path) -> list[Programme]:
     files = sorted((config_dir / "programmes").glob("*.yaml"))
     if not files:
         raise ConfigError(config_dir / "programmes", "no programme file (*.yaml) in this folder")
-    return sorted((load_programme(f) for f in files), key=lambda p: p.first_year)
+    vocabulary = load_vocabulary(config_dir)
+    loaded = sorted((load_programme(f) for f in files), key=lambda p: p.first_year)
+    if vocabulary is not None:
+        known = {code for p in loaded for code in p.indicators}
+        named = set(vocabulary.indicators) | {d.indicator for d in vocabulary.decisions if d.indicator}
+        if unknown := sorted(named - known):
+            raise ConfigError(config_dir / "labels.yaml", f"indicators no programme has: {', '.join(unknown)}")
+    return [p.model_copy(update={"vocabulary": vocabulary}) for p in loaded] if vocabulary else loaded
 
 
 def programme_for_year(programmes: list[Programme], year: int) -> Programme:

@@ -14,7 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pipeline.formatting import code_and_name, number, short_date
-from pipeline.layout import RawReport
+from pipeline.layout import LabelRow, RawReport
+from pipeline.matching import candidates_text
 from pipeline.numbers import NotANumber, read_number
 from pipeline.periods import Period, PeriodError, period_in_cell
 from pipeline.problems import (
@@ -86,6 +87,7 @@ class Value:
     source: str  # funding source for budget lines, "" for indicators
     amount: Decimal
     cell: str  # "BaoCao!E17"
+    basis: str = ""  # free layout: why the row was taken for this indicator (pipeline.matching), "" otherwise
 
 
 @dataclass
@@ -102,6 +104,7 @@ class ValidationReport:
     notes: str = ""
     values: list[Value] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    label_rows: list[LabelRow] = field(default_factory=list)  # free layout: each named row and what it matched
 
     @property
     def status(self) -> Status:
@@ -161,7 +164,11 @@ class _Collector:
 def validate(raw: RawReport, units: UnitRegistry) -> ValidationReport:
     """Check everything in a RawReport; never raises for bad content."""
     report = ValidationReport(
-        file=raw.file, programme=raw.programme, sheet=raw.sheet, layout="" if raw.refusal else raw.layout
+        file=raw.file,
+        programme=raw.programme,
+        sheet=raw.sheet,
+        layout="" if raw.refusal else raw.layout,
+        label_rows=list(raw.label_rows),
     )
     if raw.refusal is not None:  # refused as a whole: that one problem
         report.problems.append(raw.refusal)
@@ -191,12 +198,13 @@ def _check_layout(raw: RawReport, bag: _Collector) -> None:
     for u in raw.unmatched:
         value = f" (giá trị {_shown(u.value.value)} ở ô {u.value.ref})" if u.value is not None else ""
         label = f"Dòng «{u.name.value}»" if not u.name.blank else f"Dòng {u.name.row} (không có tên chỉ tiêu)"
+        maybe = candidates_text(u.candidates)
         bag.add(
             UNMATCHED_ROW,
             u.name,
             u.name.value,
-            "tên một chỉ tiêu của Chương trình",
-            UNMATCHED_ROW.message(row=label, value=value),
+            f"tên một chỉ tiêu của Chương trình ({maybe})" if maybe else "tên một chỉ tiêu của Chương trình",
+            UNMATCHED_ROW.message(row=label, value=value) + (f" Dòng này {maybe}." if maybe else ""),
         )
     for name, value in raw.group_values:
         bag.add(
@@ -566,7 +574,7 @@ def _check_values(raw: RawReport, report: ValidationReport, bag: _Collector) -> 
                 DISTRICT_ONLY.message(ref=cell.ref, what=what),
             )
             continue
-        report.values.append(Value("indicator", code, "", amount, cell.ref))
+        report.values.append(Value("indicator", code, "", amount, cell.ref, raw.why.get(code, "")))
     sums: dict[str, Decimal] = {}  # by sub-programme (row totals)
     by_source: dict[str, Decimal] = {}  # by source (the "Tổng cộng" row)
     for (sp, src), cell in raw.spending.items():

@@ -25,7 +25,7 @@ from pipeline.validating import ValidationReport
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "labels"
 
-RECALL_FLOOR = 0.0  # recall of indicator values on the held-out third, without any mapping; issue 14 asks 0.95
+RECALL_FLOOR = 0.96  # held-out recall of indicator values, no mapping (measured 0.964; issue 14 asks 0.95)
 
 
 def _module(name: str, path: Path) -> ModuleType:
