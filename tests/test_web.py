@@ -301,7 +301,9 @@ def test_matrix_states_from_the_ledger(world):
     column = built.columns[1]
     assert column.expected == len(units) and column.received == 1 and column.on_time == 1
     assert built.columns[0].received == 1 and built.columns[0].on_time == 0
-    assert [r.rate for r in built.rows if r.unit.code == "dong-phu"] == [Decimal(1) / 2]
+    rates = {r.unit.code: r.rate for r in built.rows}
+    assert rates["dong-phu"] == 1 and rates[OTHER] == 0  # a period not yet due is left out of a unit's rate
+    assert rates[OFFICER] == Decimal(1) / 2
     quarters = mx.periods_of(Kind.QUARTER, 2012, 2013)
     assert [q.code for q in quarters][:2] == ["2012-Q1", "2012-Q2"] and len(quarters) == 8
 

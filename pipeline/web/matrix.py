@@ -46,16 +46,21 @@ class MatrixRow:
     cells: tuple[MatrixCell, ...]
 
     @property
+    def due(self) -> tuple[MatrixCell, ...]:
+        """The cells that count in the unit's rate: periods past their deadline, or already reported."""
+        return tuple(c for c in self.cells if c.state not in ("not_due", "none"))
+
+    @property
     def expected(self) -> int:
-        return sum(c.status.months_expected for c in self.cells)
+        return sum(c.status.months_expected for c in self.due)
 
     @property
     def received(self) -> int:
-        return sum(c.status.months_covered for c in self.cells)
+        return sum(c.status.months_covered for c in self.due)
 
     @property
     def on_time(self) -> int:
-        return sum(c.status.months_on_time for c in self.cells)
+        return sum(c.status.months_on_time for c in self.due)
 
     @property
     def rate(self) -> Decimal | None:
