@@ -225,6 +225,13 @@ class Portal:
         with ledger.open_ledger(self.ledger) as conn:
             return ledger.submissions_frame(conn), ledger.sightings_frame(conn), ledger.problems_frame(conn)
 
+    def submissions_frame(self) -> pd.DataFrame:
+        """The ledger's submissions (what the matrix and the deadlines need)."""
+        if isinstance(self.ledger, Path) and not self.ledger.exists():
+            return pd.DataFrame(columns=[c.name for c in ledger.metadata.tables["submissions"].columns])
+        with ledger.open_ledger(self.ledger) as conn:
+            return ledger.submissions_frame(conn)
+
     def ledger_receipts(self, shas: list[str]) -> dict[str, str]:
         """The latest submission receipt of each sha256, from the ledger."""
         if not shas or (isinstance(self.ledger, Path) and not self.ledger.exists()):
@@ -373,7 +380,7 @@ def create_app(
         """The unit's last 12 months with their deadlines and states, newest first."""
         today = portal.today()
         periods = [p for p in mx.periods_of(Kind.MONTH, today.year - 1, today.year, today) if unit.exists_during(p)]
-        subs, _, _ = portal.frames()
+        subs = portal.submissions_frame()
         built = mx.build_matrix(subs, [unit], periods[-12:], config.rules, today)
         return list(reversed(built.rows[0].cells)) if built.rows else []
 
@@ -553,7 +560,7 @@ def create_app(
         need(request, STAFF)
         kind = mx.KINDS.get(loai, Kind.MONTH)
         today = portal.today()
-        subs, _, _ = portal.frames()
+        subs = portal.submissions_frame()
         latest = max((int(c[:4]) for c in subs["period_last"].dropna()), default=today.year)
         den = den if den and 1990 <= den <= today.year + 1 else latest
         tu = tu if tu and 1990 <= tu <= den else (den if kind is Kind.MONTH else max(den - 4, 1990))

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pandas as pd
 
-from pipeline.aggregating import _rejected, rejected_by_unit
 from pipeline.completeness import Completeness, ReportingRules, UnitStatus, completeness, deadline
 from pipeline.periods import Kind, Period, month, quarter, year
 from pipeline.rollup import current_versions, select_counted, with_months
@@ -102,12 +101,15 @@ def build_matrix(
 ) -> Matrix:
     """The matrix of `units` over `periods` from the ledger's submissions (pipeline.ledger.submissions_frame)."""
     current = with_months(current_versions(subs))
-    rejected_subs = subs[subs["status"] == "rejected"]
+    refused = unreplaced_rejections(subs)
     columns, cells = [], {u.code: [] for u in units}
     for p in periods:
-        window = current[(current["m0"] >= _index(p.first)) & (current["m1"] <= _index(p.last))]
-        counted = select_counted(window, p)
-        rejected = rejected_by_unit(_rejected(subs, None, p)) if len(rejected_subs) else {}
+        lo, hi = _index(p.first), _index(p.last)
+        counted = select_counted(current[(current["m0"] >= lo) & (current["m1"] <= hi)], p)
+        rejected: dict[str, tuple[str, ...]] = {}
+        for unit, m0, m1, name in refused:
+            if m0 is None or (lo <= m0 and m1 <= hi):
+                rejected[unit] = (*rejected.get(unit, ()), name)
         c = completeness(units, counted, p, rules, rejected)
         due = deadline(p, rules)
         columns.append(c)
@@ -115,6 +117,33 @@ def build_matrix(
             cells[u.code].append(MatrixCell(p, state_of(s, due, today), due, s))
     rows = tuple(MatrixRow(u, tuple(cells[u.code])) for u in units)
     return Matrix(tuple(periods), rows, tuple(columns))
+
+
+def unreplaced_rejections(subs: pd.DataFrame) -> list[tuple[str, int | None, int | None, str]]:
+    """(unit, first month, last month, file name) of each rejected file of a known unit not since replaced by an
+    accepted file for the same unit and period or under the same name: the rule of the report's appendix
+    (pipeline.aggregating), worked out once for every period (months None: no readable period, every period)."""
+    rejected = subs[(subs["status"] == "rejected") & subs["unit_code"].notna()]
+    if rejected.empty:
+        return []
+    ok = subs[subs["status"] != "rejected"]
+    later_by_slot = ok.groupby(["unit_code", "period_code"])["received_at"].max().to_dict()
+    later_by_name = ok.groupby("file_name")["received_at"].max().to_dict()
+    out = []
+    for r in rejected.itertuples():
+        replaced = max(later_by_slot.get((r.unit_code, r.period_code), ""), later_by_name.get(r.file_name, ""))
+        if replaced >= r.received_at or not r.unit_code:
+            continue
+        known = isinstance(r.period_first, str)
+        m0 = _index(_ym(r.period_first)) if known else None
+        m1 = _index(_ym(r.period_last)) if known else None
+        out.append((r.unit_code, m0, m1, r.file_name))
+    return out
+
+
+def _ym(text: str) -> tuple[int, int]:
+    y, m = text.split("-")
+    return int(y), int(m)
 
 
 def _index(ym: tuple[int, int]) -> int:
