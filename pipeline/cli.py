@@ -509,6 +509,12 @@ users_app = typer.Typer(help="Accounts of the web portal (config/users.yaml).", 
 app.add_typer(users_app, name="users")
 
 
+def _own_config(ws: Workspace) -> None:
+    """Accounts belong to a province's own configuration folder, never to the packaged defaults."""
+    if ws.config.resolve() == packaged_config().resolve():
+        _fail("no configuration folder of your own: run `khuyencong init` first, or pass --config")
+
+
 def _password(password_stdin: bool) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -528,6 +534,7 @@ def users_add(
     from pipeline.web.accounts import set_account
 
     ws, cfg = _ws(None, None, None, config)
+    _own_config(ws)
     if role not in ("officer", "staff"):
         _fail("--role is officer or staff")
     try:
@@ -547,6 +554,7 @@ def users_reset(
     from pipeline.web.accounts import set_account
 
     ws, cfg = _ws(None, None, None, config)
+    _own_config(ws)
     try:
         set_account(ws.config, cfg.units, username, _password(password_stdin), new=False)
     except ValueError as exc:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from pipeline import ledger
 from pipeline.cli import app as cli
 from pipeline.completeness import deadline
+from pipeline.paths import packaged_config
 from pipeline.periods import Kind, month
 from pipeline.web import WebSettings, create_app
 from pipeline.web import matrix as mx
@@ -73,6 +74,10 @@ def test_sign_in_sets_a_signed_httponly_cookie_and_sends_each_role_home(world):
     answer = sign_in(client, OFFICER)
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
+    assert (
+        answer.headers["x-frame-options"] == "DENY"
+        and "default-src 'self'" in answer.headers["content-security-policy"]
+    )
     assert client.get("/").headers["location"] == "/don-vi"
     staff = signed_in(world, STAFF)
     assert staff.get("/").headers["location"] == "/tong-hop"
@@ -354,3 +359,11 @@ def test_users_add_and_reset(world):
         cli, ["users", "add", "x1", "--unit", "Hà Nội", "--password-stdin", *config], input="a" * 12
     )
     assert unknown.exit_code == 2 and "unknown unit" in unknown.output
+
+
+def test_users_are_never_written_into_the_packaged_configuration(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KHUYENCONG_CONFIG", raising=False)
+    result = runner.invoke(cli, ["users", "add", "someone", "--role", "staff", "--password-stdin"], input="a" * 12)
+    assert result.exit_code == 2 and "khuyencong init" in result.output
+    assert not (packaged_config() / "users.yaml").exists()

@@ -18,6 +18,7 @@ import secrets
 import shutil
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,6 +53,12 @@ WEB_TEMPLATES = TEMPLATES_DIR / "web"
 SECRET_ENV = "KHUYENCONG_WEB_SECRET"
 STAGED_SECONDS = 3600  # a checked upload waits this long for its submission, then is removed
 FORM_ROOM = 64 * 1024  # the multipart form around the file
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 @dataclass(frozen=True)
@@ -188,8 +195,9 @@ class Portal:
         self.staging.mkdir(parents=True, exist_ok=True)
         now = time.time()
         for old in self.staging.iterdir():
-            if now - old.stat().st_mtime > STAGED_SECONDS:
-                old.unlink(missing_ok=True)
+            with suppress(FileNotFoundError):  # removed meanwhile by another request
+                if now - old.stat().st_mtime > STAGED_SECONDS:
+                    old.unlink()
         target = self.staging / f"{secrets.token_hex(16)}{suffix}"
         upload.file.seek(0)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -280,6 +288,12 @@ def create_app(
         https_only=settings.https_only,
     )
     app.add_middleware(BodyLimit, limit=settings.max_upload + FORM_ROOM)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         account = current(request)

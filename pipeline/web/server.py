@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from pipeline.configuration import Configuration
+from pipeline.ops import ServeError
 from pipeline.paths import Workspace
 from pipeline.web.app import WebSettings, create_app, session_secret
 
@@ -36,15 +37,15 @@ def running(
     prefect_ui: str | None = None,
     timeout: float = 30,
 ) -> Iterator[str]:
-    """The portal served from a thread while the block runs; yields its URL. Raises RuntimeError if it
-    cannot start (the port taken)."""
+    """The portal served from a thread while the block runs; yields its URL. Raises ServeError (pipeline.ops)
+    if it cannot start (the port taken)."""
     server = _server(config, ws, host, port, prefect_ui)
     thread = threading.Thread(target=server.run, name="khuyencong-web", daemon=True)  # no signal handlers there
     thread.start()
     deadline = time.monotonic() + timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the web portal could not start on {host}:{port}")
+            raise ServeError(f"the web portal could not start on {host}:{port} (port in use? --web-port)")
         time.sleep(0.05)
     try:
         yield f"http://{host}:{port}"
