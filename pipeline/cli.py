@@ -277,6 +277,7 @@ def serve(
     watch: Annotated[
         bool, typer.Option(help="Start the intake on file-system events (polling stays the fallback)")
     ] = True,
+    web_port: Annotated[int, typer.Option(help="Port of the web portal on 127.0.0.1 (0: no portal)")] = 8080,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the scheduled report flows and the intake (the one thing staff start). Prefect's UI shows the runs:
@@ -285,7 +286,7 @@ def serve(
 
     from pipeline import ops
 
-    ws, _ = _ws(inputs, outputs, ledger, config)
+    ws, cfg = _ws(inputs, outputs, ledger, config)
     _require_inputs(ws)
     home = ops.prefect_settings(Path.cwd())
     say = lambda message: typer.echo(message, err=True)  # noqa: E731
@@ -307,6 +308,11 @@ def serve(
                     f"Prefect API: {url} (UI: {url.removesuffix('/api')}), "
                     f"ready after {time.monotonic() - started:.0f} s"
                 )
+                if web_port:
+                    from pipeline.web import server
+
+                    ui = url.removesuffix("/api")
+                    say(f"web portal: {stack.enter_context(server.running(cfg, ws, port=web_port, prefect_ui=ui))}/")
                 import flows
 
                 flows.serve(ws, url, watch, echo=say)
@@ -472,6 +478,106 @@ def init(
     for path in written:
         typer.echo(str(path))
     typer.echo(f"working folder ready: read {folder / 'README.txt'}, then run the commands inside {folder}")
+
+
+@app.command("check")
+def check_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Workbooks to check", exists=False)],
+    config: ConfigOpt = None,
+    inputs: NoInputs = None,
+    outputs: NoOutputs = None,
+    ledger: NoLedger = None,
+) -> None:
+    """Check workbooks as the intake would (the same guards, reading and validation), storing nothing: each
+    receipt to stdout. Exit status: 0 all accepted, 1 accepted with warnings, 2 any rejected."""
+    from pipeline import check
+
+    _, cfg = _ws(inputs, outputs, ledger, config)
+    worst = 0
+    for n, path in enumerate(files):
+        if not path.is_file():
+            typer.echo(f"{path}: không tìm thấy tệp", err=True)
+            worst = 2
+            continue
+        report = check.dry_run(path, cfg.programmes, cfg.units, name=str(path))
+        typer.echo(("\n" if n else "") + check.check_text(report), nl=False)
+        worst = max(worst, check.exit_status(report))
+    raise typer.Exit(worst)
+
+
+users_app = typer.Typer(help="Accounts of the web portal (config/users.yaml).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _own_config(ws: Workspace) -> None:
+    """Accounts belong to a province's own configuration folder, never to the packaged defaults."""
+    if ws.config.resolve() == packaged_config().resolve():
+        _fail("no configuration folder of your own: run `khuyencong init` first, or pass --config")
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name: lower-case letters, digits, . _ -")],
+    role: Annotated[str, typer.Option(help="officer (of one unit) or staff (sees every unit)")] = "officer",
+    unit: Annotated[str | None, typer.Option(help='The officer\'s unit, e.g. "Bù Đăng"')] = None,
+    email: Annotated[str | None, typer.Option(help="The unit's e-mail address")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Add an account to the portal (the password is stored as an argon2 hash)."""
+    from pipeline.web.accounts import set_account
+
+    ws, cfg = _ws(None, None, None, config)
+    _own_config(ws)
+    if role not in ("officer", "staff"):
+        _fail("--role is officer or staff")
+    try:
+        account = set_account(ws.config, cfg.units, username, _password(password_stdin), role, unit, email)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"user {account.username} added ({account.role}{', ' + account.unit if account.unit else ''})")
+
+
+@users_app.command("reset")
+def users_reset(
+    username: Annotated[str, typer.Argument(help="Sign-in name")],
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Set a new password for an account."""
+    from pipeline.web.accounts import set_account
+
+    ws, cfg = _ws(None, None, None, config)
+    _own_config(ws)
+    try:
+        set_account(ws.config, cfg.units, username, _password(password_stdin), new=False)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"password of {username} reset")
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option(help="Address to listen on (put the portal behind HTTPS)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8080,
+    inputs: InputsOpt = None,
+    outputs: OutputsOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the web portal: officers check and submit workbooks, staff follow who has reported."""
+    from pipeline.web import server
+
+    ws, cfg = _ws(inputs, outputs, ledger, config)
+    _require_inputs(ws)
+    typer.echo(f"web portal: http://{host}:{port}/", err=True)
+    server.run(cfg, ws, host, port)
 
 
 def main() -> None:  # pragma: no cover

@@ -71,10 +71,14 @@ def select_counted(current: pd.DataFrame, window: Period) -> pd.DataFrame:
     frame = with_months(current)
     frame = frame[(frame["m0"] >= lo) & (frame["m1"] <= hi)]
     frame = frame.assign(n=frame["m1"] - frame["m0"] + 1)
+    by_unit: dict[str, list[tuple[int, int, int, float, int]]] = {}  # in row order, as a groupby would give them
+    columns = (frame["unit_code"], frame["m0"], frame["m1"], frame.index, frame["received_at"], frame["id"])
+    for unit, m0, m1, index, received, ident in zip(*columns, strict=True):
+        if isinstance(unit, str):
+            by_unit.setdefault(unit, []).append((m0, m1, index, datetime.fromisoformat(received).timestamp(), ident))
     keep: list[int] = []
-    for _unit, rows in frame.groupby("unit_code", sort=True):
-        received = [datetime.fromisoformat(r).timestamp() for r in rows["received_at"]]
-        keep += _best_cover(list(zip(rows["m0"], rows["m1"], rows.index, received, rows["id"], strict=True)))
+    for unit in sorted(by_unit):
+        keep += _best_cover(by_unit[unit])
     return frame.loc[sorted(keep)]
 
 

@@ -2,7 +2,8 @@
 # Install everything khuyencong needs on a fresh Debian/Ubuntu machine:
 #   system packages: fonts-liberation2 (Times New Roman metrics, full Vietnamese coverage), libharfbuzz-subset0
 #   (font subsetting for WeasyPrint), poppler-utils
-#   (pdftotext/pdftoppm for checking PDFs), then a virtualenv in .venv with the project and its dev tools.
+#   (pdftotext/pdftoppm for checking PDFs), chromium (the web portal's browser tests, driven by Playwright),
+#   then a virtualenv in .venv with the project and its dev tools.
 # Idempotent: re-running only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ need=()
 fc-list 2>/dev/null | grep -q "LiberationSerif-Regular.ttf" || need+=(fonts-liberation2)
 ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" || need+=(libharfbuzz-subset0)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+[ -x /usr/bin/chromium ] || need+=(chromium)  # never `playwright install`: the tests launch this one
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
