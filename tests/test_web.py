@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
+from web_portal import OFFICER, OTHER, PASSWORD, STAFF, World, make_world, run_intake, workbook
 
 from pipeline import ledger
 from pipeline.cli import app as cli
@@ -24,7 +25,6 @@ from pipeline.periods import Kind, month
 from pipeline.web import WebSettings, create_app
 from pipeline.web import matrix as mx
 from pipeline.web.accounts import load_accounts
-from tests.web_portal import OFFICER, OTHER, PASSWORD, STAFF, World, make_world, run_intake, workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -311,6 +311,17 @@ def test_matrix_states_from_the_ledger(world):
     assert rates[OFFICER] == Decimal(1) / 2
     quarters = mx.periods_of(Kind.QUARTER, 2012, 2013)
     assert [q.code for q in quarters][:2] == ["2012-Q1", "2012-Q2"] and len(quarters) == 8
+
+
+def test_no_period_outside_the_programme_is_owed_on_either_page(world):
+    last = world.cfg.programmes[0].last_year
+    after = datetime(last + 3, 6, 1).date()  # the programme has ended
+    officer = signed_in(world, OFFICER, today=after).get("/don-vi").text
+    staff = signed_in(world, STAFF, today=after).get("/tong-hop").text
+    assert f"tháng 12 năm {last}" in officer and f"năm {last + 1}" not in officer  # (a deadline may fall after)
+    assert f'data-period="{last}-12"' in staff and f'data-period="{last + 1}' not in staff
+    asked = signed_in(world, STAFF, today=after).get(f"/tong-hop?tu={last}&den={last + 2}").text
+    assert f'data-period="{last}-12"' in asked and f'data-period="{last + 1}' not in asked
 
 
 # --- the command line -------------------------------------------------------------------------------------------

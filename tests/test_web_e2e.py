@@ -15,11 +15,11 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from web_portal import OFFICER, OTHER, PASSWORD, STAFF, World, make_world, run_intake, workbook
 
 from pipeline.completeness import deadline
 from pipeline.periods import month
 from pipeline.web import server
-from tests.web_portal import OFFICER, OTHER, PASSWORD, STAFF, World, make_world, run_intake, workbook
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

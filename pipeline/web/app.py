@@ -390,10 +390,17 @@ def create_app(
 
     # --- officers -----------------------------------------------------------------------------------------------
 
+    programme_years = {y for p in config.programmes for y in range(p.first_year, p.last_year + 1)}
+
+    def owed(period: Period) -> bool:
+        """A period some programme covers: outside every programme no report is owed."""
+        return period.first[0] in programme_years and period.last[0] in programme_years
+
     def due_list(unit: Unit) -> list[mx.MatrixCell]:
-        """The unit's last 12 months with their deadlines and states, newest first."""
+        """The unit's last 12 months of a programme (up to today) with their deadlines and states, newest first."""
         today = portal.today()
-        periods = [p for p in mx.periods_of(Kind.MONTH, today.year - 1, today.year, today) if unit.exists_during(p)]
+        end = min(today.year, max(programme_years))
+        periods = [p for p in mx.periods_of(Kind.MONTH, end - 1, end, today) if owed(p) and unit.exists_during(p)]
         subs = portal.submissions_frame()
         built = mx.build_matrix(subs, [unit], periods[-12:], config.rules, today)
         return list(reversed(built.rows[0].cells)) if built.rows else []
@@ -576,9 +583,9 @@ def create_app(
         today = portal.today()
         subs = portal.submissions_frame()
         latest = max((int(c[:4]) for c in subs["period_last"].dropna()), default=today.year)
-        den = den if den and 1990 <= den <= today.year + 1 else latest
+        den = den if den and 1990 <= den <= today.year + 1 else min(latest, max(programme_years))
         tu = tu if tu and 1990 <= tu <= den else (den if kind is Kind.MONTH else max(den - 4, 1990))
-        periods = mx.periods_of(kind, tu, den, today)
+        periods = [p for p in mx.periods_of(kind, tu, den, today) if owed(p)]
         units = [u for u in config.units.units if any(u.exists_during(p) for p in periods)]
         built = mx.build_matrix(subs, units, periods, config.rules, today)
         return page(
