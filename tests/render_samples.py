@@ -23,7 +23,7 @@ from pipeline.paths import packaged_config
 from pipeline.periods import Kind, Period, quarter
 from pipeline.programme import Programme, load_programmes
 from pipeline.progress import Funding, FundingYear, GrowthYear, Pace
-from pipeline.recipients import Issuer, Recipient, load_recipients
+from pipeline.recipients import Issuer, Recipient, Titles, load_recipients
 from pipeline.rollup import Difference, Reconciliation
 
 # Known figures (2012-Q3): P1.2 45 in the quarter, 120 since 2011 of a target of 300 (40,0 %);
@@ -75,6 +75,10 @@ def programme() -> Programme:
 
 def issuer() -> Issuer:
     return load_recipients(packaged_config()).issuer
+
+
+def titles() -> Titles:
+    return load_recipients(packaged_config()).titles
 
 
 def recipient(code: str) -> Recipient:

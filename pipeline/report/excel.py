@@ -1,4 +1,4 @@
-"""Write the consolidated report as an Excel workbook (XlsxWriter): the same content as the PDF, print-ready.
+"""The Excel engine (XlsxWriter): the consolidated report as a workbook, the same content as the PDF, print-ready.
 
 Layout (stable; tests and users rely on it). Every sheet:
 
@@ -71,31 +71,30 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.aggregating import ZERO, Consolidated
 from pipeline.files import atomic_output
 from pipeline.formatting import number
-from pipeline.recipients import Issuer, Recipient
-from pipeline.rendering import (
-    APPENDIX_TITLES,
-    NATIONAL,
+from pipeline.recipients import Issuer, Recipient, Titles
+from pipeline.report.numbering import appendix_numbers, attachment_line, excel_sheet
+from pipeline.report.sentences import (
+    coverage_note,
+    funding_note,
+    growth_objective,
+    pace_legend,
+    reconciliation_summary,
+    straddling_note,
+    unit_remark,
+)
+from pipeline.report.tables import (
     UNIT_COLUMNS_MAX,
-    appendix_numbers,
-    attachment_line,
     budget_total_expected,
     by_unit_totals,
     completeness_of,
     difference_lines,
-    excel_sheet,
-    funding_note,
     growth_below,
-    growth_objective,
     indicator_groups,
     national_rows,
     pace_index,
-    pace_legend,
-    reconciliation_summary,
     share_of,
-    straddling_note,
     unit_columns,
     unit_names,
-    unit_remark,
 )
 from pipeline.text import nfc
 
@@ -268,7 +267,8 @@ def _indicators_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None
         "Tiến độ yêu cầu",
         "Đánh giá",
     ]
-    subtitle = appx.attachment + (f". {report.coverage_note}" if report.coverage_note else "")
+    note = coverage_note(report)
+    subtitle = appx.attachment + (f". {note}" if note else "")
     ws = _sheet(
         book,
         appx.sheet,
@@ -343,7 +343,7 @@ def _national_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
     headers = [
         "Mã số",
         "Chương trình",
-        f"Kế hoạch giai đoạn ({NATIONAL})",
+        f"Kế hoạch giai đoạn ({report.programme.national_source or ''})",
         "Thực hiện trong kỳ",
         "Lũy kế từ đầu chương trình",
         "Tỷ lệ đạt",
@@ -556,8 +556,9 @@ def _completeness_sheet(book: _Book, report: Consolidated, appx: Appendix) -> No
         "Ghi chú",
     ]
     subtitle = f"{appx.attachment}. Mức độ đầy đủ và đúng hạn của báo cáo (tháng-đơn vị)"
-    if report.coverage_note:
-        subtitle += f". {report.coverage_note}"
+    note = coverage_note(report)
+    if note:
+        subtitle += f". {note}"
     widths = [14, 40, 10, 11, 11, 11, 11, 11, 11, 24, 30, 18]
     ws = _sheet(book, appx.sheet, report, subtitle, headers, widths, landscape=True, title=appx.title)
     row = FIRST_DATA_ROW
@@ -792,6 +793,7 @@ def write_excel_report(
     report: Consolidated,
     recipient: Recipient,
     issuer: Issuer,
+    titles: Titles,
     out_path: Path,
     number: int | None = None,
     provenance: pd.DataFrame | None = None,
@@ -805,7 +807,7 @@ def write_excel_report(
         book = _Book(tmp)
         with book.wb:  # closed (the file written) on the way out; atomic_output drops it after an error
             for key, no in appendix_numbers(recipient).items():
-                title = f"Phụ lục {no}. {APPENDIX_TITLES[key]} - {report.period.title}"
+                title = f"Phụ lục {no}. {titles.appendix(key)} - {report.period.title}"
                 APPENDIX_SHEETS[key](book, report, Appendix(excel_sheet(recipient, key), title, attachment))
             _pace_sheet(book, report)
             _funding_sheet(book, report)
