@@ -47,7 +47,7 @@ from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import month, year  # noqa: E402
 from pipeline.programme import load_programmes  # noqa: E402
 from pipeline.recipients import load_recipients  # noqa: E402
-from pipeline.report import excel, html  # noqa: E402
+from pipeline.report import build, excel, html  # noqa: E402
 from pipeline.units import UnitRegistry, load_units  # noqa: E402
 from pipeline.workbook import Filling, build_workbook  # noqa: E402
 
@@ -185,7 +185,7 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
         )
         book = load_recipients(packaged_config())
         for r in book.recipients:
-            html.render_pdf(c, r, book.issuer, book.titles, folder / "out" / f"{r.code}.pdf")
+            html.render_pdf(build.build_document(c, r, book.issuer, book.titles), folder / "out" / f"{r.code}.pdf")
             excel.write_excel_report(c, r, book.issuer, book.titles, folder / "out" / f"{r.code}.xlsx")
 
     render, _ = timed(report)
