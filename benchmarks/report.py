@@ -89,8 +89,11 @@ def pdf_alone(report: aggregating.Consolidated, folder: Path) -> list[Path]:
 def excel_alone(report: aggregating.Consolidated, values: pd.DataFrame, folder: Path) -> list[Path]:
     book = load_recipients(CONFIG)
     return [
-        excel.write_excel_report(
-            report, r, book.issuer, book.titles, folder / f"{report_basename(report, r)}.xlsx", None, values
+        excel.write_workbook(
+            build.build_document(report, r, book.issuer, book.titles, None, None, values),
+            folder / f"{report_basename(report, r)}.xlsx",
+            None,
+            values,
         )
         for r in book.recipients
     ]

@@ -186,7 +186,9 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
         book = load_recipients(packaged_config())
         for r in book.recipients:
             html.render_pdf(build.build_document(c, r, book.issuer, book.titles), folder / "out" / f"{r.code}.pdf")
-            excel.write_excel_report(c, r, book.issuer, book.titles, folder / "out" / f"{r.code}.xlsx")
+            excel.write_workbook(
+                build.build_document(c, r, book.issuer, book.titles), folder / "out" / f"{r.code}.xlsx"
+            )
 
     render, _ = timed(report)
     result = {

@@ -39,14 +39,10 @@ def render_all(
     out: list[Path] = []
     for recipient in book.recipients:
         base = folder / report_basename(report, recipient)
-        doc = build.build_document(report, recipient, book.issuer, book.titles, number, shared)
+        doc = build.build_document(report, recipient, book.issuer, book.titles, number, shared, values)
         page = html.render_html(doc)
         out.append(pdf.write(page, base.with_suffix(".pdf")))
-        out.append(
-            excel.write_excel_report(
-                report, recipient, book.issuer, book.titles, base.with_suffix(".xlsx"), number, values
-            )
-        )
+        out.append(excel.write_workbook(doc, base.with_suffix(".xlsx")))
         out.append(html.write_page(page, base.with_suffix(".html")))
     return out
 

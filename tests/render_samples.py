@@ -9,6 +9,8 @@ from decimal import Decimal as D
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline.aggregating import (
     BudgetRow,
     Consolidated,
@@ -26,6 +28,7 @@ from pipeline.programme import Programme, load_programmes
 from pipeline.progress import Funding, FundingYear, GrowthYear, Pace
 from pipeline.recipients import Issuer, Recipient, Titles, load_recipients
 from pipeline.report.build import build_document
+from pipeline.report.excel import write_workbook
 from pipeline.report.html import render_html, render_pdf
 from pipeline.rollup import Difference, Reconciliation
 
@@ -92,6 +95,13 @@ def html_of(report: Consolidated, to: Recipient, number: int | None = None) -> s
 def pdf_of(report: Consolidated, to: Recipient, path: Path, number: int | None = None) -> Path:
     """The recipient's PDF, written to `path`."""
     return render_pdf(build_document(report, to, issuer(), titles(), number), path)
+
+
+def xlsx_of(
+    report: Consolidated, to: Recipient, path: Path, number: int | None = None, provenance: pd.DataFrame | None = None
+) -> Path:
+    """The recipient's workbook, written to `path` (`provenance` fills DuLieu for recipients with data_sheet)."""
+    return write_workbook(build_document(report, to, issuer(), titles(), number, values=provenance), path)
 
 
 def recipient(code: str) -> Recipient:

@@ -16,29 +16,22 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from render_samples import (
     BEHIND,
-    issuer,
     many_units_report,
     recipient,
     sample_report,
-    titles,
     unit_result,
     unit_spending,
+    xlsx_of,
 )
 
 from pipeline.aggregating import Note, UnitRow, UnitStatus
-from pipeline.report.excel import (
-    DECIMAL_FORMAT,
-    FIRST_DATA_ROW,
-    HEADER_ROW,
-    INT_FORMAT,
-    SHARE_FORMAT,
-    write_excel_report,
-)
+from pipeline.report.excel import DECIMAL_FORMAT, INT_FORMAT, SHARE_FORMAT
+from pipeline.report.model import FIRST_DATA_ROW, HEADER_ROW
 from pipeline.report.sentences import coverage_note
 
 
 def _write(tmp_path: Path, code: str = "ubnd-tinh", **changes: object) -> Path:
-    return write_excel_report(sample_report(**changes), recipient(code), issuer(), titles(), tmp_path / "bao-cao.xlsx")
+    return xlsx_of(sample_report(**changes), recipient(code), tmp_path / "bao-cao.xlsx")
 
 
 def _row(ws: Worksheet, key: str, col: int = 1) -> dict[str, object]:
@@ -74,23 +67,17 @@ def test_sheets_per_recipient(tmp_path: Path) -> None:
     appendices = ["PhuLuc01", "PhuLuc02", "PhuLuc03", "PhuLuc04"]
     assert load_workbook(_write(tmp_path)).sheetnames == [*appendices, *ISSUE4]
     assert load_workbook(_write(tmp_path, "bo-cong-thuong")).sheetnames == [*appendices, *ISSUE4]
-    with_data = write_excel_report(
-        sample_report(), recipient("ubnd-tinh"), issuer(), titles(), tmp_path / "d.xlsx", provenance=_provenance()
-    )
+    with_data = xlsx_of(sample_report(), recipient("ubnd-tinh"), tmp_path / "d.xlsx", provenance=_provenance())
     assert load_workbook(with_data).sheetnames == [*appendices, *ISSUE4, "DuLieu"]
-    bo = write_excel_report(
-        sample_report(), recipient("bo-cong-thuong"), issuer(), titles(), tmp_path / "b.xlsx", provenance=_provenance()
-    )
+    bo = xlsx_of(sample_report(), recipient("bo-cong-thuong"), tmp_path / "b.xlsx", provenance=_provenance())
     assert "DuLieu" not in load_workbook(bo).sheetnames  # programme level only
 
 
 def test_layout_title_header_and_frozen_panes(tmp_path: Path) -> None:
     wb = load_workbook(
-        write_excel_report(
+        xlsx_of(
             sample_report(),
             recipient("ubnd-tinh"),
-            issuer(),
-            titles(),
             tmp_path / "x.xlsx",
             number=5,
             provenance=_provenance(),
@@ -227,9 +214,7 @@ def _provenance() -> pd.DataFrame:
 
 
 def test_data_sheet_long_form_with_provenance(tmp_path: Path) -> None:
-    path = write_excel_report(
-        sample_report(), recipient("ubnd-tinh"), issuer(), titles(), tmp_path / "d.xlsx", provenance=_provenance()
-    )
+    path = xlsx_of(sample_report(), recipient("ubnd-tinh"), tmp_path / "d.xlsx", provenance=_provenance())
     ws = load_workbook(path)["DuLieu"]
     rows = _rows(ws)
     assert [r["Mã đơn vị"] for r in rows] == ["bu-dang", "bu-dang", "dong-xoai"]
@@ -503,7 +488,7 @@ def test_context_and_growth_sheet(tmp_path: Path) -> None:
 def test_by_unit_sheet_with_many_units_has_a_row_per_unit(tmp_path: Path) -> None:
     """More units than a province's: one row per unit, every unit even beyond the PDF's max_units_listed."""
     n = 150
-    path = write_excel_report(many_units_report(n), recipient("ubnd-tinh"), issuer(), titles(), tmp_path / "many.xlsx")
+    path = xlsx_of(many_units_report(n), recipient("ubnd-tinh"), tmp_path / "many.xlsx")
     ws = load_workbook(path)["PhuLuc03"]
     prog = many_units_report(1).programme
     codes = [i.code for sp in prog.subprogrammes for i in sp.indicators]

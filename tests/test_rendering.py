@@ -15,14 +15,13 @@ from pypdf import PdfReader
 from render_samples import (
     BEHIND,
     html_of,
-    issuer,
     many_units_report,
     pdf_of,
     recipient,
     sample_report,
-    titles,
     unit_result,
     unit_spending,
+    xlsx_of,
 )
 from weasyprint import HTML
 
@@ -438,8 +437,6 @@ def test_officer_text_is_printed_as_text_and_nothing_is_fetched(
     the HTML and the Excel workbook; the renderer asks for nothing."""
     from openpyxl import load_workbook
 
-    from pipeline.report.excel import write_excel_report
-
     seen: list[str] = []
     original = SafeFetcher.fetch
 
@@ -456,13 +453,11 @@ def test_officer_text_is_printed_as_text_and_nothing_is_fetched(
         assert "<script>" not in html and "<b>đậm" not in html and "<img" not in html
         assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
         assert "=HYPERLINK(&#34;http://example.com/x&#34;,&#34;bấm&#34;)" in html
-        book = write_excel_report(report, recipient(code), issuer(), titles(), tmp_path / f"{code}.xlsx")
+        book = xlsx_of(report, recipient(code), tmp_path / f"{code}.xlsx")
         cell = load_workbook(book)["YKien"]["D4"]
         assert cell.value == HOSTILE and cell.data_type == "s"
         formula = Note("Bù Đăng", "2012-Q3", '=HYPERLINK("http://example.com/x","bấm")')
-        book = write_excel_report(
-            sample_report(notes=(formula,)), recipient(code), issuer(), titles(), tmp_path / "f.xlsx"
-        )
+        book = xlsx_of(sample_report(notes=(formula,)), recipient(code), tmp_path / "f.xlsx")
         cell = load_workbook(book)["YKien"]["D4"]
         assert cell.value == formula.text and cell.data_type == "s"
     assert seen == []

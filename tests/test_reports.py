@@ -20,8 +20,8 @@ from pipeline.paths import packaged_config
 from pipeline.periods import month, quarter
 from pipeline.recipients import load_recipients
 from pipeline.report.build import build_document
-from pipeline.report.excel import FIRST_DATA_ROW, HEADER_ROW
 from pipeline.report.html import render_html
+from pipeline.report.model import FIRST_DATA_ROW, HEADER_ROW
 from pipeline.report.numbering import report_basename
 from pipeline.report.tables import unit_names
 from pipeline.reports import render_all

@@ -5,7 +5,8 @@ and tasks for it), the closing, Nơi nhận and signer, then the appendices numb
 
 What every recipient's copy shows alike (charts, sentences) is made once per report by common(report) and may
 be passed to build_document for each recipient. The titles come from the recipients file (recipients.Titles),
-the national source from the programme file; nothing here reads configuration.
+the national source from the programme file; nothing here reads configuration. The Excel workbook's sheets
+are pipeline.report.sheets'.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+import pandas as pd
 
 from pipeline.aggregating import Consolidated, Note
 from pipeline.formatting import long_date, number, percent, short_date
@@ -39,6 +42,7 @@ from pipeline.report.model import (
     paragraph,
 )
 from pipeline.report.numbering import ROMAN, appendix_numbers, attachment_line, cite, excel_file_sheet, excel_pointer
+from pipeline.report.sheets import sheets
 from pipeline.report.tables import (
     budget_total_expected,
     by_unit_layout,
@@ -124,9 +128,11 @@ def build_document(
     titles: Titles,
     number: int | None = None,
     shared: Common | None = None,
+    values: pd.DataFrame | None = None,
 ) -> Document:
     """The recipient's copy. `number` is the document's number ("Số: 05/BC-SCT"; None leaves it blank for the
-    office to fill in); `shared` is common(report), when it is already made (for another recipient)."""
+    office to fill in); `shared` is common(report), when it is already made (for another recipient); `values`
+    (pipeline.export.provenance) fills the workbook's data sheet for recipients with `data_sheet`."""
     c = common(report) if shared is None else shared
     period = report.period.title
     keys = [k for k in recipient.sections if k != "tasks" or (c.next_period is not None and c.tasks)]
@@ -157,6 +163,7 @@ def build_document(
             subject=recipient.salutation,
             keywords=f"khuyến công, {programme.code}, {report.period.code}, {recipient.code}",
             created=report.generated_on,
+            recipient=recipient.name,
         ),
         header=Header(
             parent=issuer.parent,
@@ -182,6 +189,7 @@ def build_document(
         copies=tuple(_nfc(x) for x in recipient.copy_lines),
         signer=Signer(recipient.signer.authority, recipient.signer.title, recipient.signer.name),
         appendices=appendices,
+        sheets=sheets(report, recipient, issuer, titles, number, values),
     )
 
 

@@ -6,13 +6,14 @@ Text is final (NFC, sentences written, Vietnamese number format inside sentences
 holding their value (Decimal, int or None) and how it reads (a number, a share), so each engine formats them its
 own way. Names of styles and column roles (Paragraph.style, Table.columns, Row.kind) say what a thing is, not how
 it looks; each engine maps them to its own layout. A DOCX engine needs nothing else: header, title, Kính gửi,
-sections, charts (SVG), Nơi nhận, signer and the appendices with their tables and orientation are all here.
+sections, charts (SVG), Nơi nhận, signer and the appendices with their tables and orientation are all here;
+the Excel workbook's sheets (model.Sheet) too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -161,6 +162,42 @@ class Properties:
     subject: str
     keywords: str
     created: date
+    recipient: str  # "Ủy ban nhân dân tỉnh Bình Phước"
+
+
+# --- the workbook -------------------------------------------------------------------------------------------
+
+TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4  # every sheet: title, subtitle, headings, data
+Value = str | Decimal | int | float | date | datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SheetCell:
+    """A cell of a sheet: a number stays a number, a share a fraction (shown as a percentage), text stays text
+    (never a formula); None is an empty cell in the table's box."""
+
+    value: Value
+    share: bool = False
+    bold: bool = False
+    kind: str = ""  # "" (by its value), "header", "title", "subtitle" (a line outside the table), "year",
+    # "datetime" (a date with its time of day)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet: title (row 1), subtitle (row 2), headings (row 3), and its cells from row 4 on."""
+
+    name: str  # "PhuLuc01", "TienDo" …
+    title: str
+    subtitle: str
+    headers: tuple[str, ...]
+    widths: tuple[float, ...]  # column widths, in characters
+    cells: tuple[tuple[int, int, SheetCell], ...]  # (row, column) numbered from 1 as in Excel
+    landscape: bool = False
+    freeze: str = "A4"  # the first cell below and right of the frozen panes
+    header_height: float = 45
+    row_heights: tuple[tuple[int, float], ...] = ()  # heading rows further down (a second table)
+    autofilter: bool = False  # a filter on the headings over every data row
 
 
 @dataclass(frozen=True)
@@ -177,3 +214,4 @@ class Document:
     copies: tuple[str, ...]  # "- Như trên;" … "- Lưu: VT, QLCN."
     signer: Signer
     appendices: tuple[Appendix, ...]
+    sheets: tuple[Sheet, ...] = ()  # the Excel workbook's (the appendices' and more: every unit, every value)
