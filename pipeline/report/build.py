@@ -33,6 +33,7 @@ from pipeline.report.model import (
     Header,
     Heading,
     Paragraph,
+    ParagraphStyle,
     Properties,
     Row,
     Run,
@@ -186,7 +187,7 @@ def build_document(
             f"kính báo cáo {recipient.name}./."
         ),
         copies_heading="Nơi nhận:",
-        copies=tuple(_nfc(x) for x in recipient.copy_lines),
+        copies=tuple(nfc(x) for x in recipient.copy_lines),
         signer=Signer(recipient.signer.authority, recipient.signer.title, recipient.signer.name),
         appendices=appendices,
         sheets=sheets(report, recipient, issuer, titles, number, values),
@@ -196,12 +197,8 @@ def build_document(
 # --- helpers --------------------------------------------------------------------------------------------
 
 
-def _nfc(text: str) -> str:
-    return nfc(text)
-
-
-def _p(text: str, style: str = "body") -> Paragraph:
-    return paragraph(nfc(text), style)  # type: ignore[arg-type]
+def _p(text: str, style: ParagraphStyle = "body") -> Paragraph:
+    return paragraph(nfc(text), style)
 
 
 def _t(value: str | Decimal | int | None, **kw: object) -> Cell:
