@@ -92,8 +92,6 @@ def excel_alone(report: aggregating.Consolidated, values: pd.DataFrame, folder: 
         excel.write_workbook(
             build.build_document(report, r, book.issuer, book.titles, None, None, values),
             folder / f"{report_basename(report, r)}.xlsx",
-            None,
-            values,
         )
         for r in book.recipients
     ]
