@@ -10,7 +10,7 @@ a temporary folder and ingested directly through the pipeline's stages (no Prefe
       files and three .xlsx), published as one set (staging folder, manifest with sha256, flushed to disk, link
       switched);
   (b) the PDF rendering alone: both recipients' pages rendered from the template and laid out by WeasyPrint
-      (rendering.PdfWriter, as the stage does it);
+      (build.build_document, html.PdfWriter, as the stage does it);
   (c) the Excel workbooks alone (both recipients), and the export alone, for the breakdown.
 Prints them, the ratio (a)/(b) and the targets (issue 11: stage <= 3 s on this machine kind, <= 1,5x the PDF
 alone) as met or not met, beside the figures recorded before the stage was reworked. No assertion.
@@ -31,13 +31,15 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from pipeline import aggregating, excel_report, export, intake, ledger, rendering  # noqa: E402
+from pipeline import aggregating, export, intake, ledger  # noqa: E402
 from pipeline.completeness import load_rules  # noqa: E402
 from pipeline.demo import generate  # noqa: E402
 from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import parse_period  # noqa: E402
 from pipeline.programme import load_programmes, programme_for_year  # noqa: E402
 from pipeline.recipients import load_recipients  # noqa: E402
+from pipeline.report import build, excel, html  # noqa: E402
+from pipeline.report.numbering import report_basename  # noqa: E402
 from pipeline.reports import publish_reports  # noqa: E402
 from pipeline.units import load_units  # noqa: E402
 
@@ -74,11 +76,11 @@ def stage(db: Path, report: aggregating.Consolidated, outputs: Path) -> list[Pat
 
 
 def pdf_alone(report: aggregating.Consolidated, folder: Path) -> list[Path]:
-    book, writer, shared = load_recipients(CONFIG), rendering.PdfWriter(), rendering.shared_context(report)
+    book, writer, shared = load_recipients(CONFIG), html.PdfWriter(), build.common(report)
     return [
         writer.write(
-            rendering.render_html(report, r, book.issuer, None, shared),
-            folder / f"{rendering.report_basename(report, r)}.pdf",
+            html.render_html(build.build_document(report, r, book.issuer, book.titles, None, shared)),
+            folder / f"{report_basename(report, r)}.pdf",
         )
         for r in book.recipients
     ]
@@ -87,8 +89,9 @@ def pdf_alone(report: aggregating.Consolidated, folder: Path) -> list[Path]:
 def excel_alone(report: aggregating.Consolidated, values: pd.DataFrame, folder: Path) -> list[Path]:
     book = load_recipients(CONFIG)
     return [
-        excel_report.write_excel_report(
-            report, r, book.issuer, folder / f"{rendering.report_basename(report, r)}.xlsx", None, values
+        excel.write_workbook(
+            build.build_document(report, r, book.issuer, book.titles, None, None, values),
+            folder / f"{report_basename(report, r)}.xlsx",
         )
         for r in book.recipients
     ]

@@ -41,12 +41,13 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from pipeline import aggregating, excel_report, intake, ledger, ops, reading, rendering  # noqa: E402
+from pipeline import aggregating, intake, ledger, ops, reading  # noqa: E402
 from pipeline.completeness import load_rules  # noqa: E402
 from pipeline.paths import packaged_config  # noqa: E402
 from pipeline.periods import month, year  # noqa: E402
 from pipeline.programme import load_programmes  # noqa: E402
 from pipeline.recipients import load_recipients  # noqa: E402
+from pipeline.report import build, excel, html  # noqa: E402
 from pipeline.units import UnitRegistry, load_units  # noqa: E402
 from pipeline.workbook import Filling, build_workbook  # noqa: E402
 
@@ -184,8 +185,10 @@ def one_size(n: int, sample: int, work: Path, with_prefect: bool) -> dict[str, f
         )
         book = load_recipients(packaged_config())
         for r in book.recipients:
-            rendering.render_pdf(c, r, book.issuer, folder / "out" / f"{r.code}.pdf")
-            excel_report.write_excel_report(c, r, book.issuer, folder / "out" / f"{r.code}.xlsx")
+            html.render_pdf(build.build_document(c, r, book.issuer, book.titles), folder / "out" / f"{r.code}.pdf")
+            excel.write_workbook(
+                build.build_document(c, r, book.issuer, book.titles), folder / "out" / f"{r.code}.xlsx"
+            )
 
     render, _ = timed(report)
     result = {

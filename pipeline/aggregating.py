@@ -7,7 +7,6 @@ PDF, Excel, HTML and CSV outputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,7 +14,6 @@ from decimal import Decimal
 import pandas as pd
 
 from pipeline.completeness import Completeness, ReportingRules, UnitStatus, completeness
-from pipeline.formatting import number
 from pipeline.formatting import today as local_today
 from pipeline.periods import Kind, Period, through
 from pipeline.programme import Programme
@@ -35,17 +33,6 @@ from pipeline.text import printable
 from pipeline.units import UnitRegistry
 
 ZERO = Decimal(0)
-# A sentence names every unit up to NAMED_MAX (a province's dozen); beyond, the first NAMED_SHOWN and how many
-# others ("… và 287 đơn vị khác"), so that no sentence grows with the number of units.
-NAMED_MAX = 12
-NAMED_SHOWN = 10
-
-
-def named(parts: Sequence[str], sep: str = ", ", noun: str = "đơn vị") -> str:
-    """`parts` joined by `sep`; beyond NAMED_MAX of them, the first NAMED_SHOWN "và N <noun> khác"."""
-    if len(parts) <= NAMED_MAX:
-        return sep.join(parts)
-    return f"{sep.join(parts[:NAMED_SHOWN])} và {len(parts) - NAMED_SHOWN} {noun} khác"
 
 
 @dataclass(frozen=True)
@@ -162,16 +149,6 @@ class Consolidated:
     context: tuple[ContextRow, ...] = ()
     growth: tuple[GrowthYear, ...] = ()
     straddling: tuple[Straddler, ...] = ()
-
-    @property
-    def coverage_note(self) -> str:
-        """What the figures rest on, for the line next to them ("31/33 tháng-đơn vị …")."""
-        c = self.completeness
-        if c is None or not c.expected:
-            return ""
-        text = f"Số liệu tổng hợp từ {number(c.received)}/{number(c.expected)} tháng-đơn vị đã báo cáo"
-        gaps = [f"{u.unit_name} ({u.coverage})" for u in c.rows if u.months_covered < u.months_expected]
-        return text + (f"; chưa đủ: {named(gaps)}." if gaps else " (đủ).")
 
     @property
     def behind_pace(self) -> list[Pace]:

@@ -30,7 +30,7 @@ def load_configuration(folder: Path) -> Configuration:
     """Every file of the folder (FILES; notifications.yaml may be absent), or the first ConfigError."""
     if not folder.is_dir():
         raise ConfigError(folder, "configuration folder not found (--config, KHUYENCONG_CONFIG or ./config)")
-    return Configuration(
+    config = Configuration(
         folder,
         load_programmes(folder),
         load_units(folder),
@@ -38,3 +38,17 @@ def load_configuration(folder: Path) -> Configuration:
         load_rules(folder),
         load_notifications(folder),
     )
+    _check_national(config)
+    return config
+
+
+def _check_national(config: Configuration) -> None:
+    """A recipient that sets the national funds apart needs every programme to name its national source."""
+    apart = next((r for r in config.recipients.recipients if r.kcqg_separate), None)
+    unmarked = next((p for p in config.programmes if p.national_source is None), None)
+    if apart is not None and unmarked is not None:
+        raise ConfigError(
+            config.folder / "recipients.yaml",
+            f"recipient {apart.code} sets the national funds apart (kcqg_separate) but programme {unmarked.code} "
+            "marks no source `national: true` (programmes/*.yaml)",
+        )

@@ -136,6 +136,24 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
 ]
 
 
+def next_period(period: Period, last_year: int) -> Period | None:
+    """The period after `period` of the same kind, if it starts in `last_year` or before."""
+    y, m = period.last
+    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+    if ny > last_year:
+        return None
+    match period.kind:
+        case Kind.MONTH:
+            return month(ny, nm)
+        case Kind.QUARTER | Kind.NINE_MONTHS:
+            return quarter(ny, (nm - 1) // 3 + 1)
+        case Kind.HALF:
+            return Period((ny, nm), (ny, nm + 5), Kind.HALF)
+        case Kind.YEAR:
+            return year(ny)
+    return None
+
+
 def parse_period(code: str) -> Period:
     """Parse a period code such as ``2012-Q3``; raise PeriodError if it is not one."""
     text = str(code).strip()

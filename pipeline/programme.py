@@ -26,6 +26,7 @@ class Source(_Model):
     code: str
     name: str
     synonyms: tuple[str, ...] = ()  # column headers officers use for it
+    national: bool = False  # the national khuyến công funds (KCQG), set apart for the Bộ Công Thương
 
 
 class Budget(_Model):
@@ -140,6 +141,11 @@ class Programme(_Model):
         return tuple(s.code for s in self.sources)
 
     @cached_property
+    def national_source(self) -> str | None:
+        """The code of the source marked `national: true` (the national funds, "KCQG"), if one is."""
+        return next((s.code for s in self.sources if s.national), None)
+
+    @cached_property
     def group_codes(self) -> frozenset[str]:
         return frozenset(g.code for g in self.groups)
 
@@ -198,6 +204,9 @@ def _check_programme(p: Programme) -> None:
     if p.last_year < p.first_year:
         raise ProgrammeError(f"programme {p.code}: last_year {p.last_year} is before first_year {p.first_year}")
     _check_budget(f"programme {p.code}", p.budget, sources)
+    national = [s.code for s in p.sources if s.national]
+    if len(national) > 1:
+        raise ProgrammeError(f"programme {p.code}: only one source can be national, not {national}")
     for sp in p.subprogrammes:
         for i in sp.indicators:
             if i.target is None:

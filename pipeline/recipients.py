@@ -3,7 +3,8 @@
 Each recipient has its name, the salutation line ("Kính gửi: …"), what its copy contains (body sections and
 appendices, in order; unit-level detail and how many units its PDF lists one by one; the national funds set
 apart), the "Nơi nhận" list and the signer.
-Adding a recipient is adding an entry to the file.
+Adding a recipient is adding an entry to the file. The titles of the body sections and appendices are data
+too (`titles`), one for every key: a missing or unknown one is refused on load.
 """
 
 from __future__ import annotations
@@ -82,8 +83,40 @@ class Recipient(_Model):
         return [f"- {c}{'.' if i == len(lines) - 1 else ';'}" for i, c in enumerate(lines)]
 
 
+class SectionTitles(_Model):
+    """The heading of each body section ("KINH PHÍ THỰC HIỆN"); tasks is followed by the next period."""
+
+    results: str
+    funding: str
+    reporting: str
+    difficulties: str
+    tasks: str
+
+
+class AppendixTitles(_Model):
+    """The title of each appendix ("KẾT QUẢ THỰC HIỆN THEO ĐƠN VỊ")."""
+
+    results: str
+    funding: str
+    units: str
+    kcqg: str
+    reporting: str
+
+
+class Titles(_Model):
+    sections: SectionTitles
+    appendices: AppendixTitles
+
+    def section(self, key: str) -> str:
+        return getattr(self.sections, key)
+
+    def appendix(self, key: str) -> str:
+        return getattr(self.appendices, key)
+
+
 class RecipientBook(_Model):
     issuer: Issuer
+    titles: Titles
     recipients: tuple[Recipient, ...]
 
     @model_validator(mode="after")

@@ -2,9 +2,9 @@
 
 What is the same for every recipient is made once per run and shared: the aggregated figures (the report),
 the provenance frame (pipeline.export.provenance, also written as CSV), the charts, sentences and table rows
-(rendering.shared_context), WeasyPrint's fonts and the parsed stylesheet (rendering.PdfWriter). Each
-recipient's page is rendered from the template once: the HTML preview is that page, and the PDF is laid
-out from it.
+(build.common), WeasyPrint's fonts and the parsed stylesheet (html.PdfWriter). Each recipient's copy is
+built once as a Document (build.build_document) and handed to the engines: its page is rendered from the
+template once (the HTML preview is that page, and the PDF is laid out from it), and its workbook is written.
 
 `publish_reports` is the stage as a run does it: the period's whole set - every recipient's files and the CSV
 export - built aside and published as `reports/<period>/` in one step (pipeline.publish).
@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import excel_report, export, publish, rendering
+from pipeline import export, publish
 from pipeline.aggregating import Consolidated
 from pipeline.recipients import RecipientBook
+from pipeline.report import build, excel, html
+from pipeline.report.numbering import report_basename
 
 
 def render_all(
@@ -32,17 +34,16 @@ def render_all(
 
     `number` is the document's number ("Số: 05/BC-SCT", None leaves it blank); `values` is the provenance
     frame (pipeline.export.provenance) for the Excel data sheet of recipients with `data_sheet`."""
-    shared = rendering.shared_context(report)
-    pdf = rendering.PdfWriter()
+    shared = build.common(report)
+    pdf = html.PdfWriter()
     out: list[Path] = []
     for recipient in book.recipients:
-        base = folder / rendering.report_basename(report, recipient)
-        page = rendering.render_html(report, recipient, book.issuer, number, shared)
+        base = folder / report_basename(report, recipient)
+        doc = build.build_document(report, recipient, book.issuer, book.titles, number, shared, values)
+        page = html.render_html(doc)
         out.append(pdf.write(page, base.with_suffix(".pdf")))
-        out.append(
-            excel_report.write_excel_report(report, recipient, book.issuer, base.with_suffix(".xlsx"), number, values)
-        )
-        out.append(rendering.write_page(page, base.with_suffix(".html")))
+        out.append(excel.write_workbook(doc, base.with_suffix(".xlsx")))
+        out.append(html.write_page(page, base.with_suffix(".html")))
     return out
 
 

@@ -7,6 +7,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from decimal import Decimal as D
 from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
 
 from pipeline.aggregating import (
     BudgetRow,
@@ -23,7 +26,10 @@ from pipeline.paths import packaged_config
 from pipeline.periods import Kind, Period, quarter
 from pipeline.programme import Programme, load_programmes
 from pipeline.progress import Funding, FundingYear, GrowthYear, Pace
-from pipeline.recipients import Issuer, Recipient, load_recipients
+from pipeline.recipients import Issuer, Recipient, Titles, load_recipients
+from pipeline.report.build import build_document
+from pipeline.report.excel import write_workbook
+from pipeline.report.html import render_html, render_pdf
 from pipeline.rollup import Difference, Reconciliation
 
 # Known figures (2012-Q3): P1.2 45 in the quarter, 120 since 2011 of a target of 300 (40,0 %);
@@ -75,6 +81,27 @@ def programme() -> Programme:
 
 def issuer() -> Issuer:
     return load_recipients(packaged_config()).issuer
+
+
+def titles() -> Titles:
+    return load_recipients(packaged_config()).titles
+
+
+def html_of(report: Consolidated, to: Recipient, number: int | None = None) -> str:
+    """The recipient's page, as the report stage renders it."""
+    return render_html(build_document(report, to, issuer(), titles(), number))
+
+
+def pdf_of(report: Consolidated, to: Recipient, path: Path, number: int | None = None) -> Path:
+    """The recipient's PDF, written to `path`."""
+    return render_pdf(build_document(report, to, issuer(), titles(), number), path)
+
+
+def xlsx_of(
+    report: Consolidated, to: Recipient, path: Path, number: int | None = None, provenance: pd.DataFrame | None = None
+) -> Path:
+    """The recipient's workbook, written to `path` (`provenance` fills DuLieu for recipients with data_sheet)."""
+    return write_workbook(build_document(report, to, issuer(), titles(), number, values=provenance), path)
 
 
 def recipient(code: str) -> Recipient:

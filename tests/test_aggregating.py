@@ -287,10 +287,11 @@ def test_a_unit_whose_only_file_was_rejected_is_not_shown_as_silent(book: Ledger
     from openpyxl import load_workbook
 
     from pipeline.artifacts import report_markdown
-    from pipeline.excel_report import write_excel_report
     from pipeline.paths import config_folder
     from pipeline.recipients import load_recipients
-    from pipeline.rendering import reporting_sentences, unit_remark
+    from pipeline.report.build import build_document
+    from pipeline.report.excel import write_workbook
+    from pipeline.report.sentences import reporting_sentences, unit_remark
 
     march = month(2012, 3)
     book.add("bu-dang", march, Filling(results={"P1.2": -3}), name="bu dang\u202e thang 3.xlsx")
@@ -310,7 +311,8 @@ def test_a_unit_whose_only_file_was_rejected_is_not_shown_as_silent(book: Ledger
     assert "Bù Đăng" not in missing_sentence
     assert "Đơn vị đã gửi nhưng báo cáo bị từ chối: huyện Bù Đăng" in report_markdown(c, [])
     book_ = load_recipients(config_folder())
-    path = write_excel_report(c, book_.recipients[0], book_.issuer, tmp_path / "r.xlsx", None)
+    doc = build_document(c, book_.recipients[0], book_.issuer, book_.titles)
+    path = write_workbook(doc, tmp_path / "r.xlsx")
     cells = [str(cell.value) for row in load_workbook(path)["DonVi"].iter_rows() for cell in row if cell.value]
     assert any(v.startswith("đã gửi nhưng bị từ chối") for v in cells)
 

@@ -17,7 +17,7 @@ from pipeline.charts import (
     progress_scale,
     wrap,
 )
-from pipeline.rendering import funding_svg, progress_svg
+from pipeline.report.tables import funding_svg, progress_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -335,6 +335,15 @@ def test_each_file_is_checked_before_any_work(
     assert result.exit_code == 2 and result.output.count("\n") == 1 and expected in result.output
 
 
+def test_national_funds_set_apart_need_a_national_source(tmp_path: Path) -> None:
+    config = _broken(tmp_path, "programmes/binh-phuoc-2011-2015.yaml", "national: true,", "")
+    with pytest.raises(ConfigError, match=r"recipient bo-cong-thuong sets the national funds apart") as err:
+        load_configuration(config)
+    assert err.value.path == config / "recipients.yaml" and "programme 2011-2015 marks no source" in str(err.value)
+    result = _invoke("run", "--period", "2012-Q3", "--config", str(config), "--inputs", str(tmp_path))
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "national: true" in result.output
+
+
 def test_a_missing_configuration_folder_or_file(tmp_path: Path) -> None:
     result = _invoke("template", "--unit", "Bù Đăng", "--period", "2012-03", "--config", str(tmp_path / "nowhere"))
     assert result.exit_code == 2 and "configuration folder not found" in result.output

@@ -59,11 +59,14 @@ def test_the_rendered_2013_report_shows_them(report_2013, tmp_path) -> None:
 
     from pipeline.formatting import number
     from pipeline.recipients import load_recipients
-    from pipeline.rendering import render_pdf
+    from pipeline.report.build import build_document
+    from pipeline.report.html import render_pdf
 
     book = load_recipients(packaged_config())
     for recipient in book.recipients:
-        pdf = render_pdf(report_2013, recipient, book.issuer, tmp_path / f"{recipient.code}.pdf")
+        pdf = render_pdf(
+            build_document(report_2013, recipient, book.issuer, book.titles), tmp_path / f"{recipient.code}.pdf"
+        )
         text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
         c = report_2013.completeness
         assert f"{c.received}/{c.expected}" in text  # the completeness table and summary

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import zipfile
 from datetime import datetime
 from decimal import Decimal
@@ -12,21 +14,24 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from render_samples import BEHIND, issuer, many_units_report, recipient, sample_report, unit_result, unit_spending
+from render_samples import (
+    BEHIND,
+    many_units_report,
+    recipient,
+    sample_report,
+    unit_result,
+    unit_spending,
+    xlsx_of,
+)
 
 from pipeline.aggregating import Note, UnitRow, UnitStatus
-from pipeline.excel_report import (
-    DECIMAL_FORMAT,
-    FIRST_DATA_ROW,
-    HEADER_ROW,
-    INT_FORMAT,
-    SHARE_FORMAT,
-    write_excel_report,
-)
+from pipeline.report.excel import DECIMAL_FORMAT, INT_FORMAT, SHARE_FORMAT
+from pipeline.report.model import FIRST_DATA_ROW, HEADER_ROW
+from pipeline.report.sentences import coverage_note
 
 
 def _write(tmp_path: Path, code: str = "ubnd-tinh", **changes: object) -> Path:
-    return write_excel_report(sample_report(**changes), recipient(code), issuer(), tmp_path / "bao-cao.xlsx")
+    return xlsx_of(sample_report(**changes), recipient(code), tmp_path / "bao-cao.xlsx")
 
 
 def _row(ws: Worksheet, key: str, col: int = 1) -> dict[str, object]:
@@ -62,20 +67,20 @@ def test_sheets_per_recipient(tmp_path: Path) -> None:
     appendices = ["PhuLuc01", "PhuLuc02", "PhuLuc03", "PhuLuc04"]
     assert load_workbook(_write(tmp_path)).sheetnames == [*appendices, *ISSUE4]
     assert load_workbook(_write(tmp_path, "bo-cong-thuong")).sheetnames == [*appendices, *ISSUE4]
-    with_data = write_excel_report(
-        sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx", provenance=_provenance()
-    )
+    with_data = xlsx_of(sample_report(), recipient("ubnd-tinh"), tmp_path / "d.xlsx", provenance=_provenance())
     assert load_workbook(with_data).sheetnames == [*appendices, *ISSUE4, "DuLieu"]
-    bo = write_excel_report(
-        sample_report(), recipient("bo-cong-thuong"), issuer(), tmp_path / "b.xlsx", provenance=_provenance()
-    )
+    bo = xlsx_of(sample_report(), recipient("bo-cong-thuong"), tmp_path / "b.xlsx", provenance=_provenance())
     assert "DuLieu" not in load_workbook(bo).sheetnames  # programme level only
 
 
 def test_layout_title_header_and_frozen_panes(tmp_path: Path) -> None:
     wb = load_workbook(
-        write_excel_report(
-            sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "x.xlsx", number=5, provenance=_provenance()
+        xlsx_of(
+            sample_report(),
+            recipient("ubnd-tinh"),
+            tmp_path / "x.xlsx",
+            number=5,
+            provenance=_provenance(),
         )
     )
     for ws in wb:
@@ -209,9 +214,7 @@ def _provenance() -> pd.DataFrame:
 
 
 def test_data_sheet_long_form_with_provenance(tmp_path: Path) -> None:
-    path = write_excel_report(
-        sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "d.xlsx", provenance=_provenance()
-    )
+    path = xlsx_of(sample_report(), recipient("ubnd-tinh"), tmp_path / "d.xlsx", provenance=_provenance())
     ws = load_workbook(path)["DuLieu"]
     rows = _rows(ws)
     assert [r["Mã đơn vị"] for r in rows] == ["bu-dang", "bu-dang", "dong-xoai"]
@@ -333,7 +336,7 @@ def test_write_is_atomic(tmp_path: Path) -> None:
 def test_completeness_sheet(tmp_path: Path, code: str) -> None:
     ws = load_workbook(_write(tmp_path, code))["PhuLuc04"]
     report = sample_report()
-    assert ws["A2"].value.endswith(report.coverage_note)
+    assert ws["A2"].value.endswith(coverage_note(report))
     rows = _rows(ws)
     assert [r["Mã số"] for r in rows] == [u.unit_code for u in report.units] + [None]
     for r, u in zip(rows, report.units, strict=False):
@@ -357,7 +360,7 @@ def test_completeness_sheet(tmp_path: Path, code: str) -> None:
     assert total["Tỷ lệ báo cáo"] == pytest.approx(8 / 12) and total["Tỷ lệ đúng hạn"] == pytest.approx(7 / 12)
     last = ws.max_row
     assert ws.cell(last, 2).font.b and ws.cell(last, 8).number_format == SHARE_FORMAT
-    assert load_workbook(_write(tmp_path, code))["PhuLuc01"]["A2"].value.endswith(report.coverage_note)
+    assert load_workbook(_write(tmp_path, code))["PhuLuc01"]["A2"].value.endswith(coverage_note(report))
 
 
 def test_pace_sheet(tmp_path: Path) -> None:
@@ -485,7 +488,7 @@ def test_context_and_growth_sheet(tmp_path: Path) -> None:
 def test_by_unit_sheet_with_many_units_has_a_row_per_unit(tmp_path: Path) -> None:
     """More units than a province's: one row per unit, every unit even beyond the PDF's max_units_listed."""
     n = 150
-    path = write_excel_report(many_units_report(n), recipient("ubnd-tinh"), issuer(), tmp_path / "many.xlsx")
+    path = xlsx_of(many_units_report(n), recipient("ubnd-tinh"), tmp_path / "many.xlsx")
     ws = load_workbook(path)["PhuLuc03"]
     prog = many_units_report(1).programme
     codes = [i.code for sp in prog.subprogrammes for i in sp.indicators]
@@ -512,3 +515,15 @@ def test_by_unit_sheet_with_many_units_has_a_row_per_unit(tmp_path: Path) -> Non
     ]
     assert _num(total[-1]) == sum(sum(unit_spending(i).values()) for i in range(1, n + 1))
     assert ws.freeze_panes == "C4" and ws.page_setup.orientation == "landscape"
+
+
+def test_the_excel_engine_does_not_import_the_html_engine() -> None:
+    """Writing Excel needs neither WeasyPrint nor Jinja2 nor the HTML engine (a fresh interpreter's sys.modules)."""
+    code = (
+        "import sys, pipeline.report.excel; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'jinja2') "
+        "or m == 'pipeline.report.html'))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

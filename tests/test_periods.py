@@ -12,6 +12,7 @@ from pipeline.periods import (
     PeriodError,
     last_completed,
     month,
+    next_period,
     parse_period,
     parse_period_text,
     quarter,
@@ -176,3 +177,13 @@ def test_ordering_and_equality() -> None:
     assert parse_period("2012-03") == month(2012, 3)
     assert parse_period("2012-q3") == quarter(2012, 3)
     assert len({month(2012, 3), parse_period("2012-03")}) == 1
+
+
+def test_the_next_period_is_of_the_same_kind_and_within_the_programme() -> None:
+    assert next_period(quarter(2012, 3), 2015) == quarter(2012, 4)
+    assert next_period(quarter(2012, 4), 2015) == quarter(2013, 1)
+    assert next_period(month(2012, 12), 2015) == month(2013, 1)
+    assert next_period(year(2014), 2015) == year(2015)
+    assert next_period(parse_period("2012-H1"), 2015) == parse_period("2012-H2")
+    assert next_period(parse_period("2012-9M"), 2015) == quarter(2012, 4)
+    assert next_period(year(2015), 2015) is None and next_period(quarter(2015, 4), 2015) is None

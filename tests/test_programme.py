@@ -195,6 +195,20 @@ def test_duplicate_indicator_code_is_refused(tmp_path: Path) -> None:
         load_programme(path)
 
 
+def test_the_national_source_comes_from_the_file(tmp_path: Path) -> None:
+    assert load_programme(PROGRAMME_FILE).national_source == "KCQG"
+    unmarked = _changed_copy(tmp_path, "national: true,", "")
+    assert load_programme(unmarked).national_source is None
+    (tmp_path / "two").mkdir()
+    twice = _changed_copy(
+        tmp_path / "two",
+        'name: "Kinh phí khuyến công địa phương",',
+        'name: "Kinh phí khuyến công địa phương", national: true,',
+    )
+    with pytest.raises(ConfigError, match=r"only one source can be national, not \['KCQG', 'KCĐP'\]"):
+        load_programme(twice)
+
+
 def test_malformed_file_is_refused(tmp_path: Path) -> None:
     path = _changed_copy(tmp_path, "first_year: 2011", "first_year: hai nghìn")
     with pytest.raises(ConfigError, match=PROGRAMME_FILE.name):

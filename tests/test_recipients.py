@@ -43,3 +43,20 @@ def test_unknown_settings_and_inconsistent_copies_are_refused(tmp_path) -> None:
     (tmp_path / "recipients.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"recipients\.yaml:\d+: recipients\[0\]\.max_units_listed"):
         load_recipients(tmp_path)
+
+
+def test_section_and_appendix_titles_come_from_the_file(tmp_path) -> None:
+    titles = load_recipients(packaged_config()).titles
+    assert titles.section("funding") == "KINH PHÍ THỰC HIỆN"
+    assert titles.appendix("units") == "KẾT QUẢ THỰC HIỆN THEO ĐƠN VỊ"
+    data = yaml.safe_load((packaged_config() / "recipients.yaml").read_text(encoding="utf-8"))
+    for change, error in (
+        (lambda d: d["titles"]["appendices"].pop("kcqg"), r"titles\.appendices\.kcqg.*(missing|required)"),
+        (lambda d: d["titles"]["sections"].update(budget="NGÂN SÁCH"), r"titles\.sections\.budget"),
+        (lambda d: d.pop("titles"), r"titles.*(missing|required)"),
+    ):
+        broken = yaml.safe_load(yaml.safe_dump(data, allow_unicode=True))
+        change(broken)
+        (tmp_path / "recipients.yaml").write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(ConfigError, match=error):
+            load_recipients(tmp_path)

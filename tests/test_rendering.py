@@ -12,26 +12,32 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from render_samples import BEHIND, issuer, many_units_report, recipient, sample_report, unit_result, unit_spending
+from render_samples import (
+    BEHIND,
+    html_of,
+    many_units_report,
+    pdf_of,
+    recipient,
+    sample_report,
+    unit_result,
+    unit_spending,
+    xlsx_of,
+)
 from weasyprint import HTML
 
-from pipeline.aggregating import Note, UnitStatus, named
+from pipeline.aggregating import Note, UnitStatus
 from pipeline.formatting import number, percent
 from pipeline.paths import TEMPLATES_DIR
 from pipeline.recipients import Recipient
-from pipeline.rendering import (
+from pipeline.report.html import BlockedURLError, SafeFetcher
+from pipeline.report.numbering import report_basename
+from pipeline.report.sentences import month_list, named, reporting_left_out, reporting_sentences
+from pipeline.report.tables import (
     NOTES_MAX,
     UNIT_COLUMNS_MAX,
-    BlockedURLError,
-    SafeFetcher,
     by_unit_layout,
     by_unit_tables,
-    month_list,
-    render_html,
-    render_pdf,
-    report_basename,
     reporting_rows,
-    reporting_sentences,
     shown_notes,
     unit_column_groups,
 )
@@ -47,8 +53,11 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("pdf")
     report = sample_report()
     return {
-        code: render_pdf(
-            report, recipient(code), issuer(), out / f"{report_basename(report, recipient(code))}.pdf", number=5
+        code: pdf_of(
+            report,
+            recipient(code),
+            out / f"{report_basename(report, recipient(code))}.pdf",
+            number=5,
         )
         for code in ("ubnd-tinh", "bo-cong-thuong")
     }
@@ -97,11 +106,11 @@ def test_pdf_header_title_salutation_and_signature(pdfs: dict[str, Path], code: 
 
 
 def test_document_number_blank_or_zero_padded(tmp_path: Path) -> None:
-    html = render_html(sample_report(), recipient("ubnd-tinh"), issuer())
+    html = html_of(sample_report(), recipient("ubnd-tinh"))
     assert "Số:\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-SCT" in html  # left for the office to fill in
     assert "(Kèm theo Báo cáo số \u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-SCT ngày 05 tháng 10 năm 2012" in html
-    assert "Số: 05/BC-SCT" in render_html(sample_report(), recipient("ubnd-tinh"), issuer(), number=5)
-    assert "Số: 123/BC-SCT" in render_html(sample_report(), recipient("ubnd-tinh"), issuer(), number=123)
+    assert "Số: 05/BC-SCT" in html_of(sample_report(), recipient("ubnd-tinh"), number=5)
+    assert "Số: 123/BC-SCT" in html_of(sample_report(), recipient("ubnd-tinh"), number=123)
 
 
 def test_pdf_metadata(pdfs: dict[str, Path]) -> None:
@@ -389,7 +398,7 @@ def test_every_vietnamese_letter_has_a_glyph(tmp_path: Path) -> None:
     assert len(letters) == len(set(letters)) == 134
     text = " ".join(letters)
     report = sample_report(notes=(Note("Bù Đăng", "2012-Q3", text),))
-    pdf = render_pdf(report, recipient("bo-cong-thuong"), issuer(), tmp_path / "chu.pdf")
+    pdf = pdf_of(report, recipient("bo-cong-thuong"), tmp_path / "chu.pdf")
     if shutil.which("pdffonts") is not None:
         for font in _fonts(pdf):
             assert "Liberation-Serif" in font or "TimesNewRoman" in font, font
@@ -428,8 +437,6 @@ def test_officer_text_is_printed_as_text_and_nothing_is_fetched(
     the HTML and the Excel workbook; the renderer asks for nothing."""
     from openpyxl import load_workbook
 
-    from pipeline.excel_report import write_excel_report
-
     seen: list[str] = []
     original = SafeFetcher.fetch
 
@@ -440,17 +447,17 @@ def test_officer_text_is_printed_as_text_and_nothing_is_fetched(
     monkeypatch.setattr(SafeFetcher, "fetch", recording)
     report = sample_report(notes=(Note("Bù Đăng", "2012-Q3", HOSTILE),))
     for code in ("ubnd-tinh", "bo-cong-thuong"):
-        pdf = render_pdf(report, recipient(code), issuer(), tmp_path / f"{code}.pdf")
+        pdf = pdf_of(report, recipient(code), tmp_path / f"{code}.pdf")
         assert HOSTILE in _text(pdf)
-        html = render_html(report, recipient(code), issuer())
+        html = html_of(report, recipient(code))
         assert "<script>" not in html and "<b>đậm" not in html and "<img" not in html
         assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
         assert "=HYPERLINK(&#34;http://example.com/x&#34;,&#34;bấm&#34;)" in html
-        book = write_excel_report(report, recipient(code), issuer(), tmp_path / f"{code}.xlsx")
+        book = xlsx_of(report, recipient(code), tmp_path / f"{code}.xlsx")
         cell = load_workbook(book)["YKien"]["D4"]
         assert cell.value == HOSTILE and cell.data_type == "s"
         formula = Note("Bù Đăng", "2012-Q3", '=HYPERLINK("http://example.com/x","bấm")')
-        book = write_excel_report(sample_report(notes=(formula,)), recipient(code), issuer(), tmp_path / "f.xlsx")
+        book = xlsx_of(sample_report(notes=(formula,)), recipient(code), tmp_path / "f.xlsx")
         cell = load_workbook(book)["YKien"]["D4"]
         assert cell.value == formula.text and cell.data_type == "s"
     assert seen == []
@@ -462,7 +469,7 @@ def test_html_escapes_input_text() -> None:
             Note("<b>Bù Đăng</b>", "2012-Q3", '<script>alert("x")</script> & <img src="http://example.com/x.png">'),
         ),
     )
-    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    html = html_of(report, recipient("ubnd-tinh"))
     assert "<script>" not in html and "<b>Bù Đăng</b>" not in html and 'src="http://example.com' not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;img" in html
     assert "&lt;b&gt;Bù Đăng&lt;/b&gt; (quý III năm 2012):" in html
@@ -472,7 +479,7 @@ def test_html_escapes_unit_names_and_file_names() -> None:
     report = sample_report()
     units = (replace(report.units[0], unit_name="<i>Bù Đăng</i>"), *report.units[1:])
     recs = (replace(report.reconciliations[0], file_name='<img src="http://example.com/x.png">.xlsx'),)
-    html = render_html(sample_report(units=units, reconciliations=recs), recipient("bo-cong-thuong"), issuer())
+    html = html_of(sample_report(units=units, reconciliations=recs), recipient("bo-cong-thuong"))
     assert "<i>Bù Đăng</i>" not in html and "&lt;i&gt;Bù Đăng&lt;/i&gt;" in html
     assert 'src="http://example.com' not in html and "(&lt;img src=&#34;http://example.com/x.png&#34;&gt;.xlsx)" in html
 
@@ -480,7 +487,7 @@ def test_html_escapes_unit_names_and_file_names() -> None:
 def test_html_is_nfc_and_self_contained() -> None:
     decomposed = unicodedata.normalize("NFD", "Đề nghị hỗ trợ thêm kinh phí")
     report = sample_report(notes=(Note("Bù Đăng", "2012-Q3", decomposed),))
-    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    html = html_of(report, recipient("ubnd-tinh"))
     assert unicodedata.is_normalized("NFC", html)
     assert "Đề nghị hỗ trợ thêm kinh phí" in html
     assert "@page" in html and "<link" not in html  # the stylesheet is inlined
@@ -491,7 +498,7 @@ def test_zero_shows_0_and_missing_share_shows_dash() -> None:
     no_target = replace(report.indicators[0], target=Decimal(0))
     pace = tuple(p for p in report.pace if p.code != "P1.1")
     report = replace(report, indicators=(no_target, *report.indicators[1:]), pace=pace)
-    html = render_html(report, recipient("bo-cong-thuong"), issuer())
+    html = html_of(report, recipient("bo-cong-thuong"))
     row = re.search(r"<td class=\"code\">P1\.1</td>.*?</tr>", html, re.S)
     assert row
     cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(0))
@@ -501,7 +508,7 @@ def test_zero_shows_0_and_missing_share_shows_dash() -> None:
 def test_no_notes_and_no_rejections() -> None:
     units = (UnitStatus("bu-dang", "Bù Đăng", True, 3, 3, 3, (), ("a.xlsx",), None),)
     report = sample_report(notes=(), rejected=(), units=units)
-    html = render_html(report, recipient("bo-cong-thuong"), issuer())
+    html = html_of(report, recipient("bo-cong-thuong"))
     assert "Không có ý kiến." in html
     assert "bị từ chối" not in html
     assert "Tất cả các đơn vị đã báo cáo." in html
@@ -569,14 +576,14 @@ def test_pdf_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(HTML, "write_pdf", broken)
     with pytest.raises(RuntimeError):
-        render_pdf(sample_report(), recipient("bo-cong-thuong"), issuer(), target)
+        pdf_of(sample_report(), recipient("bo-cong-thuong"), target)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["bao-cao.pdf"]
 
 
 def test_empty_report_renders() -> None:
     report = sample_report(indicators=(), units=(), by_unit=(), notes=(), rejected=())
-    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    html = html_of(report, recipient("ubnd-tinh"))
     assert "0/0 đơn vị đã báo cáo" in html
     assert "Không có số liệu." in html
     assert "Chưa có đơn vị nào báo cáo số liệu trong kỳ." in html
@@ -586,7 +593,7 @@ def test_empty_report_renders() -> None:
 def test_record_without_the_newer_parts_renders() -> None:
     """A record with no completeness, reconciliations, pace, funding, context or growth (older callers)."""
     report = sample_report(completeness=None, reconciliations=(), pace=(), funding=None, context=(), growth=())
-    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    html = html_of(report, recipient("ubnd-tinh"))
     assert "Đã nhận báo cáo cho 8/12 tháng-đơn vị" in html  # made from the unit rows
     assert "Tiến độ yêu cầu:" not in html and "▼" not in html
     assert "Kinh phí theo năm và nguồn vốn" not in html and "Điều chỉnh theo báo cáo" not in html
@@ -597,14 +604,14 @@ def test_record_without_the_newer_parts_renders() -> None:
 
 def test_context_without_a_whole_year_of_growth() -> None:
     report = sample_report(growth=())
-    html = render_html(report, recipient("bo-cong-thuong"), issuer())
+    html = html_of(report, recipient("bo-cong-thuong"))
     assert "<h3>8. Chỉ tiêu chung về công nghiệp nông thôn</h3>" in html
     assert "Chưa có năm trọn vẹn để tính mức tăng." in html
 
 
 def test_reconciliations_that_all_match() -> None:
     matched = tuple(replace(r, differences=()) for r in sample_report().reconciliations)
-    html = render_html(sample_report(reconciliations=matched), recipient("bo-cong-thuong"), issuer())
+    html = html_of(sample_report(reconciliations=matched), recipient("bo-cong-thuong"))
     assert (
         "Có 2 báo cáo quý được tính thay cho các báo cáo đã gửi trước trong cùng kỳ; số liệu của cả 2 báo cáo "
         "khớp đúng với tổng các tháng."
@@ -635,7 +642,7 @@ def test_a_recipient_is_data() -> None:
         copies=("Như trên", "Lưu: VT, KHTC"),
         signer=Signer(title="GIÁM ĐỐC", name="Trần Văn B"),
     )
-    html = render_html(sample_report(), finance, issuer(), number=7)
+    html = html_of(sample_report(), finance, number=7)
     assert "<h2>I. KINH PHÍ THỰC HIỆN</h2>" in html and "<h2>II. KHÓ KHĂN, VƯỚNG MẮC" in html
     assert "KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG" not in html and "NHIỆM VỤ" not in html
     assert "Phụ lục 01</div>" in html and "Phụ lục 02" not in html and "(chi tiết tại Phụ lục 01)" in html
@@ -650,7 +657,7 @@ def test_no_tasks_section_after_the_programme_ends() -> None:
     from pipeline.periods import year
 
     report = sample_report(period=year(2015))
-    assert "NHIỆM VỤ" not in render_html(report, recipient("ubnd-tinh"), issuer())
+    assert "NHIỆM VỤ" not in html_of(report, recipient("ubnd-tinh"))
 
 
 # --- many units (a national consolidation): readable, bounded, every figure right ----------------------------
@@ -701,9 +708,7 @@ def test_unit_column_groups_pack_subprogrammes_then_spending() -> None:
 @pytest.fixture(scope="module")
 def rows_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     out = tmp_path_factory.mktemp("rows")
-    return {
-        n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), out / f"{n}.pdf") for n in (25, 50, 75)
-    }
+    return {n: pdf_of(many_units_report(n), recipient("ubnd-tinh"), out / f"{n}.pdf") for n in (25, 50, 75)}
 
 
 def test_units_as_rows_every_unit_with_its_figures(rows_pdfs: dict[int, Path]) -> None:
@@ -740,9 +745,7 @@ def test_units_as_rows_pages_grow_in_proportion_with_headers_repeated(rows_pdfs:
 
 
 def test_units_beyond_the_limit_are_summarised_with_exact_figures(tmp_path: Path) -> None:
-    pdfs = {
-        n: render_pdf(many_units_report(n), recipient("ubnd-tinh"), issuer(), tmp_path / f"{n}.pdf") for n in (101, 400)
-    }
+    pdfs = {n: pdf_of(many_units_report(n), recipient("ubnd-tinh"), tmp_path / f"{n}.pdf") for n in (101, 400)}
     appendix = {n: _appendix_pages(pdf, "03") for n, pdf in pdfs.items()}
     assert len(appendix[101]) == len(appendix[400]) <= 3  # the same pages whatever the number of units
     text = " ".join(appendix[400])
@@ -773,7 +776,7 @@ def test_units_beyond_the_limit_are_summarised_with_exact_figures(tmp_path: Path
 
 
 def test_reporting_appendix_beyond_the_limit_lists_the_units_that_need_attention(tmp_path: Path) -> None:
-    pdf = render_pdf(many_units_report(50), _limited("bo-cong-thuong", 20), issuer(), tmp_path / "r.pdf")
+    pdf = pdf_of(many_units_report(50), _limited("bo-cong-thuong", 20), tmp_path / "r.pdf")
     text = " ".join(_appendix_pages(pdf, "04"))
     late = [i for i in range(1, 51) if i % 7 == 0]
     for i in late:  # numbered as in the full list
@@ -784,16 +787,17 @@ def test_reporting_appendix_beyond_the_limit_lists_the_units_that_need_attention
     assert f"{50 - len(late)} đơn vị còn lại đã báo cáo đủ số tháng và đúng hạn" in text
     assert "sheet PhuLuc04 của tệp Excel kèm theo (bao-cao-2012-Q3-bo-cong-thuong.xlsx)" in text
     # more units to list than the limit: the first ones, and how many more
-    rows, left_out = reporting_rows(many_units_report(100), _limited("bo-cong-thuong", 5))
+    rows = reporting_rows(many_units_report(100), _limited("bo-cong-thuong", 5))
+    left_out = reporting_left_out(many_units_report(100), _limited("bo-cong-thuong", 5))
     assert [no for no, _ in rows] == [7, 14, 21, 28, 35]
     assert "bảng chỉ liệt kê 5 đơn vị đầu tiên trong số 14/100 đơn vị" in left_out
-    assert reporting_rows(many_units_report(100), recipient("bo-cong-thuong"))[1] == ""  # within the limit
+    assert reporting_left_out(many_units_report(100), recipient("bo-cong-thuong")) == ""  # within the limit
 
 
 def test_sentences_name_at_most_ten_units_and_the_parts_add_up() -> None:
     n = 40
     report = many_units_report(n, notes=35)
-    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    html = html_of(report, recipient("ubnd-tinh"))
     values = [(i, unit_result(i, 0)) for i in range(1, n + 1)]  # P1.1
     largest = sorted((v for v in values if v[1]), key=lambda v: v[1], reverse=True)
     shown = ", ".join(f"huyện Số {i:04d} {number(v)}" for i, v in largest[:10])
@@ -808,7 +812,7 @@ def test_sentences_name_at_most_ten_units_and_the_parts_add_up() -> None:
     assert html.count('<p class="body note">') == 30
     assert "Ngoài ra còn 5 ý kiến khác; toàn bộ 35 ý kiến của các đơn vị tại sheet YKien của tệp Excel" in html
     # a province (at most 12 units) keeps every name and every note
-    few = render_html(many_units_report(12, notes=12), recipient("ubnd-tinh"), issuer())
+    few = html_of(many_units_report(12, notes=12), recipient("ubnd-tinh"))
     assert few.count('<p class="body note">') == 12 and "đơn vị khác" not in few
 
 
@@ -835,12 +839,12 @@ def test_officer_text_cannot_break_the_report(tmp_path: Path) -> None:
         Note("Bù Đăng", "2012-09", f"Từ dài {word}\x07\x1b[31m đỏ \u202e nơhC"),
     )
     report = replace(sample_report(), notes=notes)
-    html = render_html(report, recipient("ubnd-tinh"), issuer())
+    html = html_of(report, recipient("ubnd-tinh"))
     assert not any(c in html for c in "\x07\x1b\u202e")
     assert "(toàn văn trong tệp Excel, sheet YKien)" in html
-    pdf = render_pdf(report, recipient("ubnd-tinh"), issuer(), tmp_path / "r.pdf")
+    pdf = pdf_of(report, recipient("ubnd-tinh"), tmp_path / "r.pdf")
     pages = PdfReader(pdf).pages
-    plain = render_pdf(sample_report(), recipient("ubnd-tinh"), issuer(), tmp_path / "plain.pdf")
+    plain = pdf_of(sample_report(), recipient("ubnd-tinh"), tmp_path / "plain.pdf")
     assert len(pages) <= len(PdfReader(plain).pages) + 6  # 11 notes of at most NOTE_CHARS characters each
     text = "".join(p.extract_text() for p in pages)
     assert "\u202e" not in text and "\x07" not in text

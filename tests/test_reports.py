@@ -15,12 +15,15 @@ from pypdf import PdfReader
 
 from pipeline.aggregating import aggregate
 from pipeline.completeness import load_rules
-from pipeline.excel_report import FIRST_DATA_ROW, HEADER_ROW
 from pipeline.export import provenance
 from pipeline.paths import packaged_config
 from pipeline.periods import month, quarter
 from pipeline.recipients import load_recipients
-from pipeline.rendering import render_html, report_basename, unit_names
+from pipeline.report.build import build_document
+from pipeline.report.html import render_html
+from pipeline.report.model import FIRST_DATA_ROW, HEADER_ROW
+from pipeline.report.numbering import report_basename
+from pipeline.report.tables import unit_names
 from pipeline.reports import render_all
 from pipeline.workbook import Filling
 
@@ -62,7 +65,7 @@ def test_every_recipient_gets_pdf_excel_and_html(stage) -> None:
     ]
     for recipient in book.recipients:
         pdf, _, html = (p for p in paths if p.stem == report_basename(report, recipient))
-        page = render_html(report, recipient, book.issuer, 5)
+        page = render_html(build_document(report, recipient, book.issuer, book.titles, 5))
         assert html.read_text(encoding="utf-8") == page  # the preview is the page the PDF is laid out from
         text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
         assert "Số: 05/BC-SCT" in text and recipient.salutation in text

@@ -14,6 +14,7 @@ from pipeline.aggregating import aggregate
 from pipeline.completeness import ReportingRules, completeness, deadline
 from pipeline.paths import packaged_config
 from pipeline.periods import Period, month, parse_period, quarter, year
+from pipeline.report.sentences import coverage_note
 from pipeline.rollup import current_versions, figures, figures_by_unit, month_index, select_counted
 from pipeline.units import UnitRegistry, load_units
 
@@ -193,7 +194,7 @@ def test_missing_and_late_months_by_hand(programme) -> None:
     assert ln.missing_months == ("2012-09",) and ln.late_files == ("f2.xlsx",)
     c = report.completeness
     assert (c.expected, c.received, c.on_time) == (11 * 3, 2, 1)  # 10 districts + the provincial centre
-    assert len(c.missing_units) == 10 and "huyện Lộc Ninh (2/3 tháng)" in report.coverage_note
+    assert len(c.missing_units) == 10 and "huyện Lộc Ninh (2/3 tháng)" in coverage_note(report)
 
 
 def test_deadline_rules() -> None:
@@ -322,7 +323,7 @@ def _with_level(subs_vals: tuple[pd.DataFrame, pd.DataFrame], levels: dict[int, 
 def test_a_quarter_changing_a_level_is_reconciled_against_its_last_month(programme) -> None:
     """README: reconciliation covers levels too - the quarter's C1 against the value of the last month that gives
     it (August 520, not July + August)."""
-    from pipeline.rendering import reconciliation_notes
+    from pipeline.report.sentences import reconciliation_notes
 
     subs, vals = _with_level(
         _frames(
@@ -342,7 +343,7 @@ def test_a_report_reaching_into_the_period_from_before_is_named(programme) -> No
     """README: a 9-month report counts in the cumulative figure to the end of Q3, not in Q3's own figure; the
     report says so. Bù Đăng: Q1 = 1, Q2 = 2, July = 3, 9 months = 10 (one report for nine months beats three
     for seven). Q3 shows 3; cumulative to Q3 is 10; cumulative to Q2 was 1 + 2 = 3, and 3 + 3 != 10."""
-    from pipeline.rendering import straddling_note
+    from pipeline.report.sentences import straddling_note
 
     subs, vals = _frames(
         [

@@ -1,16 +1,8 @@
-"""Write the consolidated report as an Excel workbook (XlsxWriter): the same content as the PDF, print-ready.
+"""The Excel workbook's content: its sheets as model.Sheet (title, subtitle, header row, cells, column widths,
+orientation), built from the consolidated record by sheets(); pipeline.report.excel writes them (formats, print
+setup). The same content as the PDF, and more.
 
-Layout (stable; tests and users rely on it). Every sheet:
-
-- row 1: the title — for an appendix sheet "Phụ lục 01. KẾT QUẢ THỰC HIỆN … - quý III năm 2012", else the
-  report's title ("Báo cáo tình hình thực hiện Chương trình khuyến công quý III năm 2012");
-- row 2: what the table is, with its unit line ("ĐVT: triệu đồng") where it has one; on an appendix sheet it
-  starts with "(Kèm theo Báo cáo số 05/BC-SCT ngày … của Sở Công Thương)";
-- row 3: the header row (bold; panes frozen below it);
-- row 4 on: the data, totals rows in bold.
-
-Print setup on every sheet: A4, landscape where the table is wide, fit to the page width (fitToWidth=1,
-fitToHeight=0), rows 1-3 repeated on every printed page, margins as the report's, page numbers in the footer.
+The sheets (stable; tests and users rely on them; rows 1-3 are the title, subtitle and headings, see excel):
 
 Appendix sheets, one per appendix of the recipient's copy and numbered as in its PDF ("PhuLuc01" …):
 
@@ -47,167 +39,104 @@ Then, for every recipient:
 - ``DuLieu`` (recipients with ``data_sheet``, when the values are given): every value behind the figures in
   long form: STT | Mã đơn vị | Đơn vị | Kỳ báo cáo | Loại | Mã số | Nguồn | Giá trị | Tệp | Ô (sheet!cell) |
   SHA-256 | Ngày nhận | Tính trong kỳ | Tính lũy kế; with an auto-filter.
-
-Numbers are real numbers (int when whole, else float; format '#,##0' or '#,##0.0##'), shares are fractions
-(format '0.0%'), missing values are empty cells. Text — above all text from the officers — is always stored
-as text, never as a formula (a leading "=", "+", "-" or "@" is kept as typed, with Excel's quote prefix).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
-from xlsxwriter import Workbook
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from pipeline.aggregating import ZERO, Consolidated
-from pipeline.files import atomic_output
 from pipeline.formatting import number
-from pipeline.recipients import Issuer, Recipient
-from pipeline.rendering import (
-    APPENDIX_TITLES,
-    NATIONAL,
+from pipeline.recipients import Issuer, Recipient, Titles
+from pipeline.report.model import FIRST_DATA_ROW, Sheet, SheetCell, Value
+from pipeline.report.numbering import appendix_numbers, attachment_line, excel_sheet
+from pipeline.report.sentences import (
+    coverage_note,
+    funding_note,
+    growth_objective,
+    pace_legend,
+    reconciliation_summary,
+    straddling_note,
+    unit_remark,
+)
+from pipeline.report.tables import (
     UNIT_COLUMNS_MAX,
-    appendix_numbers,
-    attachment_line,
     budget_total_expected,
     by_unit_totals,
     completeness_of,
     difference_lines,
-    excel_sheet,
-    funding_note,
     growth_below,
-    growth_objective,
     indicator_groups,
     national_rows,
     pace_index,
-    pace_legend,
-    reconciliation_summary,
     share_of,
-    straddling_note,
     unit_columns,
     unit_names,
-    unit_remark,
 )
-from pipeline.text import nfc
-
-TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
-
-INT_FORMAT = "#,##0"
-DECIMAL_FORMAT = "#,##0.0##"
-SHARE_FORMAT = "0.0%"
-DATE_FORMAT = "DD/MM/YYYY"
-DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
-YEAR_FORMAT = "0"  # a year is a number, shown without a thousands separator
-
-_FONT = "Times New Roman"
-_FORMULA_START = ("=", "+", "-", "@")
-_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # what a worksheet cannot hold
-_CELL = {"font_name": _FONT, "font_size": 11, "border": 1}  # every table cell: thin box
-# The cell formats by kind (XlsxWriter properties); each is made once per workbook (_Book.format), with its
-# bold and quote-prefixed variants.
-_KINDS: dict[str, dict[str, object]] = {
-    "title": {"font_name": _FONT, "font_size": 13, "bold": True},
-    "subtitle": {"font_name": _FONT, "font_size": 11, "italic": True},
-    "header": {**_CELL, "bold": True, "align": "center", "valign": "vcenter", "text_wrap": True},
-    "text": {**_CELL, "valign": "vcenter", "text_wrap": True},
-    "blank": _CELL,
-    "int": {**_CELL, "num_format": INT_FORMAT},
-    "decimal": {**_CELL, "num_format": DECIMAL_FORMAT},
-    "share": {**_CELL, "num_format": SHARE_FORMAT},
-    "year": {**_CELL, "num_format": YEAR_FORMAT},
-    "date": {**_CELL, "num_format": DATE_FORMAT, "align": "center"},
-    "datetime": {**_CELL, "num_format": DATETIME_FORMAT, "align": "center"},
-}
-
-Value = str | Decimal | int | float | date | None
-
-
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-@lru_cache(maxsize=8192)  # the data sheet repeats its units, periods, files and "có"/"không"
-def _clean(text: str) -> str:
-    """NFC text without the control characters a worksheet cannot hold."""
-    return _ILLEGAL_CHARACTERS.sub("", nfc(text))
 
 
 def _title(report: Consolidated) -> str:
     return f"Báo cáo tình hình thực hiện Chương trình khuyến công {report.period.title}"
 
 
-class _Book:
-    """An XlsxWriter workbook and its cell formats, each made once (a format belongs to its workbook)."""
+class _Grid:
+    """A sheet being filled, with rows and columns numbered from 1 as in Excel (frozen into a model.Sheet)."""
 
-    def __init__(self, path: Path) -> None:
-        # Not constant_memory: its in-line strings are written (escaped) once per cell, where the shared strings
-        # table writes each distinct string once - the data sheet repeats units, files and "có"/"không", and the
-        # whole workbook stays under 10 MiB (measured: 0.82 s against 1.29 s for the 2013 demo report's DuLieu).
-        self.wb = Workbook(str(path), {"remove_timezone": True})
-        self._formats: dict[tuple[str, bool, bool], Format] = {}
-
-    def format(self, kind: str, bold: bool = False, quote: bool = False) -> Format:
-        key = (kind, bold, quote)
-        made = self._formats.get(key)
-        if made is None:
-            props = {**_KINDS[kind], **({"bold": True} if bold else {}), **({"quote_prefix": True} if quote else {})}
-            made = self._formats[key] = self.wb.add_format(props)
-        return made
-
-
-class _Sheet:
-    """A worksheet, with rows and columns numbered from 1 as in Excel."""
-
-    def __init__(self, book: _Book, ws: Worksheet) -> None:
-        self.book, self.ws = book, ws
-
-    def put(
-        self, row: int, col: int, value: Value, *, share: bool = False, bold: bool = False, kind: str | None = None
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        subtitle: str,
+        headers: Sequence[str],
+        widths: Sequence[float],
+        landscape: bool,
+        freeze: str,
+        header_height: float,
     ) -> None:
-        """Write one table cell: numbers as numbers, shares as fractions, text always as text.
+        self.args = (name, title, subtitle, tuple(headers), tuple(float(w) for w in widths), landscape, freeze)
+        self.header_height = header_height
+        self.cells: list[tuple[int, int, SheetCell]] = []
+        self.heights: list[tuple[int, float]] = []
+        self.autofilter = False
 
-        `kind` overrides the format the value would get ("header", "year", "datetime")."""
-        r, c = row - 1, col - 1
-        if isinstance(value, str):
-            text = _clean(value)
-            fmt = self.book.format(kind or "text", bold, text.startswith(_FORMULA_START))  # Excel keeps it text
-            if text:
-                self.ws.write_string(r, c, text, fmt)  # never a formula, whatever it starts with
-            else:
-                self.ws.write_blank(r, c, None, fmt)
-        elif isinstance(value, Decimal | int | float):
-            num = float(value) if share else _number(Decimal(str(value)))
-            default = "share" if share else "int" if isinstance(num, int) else "decimal"
-            self.ws.write_number(r, c, num, self.book.format(kind or default, bold))
-        elif isinstance(value, datetime | date):
-            day = value.date() if isinstance(value, datetime) and kind != "datetime" else value
-            self.ws.write_datetime(r, c, day, self.book.format(kind or "date", bold))
-        else:
-            self.ws.write_blank(r, c, None, self.book.format("blank", bold))
+    def put(self, row: int, col: int, value: Value, *, share: bool = False, bold: bool = False, kind: str = "") -> None:
+        """One table cell: `share` shows a fraction as a percentage; `kind` overrides the format the value would
+        get ("header", "year", "datetime")."""
+        self.cells.append((row, col, SheetCell(value, share, bold, kind)))
 
     def text(self, row: int, col: int, text: str, kind: str) -> None:
-        """A text cell outside the tables (titles): always text, never a formula."""
-        clean = _clean(text)
-        self.ws.write_string(row - 1, col - 1, clean, self.book.format(kind, quote=clean.startswith(_FORMULA_START)))
+        """A text line outside the tables ("title" or "subtitle")."""
+        self.cells.append((row, col, SheetCell(text, kind=kind)))
 
     def headers(self, row: int, headers: Sequence[str], height: float = 45) -> None:
-        """A bold header row, centred and wrapped."""
-        self.ws.set_row(row - 1, height)
+        """A header row inside the sheet (a second table)."""
+        self.heights.append((row, height))
         for col, header in enumerate(headers, start=1):
             self.put(row, col, header, kind="header")
 
+    def sheet(self) -> Sheet:
+        name, title, subtitle, headers, widths, landscape, freeze = self.args
+        return Sheet(
+            name,
+            title,
+            subtitle,
+            headers,
+            widths,
+            tuple(self.cells),
+            landscape,
+            freeze,
+            self.header_height,
+            tuple(self.heights),
+            self.autofilter,
+        )
+
 
 def _sheet(
-    book: _Book,
+    book: list[_Grid],
     name: str,
     report: Consolidated,
     subtitle: str,
@@ -218,32 +147,11 @@ def _sheet(
     freeze: str = "A4",
     title: str | None = None,
     header_height: float = 45,
-) -> _Sheet:
-    """A sheet with the title, subtitle and header rows, column widths, frozen panes and print setup.
-
-    Print setup: A4, portrait or landscape, fit to the page width, the title and header rows repeated on
-    every printed page, margins as the report's (NĐ 30/2020)."""
-    ws = book.wb.add_worksheet(name)
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    ws.freeze_panes(freeze)
-    ws.repeat_rows(TITLE_ROW - 1, HEADER_ROW - 1)
-    ws.set_paper(9)  # A4
-    if landscape:
-        ws.set_landscape()
-        ws.set_margins(left=20 / 25.4, right=20 / 25.4, top=25 / 25.4, bottom=15 / 25.4)
-    else:
-        ws.set_portrait()
-        ws.set_margins(left=30 / 25.4, right=15 / 25.4, top=20 / 25.4, bottom=20 / 25.4)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_header("", {"margin": 0.5})
-    ws.set_footer(f'&C&"{_FONT}"Trang &P/&N', {"margin": 0.5})
-    sheet = _Sheet(book, ws)
-    sheet.text(TITLE_ROW, 1, title or _title(report), "title")
-    sheet.text(SUBTITLE_ROW, 1, subtitle, "subtitle")
-    sheet.headers(HEADER_ROW, headers, header_height)
-    return sheet
+) -> _Grid:
+    """A new sheet of the workbook, with its title (the report's, unless given), subtitle and header row."""
+    grid = _Grid(name, title or _title(report), subtitle, headers, widths, landscape, freeze, header_height)
+    book.append(grid)
+    return grid
 
 
 @dataclass(frozen=True)
@@ -255,7 +163,7 @@ class Appendix:
     attachment: str  # "(Kèm theo Báo cáo số 05/BC-SCT ngày … của Sở Công Thương)"
 
 
-def _indicators_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
+def _indicators_sheet(book: list[_Grid], report: Consolidated, appx: Appendix) -> None:
     cumulative = f"Lũy kế từ đầu chương trình ({report.cumulative_period.title})"
     headers = [
         "Mã số",
@@ -268,7 +176,8 @@ def _indicators_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None
         "Tiến độ yêu cầu",
         "Đánh giá",
     ]
-    subtitle = appx.attachment + (f". {report.coverage_note}" if report.coverage_note else "")
+    note = coverage_note(report)
+    subtitle = appx.attachment + (f". {note}" if note else "")
     ws = _sheet(
         book,
         appx.sheet,
@@ -306,7 +215,7 @@ def _indicators_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None
             ws.put(row, col, None, bold=True)
 
 
-def _budget_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
+def _budget_sheet(book: list[_Grid], report: Consolidated, appx: Appendix) -> None:
     """Funding by sub-programme and source (the seed's appendix): plan, in the period, since the start."""
     sources = report.programme.source_codes
     groups = ("Kế hoạch", "Trong kỳ", "Lũy kế")
@@ -338,12 +247,12 @@ def _budget_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
         ws.put(row, len(values) + 2, expected, share=True, bold=total)
 
 
-def _national_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
+def _national_sheet(book: list[_Grid], report: Consolidated, appx: Appendix) -> None:
     """The use of national funds (KCQG) by sub-programme, then the totals row."""
     headers = [
         "Mã số",
         "Chương trình",
-        f"Kế hoạch giai đoạn ({NATIONAL})",
+        f"Kế hoạch giai đoạn ({report.programme.national_source or ''})",
         "Thực hiện trong kỳ",
         "Lũy kế từ đầu chương trình",
         "Tỷ lệ đạt",
@@ -359,7 +268,7 @@ def _national_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
         ws.put(row, 7, r.weight, share=True, bold=total)
 
 
-def _units_sheet(book: _Book, report: Consolidated) -> None:
+def _units_sheet(book: list[_Grid], report: Consolidated) -> None:
     headers = [
         "Mã số",
         "Đơn vị",
@@ -393,7 +302,7 @@ def _units_sheet(book: _Book, report: Consolidated) -> None:
             ws.put(row, col, value)
 
 
-def _pace_sheet(book: _Book, report: Consolidated) -> None:
+def _pace_sheet(book: list[_Grid], report: Consolidated) -> None:
     headers = [
         "Mã số",
         "Loại",
@@ -431,7 +340,7 @@ def _pace_sheet(book: _Book, report: Consolidated) -> None:
         ws.put(FIRST_DATA_ROW, 3, "Không có số liệu.")
 
 
-def _funding_sheet(book: _Book, report: Consolidated) -> None:
+def _funding_sheet(book: list[_Grid], report: Consolidated) -> None:
     f, prog = report.funding, report.programme
     sources = prog.source_codes
     average = f.average_per_year if f else ZERO
@@ -482,7 +391,7 @@ def _funding_sheet(book: _Book, report: Consolidated) -> None:
         row += 1
 
 
-def _context_sheet(book: _Book, report: Consolidated) -> None:
+def _context_sheet(book: list[_Grid], report: Consolidated) -> None:
     prog = report.programme
     title = prog.context.name if prog.context else "Chỉ tiêu chung về công nghiệp nông thôn"
     headers = [
@@ -539,7 +448,7 @@ def _context_sheet(book: _Book, report: Consolidated) -> None:
         ws.put(row, 2, "Chưa có năm trọn vẹn để tính mức tăng.")
 
 
-def _completeness_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
+def _completeness_sheet(book: list[_Grid], report: Consolidated, appx: Appendix) -> None:
     c = completeness_of(report)
     headers = [
         "Mã số",
@@ -556,8 +465,9 @@ def _completeness_sheet(book: _Book, report: Consolidated, appx: Appendix) -> No
         "Ghi chú",
     ]
     subtitle = f"{appx.attachment}. Mức độ đầy đủ và đúng hạn của báo cáo (tháng-đơn vị)"
-    if report.coverage_note:
-        subtitle += f". {report.coverage_note}"
+    note = coverage_note(report)
+    if note:
+        subtitle += f". {note}"
     widths = [14, 40, 10, 11, 11, 11, 11, 11, 11, 24, 30, 18]
     ws = _sheet(book, appx.sheet, report, subtitle, headers, widths, landscape=True, title=appx.title)
     row = FIRST_DATA_ROW
@@ -587,7 +497,7 @@ def _completeness_sheet(book: _Book, report: Consolidated, appx: Appendix) -> No
         ws.put(row, col, None, bold=True)
 
 
-def _reconciliation_sheet(book: _Book, report: Consolidated) -> None:
+def _reconciliation_sheet(book: list[_Grid], report: Consolidated) -> None:
     headers = [
         "STT",
         "Đơn vị",
@@ -630,7 +540,7 @@ def _reconciliation_sheet(book: _Book, report: Consolidated) -> None:
             ws.put(row, col, value)
 
 
-def _by_unit_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
+def _by_unit_sheet(book: list[_Grid], report: Consolidated, appx: Appendix) -> None:
     if len(report.by_unit) > UNIT_COLUMNS_MAX:
         _by_unit_rows_sheet(book, report, appx)
         return
@@ -670,7 +580,7 @@ def _by_unit_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
     line("", "Tổng kinh phí", prog.money_unit, spent, totals["spending_grand_total"], bold=True)
 
 
-def _by_unit_rows_sheet(book: _Book, report: Consolidated, appx: Appendix) -> None:
+def _by_unit_rows_sheet(book: list[_Grid], report: Consolidated, appx: Appendix) -> None:
     """Results by unit with the units as rows (more units than a province's): every unit, every figure."""
     results, spending = unit_columns(report.programme)
     columns = [c for _, _, cols in results for c in cols] + spending
@@ -701,7 +611,7 @@ def _by_unit_rows_sheet(book: _Book, report: Consolidated, appx: Appendix) -> No
         ws.put(row, col, value, bold=True)
 
 
-def _notes_sheet(book: _Book, report: Consolidated) -> None:
+def _notes_sheet(book: list[_Grid], report: Consolidated) -> None:
     headers = ["STT", "Đơn vị", "Kỳ báo cáo", "Nội dung"]
     ws = _sheet(book, "YKien", report, "Khó khăn, vướng mắc và đề xuất", headers, [6, 30, 12, 90])
     if not report.notes:
@@ -728,7 +638,7 @@ def cell_parts(text: str, size: int = CELL_CHARS) -> list[str]:
     return [*parts, text]
 
 
-def _data_sheet(book: _Book, report: Consolidated, provenance: pd.DataFrame) -> None:
+def _data_sheet(book: list[_Grid], report: Consolidated, provenance: pd.DataFrame) -> None:
     """Every value behind the period's figures, in long form, with the file and sheet!cell it came from."""
     headers = [
         "STT",
@@ -775,8 +685,7 @@ def _data_sheet(book: _Book, report: Consolidated, provenance: pd.DataFrame) -> 
         ]
         for col, value in enumerate(values, start=1):
             ws.put(row, col, value, kind="datetime" if col == 12 else None)  # received: with its time of day
-    last = max(HEADER_ROW, FIRST_DATA_ROW + len(provenance) - 1)
-    ws.ws.autofilter(HEADER_ROW - 1, 0, last - 1, len(headers) - 1)
+    ws.autofilter = True
 
 
 APPENDIX_SHEETS = {
@@ -788,36 +697,36 @@ APPENDIX_SHEETS = {
 }
 
 
-def write_excel_report(
+APPENDIX_SHEETS = {
+    "results": _indicators_sheet,
+    "funding": _budget_sheet,
+    "units": _by_unit_sheet,
+    "kcqg": _national_sheet,
+    "reporting": _completeness_sheet,
+}
+
+
+def sheets(
     report: Consolidated,
     recipient: Recipient,
     issuer: Issuer,
-    out_path: Path,
+    titles: Titles,
     number: int | None = None,
     provenance: pd.DataFrame | None = None,
-) -> Path:
-    """Write the workbook to `out_path` (atomically) and return that path.
-
-    `number` is the report's number (as in the PDF); `provenance` (pipeline.export.provenance) fills the
-    DuLieu sheet for recipients with `data_sheet`."""
+) -> tuple[Sheet, ...]:
+    """The recipient's workbook: its appendices' sheets (numbered as in its PDF), then the other tables, and
+    DuLieu (`provenance`, pipeline.export.provenance) for recipients with `data_sheet`."""
     attachment = attachment_line(report, issuer, number)
-    with atomic_output(out_path) as tmp:
-        book = _Book(tmp)
-        with book.wb:  # closed (the file written) on the way out; atomic_output drops it after an error
-            for key, no in appendix_numbers(recipient).items():
-                title = f"Phụ lục {no}. {APPENDIX_TITLES[key]} - {report.period.title}"
-                APPENDIX_SHEETS[key](book, report, Appendix(excel_sheet(recipient, key), title, attachment))
-            _pace_sheet(book, report)
-            _funding_sheet(book, report)
-            _context_sheet(book, report)
-            _units_sheet(book, report)
-            _reconciliation_sheet(book, report)
-            _notes_sheet(book, report)
-            if recipient.data_sheet and provenance is not None:
-                _data_sheet(book, report, provenance)
-            book.wb.set_properties(
-                {"title": _title(report), "author": f"{issuer.parent} - {issuer.name}", "subject": recipient.name}
-            )
-            # XlsxWriter writes no Dublin Core identifier: the document number is a custom property
-            book.wb.set_custom_property("Số văn bản", issuer.document_number(number).replace("\u00a0", " "))
-    return out_path
+    book: list[_Grid] = []
+    for key, no in appendix_numbers(recipient).items():
+        title = f"Phụ lục {no}. {titles.appendix(key)} - {report.period.title}"
+        APPENDIX_SHEETS[key](book, report, Appendix(excel_sheet(recipient, key), title, attachment))
+    _pace_sheet(book, report)
+    _funding_sheet(book, report)
+    _context_sheet(book, report)
+    _units_sheet(book, report)
+    _reconciliation_sheet(book, report)
+    _notes_sheet(book, report)
+    if recipient.data_sheet and provenance is not None:
+        _data_sheet(book, report, provenance)
+    return tuple(g.sheet() for g in book)

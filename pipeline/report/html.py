@@ -1,0 +1,158 @@
+"""The HTML/PDF engine (Jinja2 + WeasyPrint): a model.Document as a self-contained HTML page and its PDF.
+
+Layout only: every word comes from the Document (pipeline.report.build); the template
+``templates/report.html.j2`` receives it as ``doc`` with the helpers below, which map its paragraph styles,
+cell kinds and heading roles to ``templates/report.css`` (inlined, so the HTML preview stands alone). One page
+per recipient: the preview is written as rendered, and the PDF is laid out from the same page (``PdfWriter``,
+which parses the stylesheet once for all the pages of a run and keeps one font configuration). Everything
+that came from inputs is escaped (autoescape on; the SVG charts escape their text themselves), and WeasyPrint
+may only load ``data:`` URLs and files inside the templates folder (``SafeFetcher``); the report itself loads
+nothing.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from pipeline.files import atomic_output
+from pipeline.formatting import number, percent
+from pipeline.paths import TEMPLATES_DIR
+from pipeline.report.model import FLAG, Cell, Chart, Document, Heading, Paragraph, Table
+from pipeline.text import nfc
+
+TEMPLATE = "report.html.j2"
+PARAGRAPH_CLASSES = {
+    "body": "body",
+    "item": "body item",
+    "lead": "body keep-next",
+    "task": "body keep-next task-head",
+    "note": "body note",
+    "reconciliation": "body reconciliation",
+    "legend": "legend",
+    "coverage": "coverage",
+}
+CELL_CLASSES = {"text": "", "code": "code", "center": "center", "number": "num", "share": "num"}
+HEAD_CLASSES = {"": "", "group": "sp-head", "column": "col-head", "unit": "unit-name"}
+
+
+class BlockedURLError(ValueError):
+    """The report tried to load something other than a data: URL or a file in the templates folder."""
+
+
+class SafeFetcher(URLFetcher):
+    """URL fetcher that serves only ``data:`` URLs and files inside `root`; everything else raises."""
+
+    def __init__(self, root: Path = TEMPLATES_DIR, **kwargs: object) -> None:
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, **kwargs)
+        self.root = Path(root).resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = self.allowed_path(url)
+            if path is not None:
+                return super().fetch(path.as_uri(), headers)
+        raise BlockedURLError(f"refusing to load {url[:200]!r}: only data: URLs and files in {self.root}")
+
+    def allowed_path(self, url: str) -> Path | None:
+        """The local file a ``file:`` URL names, if it is an existing file inside `root`."""
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(parts.path)).resolve()
+        return path if path.is_relative_to(self.root) and path.is_file() else None
+
+
+def show(c: Cell) -> str:
+    """A cell's value as the page shows it: figures in Vietnamese format ("1.260", "36,7 %", "-" when none)."""
+    if c.kind == "number":
+        return number(c.value)  # type: ignore[arg-type]
+    if c.kind == "share":
+        return percent(c.value)  # type: ignore[arg-type]
+    return "" if c.value is None else str(c.value)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        flag=FLAG,
+        show=show,
+        cls=lambda p: PARAGRAPH_CLASSES[p.style],
+        cell_class=lambda c: CELL_CLASSES[c.kind],
+        head_class=lambda c: HEAD_CLASSES[c.role],
+    )
+    env.tests.update(
+        paragraph=lambda b: isinstance(b, Paragraph),
+        heading=lambda b: isinstance(b, Heading),
+        chart=lambda b: isinstance(b, Chart),
+        table=lambda b: isinstance(b, Table),
+    )
+    return env
+
+
+def render_html(doc: Document) -> str:
+    """The document as a self-contained HTML page (NFC), for preview and for the PDF."""
+    return nfc(_environment().get_template(TEMPLATE).render(doc=doc))
+
+
+class PdfWriter:
+    """WeasyPrint set up once for every PDF of a run: one font configuration, and the report's stylesheet
+    (the page's <style>, the same for every recipient) parsed once rather than once per document."""
+
+    def __init__(self) -> None:
+        self.fonts = FontConfiguration()
+        self._sheets: dict[str, CSS] = {}
+
+    def write(self, html: str, out_path: Path) -> Path:
+        """Render `html` (render_html's page) to `out_path` (written atomically) and return that path."""
+        body, css = _split_style(html)
+        sheet = self._sheets.get(css)
+        if sheet is None:
+            sheet = self._sheets[css] = CSS(
+                string=css, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher(), font_config=self.fonts
+            )
+        # Given apart, the sheet is of the "user" origin rather than the "author" one: the same cascade here,
+        # since the page has no other stylesheet and report.css uses no !important.
+        doc = HTML(string=body, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher())
+        with atomic_output(out_path) as tmp:
+            doc.write_pdf(tmp, stylesheets=[sheet], font_config=self.fonts)
+        return out_path
+
+
+def _split_style(html: str) -> tuple[str, str]:
+    """(the page without its first <style> element, that element's CSS): the template inlines report.css in
+    the head, before anything that comes from inputs (which is escaped anyway)."""
+    start = html.find("<style>")
+    end = html.find("</style>", start)
+    if start < 0 or end < 0:
+        return html, ""
+    return html[:start] + html[end + len("</style>") :], html[start + len("<style>") : end]
+
+
+def render_pdf(doc: Document, out_path: Path) -> Path:
+    """Render the document to `out_path` (written atomically) and return that path."""
+    return PdfWriter().write(render_html(doc), out_path)
+
+
+def write_page(html: str, out_path: Path) -> Path:
+    """Write a page render_html made (the PDF's own input) as the HTML preview, atomically; return its path."""
+    with atomic_output(out_path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return out_path
