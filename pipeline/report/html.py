@@ -23,9 +23,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pipeline.files import atomic_output
-from pipeline.formatting import number, percent
 from pipeline.paths import TEMPLATES_DIR
-from pipeline.report.model import FLAG, Cell, Chart, Document, Heading, Paragraph, Table
+from pipeline.report.model import FLAG, Chart, Document, Heading, Paragraph, Table, shown
 from pipeline.text import nfc
 
 TEMPLATE = "report.html.j2"
@@ -73,15 +72,6 @@ class SafeFetcher(URLFetcher):
         return path if path.is_relative_to(self.root) and path.is_file() else None
 
 
-def show(c: Cell) -> str:
-    """A cell's value as the page shows it: figures in Vietnamese format ("1.260", "36,7 %", "-" when none)."""
-    if c.kind == "number":
-        return number(c.value)  # type: ignore[arg-type]
-    if c.kind == "share":
-        return percent(c.value)  # type: ignore[arg-type]
-    return "" if c.value is None else str(c.value)
-
-
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
@@ -93,7 +83,7 @@ def _environment() -> Environment:
     )
     env.globals.update(
         flag=FLAG,
-        show=show,
+        show=shown,
         cls=lambda p: PARAGRAPH_CLASSES[p.style],
         cell_class=lambda c: CELL_CLASSES[c.kind],
         head_class=lambda c: HEAD_CLASSES[c.role],

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from pipeline.formatting import number, percent
+
 FLAG = "\u25bc"  # ▼ marks a line behind pace or a year below the growth objective (legible in black and white)
 
 # text: as is; code: a code ("P1.2"); center: short text, centred; number: a figure ("1.260"; None reads "-");
@@ -80,6 +82,15 @@ class Cell:
     span: int = 1  # columns it covers
     rows: int = 1  # rows it covers (headings)
     role: str = ""  # headings: "group" (over several columns), "column" (one column's name), "unit" (a unit's)
+
+
+def shown(c: Cell) -> str:
+    """A cell's value as every engine shows it: figures in Vietnamese format ("1.260", "36,7 %", "-" when none)."""
+    if c.kind == "number":
+        return number(c.value)  # type: ignore[arg-type]
+    if c.kind == "share":
+        return percent(c.value)  # type: ignore[arg-type]
+    return "" if c.value is None else str(c.value)
 
 
 @dataclass(frozen=True)
