@@ -3,6 +3,7 @@
 #   system packages: fonts-liberation2 (Times New Roman metrics, full Vietnamese coverage), libharfbuzz-subset0
 #   (font subsetting for WeasyPrint), poppler-utils
 #   (pdftotext/pdftoppm for checking PDFs), chromium (the web portal's browser tests, driven by Playwright),
+#   LibreOffice Writer without GUI (soffice: the Word files converted to PDF in tests),
 #   then a virtualenv in .venv with the project and its dev tools.
 # Idempotent: re-running only installs what is missing.
 set -euo pipefail
@@ -13,13 +14,15 @@ fc-list 2>/dev/null | grep -q "LiberationSerif-Regular.ttf" || need+=(fonts-libe
 ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" || need+=(libharfbuzz-subset0)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)  # never `playwright install`: the tests launch this one
+ldconfig -p 2>/dev/null | grep -q "libcairo.so.2" || need+=(libcairo2)  # CairoSVG: charts in the Word files
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)  # the Word files' conversion test
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "setup: installing system packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q "${need[@]}" >/dev/null 2>&1 \
-    || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "${need[@]}" >/dev/null; }
+  $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; }
 fi
 
 PY=${PYTHON:-python3}

@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import frames
+from docx import Document as read_docx
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -66,6 +67,8 @@ def _said(path: Path) -> int | None:
         found = TRAINED.findall(" ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages))
     elif path.name.startswith("bao-cao-") and path.suffix == ".html":
         found = TRAINED.findall(" ".join(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")).split()))
+    elif path.name.startswith("bao-cao-") and path.suffix == ".docx":
+        found = TRAINED.findall(" ".join(p.text for p in read_docx(str(path)).paragraphs))
     elif path.name.startswith("bao-cao-") and path.suffix == ".xlsx":
         found = [
             str(r[3])
@@ -102,10 +105,10 @@ def _read_set(link: Path) -> int:
     for name, f in listed.items():
         data = (folder / name).read_bytes()
         assert (len(data), hashlib.sha256(data).hexdigest()) == (f["bytes"], f["sha256"]), name
-    assert {Path(n).suffix for n in listed} == {".pdf", ".xlsx", ".html", ".csv"}
+    assert {Path(n).suffix for n in listed} == {".pdf", ".xlsx", ".html", ".docx", ".csv"}
     said = {name: _said(folder / name) for name in listed}
     said = {name: value for name, value in said.items() if value is not None}
-    assert len(said) >= 7 and len(set(said.values())) == 1, said  # never a new PDF beside an old Excel
+    assert len(said) >= 8 and len(set(said.values())) == 1, said  # never a new PDF beside an old Excel
     return next(iter(said.values()))
 
 

@@ -57,14 +57,14 @@ def stage(tmp_path, make_workbook, ingest, programme, units):
     return report, values, render_all(report, load_recipients(packaged_config()), tmp_path / "reports", 5, values)
 
 
-def test_every_recipient_gets_pdf_excel_and_html(stage) -> None:
+def test_every_recipient_gets_pdf_excel_html_and_word(stage) -> None:
     report, _, paths = stage
     book = load_recipients(packaged_config())
     assert [p.name for p in paths] == [
-        f"{report_basename(report, r)}{ext}" for r in book.recipients for ext in (".pdf", ".xlsx", ".html")
+        f"{report_basename(report, r)}{ext}" for r in book.recipients for ext in (".pdf", ".xlsx", ".html", ".docx")
     ]
     for recipient in book.recipients:
-        pdf, _, html = (p for p in paths if p.stem == report_basename(report, recipient))
+        pdf, _, html, _ = (p for p in paths if p.stem == report_basename(report, recipient))
         page = render_html(build_document(report, recipient, book.issuer, book.titles, 5))
         assert html.read_text(encoding="utf-8") == page  # the preview is the page the PDF is laid out from
         text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)

@@ -18,6 +18,8 @@ under a folder named after a period belongs to it, otherwise the period named in
 - HTML: the title, the <meta> tags, then every visible text node of the body (inline SVG chart labels
   included) with its whitespace collapsed, one per line. It is not the PDF's text: the PDF is laid out from
   the same page but pypdf gives its text line by line as laid out, with page headers;
+- DOCX: the core properties, each section's page (orientation, size), then the body in order: paragraphs, and
+  tables row by row (python-docx);
 - CSV and other text files: their lines as written (a byte-order mark and CRLF line ends are noted);
 - receipts (outputs/receipts/): their text, keyed by their path under receipts/, all in one file.
 
@@ -261,7 +263,30 @@ def plain_text(path: Path) -> str:
     return head + "\n".join(text.removeprefix("\ufeff").splitlines())
 
 
-READERS: dict[str, Callable[[Path], str]] = {".pdf": pdf_text, ".xlsx": xlsx_text, ".html": html_text}
+def docx_text(path: Path) -> str:
+    """A Word file: its core properties (but its times), then each section's page, then the body in order -
+    paragraphs as their text, tables as "row: cell | cell | ..." (python-docx)."""
+    from docx import Document
+
+    word = Document(str(path))
+    props = word.core_properties
+    lines = [f"{name}: {getattr(props, name)}" for name in ("title", "subject", "author", "keywords", "comments")]
+    for i, s in enumerate(word.sections):
+        lines.append(f"section {i}: {s.orientation} {s.page_width.mm:.0f}x{s.page_height.mm:.0f} mm")
+    for block in word.iter_inner_content():
+        if hasattr(block, "rows"):
+            lines += [f"{n}: " + " | ".join(c.text for c in row.cells) for n, row in enumerate(block.rows, 1)]
+        elif block.text:
+            lines.append(block.text)
+    return "\n".join(lines)
+
+
+READERS: dict[str, Callable[[Path], str]] = {
+    ".pdf": pdf_text,
+    ".xlsx": xlsx_text,
+    ".html": html_text,
+    ".docx": docx_text,
+}
 
 
 def file_text(path: Path) -> str:
