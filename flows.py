@@ -26,7 +26,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from pipeline import aggregating, artifacts, export, intake, ledger, publish
+from pipeline import aggregating, artifacts, assessment, export, intake, ledger, publish
+from pipeline.assessment import Assessment
 from pipeline.completeness import load_rules
 from pipeline.faults import Fault
 from pipeline.files import remove_temporaries
@@ -37,8 +38,8 @@ from pipeline.paths import Workspace
 from pipeline.periods import Kind, Period, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
 from pipeline.reading import FileInfo
-from pipeline.recipients import load_recipients
-from pipeline.reports import publish_reports
+from pipeline.recipients import RecipientBook, load_recipients
+from pipeline.reports import publish_reports, signing_key, unfinished
 from pipeline.schedules import period_for, schedules
 from pipeline.units import UnitRegistry, load_units
 from pipeline.validating import ValidationReport
@@ -138,7 +139,13 @@ def _not_a_fault(task, task_run, state) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_not_a_fault, cache_policy=NO_CACHE)
-def render_reports(ws: Workspace, report: aggregating.Consolidated, number: int | None = None) -> list[Path]:
+def render_reports(
+    ws: Workspace,
+    report: aggregating.Consolidated,
+    book: RecipientBook,
+    number: int | None = None,
+    own: Assessment | None = None,
+) -> list[Path]:
     """The report stage: every recipient's PDF, Excel and HTML and the export (pipeline.export: values, figures
     and the period's problems; the provenance frame made once for the Excel data sheets and the export),
     published together as outputs/reports/<period>/."""
@@ -149,12 +156,14 @@ def render_reports(ws: Workspace, report: aggregating.Consolidated, number: int 
     values = export.provenance(subs, vals, report.programme, report.period, report.cumulative_period)
     return publish_reports(
         report,
-        load_recipients(ws.config),
+        book,
         ws.reports,
         number,
         values,
         export.period_problems(subs, probs, report),
         str(flow_run.id) if flow_run.id else None,
+        own,
+        signing_key(book, ws.config, os.environ),
     )
 
 
@@ -241,17 +250,23 @@ def _locked(ws: Workspace, wait_seconds: float = 3600):
         yield
 
 
-def _report(ws: Workspace, period: Period, number: int | None = None) -> list[Path]:
+def _report(ws: Workspace, period: Period, number: int | None = None, signer: str | None = None) -> list[Path]:
     logger = get_run_logger()
+    book = load_recipients(ws.config).signed_by(signer)
+    own = assessment.load(ws.assessments, period.code)  # a fault in the office's text stops the run, said whole
     with _locked(ws):
         _ingest(ws)
         programme = programme_for_year(load_programmes(ws.config), period.last[0])
         report = aggregate_period(ws, programme, period)
-        paths = render_reports(ws, report, number)
+        paths = render_reports(ws, report, book, number, own)
         link = ws.reports / period.code
         logger.info("reports for %s published: %s -> %s", period.code, link, os.readlink(link))
+        todo = unfinished(book, own)
+        for line in todo:
+            logger.warning("%s: %s", period.code, line)
         publish_report(report, paths)
-        _notify(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", artifacts.report_text(report, paths))
+        text = "\n".join([artifacts.report_text(report, paths), *todo])
+        _notify(ws, "report", f"Đã lập báo cáo khuyến công {period.title}", text)
     return paths
 
 
@@ -285,11 +300,11 @@ def _log_info(message: str, *args: object) -> None:
         get_run_logger().info(message, *args)
 
 
-def _report_or_skip(ws: Workspace, period: Period | None, number: int | None) -> list[Path]:
+def _report_or_skip(ws: Workspace, period: Period | None, number: int | None, signer: str | None) -> list[Path]:
     if period is None:
         get_run_logger().info("no programme period to report on at this date: nothing to do")
         return []
-    return _report(ws, period, number)
+    return _report(ws, period, number, signer)
 
 
 def _workspace(
@@ -331,9 +346,10 @@ def _report_flow(name: str, kind: Kind, what: str):
         ledger_file: str | None = None,
         number: int | None = None,
         config: str | None = None,
+        signer: str | None = None,
     ) -> list[Path]:
         ws = _workspace(inputs, outputs, ledger_file, config)
-        return _report_or_skip(ws, resolve_period(period, kind, ws.config), number)
+        return _report_or_skip(ws, resolve_period(period, kind, ws.config), number, signer)
 
     report.__name__ = report.__qualname__ = name  # deployments load a flow by its module-level name
     report.__doc__ = (

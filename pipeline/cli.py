@@ -238,16 +238,32 @@ def run(
             min=1, help="Document number, e.g. 5 for 'Số: 05/BC-SCT'", show_default="blank, to fill in by hand"
         ),
     ] = None,
+    signer: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the person who signs (under KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC of recipients.yaml)",
+            show_default="issuer.signer.name of recipients.yaml",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Run the report flow matching each period (monthly, quarterly, annual, programme)."""
+    """Run the report flow matching each period (monthly, quarterly, annual, programme). The office's own text
+    for a period, `assessments/<period>.md` beside the inputs folder, is placed in its reports."""
+    from pipeline import assessment, signing
+    from pipeline.reports import signing_key, unfinished
+
     ws, cfg = _ws(inputs, outputs, ledger, config)
     _require_inputs(ws)
     try:
         periods = [parse_period(p) for p in period]
         for p in periods:
             programme_for_year(cfg.programmes, p.last[0])
-    except (PeriodError, ProgrammeError) as exc:
+        own = {p.code: assessment.load(ws.assessments, p.code) for p in periods}
+        book = cfg.recipients.signed_by(signer)
+        key = signing_key(book, ws.config, os.environ)
+        if key is not None:
+            signing.holder(key)  # the certificate opens, before any work
+    except (PeriodError, ProgrammeError, assessment.AssessmentError, signing.SigningError) as exc:
         _fail(str(exc))
     if number is not None and len(periods) > 1:
         _fail("--number gives one document number: run one period at a time with it")
@@ -259,11 +275,19 @@ def run(
         run_flow = flows.with_task_runner(flows.FLOW_FOR_KIND[p.kind], task_runner, scheduler)
         with _faults_in_one_line():
             paths = run_flow(
-                p.code, str(ws.inputs), str(ws.outputs), str(ws.ledger), number=number, config=str(ws.config)
+                p.code,
+                str(ws.inputs),
+                str(ws.outputs),
+                str(ws.ledger),
+                number=number,
+                config=str(ws.config),
+                signer=signer,
             )
         typer.echo(f"{p.code}: reports in {ws.reports / p.code}")
         for path in paths:
             typer.echo(f"  {path}")
+        for line in unfinished(book, own[p.code]):
+            typer.secho(f"  Lưu ý: {line}", fg=typer.colors.YELLOW)
 
 
 @app.command()

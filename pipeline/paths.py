@@ -65,6 +65,7 @@ class Workspace:
     ledger: Path | str  # a SQLite file, or a database URL (postgresql+psycopg://…)
     config: Path
     archive_dir: Path | None = None  # default: "archive" beside the ledger
+    assessments_dir: Path | None = None  # default: "assessments" beside the inputs folder
 
     @classmethod
     def resolve(
@@ -91,6 +92,11 @@ class Workspace:
         if self.archive_dir:
             return self.archive_dir
         return self.ledger.parent / "archive" if isinstance(self.ledger, Path) else self.outputs.parent / "archive"
+
+    @property
+    def assessments(self) -> Path:
+        """The office's own text per period (pipeline.assessment): `assessments/<period>.md` beside inputs/."""
+        return self.assessments_dir or self.inputs.parent / "assessments"
 
     @property
     def reports(self) -> Path:

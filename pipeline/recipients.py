@@ -28,6 +28,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Signer(_Model):
+    authority: str = ""  # "KT. GIÁM ĐỐC" (empty when the head signs)
+    title: str  # "PHÓ GIÁM ĐỐC"
+    name: str = ""  # the signer's name, in bold under the signature; empty: a blank line, and a warning
+
+
+class Signing(_Model):
+    """The certificate a run signs the PDFs with (optional): a PKCS#12 file relative to the configuration folder,
+    its passphrase in an environment variable (never in the file)."""
+
+    pkcs12: str
+    passphrase_env: str = "KHUYENCONG_SIGNING_PASSPHRASE"
+
+
 class Issuer(_Model):
     parent: str  # "UBND TỈNH BÌNH PHƯỚC"
     name: str  # "SỞ CÔNG THƯƠNG"
@@ -35,18 +49,14 @@ class Issuer(_Model):
     short_name: str = "Sở Công Thương"  # in sentences ("… của Sở Công Thương")
     document_code: str = "BC-SCT"  # "Số: 05/BC-SCT"
     number_width: int = Field(default=2, ge=1, le=6)  # numbers below 10 zero-padded (NĐ 30/2020)
+    signer: Signer = Signer(title="GIÁM ĐỐC")  # who signs every copy, unless a recipient names its own
+    signing: Signing | None = None  # sign the PDFs in the run (else each carries an empty signature field)
 
     def document_number(self, number: int | None) -> str:
         """ "Số: 05/BC-SCT"; with no number, the blank the office fills in by hand ("Số:      /BC-SCT")."""
         if number is None:
             return f"Số:{' ' * 6}/{self.document_code}".replace(" ", "\u00a0")
         return f"Số: {number:0{self.number_width}d}/{self.document_code}"
-
-
-class Signer(_Model):
-    authority: str = ""  # "KT. GIÁM ĐỐC" (empty when the head signs)
-    title: str  # "PHÓ GIÁM ĐỐC"
-    name: str  # the signer's name, in bold under the signature
 
 
 class Recipient(_Model):
@@ -63,7 +73,7 @@ class Recipient(_Model):
     sections: tuple[Section, ...] = ("results", "funding", "reporting", "difficulties", "tasks")
     appendices: tuple[Appendix, ...] = ("results", "funding", "reporting")
     copies: tuple[str, ...] = ("Như trên", "Lưu: VT")  # "Nơi nhận:" lines, without the dash and the ";"
-    signer: Signer = Signer(authority="", title="GIÁM ĐỐC", name="")
+    signer: Signer | None = None  # who signs this copy, when not the issuer's signer
 
     @model_validator(mode="after")
     def _check(self) -> Recipient:
@@ -87,6 +97,7 @@ class SectionTitles(_Model):
     """The heading of each body section ("KINH PHÍ THỰC HIỆN"); tasks is followed by the next period."""
 
     results: str
+    assessment: str  # the office's own assessment (pipeline.assessment), after the results when written
     funding: str
     reporting: str
     difficulties: str
@@ -118,6 +129,25 @@ class RecipientBook(_Model):
     issuer: Issuer
     titles: Titles
     recipients: tuple[Recipient, ...]
+
+    def signer_of(self, recipient: Recipient) -> Signer:
+        return recipient.signer or self.issuer.signer
+
+    def signed_by(self, name: str | None) -> RecipientBook:
+        """The book with `name` as every copy's signer (`khuyencong run --signer`); None or "": unchanged."""
+        if not name or not name.strip():
+            return self
+        name = " ".join(name.split())
+        issuer = self.issuer.model_copy(update={"signer": self.issuer.signer.model_copy(update={"name": name})})
+        recipients = tuple(
+            r.model_copy(update={"signer": r.signer.model_copy(update={"name": name})}) if r.signer else r
+            for r in self.recipients
+        )
+        return self.model_copy(update={"issuer": issuer, "recipients": recipients})
+
+    def unsigned(self) -> list[str]:
+        """The recipients whose copy names no signer (a blank line under the signature)."""
+        return [r.code for r in self.recipients if not self.signer_of(r).name.strip()]
 
     @model_validator(mode="after")
     def _unique(self) -> RecipientBook:

@@ -19,9 +19,12 @@ from decimal import Decimal
 import pandas as pd
 
 from pipeline.aggregating import Consolidated, Note
+from pipeline.assessment import Assessment
+from pipeline.assessment import Block as OwnBlock
 from pipeline.formatting import long_date, number, percent, short_date
 from pipeline.periods import Period, next_period
 from pipeline.recipients import Issuer, Recipient, Titles
+from pipeline.recipients import Signer as SignerConfig
 from pipeline.report import sentences as say
 from pipeline.report.model import (
     FLAG,
@@ -130,19 +133,27 @@ def build_document(
     number: int | None = None,
     shared: Common | None = None,
     values: pd.DataFrame | None = None,
+    assessment: Assessment | None = None,
 ) -> Document:
     """The recipient's copy. `number` is the document's number ("Số: 05/BC-SCT"; None leaves it blank for the
     office to fill in); `shared` is common(report), when it is already made (for another recipient); `values`
-    (pipeline.export.provenance) fills the workbook's data sheet for recipients with `data_sheet`."""
+    (pipeline.export.provenance) fills the workbook's data sheet for recipients with `data_sheet`; `assessment`
+    is the office's own text (pipeline.assessment), each part at its place."""
     c = common(report) if shared is None else shared
     period = report.period.title
+    own = assessment or Assessment(None, {})
     keys = [k for k in recipient.sections if k != "tasks" or (c.next_period is not None and c.tasks)]
+    if "tasks" in recipient.sections and "tasks" not in keys and own.part("tasks"):
+        keys.append("tasks")  # no programme task ahead, but the office wrote its own
+    if own.part("general") or own.part("shortcomings"):
+        keys.insert(keys.index("results") + 1 if "results" in keys else 0, "assessment")
     sections = []
     for numeral, key in zip(ROMAN, keys, strict=False):
         heading = f"{numeral}. {titles.section(key)}"
         if key == "tasks" and c.next_period is not None:
             heading += f" {c.next_period.title.upper()}"
-        sections.append(Section(key, heading, tuple(SECTIONS[key](report, recipient, c))))
+        blocks = [] if key == "assessment" else list(SECTIONS[key](report, recipient, c))
+        sections.append(Section(key, heading, (*blocks, *_own_text(key, own))))
     attachment = attachment_line(report, issuer, number)
     appendices = tuple(
         Appendix(
@@ -188,13 +199,46 @@ def build_document(
         ),
         copies_heading="Nơi nhận:",
         copies=tuple(nfc(x) for x in recipient.copy_lines),
-        signer=Signer(recipient.signer.authority, recipient.signer.title, recipient.signer.name),
+        signer=_signer(recipient.signer or issuer.signer),
         appendices=appendices,
         sheets=sheets(report, recipient, issuer, titles, number, values),
     )
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
+
+def _signer(s: SignerConfig) -> Signer:
+    return Signer(nfc(s.authority.strip()), nfc(s.title.strip()), nfc(" ".join(s.name.split())))
+
+
+OWN_HEADINGS = {"general": "Kết quả đạt được", "shortcomings": "Tồn tại, hạn chế và nguyên nhân"}
+
+
+def _own_text(key: str, own: Assessment) -> list[Block]:
+    """The office's parts that go in section `key`: the assessment section holds "general" and "shortcomings"
+    (under numbered headings when both are written), difficulties the "proposals", tasks the office's "tasks"."""
+    if key == "assessment":
+        parts = [p for p in ("general", "shortcomings") if own.part(p)]
+        out: list[Block] = []
+        for i, part in enumerate(parts, start=1):
+            if len(parts) > 1 or part != "general":
+                out.append(Heading(f"{i}. {OWN_HEADINGS[part]}" if len(parts) > 1 else OWN_HEADINGS[part]))
+            out += [_own_paragraph(b) for b in own.part(part)]
+        return out
+    part = {"difficulties": "proposals", "tasks": "tasks"}.get(key)
+    if part is None or not own.part(part):
+        return []
+    return [_own_paragraph(b) for b in own.part(part)]
+
+
+def _own_paragraph(b: OwnBlock) -> Paragraph:
+    """A paragraph or list item the office wrote: a bullet as "- ", a numbered item as "1. ", deeper items "+ "."""
+    mark = ("+ " if b.depth else "- ") if b.bullet else f"{b.number}. " if b.number is not None else ""
+    runs = [Run(nfc(r.text), strong=r.bold, italic=r.italic) for r in b.runs]
+    if mark:
+        runs.insert(0, Run(mark))
+    return Paragraph(tuple(runs), "item" if mark else "body")
 
 
 def _p(text: str, style: ParagraphStyle = "body") -> Paragraph:

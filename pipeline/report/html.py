@@ -12,7 +12,9 @@ nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -22,6 +24,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from pipeline import signing
 from pipeline.files import atomic_output
 from pipeline.paths import TEMPLATES_DIR
 from pipeline.report.model import FLAG, Chart, Document, Heading, Paragraph, Table, shown
@@ -106,9 +109,11 @@ class PdfWriter:
     """WeasyPrint set up once for every PDF of a run: one font configuration, and the report's stylesheet
     (the page's <style>, the same for every recipient) parsed once rather than once per document."""
 
-    def __init__(self) -> None:
+    def __init__(self, signing_key: signing.SigningKey | None = None, when: datetime | None = None) -> None:
         self.fonts = FontConfiguration()
         self._sheets: dict[str, CSS] = {}
+        # With a key, every PDF is signed in its signature field (holder read from the certificate once).
+        self.signing = (signing_key, signing.holder(signing_key), when or datetime.now()) if signing_key else None
 
     def write(self, html: str, out_path: Path) -> Path:
         """Render `html` (render_html's page) to `out_path` (written atomically) and return that path."""
@@ -120,10 +125,43 @@ class PdfWriter:
             )
         # Given apart, the sheet is of the "user" origin rather than the "author" one: the same cascade here,
         # since the page has no other stylesheet and report.css uses no !important.
-        doc = HTML(string=body, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher())
+        page = HTML(string=body, base_url=str(TEMPLATES_DIR), url_fetcher=SafeFetcher())
+        laid_out = page.render(stylesheets=[sheet], font_config=self.fonts)
+        data = laid_out.write_pdf()
+        place = signature_place(laid_out)
+        if place is not None:  # the empty field the signer's own software signs into
+            data = signing.with_field(data, place)
+            if self.signing is not None:
+                key, holder, when = self.signing
+                data = signing.signed(data, key, self.stamp(holder, when))
         with atomic_output(out_path) as tmp:
-            doc.write_pdf(tmp, stylesheets=[sheet], font_config=self.fonts)
+            tmp.write_bytes(data)
         return out_path
+
+    def stamp(self, holder: str, when: datetime) -> bytes:
+        """The visible signature: who signed and when, sized to the signature field."""
+        w, h = SIGNATURE_MM
+        css = (
+            f"@page {{ size: {w}mm {h}mm; margin: 0 }} body {{ margin: 1.5mm 2mm; font: 10pt 'Times New Roman', "
+            "'Liberation Serif', serif; color: #b00000; border: 0.8pt solid #b00000; height: 19mm; }} p {{ margin: 0 }}"
+        )
+        text = f"<p>Ký số bởi: <b>{escape(holder)}</b></p><p>Thời gian: {when:%d/%m/%Y %H:%M}</p>"
+        return HTML(string=f"<style>{css}</style>{text}").write_pdf(font_config=self.fonts)
+
+
+SIGNATURE_ANCHOR = "chu-ky"  # the template's box under the signer's title
+SIGNATURE_MM = (60, 24)  # its size (report.css .signature-box)
+
+
+def signature_place(laid_out) -> signing.Place | None:
+    """Where the template's signature box landed (page and box in PDF points), or None when it has none."""
+    for index, page in enumerate(laid_out.pages):
+        box = page.anchors.get(SIGNATURE_ANCHOR)
+        if box is not None:
+            x1, y1, x2, y2 = (v * 0.75 for v in box)  # CSS px -> PDF points; PDF's y runs upwards
+            height = page.height * 0.75
+            return signing.Place(index, (x1, height - y2, x2, height - y1))
+    return None
 
 
 def _split_style(html: str) -> tuple[str, str]:

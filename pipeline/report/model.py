@@ -40,6 +40,7 @@ class Run:
 
     text: str
     strong: bool = False
+    italic: bool = False  # the office's own emphasis (pipeline.assessment)
 
 
 @dataclass(frozen=True)
