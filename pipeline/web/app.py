@@ -32,11 +32,13 @@ from starlette.datastructures import UploadFile
 from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline import check, history, ledger, receipts
+from pipeline import labels as vocab
 from pipeline.configuration import Configuration
 from pipeline.files import write_atomic
 from pipeline.formatting import day_and_time, number, percent, short_date
 from pipeline.formatting import today as local_today
 from pipeline.guards.limits import MAX_FILE_BYTES, mb
+from pipeline.locking import Busy, run_lock
 from pipeline.paths import TEMPLATES_DIR, Workspace
 from pipeline.periods import Kind, Period, PeriodError, parse_period, span
 from pipeline.programme import ProgrammeError, programme_for_year
@@ -261,7 +263,10 @@ def client_of(request: Request) -> str:
 
 
 def create_app(
-    config: Configuration, paths: Workspace, ledger_target: Path | str, settings: WebSettings | None = None
+    config: Configuration,
+    paths: Workspace,
+    ledger_target: Path | str,
+    settings: WebSettings | None = None,
 ) -> FastAPI:
     """The portal for one province's configuration, folders and ledger."""
     settings = settings or WebSettings(secret=session_secret(paths))
@@ -623,6 +628,65 @@ def create_app(
         if found is None or not 0 <= n < len(found):
             raise HTTPException(404)
         return FileResponse(found[n], filename=found[n].name)
+
+    # --- unmatched labels (pipeline.labels) -------------------------------------------------------------------
+
+    indicators = {code: i.name for p in config.programmes for code, i in p.indicators.items()}
+
+    def labels_page(request: Request, status: int = 200, **context) -> HTMLResponse:
+        if isinstance(ledger_target, Path) and not ledger_target.exists():
+            pending: list[vocab.Pending] = []
+        else:
+            with ledger.open_ledger(ledger_target) as conn:
+                pending = vocab.unmatched(conn)
+        return page(request, "labels.html.j2", status=status, pending=pending, indicators=indicators, **context)
+
+    @app.get("/nhan-chua-khop")
+    def unmatched_labels(request: Request):
+        need(request, STAFF)
+        return labels_page(request)
+
+    @app.post("/nhan-chua-khop")
+    async def decide_label(request: Request):
+        account = need(request, STAFF)
+        form = await form_of(request)
+        label = printable(nfc(str(form.get("label", ""))), 500).strip()
+        action = form.get("action")
+        indicator = str(form.get("indicator", "")) if action == "map" else None
+        if not label or action not in ("map", "ignore") or (action == "map" and indicator not in indicators):
+            raise HTTPException(400, "Yêu cầu không hợp lệ: hãy chọn một nhãn và một chỉ tiêu trong danh sách.")
+        client = client_of(request)
+        try:
+            with run_lock(paths.outputs, wait_seconds=15), ledger.open_ledger(ledger_target) as conn:
+                outcome = vocab.decide(
+                    conn,
+                    config.folder,
+                    paths.archive,
+                    paths.receipts,
+                    config.programmes,
+                    config.units,
+                    label,
+                    indicator,
+                    by=account.username,
+                )
+        except vocab.DecisionRefused as exc:
+            portal.audit.record(
+                "label-refused", account.username, client, label=label, indicator=indicator, why=str(exc)
+            )
+            return labels_page(request, status=409, refused=f"Không ghi được quyết định về nhãn «{label}»: {exc}")
+        except Busy:
+            said = "Hệ thống đang tiếp nhận tệp hoặc lập báo cáo: hãy thử lại sau ít phút."
+            return labels_page(request, status=503, refused=said)
+        portal.audit.record(
+            "label-decision",
+            account.username,
+            client,
+            label=label,
+            indicator=indicator,
+            decision=outcome.decision,
+            files=sorted(outcome.changed),
+        )
+        return labels_page(request, outcome=outcome)
 
     return app
 
