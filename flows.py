@@ -360,6 +360,22 @@ FLOW_FOR_KIND = {
 
 
 FLOW_BY_NAME = {f.name: f for f in (monthly_report, quarterly_report, annual_report, programme_report)}
+SCHEDULED = "scheduled"  # the name of each report flow's deployment
+
+
+def deployment_for(period: Period) -> str:
+    """The deployment that reports on `period`: "<flow name>/scheduled" of the flow for its kind."""
+    return f"{FLOW_FOR_KIND[period.kind].name}/{SCHEDULED}"
+
+
+def start_report(period_code: str) -> str:
+    """Start the report deployment for a period without waiting for the run (the portal's "chạy lại"
+    button; `serve` gives it to the portal). Returns what it did, in Vietnamese."""
+    from prefect.deployments import run_deployment
+
+    period = parse_period(period_code)
+    run = run_deployment(deployment_for(period), parameters={"period": period.code}, timeout=0, as_subflow=False)
+    return f"Đã bắt đầu lập lại báo cáo {period.title}: lượt chạy {run.name} (mã {run.id}), xem trong Prefect."
 
 
 def deployments(
@@ -381,7 +397,7 @@ def deployments(
     }
     out = [
         FLOW_BY_NAME[s.flow].to_deployment(
-            name="scheduled",
+            name=SCHEDULED,
             schedules=[Cron(s.cron, timezone=s.timezone)],
             parameters=params,
             tags=["khuyencong"],

@@ -281,6 +281,61 @@ def test_staff_download_published_reports_by_listing_only(world):
     assert staff.get("/bao-cao/2012-Q2/0").status_code == 404
 
 
+class Starts:
+    """A `rerun` seam that records the periods it was asked to start."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.periods: list[str] = []
+        self.fail = fail
+
+    def __call__(self, period: str) -> str:
+        self.periods.append(period)
+        if self.fail:
+            raise RuntimeError("Prefect không trả lời")
+        return f"Đã bắt đầu lập lại báo cáo kỳ {period}."
+
+
+def rerun_client(world: World, user: str, starts: Starts | None) -> TestClient:
+    app = create_app(world.cfg, world.ws, world.ws.ledger, WebSettings(secret="test-secret"), rerun=starts)
+    client = TestClient(app, follow_redirects=False)
+    assert sign_in(client, user).status_code == 303
+    return client
+
+
+def test_staff_rerun_a_periods_report_through_the_given_starter(world):
+    for period in ("2012-Q1", "2012"):
+        (world.ws.reports / period).mkdir(parents=True)
+        (world.ws.reports / period / "bao-cao.pdf").write_bytes(b"%PDF-1.4 test")
+    starts = Starts()
+    staff = rerun_client(world, STAFF, starts)
+    listed = staff.get("/bao-cao").text
+    assert 'action="/bao-cao/2012-Q1/chay-lai"' in listed and 'action="/bao-cao/2012/chay-lai"' in listed
+    token = csrf(staff, "/bao-cao")
+    answer = staff.post("/bao-cao/2012-Q1/chay-lai", data={"csrf": token})
+    assert answer.status_code == 200 and "Đã bắt đầu lập lại báo cáo kỳ 2012-Q1." in answer.text
+    assert starts.periods == ["2012-Q1"]
+    event = audit(world)[-1]
+    assert event["event"] == "rerun" and event["user"] == STAFF and event["period"] == "2012-Q1"
+    # refused: a forged token, a period not published, an officer
+    assert staff.post("/bao-cao/2012/chay-lai", data={"csrf": "forged"}).status_code == 403
+    assert staff.post("/bao-cao/2013/chay-lai", data={"csrf": token}).status_code == 404
+    officer = rerun_client(world, OFFICER, starts)
+    assert officer.post("/bao-cao/2012/chay-lai", data={"csrf": csrf(officer, "/don-vi")}).status_code == 403
+    assert starts.periods == ["2012-Q1"]
+    # a starter that fails is said on the page
+    failing = rerun_client(world, STAFF, Starts(fail=True))
+    answer = failing.post("/bao-cao/2012/chay-lai", data={"csrf": csrf(failing, "/bao-cao")})
+    assert answer.status_code == 502
+    assert "Không khởi động được việc lập lại báo cáo kỳ 2012: Prefect không trả lời" in answer.text
+
+
+def test_without_a_starter_there_is_no_rerun_button(world):
+    (world.ws.reports / "2012-Q1").mkdir(parents=True)
+    staff = rerun_client(world, STAFF, None)
+    assert "chay-lai" not in staff.get("/bao-cao").text
+    assert staff.post("/bao-cao/2012-Q1/chay-lai", data={"csrf": csrf(staff, "/bao-cao")}).status_code == 404
+
+
 # --- the matrix -------------------------------------------------------------------------------------------------
 
 

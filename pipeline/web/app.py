@@ -18,6 +18,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -267,8 +268,11 @@ def create_app(
     paths: Workspace,
     ledger_target: Path | str,
     settings: WebSettings | None = None,
+    rerun: Callable[[str], str] | None = None,
 ) -> FastAPI:
-    """The portal for one province's configuration, folders and ledger."""
+    """The portal for one province's configuration, folders and ledger. `rerun` starts the report deployment
+    for a period code and says what it did (Vietnamese); given by `serve` (flows.start_report), None without
+    a Prefect server: then the reports page has no "chạy lại" button."""
     settings = settings or WebSettings(secret=session_secret(paths))
     portal = Portal(config, paths, ledger_target, settings)
     env = Environment(
@@ -619,7 +623,31 @@ def create_app(
     @app.get("/bao-cao")
     def reports_page(request: Request):
         need(request, STAFF)
-        return page(request, "reports.html.j2", sets=published(), prefect_ui=settings.prefect_ui)
+        return page(request, "reports.html.j2", sets=published(), prefect_ui=settings.prefect_ui, rerun=rerun)
+
+    @app.post("/bao-cao/{period}/chay-lai")
+    async def rerun_report(request: Request, period: str):
+        account = need(request, STAFF)
+        await form_of(request)
+        if rerun is None or period not in dict(published()):
+            raise HTTPException(404)
+        try:
+            said = rerun(parse_period(period).code)
+            failed = None
+        except Exception as exc:  # noqa: BLE001 - a server down or a deployment missing: said on the page
+            said, failed = None, printable(str(exc), 300)
+        portal.audit.record("rerun", account.username, client_of(request), period=period, said=said, failed=failed)
+        notice = said or f"Không khởi động được việc lập lại báo cáo kỳ {period}: {failed}"
+        return page(
+            request,
+            "reports.html.j2",
+            status=200 if said else 502,
+            sets=published(),
+            prefect_ui=settings.prefect_ui,
+            rerun=rerun,
+            notice=notice,
+            failed=failed is not None,
+        )
 
     @app.get("/bao-cao/{period}/{n}")
     def report_file(request: Request, period: str, n: int):
