@@ -32,7 +32,7 @@ from pipeline.faults import Fault
 from pipeline.files import remove_temporaries
 from pipeline.intake import IngestSummary
 from pipeline.locking import Busy, run_lock
-from pipeline.notify import load_notifications, notify
+from pipeline.notify import Mailed, load_notifications, mail_receipts, notify
 from pipeline.paths import Workspace
 from pipeline.periods import Kind, Period, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
@@ -42,6 +42,7 @@ from pipeline.reports import publish_reports
 from pipeline.schedules import period_for, schedules
 from pipeline.units import UnitRegistry, load_units
 from pipeline.validating import ValidationReport
+from pipeline.web.accounts import unit_addresses
 
 AHEAD, DASK_AHEAD = 2, 16  # batches parsed ahead of the one being stored
 BATCH = 1000  # files per read-and-validate task; tasks share one set of worker processes, and each batch is
@@ -87,6 +88,14 @@ def publish_report(report: aggregating.Consolidated, paths: list[Path]) -> None:
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def send_notification(ws: Workspace, event: str, subject: str, body: str) -> list[str]:
     return notify(load_notifications(ws.config), event, subject, body)
+
+
+@task(cache_policy=NO_CACHE)
+def mail_unit_receipts(ws: Workspace) -> Mailed:
+    """The receipts written and not yet mailed, each to its unit's address (once: the ledger marks them). No
+    retries: a mail server down is said in the log, and the receipts left are mailed at the next intake."""
+    with ledger.open_ledger(ws.ledger) as conn:
+        return mail_receipts(conn, load_notifications(ws.config), ws.receipts, unit_addresses(ws.config))
 
 
 @task(cache_policy=NO_CACHE)
@@ -192,6 +201,7 @@ def _ingest(ws: Workspace) -> IngestSummary:
         logger.warning("rejected %s: %s", r.file.name, "; ".join(f"{p.code} at {p.cell}" for p in r.errors))
     summary = IngestSummary(tally.new, tally.new - len(tally.rejected), len(tally.rejected), known, unchanged)
     logger.info("ingest: %s", summary)
+    _mail_receipts(ws)
     publish_ingest(summary, tally)
     if tally.rejected:
         _notify(
@@ -226,6 +236,19 @@ def _notify(ws: Workspace, event: str, subject: str, body: str) -> None:
     state = send_notification(ws, event, subject, body, return_state=True)
     if state.is_failed():
         get_run_logger().error("notification %r could not be sent: %s", subject, state.message)
+
+
+def _mail_receipts(ws: Workspace) -> None:
+    """Mail the units their receipts; a failure is logged, never the run's (its receipts are written)."""
+    state = mail_unit_receipts(ws, return_state=True)
+    if state.is_failed():
+        get_run_logger().error("receipts could not be mailed: %s", state.message)
+        return
+    mailed: Mailed = state.result()
+    if mailed.sent:
+        get_run_logger().info("%d receipt(s) mailed to their units", mailed.sent)
+    if mailed.failed:
+        get_run_logger().error("receipts could not all be mailed (the rest at the next intake): %s", mailed.failed)
 
 
 @contextmanager
