@@ -477,10 +477,14 @@ def test_staff_map_an_unmatched_label_and_the_files_are_read_again(world):
     staff = signed_in(world, STAFF)
     listed = staff.get("/nhan-chua-khop")
     assert listed.status_code == 200
-    row = re.search(r'<tr data-label="[^"]*">\s*<td>' + re.escape(LOAN) + r"</td>(.*?)</tr>", listed.text, re.S)
-    assert row and "<td>2</td>" in row.group(1) and "cơ sở" in row.group(1)
+    row = re.search(
+        r'<tr data-label="[^"]*">\s*<td class="label">' + re.escape(LOAN) + r"</td>(.*?)</tr>", listed.text, re.S
+    )
+    assert row and "Số tệp: </span>2</td>" in row.group(1) and "cơ sở" in row.group(1)
     assert 'value="P5.1"' in row.group(1)  # any indicator can be chosen
-    fair = re.search(r"<td>Tham gia Hội chợ hàng Việt Nam chất lượng cao</td>(.*?)</tr>", listed.text, re.S).group(1)
+    fair = re.search(
+        r'<td class="label">Tham gia Hội chợ hàng Việt Nam chất lượng cao</td>(.*?)</tr>', listed.text, re.S
+    ).group(1)
     assert re.search(r"Gán vào P4\.2 \(điểm \d+(,\d+)?\)", fair) and "Gán vào P4.1" in fair  # the suggestions
 
     answer = decide(staff, LOAN, "map", "P5.1")
