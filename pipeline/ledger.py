@@ -512,17 +512,22 @@ def backlog_loaded(conn: Connection) -> bool:
 
 
 def mark_backlog_loaded(conn: Connection, commit: bool = True) -> None:
-    _mark_backlog_loaded(conn)
+    """Note that the first ingest's scan is stored; the first time, its receipts (every one owed so far) are set
+    aside from mailing: a unit is not mailed its history (pipeline.notify.mail_receipts)."""
+    if _mark_backlog_loaded(conn):
+        conn.execute(text("UPDATE receipts SET mailed_at = '' WHERE mailed_at IS NULL"))
     if commit:
         conn.commit()
 
 
-def _mark_backlog_loaded(conn: Connection) -> None:
-    conn.execute(
+def _mark_backlog_loaded(conn: Connection) -> bool:
+    """Whether it was marked now (not before)."""
+    done = conn.execute(
         text("""INSERT INTO intake_state(key, value) VALUES ('backlog_loaded', :now)
                          ON CONFLICT (key) DO NOTHING"""),
         {"now": datetime.now(UTC).isoformat(timespec="seconds")},
     )
+    return done.rowcount == 1
 
 
 def owe_receipts(conn: Connection, rows: Iterable[dict], commit: bool = True) -> None:

@@ -105,7 +105,8 @@ def mail_receipts(
     """Mail each receipt written to `folder` and not yet mailed to its unit's addresses (`addresses`: unit code
     -> e-mail addresses), subject with the file name and verdict, body the receipt text; each marked in the
     ledger as soon as it is sent, so a retried or repeated run never mails it twice. A receipt whose unit has no
-    address, or with mail off (notifications disabled or no SMTP server), is set aside for good. The first
+    address, or with mail off (notifications disabled or no SMTP server), is set aside for good (as are the
+    receipts of the ledger's first ingest, its backlog: pipeline.ledger.mark_backlog_loaded). The first
     error stops the round (the server is likely down): the receipts left are mailed at the next call."""
     on = settings.enabled and settings.smtp is not None
     sent = skipped = 0

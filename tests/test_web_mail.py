@@ -1,7 +1,8 @@
 """Receipts mailed to a unit's address (users.yaml `email` of its officers), through the notification
 settings, by the real intake flow and a real SMTP exchange (aiosmtpd on 127.0.0.1): once per receipt, whether
-the file was dropped in inputs/ or submitted through the portal; none for a unit without an address; a mail
-server down fails nothing and the receipt is mailed at the next intake."""
+the file was dropped in inputs/ or submitted through the portal; none for a unit without an address, none for
+the ledger's first ingest (its backlog); a mail server down fails nothing and the receipt is mailed at the next
+intake."""
 
 from __future__ import annotations
 
@@ -88,6 +89,10 @@ def test_each_receipt_is_mailed_once_to_its_units_address(world, harness, tmp_pa
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     try:
+        workbook(world, world.ws.inputs, OFFICER, 3, name="cu.xlsx", period=_before(world))
+        intake(world)  # the ledger's first ingest: its backlog, history, is not mailed
+        assert (world.ws.receipts / "cu.xlsx.txt").exists() and inbox.messages == []
+
         submit_through_the_portal(world, workbook(world, tmp_path / "up", OFFICER, 5))
         workbook(world, world.ws.inputs, OTHER, 5)  # Lộc Ninh: no address
         intake(world)
@@ -107,7 +112,7 @@ def test_each_receipt_is_mailed_once_to_its_units_address(world, harness, tmp_pa
 
     # a second file while the mail server is down: the intake completes, its receipt is written
     workbook(world, world.ws.inputs, OFFICER, 7, name="bu-dang-lan-2.xlsx")  # a second version
-    workbook(world, world.ws.inputs, OFFICER, 8, name="bu-dang-thang-truoc.xlsx", period=_before(world))
+    workbook(world, world.ws.inputs, OFFICER, 8, name="bu-dang-thang-truoc.xlsx", period=_before(world))  # v2
     intake(world)
     assert (world.ws.receipts / "bu-dang-thang-truoc.xlsx.txt").exists()
     assert "receipts could not all be mailed (the rest at the next intake): ConnectionRefusedError" in caplog.text
