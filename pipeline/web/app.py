@@ -1,12 +1,15 @@
 """The web portal (`khuyencong web`): officers check a workbook before sending it, submit it into the inputs
-folder and see its receipt and their unit's history; staff see the completeness matrix, any unit's history and
-the published reports. FastAPI with Jinja2 templates (templates/web/), Vietnamese throughout, no outside assets.
+folder and see its receipt and their unit's history; staff see the completeness matrix, any unit's history, the
+unmatched row labels (map or ignore each: pipeline.labels) and the published reports (with a "chạy lại" button
+when `serve` gives the portal a way to start a report). FastAPI with Jinja2 templates (templates/web/),
+Vietnamese throughout, no outside assets.
 
 Security: sessions in signed, HttpOnly cookies (Starlette's SessionMiddleware); a CSRF token in every form;
 the request body bounded (`BodyLimit`) and every upload through pipeline.guards before anything reads it; no
 user input ever becomes a path (uploads and submissions get generated names, downloads are chosen from
 listings); failed sign-ins limited per name and per address; an officer sees and submits for their own unit
-only; every sign-in, upload, check and submission is appended to the audit log (pipeline.web.audit).
+only; staff pages refuse officers; every sign-in, upload, check, submission, label decision and re-run is
+appended to the audit log (pipeline.web.audit).
 """
 
 from __future__ import annotations
