@@ -33,7 +33,7 @@ from pipeline.faults import Fault
 from pipeline.files import remove_temporaries
 from pipeline.intake import IngestSummary
 from pipeline.locking import Busy, run_lock
-from pipeline.notify import load_notifications, notify
+from pipeline.notify import Mailed, load_notifications, mail_receipts, notify
 from pipeline.paths import Workspace
 from pipeline.periods import Kind, Period, parse_period
 from pipeline.programme import Programme, load_programmes, programme_for_year
@@ -43,6 +43,7 @@ from pipeline.reports import publish_reports, signing_key, unfinished
 from pipeline.schedules import period_for, schedules
 from pipeline.units import UnitRegistry, load_units
 from pipeline.validating import ValidationReport
+from pipeline.web.accounts import unit_addresses
 
 AHEAD, DASK_AHEAD = 2, 16  # batches parsed ahead of the one being stored
 BATCH = 1000  # files per read-and-validate task; tasks share one set of worker processes, and each batch is
@@ -88,6 +89,14 @@ def publish_report(report: aggregating.Consolidated, paths: list[Path]) -> None:
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def send_notification(ws: Workspace, event: str, subject: str, body: str) -> list[str]:
     return notify(load_notifications(ws.config), event, subject, body)
+
+
+@task(cache_policy=NO_CACHE)
+def mail_unit_receipts(ws: Workspace) -> Mailed:
+    """The receipts written and not yet mailed, each to its unit's address (once: the ledger marks them). No
+    retries: a mail server down is said in the log, and the receipts left are mailed at the next intake."""
+    with ledger.open_ledger(ws.ledger) as conn:
+        return mail_receipts(conn, load_notifications(ws.config), ws.receipts, unit_addresses(ws.config))
 
 
 @task(cache_policy=NO_CACHE)
@@ -201,6 +210,7 @@ def _ingest(ws: Workspace) -> IngestSummary:
         logger.warning("rejected %s: %s", r.file.name, "; ".join(f"{p.code} at {p.cell}" for p in r.errors))
     summary = IngestSummary(tally.new, tally.new - len(tally.rejected), len(tally.rejected), known, unchanged)
     logger.info("ingest: %s", summary)
+    _mail_receipts(ws)
     publish_ingest(summary, tally)
     if tally.rejected:
         _notify(
@@ -235,6 +245,19 @@ def _notify(ws: Workspace, event: str, subject: str, body: str) -> None:
     state = send_notification(ws, event, subject, body, return_state=True)
     if state.is_failed():
         get_run_logger().error("notification %r could not be sent: %s", subject, state.message)
+
+
+def _mail_receipts(ws: Workspace) -> None:
+    """Mail the units their receipts; a failure is logged, never the run's (its receipts are written)."""
+    state = mail_unit_receipts(ws, return_state=True)
+    if state.is_failed():
+        get_run_logger().error("receipts could not be mailed: %s", state.message)
+        return
+    mailed: Mailed = state.result()
+    if mailed.sent:
+        get_run_logger().info("%d receipt(s) mailed to their units", mailed.sent)
+    if mailed.failed:
+        get_run_logger().error("receipts could not all be mailed (the rest at the next intake): %s", mailed.failed)
 
 
 @contextmanager
@@ -376,6 +399,22 @@ FLOW_FOR_KIND = {
 
 
 FLOW_BY_NAME = {f.name: f for f in (monthly_report, quarterly_report, annual_report, programme_report)}
+SCHEDULED = "scheduled"  # the name of each report flow's deployment
+
+
+def deployment_for(period: Period) -> str:
+    """The deployment that reports on `period`: "<flow name>/scheduled" of the flow for its kind."""
+    return f"{FLOW_FOR_KIND[period.kind].name}/{SCHEDULED}"
+
+
+def start_report(period_code: str) -> str:
+    """Start the report deployment for a period without waiting for the run (the portal's "chạy lại"
+    button; `serve` gives it to the portal). Returns what it did, in Vietnamese."""
+    from prefect.deployments import run_deployment
+
+    period = parse_period(period_code)
+    run = run_deployment(deployment_for(period), parameters={"period": period.code}, timeout=0, as_subflow=False)
+    return f"Đã bắt đầu lập lại báo cáo {period.title}: lượt chạy {run.name} (mã {run.id}), xem trong Prefect."
 
 
 def deployments(
@@ -397,7 +436,7 @@ def deployments(
     }
     out = [
         FLOW_BY_NAME[s.flow].to_deployment(
-            name="scheduled",
+            name=SCHEDULED,
             schedules=[Cron(s.cron, timezone=s.timezone)],
             parameters=params,
             tags=["khuyencong"],

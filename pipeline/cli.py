@@ -332,12 +332,14 @@ def serve(
                     f"Prefect API: {url} (UI: {url.removesuffix('/api')}), "
                     f"ready after {time.monotonic() - started:.0f} s"
                 )
+                import flows
+
                 if web_port:
                     from pipeline.web import server
 
                     ui = url.removesuffix("/api")
-                    say(f"web portal: {stack.enter_context(server.running(cfg, ws, port=web_port, prefect_ui=ui))}/")
-                import flows
+                    portal = server.running(cfg, ws, port=web_port, prefect_ui=ui, rerun=flows.start_report)
+                    say(f"web portal: {stack.enter_context(portal)}/")
 
                 flows.serve(ws, url, watch, echo=say)
         except ops.ServeError as exc:

@@ -152,6 +152,8 @@ Table(
     Column("text", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("written_at", String(32)),
+    # mailed to the unit's address (pipeline.notify.mail_receipts): NULL not yet; '' nothing to mail; else when
+    Column("mailed_at", String(32)),
     Index("receipts_owed", "folder", "written_at"),
     Index("receipts_by_sha", "sha256", "folder"),
 )
@@ -169,6 +171,8 @@ _ADDED_COLUMNS = {
     "received_basis": "VARCHAR(16)",
     "received_flag": "VARCHAR(16) NOT NULL DEFAULT ''",
 }
+
+_ADDED_RECEIPT_COLUMNS = {"mailed_at": "VARCHAR(32)"}  # receipts, added when receipts were first mailed
 
 _ENGINES: dict[str, Engine] = {}
 
@@ -197,8 +201,10 @@ def engine(target: Path | str) -> Engine:
 def _upgrade(eng: Engine) -> None:
     """A ledger written before received times had a rule: add the columns (its received_at was the file's date,
     which it keeps as file_date), and note that its backlog was loaded long ago. One written before values had
-    a basis: add the column (empty: read by exact names, as then)."""
+    a basis: add the column (empty: read by exact names, as then). One written before receipts were mailed:
+    add the column, its receipts marked as nothing to mail (a unit is not sent its history)."""
     _upgrade_values(eng)
+    _upgrade_receipts(eng)
     have = {c["name"] for c in inspect(eng).get_columns("submissions")}
     missing = [c for c in _ADDED_COLUMNS if c not in have]
     if not missing:
@@ -221,6 +227,22 @@ def _upgrade_values(eng: Engine) -> None:
     except SQLAlchemyError:  # another process upgraded the same ledger at the same moment
         have = {c["name"] for c in inspect(eng).get_columns("submission_values")}
         if any(c not in have for c in _ADDED_VALUE_COLUMNS):
+            raise
+
+
+def _upgrade_receipts(eng: Engine) -> None:
+    have = {c["name"] for c in inspect(eng).get_columns("receipts")}
+    missing = [c for c in _ADDED_RECEIPT_COLUMNS if c not in have]
+    if not missing:
+        return
+    try:
+        with eng.begin() as conn:
+            for column in missing:
+                conn.execute(text(f"ALTER TABLE receipts ADD COLUMN {column} {_ADDED_RECEIPT_COLUMNS[column]}"))
+            conn.execute(text("UPDATE receipts SET mailed_at = '' WHERE mailed_at IS NULL"))
+    except SQLAlchemyError:  # another process upgraded the same ledger at the same moment
+        have = {c["name"] for c in inspect(eng).get_columns("receipts")}
+        if any(c not in have for c in _ADDED_RECEIPT_COLUMNS):
             raise
 
 
@@ -490,17 +512,22 @@ def backlog_loaded(conn: Connection) -> bool:
 
 
 def mark_backlog_loaded(conn: Connection, commit: bool = True) -> None:
-    _mark_backlog_loaded(conn)
+    """Note that the first ingest's scan is stored; the first time, its receipts (every one owed so far) are set
+    aside from mailing: a unit is not mailed its history (pipeline.notify.mail_receipts)."""
+    if _mark_backlog_loaded(conn):
+        conn.execute(text("UPDATE receipts SET mailed_at = '' WHERE mailed_at IS NULL"))
     if commit:
         conn.commit()
 
 
-def _mark_backlog_loaded(conn: Connection) -> None:
-    conn.execute(
+def _mark_backlog_loaded(conn: Connection) -> bool:
+    """Whether it was marked now (not before)."""
+    done = conn.execute(
         text("""INSERT INTO intake_state(key, value) VALUES ('backlog_loaded', :now)
                          ON CONFLICT (key) DO NOTHING"""),
         {"now": datetime.now(UTC).isoformat(timespec="seconds")},
     )
+    return done.rowcount == 1
 
 
 def owe_receipts(conn: Connection, rows: Iterable[dict], commit: bool = True) -> None:
@@ -545,6 +572,29 @@ def receipts_written(conn: Connection, ids: list[int]) -> None:
         conn.execute(
             text("UPDATE receipts SET written_at = :now WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
             {"now": now, "ids": ids},
+        )
+    conn.commit()
+
+
+def unmailed_receipts(conn: Connection, folder: str, limit: int = 1000) -> list[dict]:
+    """The oldest receipts written to `folder` and not yet mailed nor set aside, at most `limit`: id, name,
+    text, and the unit and status of the file's submission (None for a file that could not be read)."""
+    rows = conn.execute(
+        text("""SELECT r.id, r.name, r.text, s.unit_code AS unit, s.status FROM receipts r
+                LEFT JOIN submissions s ON s.sha256 = r.sha256
+                WHERE r.folder = :folder AND r.written_at IS NOT NULL AND r.mailed_at IS NULL
+                ORDER BY r.id LIMIT :limit"""),
+        {"folder": folder, "limit": limit},
+    )
+    return [r._asdict() for r in rows]
+
+
+def receipts_mailed(conn: Connection, ids: list[int], mailed: bool = True) -> None:
+    """Mark receipts mailed (now), or set aside as nothing to mail (`mailed` False); committed."""
+    if ids:
+        conn.execute(
+            text("UPDATE receipts SET mailed_at = :at WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"at": datetime.now(UTC).isoformat(timespec="seconds") if mailed else "", "ids": ids},
         )
     conn.commit()
 

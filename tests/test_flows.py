@@ -293,3 +293,42 @@ def test_a_report_started_by_hand_without_a_period_reports_the_last_completed_on
     assert f"năm {last_year}" in PdfReader(next(p for p in paths if p.suffix == ".pdf")).pages[0].extract_text()
     typed = flows.annual_report(period=2012, **args)
     assert {p.parent.name for p in typed if p.parent.parent.name == "reports"} == {"2012"}
+
+
+@pytest.mark.parametrize(
+    ("period", "deployment"),
+    [
+        ("2012-03", "monthly_report/scheduled"),
+        ("2012-Q3", "quarterly_report/scheduled"),
+        ("2012-H1", "quarterly_report/scheduled"),
+        ("2012-9M", "quarterly_report/scheduled"),
+        ("2012", "annual_report/scheduled"),
+        ("2011-2015", "programme_report/scheduled"),
+    ],
+)
+def test_the_portals_rerun_starts_the_deployment_of_the_periods_flow(period, deployment, tmp_path) -> None:
+    assert flows.deployment_for(parse_period(period)) == deployment
+    served = {
+        f"{d.flow_name}/{d.name}" for d in flows.deployments(config=str(packaged_config()), outputs=str(tmp_path))
+    }
+    assert deployment in served
+
+
+def test_start_report_creates_a_run_of_the_periods_deployment_without_waiting(tmp_path, harness) -> None:
+    """The deployment registered on a real Prefect API (no runner serves it here: the run stays scheduled)."""
+    from prefect import get_client
+
+    quarterly = next(
+        d
+        for d in flows.deployments(config=str(packaged_config()), outputs=str(tmp_path))
+        if d.name == "scheduled" and d.flow_name == "quarterly_report"
+    )
+    deployment_id = quarterly.apply()
+    said = flows.start_report("2012-Q3")
+    assert said.startswith("Đã bắt đầu lập lại báo cáo quý III năm 2012: lượt chạy ")
+    run_id = re.search(r"\(mã ([0-9a-f-]{36})\)", said).group(1)
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+    assert run.deployment_id == deployment_id
+    assert run.parameters["period"] == "2012-Q3" and run.parameters["outputs"] == str(tmp_path.resolve())
+    assert not run.state.is_final()

@@ -12,8 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 from web_portal import OFFICER, OTHER, PASSWORD, STAFF, World, make_world, run_intake, workbook
 
@@ -280,6 +281,61 @@ def test_staff_download_published_reports_by_listing_only(world):
     assert staff.get("/bao-cao/2012-Q2/0").status_code == 404
 
 
+class Starts:
+    """A `rerun` seam that records the periods it was asked to start."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.periods: list[str] = []
+        self.fail = fail
+
+    def __call__(self, period: str) -> str:
+        self.periods.append(period)
+        if self.fail:
+            raise RuntimeError("Prefect không trả lời")
+        return f"Đã bắt đầu lập lại báo cáo kỳ {period}."
+
+
+def rerun_client(world: World, user: str, starts: Starts | None) -> TestClient:
+    app = create_app(world.cfg, world.ws, world.ws.ledger, WebSettings(secret="test-secret"), rerun=starts)
+    client = TestClient(app, follow_redirects=False)
+    assert sign_in(client, user).status_code == 303
+    return client
+
+
+def test_staff_rerun_a_periods_report_through_the_given_starter(world):
+    for period in ("2012-Q1", "2012"):
+        (world.ws.reports / period).mkdir(parents=True)
+        (world.ws.reports / period / "bao-cao.pdf").write_bytes(b"%PDF-1.4 test")
+    starts = Starts()
+    staff = rerun_client(world, STAFF, starts)
+    listed = staff.get("/bao-cao").text
+    assert 'action="/bao-cao/2012-Q1/chay-lai"' in listed and 'action="/bao-cao/2012/chay-lai"' in listed
+    token = csrf(staff, "/bao-cao")
+    answer = staff.post("/bao-cao/2012-Q1/chay-lai", data={"csrf": token})
+    assert answer.status_code == 200 and "Đã bắt đầu lập lại báo cáo kỳ 2012-Q1." in answer.text
+    assert starts.periods == ["2012-Q1"]
+    event = audit(world)[-1]
+    assert event["event"] == "rerun" and event["user"] == STAFF and event["period"] == "2012-Q1"
+    # refused: a forged token, a period not published, an officer
+    assert staff.post("/bao-cao/2012/chay-lai", data={"csrf": "forged"}).status_code == 403
+    assert staff.post("/bao-cao/2013/chay-lai", data={"csrf": token}).status_code == 404
+    officer = rerun_client(world, OFFICER, starts)
+    assert officer.post("/bao-cao/2012/chay-lai", data={"csrf": csrf(officer, "/don-vi")}).status_code == 403
+    assert starts.periods == ["2012-Q1"]
+    # a starter that fails is said on the page
+    failing = rerun_client(world, STAFF, Starts(fail=True))
+    answer = failing.post("/bao-cao/2012/chay-lai", data={"csrf": csrf(failing, "/bao-cao")})
+    assert answer.status_code == 502
+    assert "Không khởi động được việc lập lại báo cáo kỳ 2012: Prefect không trả lời" in answer.text
+
+
+def test_without_a_starter_there_is_no_rerun_button(world):
+    (world.ws.reports / "2012-Q1").mkdir(parents=True)
+    staff = rerun_client(world, STAFF, None)
+    assert "chay-lai" not in staff.get("/bao-cao").text
+    assert staff.post("/bao-cao/2012-Q1/chay-lai", data={"csrf": csrf(staff, "/bao-cao")}).status_code == 404
+
+
 # --- the matrix -------------------------------------------------------------------------------------------------
 
 
@@ -378,3 +434,108 @@ def test_users_are_never_written_into_the_packaged_configuration(tmp_path, monke
     result = runner.invoke(cli, ["users", "add", "someone", "--role", "staff", "--password-stdin"], input="a" * 12)
     assert result.exit_code == 2 and "khuyencong init" in result.output
     assert not (packaged_config() / "users.yaml").exists()
+
+
+# --- unmatched labels ---------------------------------------------------------------------------------------------
+
+LOAN = "Hướng dẫn thủ tục vay vốn ưu đãi"  # no indicator's words: left unmatched
+
+
+def free_layout(world: World, name: str, district: str, rows: list[list[object]]) -> Path:
+    """A free-layout workbook (no template) of the world's year, as districts write them."""
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append([f"UBND HUYỆN {district}"])
+    sheet.append([f"BÁO CÁO KẾT QUẢ CÔNG TÁC KHUYẾN CÔNG QUÝ I NĂM {world.period.first[0]}"])
+    sheet.append(["STT", "Nội dung", "ĐVT", "Kế hoạch", "Thực hiện", "Ghi chú"])
+    for row in rows:
+        sheet.append(row)
+    wb.save(world.ws.inputs / name)
+    return world.ws.inputs / name
+
+
+def decide(client: TestClient, label: str, action: str, indicator: str = "", token: str | None = None):
+    token = token or csrf(client, "/nhan-chua-khop")
+    return client.post(
+        "/nhan-chua-khop", data={"csrf": token, "label": label, "action": action, "indicator": indicator}
+    )
+
+
+def test_staff_map_an_unmatched_label_and_the_files_are_read_again(world):
+    free_layout(
+        world,
+        "bu-dang.xlsx",
+        "BÙ ĐĂNG",
+        [
+            [1, "Đào tạo mới cho lao động", "người", "", 20],
+            [2, LOAN, "cơ sở", "", 4],
+            [3, "Tham gia Hội chợ hàng Việt Nam chất lượng cao", "hội chợ", "", 2],
+        ],
+    )
+    free_layout(world, "dong-phu.xlsx", "ĐỒNG PHÚ", [[1, "1. " + LOAN.upper(), "cơ sở", "", 7]])
+    run_intake(world)
+    staff = signed_in(world, STAFF)
+    listed = staff.get("/nhan-chua-khop")
+    assert listed.status_code == 200
+    row = re.search(
+        r'<tr data-label="[^"]*">\s*<td class="label">' + re.escape(LOAN) + r"</td>(.*?)</tr>", listed.text, re.S
+    )
+    assert row and "Số tệp: </span>2</td>" in row.group(1) and "cơ sở" in row.group(1)
+    assert 'value="P5.1"' in row.group(1)  # any indicator can be chosen
+    fair = re.search(
+        r'<td class="label">Tham gia Hội chợ hàng Việt Nam chất lượng cao</td>(.*?)</tr>', listed.text, re.S
+    ).group(1)
+    assert re.search(r"Gán vào P4\.2 \(điểm \d+(,\d+)?\)", fair) and "Gán vào P4.1" in fair  # the suggestions
+
+    answer = decide(staff, LOAN, "map", "P5.1")
+    assert answer.status_code == 200
+    assert f"Đã ghi quyết định «{LOAN}» → P5.1" in answer.text
+    assert "<strong>dong-phu.xlsx</strong>: P5.1: (chưa có) → 7" in answer.text
+    assert LOAN not in re.sub(r'<div class="alert ok".*?</div>', "", answer.text, flags=re.S)  # off the queue
+    reissued = (world.ws.receipts / "dong-phu.xlsx.txt").read_text("utf-8")
+    assert reissued.startswith("BIÊN NHẬN CẤP LẠI") and "- P5.1: (chưa có) → 7" in reissued
+    saved = yaml.safe_load((world.ws.config / "label-decisions.yaml").read_text("utf-8"))["decisions"]
+    assert [(d["label"], d["indicator"], d["by"]) for d in saved] == [(LOAN, "P5.1", STAFF)]
+    event = audit(world)[-1]
+    assert event["event"] == "label-decision" and event["user"] == STAFF and event["indicator"] == "P5.1"
+    assert event["files"] == ["bu-dang.xlsx", "dong-phu.xlsx"]
+
+
+def test_ignoring_a_label_takes_it_off_the_queue(world):
+    free_layout(world, "dong-phu.xlsx", "ĐỒNG PHÚ", [[1, LOAN, "cơ sở", "", 7]])
+    run_intake(world)
+    staff = signed_in(world, STAFF)
+    answer = decide(staff, LOAN, "ignore")
+    assert answer.status_code == 200 and "không phải chỉ tiêu (bỏ qua)" in answer.text
+    assert "Không có nhãn nào chưa khớp" in answer.text
+    assert audit(world)[-1]["indicator"] is None
+
+
+def test_a_mapping_putting_two_rows_on_one_indicator_is_refused_naming_the_rows(world):
+    rows = [[1, "Số cơ sở được tư vấn", "cơ sở", "", 5], [2, LOAN, "cơ sở", "", 4]]
+    free_layout(world, "bu-dang.xlsx", "BÙ ĐĂNG", rows)
+    run_intake(world)
+    before = (world.ws.receipts / "bu-dang.xlsx.txt").read_text("utf-8")
+    staff = signed_in(world, STAFF)
+    answer = decide(staff, LOAN, "map", "P5.1")
+    assert answer.status_code == 409
+    assert f"Không ghi được quyết định về nhãn «{LOAN}»" in answer.text
+    assert "bu-dang.xlsx" in answer.text and "Sheet!E4" in answer.text and "Sheet!E5" in answer.text
+    assert LOAN in answer.text  # still in the queue
+    assert not (world.ws.config / "label-decisions.yaml").exists()
+    assert (world.ws.receipts / "bu-dang.xlsx.txt").read_text("utf-8") == before
+    assert audit(world)[-1]["event"] == "label-refused"
+
+
+def test_the_labels_queue_is_for_staff_only_and_needs_the_csrf_token(world):
+    free_layout(world, "dong-phu.xlsx", "ĐỒNG PHÚ", [[1, LOAN, "cơ sở", "", 7]])
+    run_intake(world)
+    assert client_for(world).get("/nhan-chua-khop").headers["location"] == "/dang-nhap"
+    officer = signed_in(world, OFFICER)
+    assert officer.get("/nhan-chua-khop").status_code == 403
+    assert decide(officer, LOAN, "ignore", token=csrf(officer, "/don-vi")).status_code == 403
+    staff = signed_in(world, STAFF)
+    assert decide(staff, LOAN, "ignore", token="forged").status_code == 403
+    assert decide(staff, LOAN, "map", "P9.9").status_code == 400  # an indicator outside the list
+    assert not (world.ws.config / "label-decisions.yaml").exists()
+    assert LOAN in staff.get("/nhan-chua-khop").text

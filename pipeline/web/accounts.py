@@ -70,6 +70,16 @@ def load_accounts(config_dir: Path) -> Accounts:
     return load_model(path, Accounts, (read_yaml(path) if path.exists() else None) or {})
 
 
+def unit_addresses(config_dir: Path) -> dict[str, tuple[str, ...]]:
+    """Each unit's e-mail addresses: those of its officers' accounts in users.yaml (where its receipts are
+    mailed); units with none are absent."""
+    out: dict[str, list[str]] = {}
+    for account in load_accounts(config_dir).users:
+        if account.unit and account.email and account.email not in out.get(account.unit, []):
+            out.setdefault(account.unit, []).append(account.email)
+    return {unit: tuple(emails) for unit, emails in out.items()}
+
+
 def save_accounts(config_dir: Path, accounts: Accounts) -> Path:
     path = config_dir / USERS_FILE
     data = {"users": [u.model_dump(exclude_none=True) for u in accounts.users]}

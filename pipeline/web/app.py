@@ -1,12 +1,15 @@
 """The web portal (`khuyencong web`): officers check a workbook before sending it, submit it into the inputs
-folder and see its receipt and their unit's history; staff see the completeness matrix, any unit's history and
-the published reports. FastAPI with Jinja2 templates (templates/web/), Vietnamese throughout, no outside assets.
+folder and see its receipt and their unit's history; staff see the completeness matrix, any unit's history, the
+unmatched row labels (map or ignore each: pipeline.labels) and the published reports (with a "chạy lại" button
+when `serve` gives the portal a way to start a report). FastAPI with Jinja2 templates (templates/web/),
+Vietnamese throughout, no outside assets.
 
 Security: sessions in signed, HttpOnly cookies (Starlette's SessionMiddleware); a CSRF token in every form;
 the request body bounded (`BodyLimit`) and every upload through pipeline.guards before anything reads it; no
 user input ever becomes a path (uploads and submissions get generated names, downloads are chosen from
 listings); failed sign-ins limited per name and per address; an officer sees and submits for their own unit
-only; every sign-in, upload, check and submission is appended to the audit log (pipeline.web.audit).
+only; staff pages refuse officers; every sign-in, upload, check, submission, label decision and re-run is
+appended to the audit log (pipeline.web.audit).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -32,11 +36,13 @@ from starlette.datastructures import UploadFile
 from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline import check, history, ledger, receipts
+from pipeline import labels as vocab
 from pipeline.configuration import Configuration
 from pipeline.files import write_atomic
 from pipeline.formatting import day_and_time, number, percent, short_date
 from pipeline.formatting import today as local_today
 from pipeline.guards.limits import MAX_FILE_BYTES, mb
+from pipeline.locking import Busy, run_lock
 from pipeline.paths import TEMPLATES_DIR, Workspace
 from pipeline.periods import Kind, Period, PeriodError, parse_period, span
 from pipeline.programme import ProgrammeError, programme_for_year
@@ -261,9 +267,15 @@ def client_of(request: Request) -> str:
 
 
 def create_app(
-    config: Configuration, paths: Workspace, ledger_target: Path | str, settings: WebSettings | None = None
+    config: Configuration,
+    paths: Workspace,
+    ledger_target: Path | str,
+    settings: WebSettings | None = None,
+    rerun: Callable[[str], str] | None = None,
 ) -> FastAPI:
-    """The portal for one province's configuration, folders and ledger."""
+    """The portal for one province's configuration, folders and ledger. `rerun` starts the report deployment
+    for a period code and says what it did (Vietnamese); given by `serve` (flows.start_report), None without
+    a Prefect server: then the reports page has no "chạy lại" button."""
     settings = settings or WebSettings(secret=session_secret(paths))
     portal = Portal(config, paths, ledger_target, settings)
     env = Environment(
@@ -614,7 +626,31 @@ def create_app(
     @app.get("/bao-cao")
     def reports_page(request: Request):
         need(request, STAFF)
-        return page(request, "reports.html.j2", sets=published(), prefect_ui=settings.prefect_ui)
+        return page(request, "reports.html.j2", sets=published(), prefect_ui=settings.prefect_ui, rerun=rerun)
+
+    @app.post("/bao-cao/{period}/chay-lai")
+    async def rerun_report(request: Request, period: str):
+        account = need(request, STAFF)
+        await form_of(request)
+        if rerun is None or period not in dict(published()):
+            raise HTTPException(404)
+        try:
+            said = rerun(parse_period(period).code)
+            failed = None
+        except Exception as exc:  # noqa: BLE001 - a server down or a deployment missing: said on the page
+            said, failed = None, printable(str(exc), 300)
+        portal.audit.record("rerun", account.username, client_of(request), period=period, said=said, failed=failed)
+        notice = said or f"Không khởi động được việc lập lại báo cáo kỳ {period}: {failed}"
+        return page(
+            request,
+            "reports.html.j2",
+            status=200 if said else 502,
+            sets=published(),
+            prefect_ui=settings.prefect_ui,
+            rerun=rerun,
+            notice=notice,
+            failed=failed is not None,
+        )
 
     @app.get("/bao-cao/{period}/{n}")
     def report_file(request: Request, period: str, n: int):
@@ -623,6 +659,65 @@ def create_app(
         if found is None or not 0 <= n < len(found):
             raise HTTPException(404)
         return FileResponse(found[n], filename=found[n].name)
+
+    # --- unmatched labels (pipeline.labels) -------------------------------------------------------------------
+
+    indicators = {code: i.name for p in config.programmes for code, i in p.indicators.items()}
+
+    def labels_page(request: Request, status: int = 200, **context) -> HTMLResponse:
+        if isinstance(ledger_target, Path) and not ledger_target.exists():
+            pending: list[vocab.Pending] = []
+        else:
+            with ledger.open_ledger(ledger_target) as conn:
+                pending = vocab.unmatched(conn)
+        return page(request, "labels.html.j2", status=status, pending=pending, indicators=indicators, **context)
+
+    @app.get("/nhan-chua-khop")
+    def unmatched_labels(request: Request):
+        need(request, STAFF)
+        return labels_page(request)
+
+    @app.post("/nhan-chua-khop")
+    async def decide_label(request: Request):
+        account = need(request, STAFF)
+        form = await form_of(request)
+        label = printable(nfc(str(form.get("label", ""))), 500).strip()
+        action = form.get("action")
+        indicator = str(form.get("indicator", "")) if action == "map" else None
+        if not label or action not in ("map", "ignore") or (action == "map" and indicator not in indicators):
+            raise HTTPException(400, "Yêu cầu không hợp lệ: hãy chọn một nhãn và một chỉ tiêu trong danh sách.")
+        client = client_of(request)
+        try:
+            with run_lock(paths.outputs, wait_seconds=15), ledger.open_ledger(ledger_target) as conn:
+                outcome = vocab.decide(
+                    conn,
+                    config.folder,
+                    paths.archive,
+                    paths.receipts,
+                    config.programmes,
+                    config.units,
+                    label,
+                    indicator,
+                    by=account.username,
+                )
+        except vocab.DecisionRefused as exc:
+            portal.audit.record(
+                "label-refused", account.username, client, label=label, indicator=indicator, why=str(exc)
+            )
+            return labels_page(request, status=409, refused=f"Không ghi được quyết định về nhãn «{label}»: {exc}")
+        except Busy:
+            said = "Hệ thống đang tiếp nhận tệp hoặc lập báo cáo: hãy thử lại sau ít phút."
+            return labels_page(request, status=503, refused=said)
+        portal.audit.record(
+            "label-decision",
+            account.username,
+            client,
+            label=label,
+            indicator=indicator,
+            decision=outcome.decision,
+            files=sorted(outcome.changed),
+        )
+        return labels_page(request, outcome=outcome)
 
     return app
 

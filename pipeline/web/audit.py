@@ -1,6 +1,6 @@
-"""The portal's audit log: one JSON line per sign-in, upload, check and submission (who, when, what), appended
-to <outputs>/web/audit.jsonl. A log file rather than a ledger table: the ledger holds what the intake read;
-this holds who did what on the portal, and it is read with `tail` or `jq`."""
+"""The portal's audit log: one JSON line per sign-in, upload, check, submission, label decision and report re-run
+(who, when, what), appended to <outputs>/web/audit.jsonl. A log file rather than a ledger table: the ledger
+holds what the intake read; this holds who did what on the portal, and it is read with `tail` or `jq`."""
 
 from __future__ import annotations
 

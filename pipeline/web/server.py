@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -17,9 +17,15 @@ from pipeline.web.app import WebSettings, create_app, session_secret
 
 
 def _server(
-    config: Configuration, ws: Workspace, host: str, port: int, prefect_ui: str | None = None
+    config: Configuration,
+    ws: Workspace,
+    host: str,
+    port: int,
+    prefect_ui: str | None = None,
+    rerun: Callable[[str], str] | None = None,
 ) -> uvicorn.Server:
-    app = create_app(config, ws, ws.ledger, WebSettings(secret=session_secret(ws), prefect_ui=prefect_ui))
+    settings = WebSettings(secret=session_secret(ws), prefect_ui=prefect_ui)
+    app = create_app(config, ws, ws.ledger, settings, rerun=rerun)
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False))
 
 
@@ -36,10 +42,11 @@ def running(
     port: int = 8080,
     prefect_ui: str | None = None,
     timeout: float = 30,
+    rerun: Callable[[str], str] | None = None,
 ) -> Iterator[str]:
-    """The portal served from a thread while the block runs; yields its URL. Raises ServeError (pipeline.ops)
-    if it cannot start (the port taken)."""
-    server = _server(config, ws, host, port, prefect_ui)
+    """The portal served from a thread while the block runs; yields its URL. `rerun` starts a period's report
+    (flows.start_report). Raises ServeError (pipeline.ops) if it cannot start (the port taken)."""
+    server = _server(config, ws, host, port, prefect_ui, rerun)
     thread = threading.Thread(target=server.run, name="khuyencong-web", daemon=True)  # no signal handlers there
     thread.start()
     deadline = time.monotonic() + timeout
