@@ -277,8 +277,13 @@ def _three_files(tmp_path: Path, make_workbook) -> list[Path]:
         for u, v in (("bu-dang", 3), ("loc-ninh", 4))
     ]
     bad = make_workbook(tmp_path, "dong-xoai", month(2012, 3), Filling(results={"P1.2": -1}), received=date(2012, 4, 3))
-    shutil.copyfile(files[0], tmp_path / "inputs" / "ban-sao.xlsx")
-    return [*files, bad, tmp_path / "inputs" / "ban-sao.xlsx"]
+    copy = tmp_path / "inputs" / "ban-sao.xlsx"
+    shutil.copyfile(files[0], copy)
+    # dated after the original and long enough ago that no scan waits for it to settle (a copy made just now may
+    # still be written: whether a run takes it at once would depend on how long the run took to start)
+    later = datetime(2012, 4, 5, 9, 0, tzinfo=UTC).timestamp()
+    os.utime(copy, (later, later))
+    return [*files, bad, copy]
 
 
 def test_receipts_lost_to_a_kill_after_storing_are_written_by_the_next_run(tmp_path, make_workbook, api_url) -> None:
