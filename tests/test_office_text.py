@@ -7,6 +7,7 @@ import io
 
 import pytest
 from docx import Document as read_docx
+from openpyxl import load_workbook
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -20,6 +21,7 @@ from pipeline.paths import packaged_config
 from pipeline.recipients import load_recipients
 from pipeline.report.build import build_document
 from pipeline.report.docx import docx_bytes
+from pipeline.report.excel import write_workbook
 from pipeline.report.html import PdfWriter, render_html
 from pipeline.reports import unfinished
 
@@ -98,9 +100,21 @@ def test_the_offices_parts_stand_at_their_places_in_the_pdf_html_and_word(book, 
     assert at == sorted(at) and word.index(headings[2]) < at[-2] < word.index(headings[-1]) < at[-1]
 
 
+def test_the_offices_parts_are_in_the_excel_workbook_too(book, tmp_path) -> None:
+    path = write_workbook(_doc(book, assessment.parse(OWN)), tmp_path / "bao-cao.xlsx")
+    rows = [r[:2] for r in load_workbook(path)["DanhGia"].iter_rows(min_row=4, values_only=True)]
+    assert rows == [
+        ("Đánh giá chung", "Các đơn vị đã cơ bản hoàn thành kế hoạch quý; riêng <script>alert(1)</script> chưa đạt."),
+        ("Tồn tại, hạn chế và nguyên nhân", "- Kinh phí về chậm so với kế hoạch."),
+        ("Kiến nghị", "1. Đề nghị UBND tỉnh bổ sung 1.260 triệu đồng."),
+        ("Nhiệm vụ", "Tập trung hoàn thành các đề án chuyển tiếp."),
+    ]
+
+
 def test_without_the_offices_text_the_report_is_whole_and_the_summary_says_so(book, tmp_path) -> None:
     doc = _doc(book)
     assert "assessment" not in [s.key for s in doc.sections]
+    assert "DanhGia" not in [sheet.name for sheet in doc.sheets]
     assert "ĐÁNH GIÁ CHUNG" not in _pdf_text(_pdf(doc, tmp_path))
     said = unfinished(book, None)
     assert any("assessments/<kỳ>.md" in line for line in said)

@@ -201,7 +201,7 @@ def build_document(
         copies=tuple(nfc(x) for x in recipient.copy_lines),
         signer=_signer(recipient.signer or issuer.signer),
         appendices=appendices,
-        sheets=sheets(report, recipient, issuer, titles, number, values),
+        sheets=sheets(report, recipient, issuer, titles, number, values, assessment),
     )
 
 

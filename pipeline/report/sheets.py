@@ -50,6 +50,7 @@ from decimal import Decimal
 import pandas as pd
 
 from pipeline.aggregating import ZERO, Consolidated
+from pipeline.assessment import PARTS, Assessment
 from pipeline.formatting import number
 from pipeline.recipients import Issuer, Recipient, Titles
 from pipeline.report.model import FIRST_DATA_ROW, Sheet, SheetCell, Value
@@ -77,6 +78,7 @@ from pipeline.report.tables import (
     unit_columns,
     unit_names,
 )
+from pipeline.text import nfc
 
 
 def _title(report: Consolidated) -> str:
@@ -624,6 +626,19 @@ def _notes_sheet(book: list[_Grid], report: Consolidated) -> None:
             row += 1
 
 
+def _assessment_sheet(book: list[_Grid], report: Consolidated, own: Assessment) -> None:
+    """The office's own text, part by part, a paragraph or list item per row, as in the PDF."""
+    ws = _sheet(book, "DanhGia", report, "Đánh giá của cơ quan báo cáo", ["Phần", "Nội dung"], [34, 110])
+    row = FIRST_DATA_ROW
+    for part, (title, _) in PARTS.items():
+        for i, block in enumerate(own.part(part)):
+            mark = ("+ " if block.depth else "- ") if block.bullet else f"{block.number}. " if block.number else ""
+            for j, text in enumerate(cell_parts(nfc(mark + block.text))):
+                ws.put(row, 1, title if i == 0 and j == 0 else "", bold=True)
+                ws.put(row, 2, text)
+                row += 1
+
+
 CELL_CHARS = 32_000  # Excel keeps at most 32 767 characters in a cell; a longer text goes on in the next rows
 
 
@@ -713,9 +728,11 @@ def sheets(
     titles: Titles,
     number: int | None = None,
     provenance: pd.DataFrame | None = None,
+    own: Assessment | None = None,
 ) -> tuple[Sheet, ...]:
-    """The recipient's workbook: its appendices' sheets (numbered as in its PDF), then the other tables, and
-    DuLieu (`provenance`, pipeline.export.provenance) for recipients with `data_sheet`."""
+    """The recipient's workbook: its appendices' sheets (numbered as in its PDF), then the other tables, the
+    office's own assessment (DanhGia, when written) and DuLieu (`provenance`, pipeline.export.provenance) for
+    recipients with `data_sheet`."""
     attachment = attachment_line(report, issuer, number)
     book: list[_Grid] = []
     for key, no in appendix_numbers(recipient).items():
@@ -727,6 +744,8 @@ def sheets(
     _units_sheet(book, report)
     _reconciliation_sheet(book, report)
     _notes_sheet(book, report)
+    if own is not None and own.parts:
+        _assessment_sheet(book, report, own)
     if recipient.data_sheet and provenance is not None:
         _data_sheet(book, report, provenance)
     return tuple(g.sheet() for g in book)
