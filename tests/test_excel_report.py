@@ -233,7 +233,7 @@ def test_data_sheet_long_form_with_provenance(tmp_path: Path) -> None:
         "có",
         "không",
     )
-    assert first["Ngày nhận"] == datetime(2012, 8, 9, 9, 30)
+    assert first["Ngày nhận"] == datetime(2012, 8, 9, 16, 30)  # the ledger's 09:30 UTC on the province's clock
     assert rows[2]["Tệp"] == '=HYPERLINK("http://example.com","x").xlsx'
     assert ws.cell(FIRST_DATA_ROW + 2, 9).data_type == "s"
     assert ws.auto_filter.ref == "A3:N6"

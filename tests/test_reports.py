@@ -4,7 +4,7 @@ provenance values."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -57,6 +57,13 @@ def stage(tmp_path, make_workbook, ingest, programme, units):
     return report, values, render_all(report, load_recipients(packaged_config()), tmp_path / "reports", 5, values)
 
 
+def _on_the_provinces_clock(stamp: str) -> datetime:
+    """The ledger's UTC time as the province reads it (UTC+7), as the export shows it."""
+    moment = pd.Timestamp(stamp)
+    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment
+    return moment.tz_convert("Asia/Ho_Chi_Minh").to_pydatetime().replace(tzinfo=None, microsecond=0)
+
+
 def test_every_recipient_gets_pdf_excel_html_and_word(stage) -> None:
     report, _, paths = stage
     book = load_recipients(packaged_config())
@@ -90,7 +97,7 @@ def test_excel_data_sheet_holds_exactly_the_provenance_values(stage) -> None:
             v.file,
             v.cell,
             v.sha256,
-            pd.Timestamp(v.received_at).to_pydatetime().replace(tzinfo=None),
+            _on_the_provinces_clock(v.received_at),
             "có" if v.counts_in_period else "không",
             "có" if v.counts_cumulative else "không",
         )
