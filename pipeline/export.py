@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -26,7 +26,7 @@ from xlsxwriter import Workbook
 
 from pipeline.aggregating import Consolidated
 from pipeline.files import atomic_output
-from pipeline.formatting import LOCAL_TZ
+from pipeline.formatting import spreadsheet_time
 from pipeline.ledger import from_milli
 from pipeline.periods import Period, PeriodError, parse_period
 from pipeline.programme import Programme
@@ -365,7 +365,9 @@ def _csv_cells(series: pd.Series, column: Column, vi: bool) -> list[str]:
     if column.cell is Cell.FLAG:
         return _each_distinct(series, lambda v: ("có" if v else "không") if vi else str(bool(v)))
     if column.cell is Cell.TIME:
-        return _each_distinct(series, lambda v: _local(v).strftime("%d/%m/%Y %H:%M:%S") if vi and v else _text(v))
+        return _each_distinct(
+            series, lambda v: spreadsheet_time(v).strftime("%d/%m/%Y %H:%M:%S") if vi and v else _text(v)
+        )
     if not vi:
         return _each_distinct(series, lambda v: _neutral(_text(v)))
     shown = _vi_labels(column.key) or _text
@@ -379,7 +381,7 @@ def _xlsx_cells(series: pd.Series, column: Column) -> list[object]:
     if column.cell is Cell.FLAG:
         return _each_distinct(series, lambda v: "có" if v else "không")
     if column.cell is Cell.TIME:
-        return _each_distinct(series, lambda v: _local(v) if v else None)
+        return _each_distinct(series, lambda v: spreadsheet_time(v) if v else None)
     shown = _vi_labels(column.key) or _text
     return _each_distinct(series, lambda v: nfc(shown(v)))
 
@@ -464,10 +466,3 @@ def _plain(value: object, vi: bool) -> str:
 
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _local(stamp: object) -> datetime:
-    """A ledger time (ISO, UTC) on the province's clock, without its zone (as a spreadsheet holds it)."""
-    moment = datetime.fromisoformat(str(stamp))
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -56,6 +56,14 @@ def local_day(moment: datetime | str, zone: ZoneInfo = LOCAL_TZ) -> date:
     """The calendar day of an instant on the province's clock (a file dropped at 00:30 on the 11th in Bình
     Phước arrived on the 11th, though it was the 10th in UTC)."""
     return local_time(moment, zone).date()
+
+
+def spreadsheet_time(stamp: object) -> datetime:
+    """A ledger time (ISO, UTC when it names no zone) on the province's clock, without its zone and to the
+    second, as a spreadsheet holds it (the export's tables and the Excel report's data sheet)."""
+    moment = datetime.fromisoformat(str(stamp))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
 
 
 def local_time(moment: datetime | str, zone: ZoneInfo = LOCAL_TZ) -> datetime:

@@ -45,14 +45,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pandas as pd
 
 from pipeline.aggregating import ZERO, Consolidated
 from pipeline.assessment import PARTS, Assessment
-from pipeline.formatting import LOCAL_TZ, number
+from pipeline.formatting import number, spreadsheet_time
 from pipeline.recipients import Issuer, Recipient, Titles
 from pipeline.report.model import FIRST_DATA_ROW, Sheet, SheetCell, Value
 from pipeline.report.numbering import appendix_numbers, attachment_line, excel_sheet
@@ -640,13 +639,6 @@ def _assessment_sheet(book: list[_Grid], report: Consolidated, own: Assessment) 
                 row += 1
 
 
-def _local(stamp: object) -> datetime:
-    """A ledger time (UTC) on the province's clock, without its zone (as a spreadsheet holds it; as the export)."""
-    moment = pd.Timestamp(stamp).to_pydatetime()
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
-
-
 CELL_CHARS = 32_000  # Excel keeps at most 32 767 characters in a cell; a longer text goes on in the next rows
 
 
@@ -689,7 +681,7 @@ def _data_sheet(book: list[_Grid], report: Consolidated, provenance: pd.DataFram
     kinds = {"indicator": "chỉ tiêu", "budget": "kinh phí"}
     for i, r in enumerate(provenance.itertuples(index=False), start=1):
         row = FIRST_DATA_ROW + i - 1
-        received = _local(r.received_at) if r.received_at else None
+        received = spreadsheet_time(r.received_at) if r.received_at else None
         values: list[Value] = [
             i,
             r.unit,
